@@ -1,0 +1,54 @@
+# Meldpunt: `make run` (whole system on this machine) and `make test` (the whole suite).
+SHELL := /bin/bash
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export MELDPUNT_CONFIG ?= instance/config.toml
+
+.PHONY: run test check unit system-deps bench lock clean-instance
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
+	@touch $(STAMP)
+
+## run: set up on first start (venv, config, keys, database, demo users) and run web + worker + beat
+run: $(STAMP)
+	$(BIN)/python -m meldpunt.bootstrap instance
+	$(BIN)/flask --app meldpunt db upgrade
+	$(BIN)/flask --app meldpunt demo
+	$(BIN)/python -m meldpunt.devserver
+
+## test: create/update the venv and run the whole suite (unit, integration, functional, e2e) and the checks
+test: $(STAMP) system-deps
+	$(BIN)/pytest -p no:cacheprovider
+	$(MAKE) --no-print-directory check
+
+## check: static security analysis and known-vulnerability audit of the dependencies
+check: $(STAMP)
+	$(BIN)/bandit -q -c pyproject.toml -r meldpunt workers
+	$(BIN)/pip-audit --progress-spinner off -r requirements.lock
+
+unit: $(STAMP)
+	$(BIN)/pytest -p no:cacheprovider tests/unit
+
+## system-deps: Debian's chromium (browser tests) and poppler-utils, when this user may install them
+system-deps:
+	@if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -qq chromium poppler-utils >/dev/null 2>&1 || \
+	     (apt-get update -qq && apt-get install -y -qq chromium poppler-utils >/dev/null)); \
+	  else echo "note: install Debian's chromium and poppler-utils for the browser tests"; fi; \
+	fi
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+## lock: re-pin requirements.lock from pyproject.toml (run after changing dependencies)
+lock:
+	rm -rf /tmp/meldpunt-lock && $(PY) -m venv /tmp/meldpunt-lock
+	/tmp/meldpunt-lock/bin/pip install -q --upgrade pip && /tmp/meldpunt-lock/bin/pip install -q '.[test]'
+	/tmp/meldpunt-lock/bin/pip freeze --exclude meldpunt | sed '/^-e /d' > requirements.lock

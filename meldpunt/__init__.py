@@ -1,0 +1,116 @@
+"""Meldpunt ondermijning: the Flask application factory.
+
+``create_app`` is the only place that wires configuration, extensions,
+blueprints and CLI commands together. Nothing is created at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from meldpunt.config import ConfigError, Settings, load_settings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
+    """Build the app.
+
+    ``config`` may be ready ``Settings``, a nested dict of overrides (tests), or
+    None to read the file named by ``MELDPUNT_CONFIG``. A configuration error
+    stops a real start with one clear line; tests get the ``ConfigError``.
+    """
+    try:
+        settings = config if isinstance(config, Settings) else load_settings(overrides=config)
+        keyring = _load_keyring(settings)
+    except ConfigError as exc:
+        if config is None:
+            print(f"meldpunt: configuration error: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
+        raise
+
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(settings.instance_path),
+    )
+    _configure_flask(app, settings)
+    app.extensions["meldpunt.settings"] = settings
+    app.extensions["meldpunt.keyring"] = keyring
+    _configure_logging(app, settings)
+
+    from meldpunt import extensions as ext
+    from meldpunt.database import install_sqlite_pragmas
+
+    install_sqlite_pragmas()
+
+    ext.db.init_app(app)
+    ext.migrate.init_app(app, ext.db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    ext.csrf.init_app(app)
+    ext.babel.init_app(app, locale_selector=lambda: "nl", default_timezone="Europe/Amsterdam")
+    ext.limiter.init_app(app)
+    ext.login_manager.init_app(app)
+
+    from meldpunt import models  # noqa: F401  (registers every model on the metadata)
+    from meldpunt.web import register_web
+
+    register_web(app)
+
+    from meldpunt.cli import register_cli
+
+    register_cli(app)
+
+    from workers.celery_app import init_celery
+
+    init_celery(app)
+    return app
+
+
+def _load_keyring(settings: Settings):
+    from meldpunt.crypto import CryptoError, load_keyring, load_keyring_from_env_value
+
+    try:
+        if settings.keyring_value:
+            return load_keyring_from_env_value(settings.keyring_value)
+        assert settings.keyring_file is not None
+        return load_keyring(settings.keyring_file)
+    except CryptoError as exc:
+        raise ConfigError(f"setting [crypto] keyring: {exc}") from None
+
+
+def _configure_flask(app: Flask, settings: Settings) -> None:
+    secure = settings.security.behind_tls
+    engine_options: dict[str, Any] = {"pool_pre_ping": True}
+    if settings.database_url.startswith("sqlite"):
+        engine_options = {"connect_args": {"timeout": 30}}
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options,
+        SESSION_COOKIE_NAME="__Host-meldpunt" if secure else "meldpunt",
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_DURATION=0,
+        PREFERRED_URL_SCHEME="https" if secure else "http",
+        MAX_CONTENT_LENGTH=settings.uploads.max_bytes * max(settings.uploads.max_files, 1) + 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=secure,
+        BABEL_DEFAULT_LOCALE="nl",
+        RATELIMIT_STORAGE_URI=settings.security.ratelimit_storage_url,
+        RATELIMIT_HEADERS_ENABLED=False,
+        RATELIMIT_SWALLOW_ERRORS=True,
+        RATELIMIT_STRATEGY="fixed-window",
+    )
+
+
+def _configure_logging(app: Flask, settings: Settings) -> None:
+    level = getattr(logging, settings.log_level, logging.INFO)
+    app.logger.setLevel(level)
+    logging.getLogger("meldpunt").setLevel(level)

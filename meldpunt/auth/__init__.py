@@ -1,0 +1,1 @@
+"""Authentication: accounts, passwords, sessions, roles."""

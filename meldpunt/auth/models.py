@@ -1,0 +1,78 @@
+"""Accounts and roles."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from meldpunt.database import Base, utcnow
+
+
+class Role(enum.StrEnum):
+    """Roles of DOMAIN.md. Access is still decided per object by ``meldpunt.policy``."""
+
+    MELDER = "melder"  # reporter: any employee
+    REGISSEUR = "regisseur"  # OOV-regisseur / meldpuntcoördinator
+    VOORZITTER = "voorzitter"  # chair of casusoverleg / LIO
+    DEELNEMER = "deelnemer"  # meeting member
+    INTEGRITEIT = "integriteit"  # integriteitscoördinator
+    BEHEERDER = "beheerder"  # functioneel beheerder: no signal content
+    MANAGEMENT = "management"  # aggregates only
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.MELDER: "Melder",
+    Role.REGISSEUR: "OOV-regisseur",
+    Role.VOORZITTER: "Voorzitter overleg",
+    Role.DEELNEMER: "Deelnemer overleg",
+    Role.INTEGRITEIT: "Integriteitscoördinator",
+    Role.BEHEERDER: "Functioneel beheerder",
+    Role.MANAGEMENT: "Management",
+}
+
+_ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(f"role IN ({_ROLE_VALUES})", name="role_valid"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    department: Mapped[str | None] = mapped_column(String(80))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: TOTP secret, encrypted under this account's own data key (so key rotation covers it).
+    totp_secret_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    data_key_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("data_keys.id", ondelete="SET NULL"))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    #: Bumped on logout-everywhere, password/TOTP change and disable: old sessions die.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0)
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def is_active(self) -> bool:  # flask-login
+        return bool(self.is_enabled)
+
+    def get_id(self) -> str:  # flask-login: generation-bound id, so bumping it logs out everywhere
+        return f"{self.id}:{self.session_generation}"
+
+    def has_role(self, *roles: Role | str) -> bool:
+        return self.role in {str(r) for r in roles}

@@ -1,0 +1,131 @@
+"""Account rules: creating users, password policy and verification (argon2id)."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from meldpunt.auth.models import Role, User
+from meldpunt.database import utcnow
+
+PASSWORD_MIN = 12
+PASSWORD_MAX = 128
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+#: Verified against when the account does not exist, so timing does not reveal which e-mails exist.
+_DUMMY_HASH = _hasher.hash("meldpunt-timing-equaliser")
+
+# A short built-in list; ``meldpunt/auth/common_passwords.txt`` extends it when present.
+_COMMON = {
+    "wachtwoord123", "welkom123456", "password1234", "123456789012", "qwertyuiop12",
+    "wachtwoord1234", "welkomwelkom", "passwordpassword", "meldpunt2026", "gemeente1234",
+}
+
+
+class AccountError(ValueError):
+    """A rule about accounts was broken; the message is Dutch and shown to the user."""
+
+
+def _common_passwords() -> set[str]:
+    from importlib import resources
+
+    try:
+        text = resources.files("meldpunt.auth").joinpath("common_passwords.txt").read_text("utf-8")
+    except FileNotFoundError:
+        return _COMMON
+    return _COMMON | {line.strip().lower() for line in text.splitlines() if line.strip()}
+
+
+def check_password_policy(password: str) -> None:
+    """12–128 characters, no composition rules, not a commonly used password (ASVS 6.2)."""
+    if len(password) < PASSWORD_MIN:
+        raise AccountError(f"Kies een wachtwoord van minstens {PASSWORD_MIN} tekens.")
+    if len(password) > PASSWORD_MAX:
+        raise AccountError(f"Een wachtwoord mag hoogstens {PASSWORD_MAX} tekens hebben.")
+    if password.lower() in _common_passwords():
+        raise AccountError("Dit wachtwoord wordt veel gebruikt en is makkelijk te raden. Kies een ander.")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: Role | str,
+    password: str | None,
+    department: str | None = None,
+) -> User:
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        raise AccountError("Vul een geldig e-mailadres in.")
+    try:
+        role = Role(role)
+    except ValueError:
+        raise AccountError(f"Onbekende rol '{role}'. Kies uit: {', '.join(r.value for r in Role)}.") from None
+    if not name.strip():
+        raise AccountError("Vul een naam in.")
+    if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+        raise AccountError("Er is al een account met dit e-mailadres.")
+    if password is not None:
+        check_password_policy(password)
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role.value,
+        department=department,
+        password_hash=hash_password(password) if password is not None else None,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, *, email: str, password: str) -> User | None:
+    """The user when the password is right and the account enabled; rehashes outdated hashes."""
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None or not user.password_hash:
+        try:
+            _hasher.verify(_DUMMY_HASH, password + "x")
+        except VerificationError:
+            pass
+        return None
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if not user.is_enabled:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def set_password(session: Session, *, user: User, password: str) -> None:
+    check_password_policy(password)
+    user.password_hash = hash_password(password)
+    user.session_generation += 1
+    session.flush()
+
+
+def load_session_user(session: Session, session_id: str) -> User | None:
+    """flask-login user loader: ``"<id>:<generation>"``; a stale generation logs out."""
+    try:
+        raw_id, raw_gen = session_id.split(":", 1)
+        user = session.get(User, int(raw_id))
+        generation = int(raw_gen)
+    except (ValueError, TypeError):
+        return None
+    if user is None or user.session_generation != generation or not user.is_enabled:
+        return None
+    return user

@@ -1,0 +1,290 @@
+"""Configuration: a TOML file plus environment overrides, validated into typed settings.
+
+The file is named by ``MELDPUNT_CONFIG`` (default ``instance/config.toml``).
+Secrets may come from the environment instead of the file. There are no default
+secrets: a missing or weak one stops the app with one line naming the setting.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_CONFIG_PATH = "instance/config.toml"
+
+#: (section, key) -> environment variable that overrides it.
+ENV_OVERRIDES: dict[tuple[str, str], str] = {
+    ("app", "secret_key"): "MELDPUNT_SECRET_KEY",
+    ("app", "base_url"): "MELDPUNT_BASE_URL",
+    ("database", "url"): "MELDPUNT_DATABASE_URL",
+    ("broker", "url"): "MELDPUNT_BROKER_URL",
+    ("crypto", "keyring_file"): "MELDPUNT_KEYRING_FILE",
+    ("crypto", "keyring"): "MELDPUNT_KEYRING",
+    ("mail", "password"): "MELDPUNT_SMTP_PASSWORD",
+    ("oidc", "client_secret"): "MELDPUNT_OIDC_CLIENT_SECRET",
+    ("security", "ratelimit_storage_url"): "MELDPUNT_RATELIMIT_STORAGE_URL",
+}
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid. The message is one line naming the setting."""
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    host: str = "127.0.0.1"
+    port: int = 8025
+    sender: str = "meldpunt@localhost"
+    use_tls: bool = False
+    username: str = ""
+    password: str = ""
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class UploadSettings:
+    folder: Path = Path("uploads")
+    max_bytes: int = 10 * 1024 * 1024
+    max_files: int = 5
+    allowed_types: tuple[str, ...] = ("pdf", "png", "jpeg", "gif", "txt", "docx", "xlsx", "odt", "eml")
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    behind_tls: bool = False
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 10
+    ratelimit_storage_url: str = "memory://"
+    login_limit_per_account: str = "5 per minute"
+    login_limit_per_client: str = "20 per minute"
+    receipt_limit_per_client: str = "10 per minute"
+    four_eyes: bool = False
+    totp_required_roles: tuple[str, ...] = ("regisseur", "voorzitter", "integriteit", "beheerder")
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    enabled: bool = False
+    issuer: str = ""
+    client_id: str = ""
+    client_secret: str = ""
+    group_claim: str = "groups"
+    role_map: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed, validated settings. ``source`` is the file they came from (or None)."""
+
+    secret_key: str
+    database_url: str
+    broker_url: str
+    broker_fallback_url: str
+    keyring_file: Path | None
+    keyring_value: str | None
+    instance_path: Path
+    base_url: str = "http://127.0.0.1:5000"
+    organisation: str = "Gemeente Voorbeeld"
+    publish_timeout: float = 2.0
+    first_feedback_working_days: int = 5
+    log_level: str = "INFO"
+    mail: MailSettings = field(default_factory=MailSettings)
+    uploads: UploadSettings = field(default_factory=UploadSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
+    oidc: OidcSettings = field(default_factory=OidcSettings)
+    source: Path | None = None
+
+
+def _get(raw: dict[str, Any], section: str, key: str, default: Any = None) -> Any:
+    env = ENV_OVERRIDES.get((section, key))
+    if env and os.environ.get(env):
+        return os.environ[env]
+    value = raw.get(section, {}).get(key, default)
+    return value
+
+
+def _resolve(base: Path, value: str | os.PathLike[str]) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+def _resolve_sqlite(base: Path, url: str) -> str:
+    """Make a relative SQLite path relative to the config file's folder."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        db_path = Path(parsed.database)
+        if not db_path.is_absolute():
+            return str(parsed.set(database=str((base / db_path).resolve())))
+    return url
+
+
+def _typed(section: str, key: str, value: Any, kind: type) -> Any:
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in {"true", "false", "1", "0", "yes", "no"}:
+            return value.lower() in {"true", "1", "yes"}
+    elif kind is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value)
+    elif kind is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif kind is str:
+        if isinstance(value, str):
+            return value
+    raise ConfigError(f"setting [{section}] {key} must be a {kind.__name__}, got {value!r}")
+
+
+def load_settings(path: str | os.PathLike[str] | None = None, *, overrides: dict[str, Any] | None = None) -> Settings:
+    """Read the TOML file (``MELDPUNT_CONFIG`` or the default), apply env overrides, validate.
+
+    ``overrides`` is a nested dict merged over the file (used by tests and ``make run``).
+    """
+    raw: dict[str, Any] = {}
+    source: Path | None = None
+    if path is None and overrides is None:
+        path = os.environ.get("MELDPUNT_CONFIG", DEFAULT_CONFIG_PATH)
+    if path is not None:
+        source = Path(path).expanduser().resolve()
+        try:
+            with open(source, "rb") as fh:
+                raw = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ConfigError(
+                f"configuration file {source} not found (set MELDPUNT_CONFIG or copy config.example.toml)"
+            ) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"configuration file {source} is not valid TOML: {exc}") from None
+    for section, values in (overrides or {}).items():
+        raw.setdefault(section, {}).update(values)
+    base = source.parent if source else Path(raw.get("app", {}).get("instance_path", "instance")).resolve()
+    return _validate(raw, base=base, source=source)
+
+
+def _validate(raw: dict[str, Any], *, base: Path, source: Path | None) -> Settings:
+    secret_key = _get(raw, "app", "secret_key")
+    if not secret_key:
+        raise ConfigError(
+            "setting [app] secret_key is missing (set MELDPUNT_SECRET_KEY or [app] secret_key); there is no default"
+        )
+    if not isinstance(secret_key, str) or len(secret_key) < 32:
+        raise ConfigError("setting [app] secret_key is too short: use at least 32 random characters")
+
+    database_url = _get(raw, "database", "url")
+    if not database_url:
+        raise ConfigError("setting [database] url is missing (set MELDPUNT_DATABASE_URL or [database] url)")
+    try:
+        backend = make_url(database_url).get_backend_name()
+    except ArgumentError:
+        raise ConfigError(f"setting [database] url is not a valid database URL: {database_url!r}") from None
+    if backend not in {"sqlite", "postgresql"}:
+        raise ConfigError(f"setting [database] url must be sqlite or postgresql, got {backend!r}")
+    database_url = _resolve_sqlite(base, database_url)
+
+    broker_url = _get(raw, "broker", "url", "redis://127.0.0.1:6379/0")
+    fallback = _get(raw, "broker", "fallback_url", "sqla+sqlite:///celery-broker.sqlite")
+    if fallback.startswith("sqla+sqlite:///") and not fallback.startswith("sqla+sqlite:////"):
+        fallback = "sqla+sqlite:///" + str(_resolve(base, fallback.removeprefix("sqla+sqlite:///")))
+
+    keyring_value = _get(raw, "crypto", "keyring")
+    keyring_file_raw = _get(raw, "crypto", "keyring_file")
+    if not keyring_value and not keyring_file_raw:
+        raise ConfigError(
+            "setting [crypto] keyring_file is missing (set MELDPUNT_KEYRING_FILE; create one with "
+            "'flask --app meldpunt keys init')"
+        )
+    keyring_file = _resolve(base, keyring_file_raw) if keyring_file_raw else None
+    if keyring_file is not None and not keyring_value:
+        try:
+            mode = keyring_file.stat().st_mode
+        except FileNotFoundError:
+            raise ConfigError(
+                f"setting [crypto] keyring_file: {keyring_file} does not exist "
+                "(create it with 'flask --app meldpunt keys init')"
+            ) from None
+        except OSError as exc:
+            raise ConfigError(f"setting [crypto] keyring_file: {keyring_file} is unreadable ({exc.strerror})") from None
+        if mode & 0o077:
+            raise ConfigError(
+                f"setting [crypto] keyring_file: {keyring_file} is readable by group or others "
+                f"(mode {stat.S_IMODE(mode):04o}); run chmod 600"
+            )
+        if not os.access(keyring_file, os.R_OK):
+            raise ConfigError(f"setting [crypto] keyring_file: {keyring_file} is unreadable")
+
+    mail_raw = raw.get("mail", {})
+    mail = MailSettings(
+        host=str(mail_raw.get("host", "127.0.0.1")),
+        port=_typed("mail", "port", mail_raw.get("port", 8025), int),
+        sender=str(mail_raw.get("sender", "meldpunt@localhost")),
+        use_tls=_typed("mail", "use_tls", mail_raw.get("use_tls", False), bool),
+        username=str(mail_raw.get("username", "")),
+        password=str(_get(raw, "mail", "password", "") or ""),
+        timeout=_typed("mail", "timeout", mail_raw.get("timeout", 10.0), float),
+    )
+    up_raw = raw.get("uploads", {})
+    uploads = UploadSettings(
+        folder=_resolve(base, up_raw.get("folder", "uploads")),
+        max_bytes=_typed("uploads", "max_bytes", up_raw.get("max_bytes", 10 * 1024 * 1024), int),
+        max_files=_typed("uploads", "max_files", up_raw.get("max_files", 5), int),
+        allowed_types=tuple(up_raw.get("allowed_types", UploadSettings.allowed_types)),
+    )
+    sec_raw = raw.get("security", {})
+    security = SecuritySettings(
+        behind_tls=_typed("security", "behind_tls", sec_raw.get("behind_tls", False), bool),
+        session_idle_minutes=_typed("security", "session_idle_minutes", sec_raw.get("session_idle_minutes", 30), int),
+        session_absolute_hours=_typed(
+            "security", "session_absolute_hours", sec_raw.get("session_absolute_hours", 10), int
+        ),
+        ratelimit_storage_url=str(_get(raw, "security", "ratelimit_storage_url", "memory://")),
+        login_limit_per_account=str(sec_raw.get("login_limit_per_account", "5 per minute")),
+        login_limit_per_client=str(sec_raw.get("login_limit_per_client", "20 per minute")),
+        receipt_limit_per_client=str(sec_raw.get("receipt_limit_per_client", "10 per minute")),
+        four_eyes=_typed("security", "four_eyes", sec_raw.get("four_eyes", False), bool),
+        totp_required_roles=tuple(sec_raw.get("totp_required_roles", SecuritySettings.totp_required_roles)),
+    )
+    oidc_raw = raw.get("oidc", {})
+    oidc = OidcSettings(
+        enabled=_typed("oidc", "enabled", oidc_raw.get("enabled", False), bool),
+        issuer=str(oidc_raw.get("issuer", "")),
+        client_id=str(oidc_raw.get("client_id", "")),
+        client_secret=str(_get(raw, "oidc", "client_secret", "") or ""),
+        group_claim=str(oidc_raw.get("group_claim", "groups")),
+        role_map=dict(oidc_raw.get("role_map", {})),
+    )
+    if oidc.enabled and not (oidc.issuer and oidc.client_id and oidc.client_secret):
+        raise ConfigError("setting [oidc] needs issuer, client_id and client_secret when enabled = true")
+
+    app_raw = raw.get("app", {})
+    fb_raw = raw.get("feedback", {})
+    return Settings(
+        secret_key=secret_key,
+        database_url=database_url,
+        broker_url=str(broker_url),
+        broker_fallback_url=str(fallback),
+        keyring_file=keyring_file,
+        keyring_value=keyring_value or None,
+        instance_path=base,
+        base_url=str(_get(raw, "app", "base_url", "http://127.0.0.1:5000")).rstrip("/"),
+        organisation=str(app_raw.get("organisation", "Gemeente Voorbeeld")),
+        publish_timeout=_typed("broker", "publish_timeout", raw.get("broker", {}).get("publish_timeout", 2.0), float),
+        first_feedback_working_days=_typed(
+            "feedback", "first_feedback_working_days", fb_raw.get("first_feedback_working_days", 5), int
+        ),
+        log_level=str(app_raw.get("log_level", "INFO")).upper(),
+        mail=mail,
+        uploads=uploads,
+        security=security,
+        oidc=oidc,
+        source=source,
+    )

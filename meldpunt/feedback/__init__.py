@@ -1,0 +1,1 @@
+"""Feedback to reporters (terugkoppeling): notices written to a transactional outbox."""

@@ -1,0 +1,1 @@
+"""Intake: the melding form, attachments, receipt codes and the reporter's own view."""

@@ -1,0 +1,242 @@
+"""The signal (melding) and what hangs off it: subjects, attachments, messages, history.
+
+Every ``*_ct`` column holds AES-GCM ciphertext under the signal's data key
+(see ``meldpunt.vault``); status, dates and taxonomy codes stay plaintext so
+queues and statistics work without decrypting.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from meldpunt.database import Base, utcnow
+
+
+class SignalStatus(enum.StrEnum):
+    """Statuses of DOMAIN.md; the allowed moves are in ``meldpunt.triage.transitions``."""
+
+    RECEIVED = "ontvangen"
+    IN_PROGRESS = "in_behandeling"
+    ENRICHMENT = "verrijking"
+    LINKED_TO_CASE = "gekoppeld_aan_casus"
+    ON_AGENDA = "geagendeerd"
+    DISCUSSED = "besproken"
+    CLOSED = "afgesloten"
+    NOT_ADMISSIBLE = "niet_ontvankelijk"
+    FORWARDED = "doorgezonden"
+    TO_INTEGRITY = "integriteitstraject"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+#: Plain Dutch (B1) for the reporter and the queue.
+STATUS_LABELS = {
+    SignalStatus.RECEIVED: "Ontvangen",
+    SignalStatus.IN_PROGRESS: "In behandeling",
+    SignalStatus.ENRICHMENT: "Wordt uitgezocht",
+    SignalStatus.LINKED_TO_CASE: "Onderdeel van een casus",
+    SignalStatus.ON_AGENDA: "Geagendeerd voor overleg",
+    SignalStatus.DISCUSSED: "Besproken in overleg",
+    SignalStatus.CLOSED: "Afgesloten",
+    SignalStatus.NOT_ADMISSIBLE: "Niet in behandeling genomen",
+    SignalStatus.FORWARDED: "Doorgezonden naar bevoegde instantie",
+    SignalStatus.TO_INTEGRITY: "Overgedragen aan integriteitstraject",
+}
+
+
+class Track(enum.StrEnum):
+    REGULAR = "regulier"  # to the OOV-regisseur
+    INTEGRITY = "integriteit"  # about a colleague: to the integriteitscoördinator
+
+
+def _in(values) -> str:
+    return ", ".join(f"'{v.value}'" for v in values)
+
+
+class Signal(Base):
+    """A melding. ``reporter_id`` is NULL for anonymous reports, which also keep no request metadata."""
+
+    __tablename__ = "signals"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(SignalStatus)})", name="status_valid"),
+        CheckConstraint(f"track IN ({_in(Track)})", name="track_valid"),
+        CheckConstraint("NOT is_anonymous OR reporter_id IS NULL", name="anonymous_has_no_reporter"),
+        CheckConstraint("(receipt_digest IS NULL) OR is_anonymous", name="receipt_only_anonymous"),
+        UniqueConstraint("ref_year", "ref_seq"),
+        Index("ix_signals_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    ref_year: Mapped[int] = mapped_column(Integer)
+    ref_seq: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(30), default=SignalStatus.RECEIVED.value)
+    track: Mapped[str] = mapped_column(String(20), default=Track.REGULAR.value)
+    channel: Mapped[str] = mapped_column(String(60), default="intern_formulier")
+    phenomenon_code: Mapped[str | None] = mapped_column(String(60), index=True)
+    process_code: Mapped[str | None] = mapped_column(String(60), index=True)
+    location_type_code: Mapped[str | None] = mapped_column(String(60))
+    department_code: Mapped[str | None] = mapped_column(String(60), index=True)
+    certainty: Mapped[str | None] = mapped_column(String(20))
+    feels_unsafe: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    receipt_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    wants_feedback: Mapped[bool] = mapped_column(Boolean, default=True)
+    feedback_by_email: Mapped[bool] = mapped_column(Boolean, default=False)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    data_key_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("data_keys.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    first_feedback_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    triaged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    shredded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
+
+    # Encrypted under the signal's data key.
+    description_ct: Mapped[bytes | None] = mapped_column(LargeBinary)  # wat heeft u gezien
+    location_ct: Mapped[bytes | None] = mapped_column(LargeBinary)  # waar
+    occurred_ct: Mapped[bytes | None] = mapped_column(LargeBinary)  # wanneer
+    relation_ct: Mapped[bytes | None] = mapped_column(LargeBinary)  # relatie tot betrokkene
+    contact_ct: Mapped[bytes | None] = mapped_column(LargeBinary)  # hoe terugkoppeling
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    reporter = relationship("User", foreign_keys=[reporter_id])
+    assignee = relationship("User", foreign_keys=[assignee_id])
+    data_key = relationship("DataKey")
+    subjects: Mapped[list[Subject]] = relationship(back_populates="signal", cascade="all, delete-orphan")
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="signal", cascade="all, delete-orphan")
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="signal", cascade="all, delete-orphan", order_by="Message.created_at"
+    )
+    history: Mapped[list[StatusChange]] = relationship(
+        back_populates="signal", cascade="all, delete-orphan", order_by="StatusChange.created_at"
+    )
+
+    @property
+    def status_enum(self) -> SignalStatus:
+        return SignalStatus(self.status)
+
+    @property
+    def is_shredded(self) -> bool:
+        return self.data_key_id is None
+
+
+class SubjectKind(enum.StrEnum):
+    PERSON = "persoon"
+    COMPANY = "bedrijf"
+    ADDRESS = "adres"
+    VEHICLE = "voertuig"
+
+
+class Subject(Base):
+    """A betrokkene named in a signal. All identifying values are in ``data_ct`` (JSON, encrypted)."""
+
+    __tablename__ = "subjects"
+    __table_args__ = (CheckConstraint(f"kind IN ({_in(SubjectKind)})", name="kind_valid"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signals.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    data_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    signal: Mapped[Signal] = relationship(back_populates="subjects")
+    identifiers: Mapped[list[SubjectIdentifier]] = relationship(
+        back_populates="subject", cascade="all, delete-orphan"
+    )
+
+
+class SubjectIdentifier(Base):
+    """Blind index of one normalised identifier of a subject: equality lookups without decrypting."""
+
+    __tablename__ = "subject_identifiers"
+    __table_args__ = (
+        Index("ix_subject_identifiers_kind_digest", "kind", "digest"),
+        UniqueConstraint("subject_id", "kind", "digest"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subjects.id", ondelete="CASCADE"), index=True)
+    signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signals.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    key_id: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64))
+
+    subject: Mapped[Subject] = relationship(back_populates="identifiers")
+
+
+class Attachment(Base):
+    """An encrypted file on disk under a server-generated name; name and type encrypted here."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signals.id", ondelete="CASCADE"), index=True)
+    storage_name: Mapped[str] = mapped_column(String(80), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    filename_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    mime_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    signal: Mapped[Signal] = relationship(back_populates="attachments")
+
+
+class MessageSender(enum.StrEnum):
+    REPORTER = "melder"
+    HANDLER = "behandelaar"
+
+
+class Message(Base):
+    """A message between the handler (regisseur/integriteit) and the reporter on one signal."""
+
+    __tablename__ = "messages"
+    __table_args__ = (CheckConstraint(f"sender IN ({_in(MessageSender)})", name="sender_valid"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signals.id", ondelete="CASCADE"), index=True)
+    sender: Mapped[str] = mapped_column(String(20))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    body_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    signal: Mapped[Signal] = relationship(back_populates="messages")
+    author = relationship("User")
+
+
+class StatusChange(Base):
+    """History of a signal's status (one row per transition; reason encrypted)."""
+
+    __tablename__ = "status_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signals.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(30))
+    to_status: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    signal: Mapped[Signal] = relationship(back_populates="history")
+    actor = relationship("User")

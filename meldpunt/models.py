@@ -1,0 +1,22 @@
+"""Import every model so the metadata is complete (create_app, Alembic and tests rely on it)."""
+
+from meldpunt.audit.models import AuditEntry
+from meldpunt.auth.models import User
+from meldpunt.feedback.models import Notice
+from meldpunt.intake.models import Attachment, Message, Signal, StatusChange, Subject, SubjectIdentifier
+from meldpunt.taxonomy.models import TaxonomyTerm
+from meldpunt.vault.models import DataKey
+
+__all__ = [
+    "Attachment",
+    "AuditEntry",
+    "DataKey",
+    "Message",
+    "Notice",
+    "Signal",
+    "StatusChange",
+    "Subject",
+    "SubjectIdentifier",
+    "TaxonomyTerm",
+    "User",
+]

@@ -1,0 +1,76 @@
+"""Need-to-know authorisation in one place: per object, per action, per role and assignment.
+
+Views call ``require``/``can``; they never check roles inline. A refusal on an
+object answers 404, so an id the user may not see looks the same as one that
+does not exist.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from flask import abort
+
+from meldpunt.auth.models import Role, User
+
+
+class Action(enum.StrEnum):
+    FILE_SIGNAL = "file_signal"  # melden (logged in)
+    LIST_OWN_SIGNALS = "list_own_signals"  # mijn meldingen
+    VIEW_OWN_SIGNAL = "view_own_signal"  # the reporter's view of one signal
+    VIEW_QUEUE = "view_queue"  # werkvoorraad
+    HANDLE_SIGNAL = "handle_signal"  # read content, triage, enrich, message the reporter
+    VIEW_REPORTER_IDENTITY = "view_reporter_identity"
+    MANAGE_USERS = "manage_users"
+    MANAGE_TAXONOMY = "manage_taxonomy"
+    VIEW_AUDIT = "view_audit"
+    VIEW_STATISTICS = "view_statistics"
+
+
+#: Actions that need no object: which roles may take them.
+ROLE_ACTIONS: dict[Action, frozenset[str]] = {
+    Action.FILE_SIGNAL: frozenset(r.value for r in Role),
+    Action.LIST_OWN_SIGNALS: frozenset(r.value for r in Role),
+    Action.VIEW_QUEUE: frozenset({Role.REGISSEUR.value, Role.INTEGRITEIT.value}),
+    Action.MANAGE_USERS: frozenset({Role.BEHEERDER.value}),
+    Action.MANAGE_TAXONOMY: frozenset({Role.BEHEERDER.value}),
+    Action.VIEW_AUDIT: frozenset({Role.BEHEERDER.value}),
+    Action.VIEW_STATISTICS: frozenset({Role.REGISSEUR.value, Role.MANAGEMENT.value}),
+}
+
+#: Which signal track each handling role may see.
+HANDLER_TRACKS: dict[str, str] = {Role.REGISSEUR.value: "regulier", Role.INTEGRITEIT.value: "integriteit"}
+
+
+def can(user: User | Any, action: Action, obj: Any = None) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if obj is None:
+        return user.role in ROLE_ACTIONS.get(action, frozenset())
+    from meldpunt.intake.models import Signal
+
+    if isinstance(obj, Signal):
+        return _can_signal(user, action, obj)
+    return False
+
+
+def _can_signal(user: User, action: Action, signal: Any) -> bool:
+    if action == Action.VIEW_OWN_SIGNAL:
+        return signal.reporter_id is not None and signal.reporter_id == user.id
+    if action in (Action.HANDLE_SIGNAL, Action.VIEW_REPORTER_IDENTITY):
+        return HANDLER_TRACKS.get(user.role) == signal.track
+    return False
+
+
+def require(user: User | Any, action: Action, obj: Any = None) -> None:
+    """Abort with 404 (object) or 403 (no object) unless allowed."""
+    if not can(user, action, obj):
+        from meldpunt.web import audit_denied
+
+        audit_denied(action, obj)
+        abort(404 if obj is not None else 403)
+
+
+def handler_track(user: User) -> str | None:
+    return HANDLER_TRACKS.get(user.role)

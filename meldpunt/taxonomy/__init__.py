@@ -1,0 +1,1 @@
+"""Taxonomy of DOMAIN.md, editable by the functioneel beheerder."""

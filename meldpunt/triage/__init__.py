@@ -1,0 +1,1 @@
+"""Triage and enrichment: the regisseur's queue, status machine, subjects and linked signals."""

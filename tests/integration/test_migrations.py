@@ -1,0 +1,36 @@
+"""`flask db upgrade` from empty yields exactly the models, on SQLite and PostgreSQL; one Alembic head."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import upgrade
+
+from meldpunt.extensions import db
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def test_single_head():
+    config = Config(str(MIGRATIONS / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS))
+    heads = ScriptDirectory.from_config(config).get_heads()
+    assert len(heads) == 1, f"expected one Alembic head, found {heads}"
+
+
+def test_upgrade_from_empty_matches_models(app_factory, database_url, instance_path):
+    from meldpunt import create_app
+    from tests.conftest import make_config
+
+    app = create_app(make_config(instance_path, database_url))  # no create_all: only migrations
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS))
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = compare_metadata(context, db.metadata)
+        assert diff == [], f"models and migrations differ: {diff}"
+        db.engine.dispose()

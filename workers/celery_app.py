@@ -1,0 +1,71 @@
+"""The Celery app, built from the same settings as the Flask app; tasks run in its app context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+
+#: Seconds a reserved, unacknowledged message stays invisible before Redis redelivers it.
+#: Must exceed the longest task run (with retries it is re-queued, not held).
+VISIBILITY_TIMEOUT = 3600
+
+
+def init_celery(app: Flask) -> Celery:
+    settings = app.extensions["meldpunt.settings"]
+
+    class FlaskTask(Task):
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.import_name, task_cls=FlaskTask)
+    transport_options = {"visibility_timeout": VISIBILITY_TIMEOUT}
+    if settings.broker_url.startswith("redis"):
+        transport_options.update(
+            {"socket_connect_timeout": settings.publish_timeout, "socket_timeout": max(settings.publish_timeout, 5)}
+        )
+    celery.conf.update(
+        broker_url=settings.broker_url,
+        result_backend=None,
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        result_accept_content=["json"],
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_transport_options=transport_options,
+        result_backend_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
+        broker_connection_retry_on_startup=True,
+        broker_connection_timeout=settings.publish_timeout,
+        task_default_queue="meldpunt",
+        timezone="Europe/Amsterdam",
+        enable_utc=True,
+        worker_hijack_root_logger=False,
+        imports=("workers.notices",),
+        beat_schedule={
+            "sweep-outbox": {"task": "workers.notices.sweep_outbox", "schedule": 30.0},
+        },
+    )
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery
+
+
+def broker_status(app: Flask) -> dict[str, Any]:
+    """Which broker is configured and whether it answers (for /healthz); never raises."""
+    url = app.extensions["meldpunt.settings"].broker_url
+    if url.startswith("redis"):
+        import redis
+
+        try:
+            client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+            client.ping()
+            return {"backend": "redis", "reachable": True}
+        except Exception:  # noqa: BLE001
+            return {"backend": "redis", "reachable": False}
+    if url.startswith("sqla+"):
+        return {"backend": "embedded (sqlalchemy)", "reachable": True}
+    return {"backend": url.split(":", 1)[0], "reachable": None}
