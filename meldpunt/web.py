@@ -12,6 +12,13 @@ from meldpunt.extensions import db, login_manager
 
 health = Blueprint("health", __name__)
 
+#: Every blueprint module (each exposes ``bp``). One line per domain.
+BLUEPRINT_MODULES = [
+    "meldpunt.auth.views",
+    "meldpunt.intake.views",
+    "meldpunt.triage.views",
+]
+
 ERROR_TEXT = {
     400: ("Er ging iets mis met uw verzoek", "Controleer wat u heeft ingevuld en probeer het opnieuw."),
     403: ("Geen toegang", "U heeft geen toegang tot deze pagina."),
@@ -105,10 +112,9 @@ def _security_headers(response):
 
 
 def register_web(app: Flask) -> None:
+    from importlib import import_module
+
     from meldpunt.auth.service import load_session_user
-    from meldpunt.auth.views import bp as auth_bp
-    from meldpunt.intake.views import bp as intake_bp
-    from meldpunt.triage.views import bp as triage_bp
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Log in om verder te gaan."
@@ -117,9 +123,8 @@ def register_web(app: Flask) -> None:
     login_manager.user_loader(lambda session_id: load_session_user(db.session, session_id))
 
     app.register_blueprint(health)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(intake_bp)
-    app.register_blueprint(triage_bp)
+    for module in BLUEPRINT_MODULES:
+        app.register_blueprint(import_module(module).bp)
 
     app.after_request(_security_headers)
 

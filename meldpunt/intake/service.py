@@ -14,7 +14,8 @@ from meldpunt.audit.service import record
 from meldpunt.auth.models import User
 from meldpunt.crypto import Keyring
 from meldpunt.database import utcnow
-from meldpunt.feedback.models import Notice, NoticeKind
+from meldpunt.feedback.models import NoticeKind
+from meldpunt.feedback.service import queue_notice
 from meldpunt.intake.models import Signal, SignalStatus, StatusChange, Track
 from meldpunt.vault.service import ShreddedError, cipher_for, create_data_key, seal, unseal
 
@@ -81,7 +82,7 @@ def file_signal(
     else:  # pragma: no cover - five concurrent filings in one instant
         raise IntakeError("Het opslaan lukte niet door drukte. Probeer het nog een keer.")
     session.add(StatusChange(signal_id=signal.id, from_status=None, to_status=signal.status, actor_id=None, created_at=now))
-    session.add(Notice(signal_id=signal.id, kind=NoticeKind.RECEIVED.value, created_at=now))
+    queue_notice(session, signal=signal, kind=NoticeKind.RECEIVED)
     record(
         session,
         action="signal.file",
