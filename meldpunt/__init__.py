@@ -78,7 +78,8 @@ def _load_keyring(settings: Settings):
     try:
         if settings.keyring_value:
             return load_keyring_from_env_value(settings.keyring_value)
-        assert settings.keyring_file is not None
+        if settings.keyring_file is None:
+            raise ConfigError("setting [crypto] keyring_file is missing")
         return load_keyring(settings.keyring_file)
     except CryptoError as exc:
         raise ConfigError(f"setting [crypto] keyring: {exc}") from None

@@ -12,7 +12,7 @@ import os
 import shutil
 import signal
 import socket
-import subprocess  # nosec B404 - starts our own processes with fixed argument lists
+import subprocess  # nosec B404 # starts our own processes with fixed argument lists
 import sys
 import time
 from pathlib import Path
@@ -39,6 +39,11 @@ def _redis_answers(url: str) -> bool:
         return False
 
 
+def _start(argv: list[str], **kwargs) -> subprocess.Popen:
+    """Start one of our own processes (fixed argument list, no shell)."""
+    return subprocess.Popen(argv, **kwargs)  # nosec B603 - our own executables, no shell, no user input
+
+
 def _say(line: str) -> None:
     print(f"meldpunt: {line}", flush=True)
 
@@ -56,9 +61,9 @@ def main() -> int:
         parts = urlsplit(broker)
         if redis_server and parts.hostname in {"127.0.0.1", "localhost"}:
             _say(f"Redis does not answer at {broker}; starting a local redis-server")
-            procs.append(("redis", subprocess.Popen(  # nosec B603
-                [redis_server, "--bind", "127.0.0.1", "--port", str(parts.port or 6379), "--save", "", "--appendonly", "no"],
-                stdout=subprocess.DEVNULL)))
+            redis_argv = [redis_server, "--bind", "127.0.0.1", "--port", str(parts.port or 6379),
+                          "--save", "", "--appendonly", "no"]
+            procs.append(("redis", _start(redis_argv, stdout=subprocess.DEVNULL)))
             for _ in range(50):
                 if _redis_answers(broker):
                     break
@@ -73,19 +78,19 @@ def main() -> int:
         if settings.mail.host in {"127.0.0.1", "localhost"}:
             _say(f"no mail server at {settings.mail.host}:{settings.mail.port}; starting a local catcher "
                  "that logs arrivals (not contents)")
-            procs.append(("mail", subprocess.Popen(  # nosec B603
-                [sys.executable, "-m", "meldpunt.mailcatcher", settings.mail.host, str(settings.mail.port)], env=env)))
+            catcher = [sys.executable, "-m", "meldpunt.mailcatcher", settings.mail.host, str(settings.mail.port)]
+            procs.append(("mail", _start(catcher, env=env)))
         else:
             _say(f"mail server {settings.mail.host}:{settings.mail.port} does not answer; notices wait in the outbox")
 
     flask = [str(venv_bin / "flask"), "--app", "meldpunt"]
     celery = [str(venv_bin / "celery"), "-A", "workers.main"]
     parts = urlsplit(settings.base_url)
-    procs.append(("web", subprocess.Popen(  # nosec B603
+    procs.append(("web", _start(
         flask + ["run", "--host", parts.hostname or "127.0.0.1", "--port", str(parts.port or 5000)], env=env)))
-    procs.append(("worker", subprocess.Popen(celery + ["worker", "--loglevel", "INFO", "--concurrency", "2"], env=env)))  # nosec B603
+    procs.append(("worker", _start(celery + ["worker", "--loglevel", "INFO", "--concurrency", "2"], env=env)))
     beat_schedule = settings.instance_path / "celerybeat-schedule"
-    procs.append(("beat", subprocess.Popen(  # nosec B603
+    procs.append(("beat", _start(
         celery + ["beat", "--loglevel", "INFO", "--schedule", str(beat_schedule)], env=env)))
     _say(f"web on {settings.base_url}, Celery worker and beat running. Ctrl-C stops all.")
 
