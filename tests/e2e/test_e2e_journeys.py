@@ -1,0 +1,60 @@
+"""Whole journeys in a real browser: an identified melder files a signal, the regisseur finds it;
+an anonymous melder files one and follows it with the receipt code."""
+
+from __future__ import annotations
+
+import re
+
+from tests.e2e.conftest import log_in, reference_on
+
+DESCRIPTION = "Bij de aanvraag voor een exploitatievergunning betaalde iemand 40.000 euro contant."
+
+
+def file_signal_as_melder(page, live_server) -> str:
+    log_in(page, live_server, "melder")
+    page.get_by_role("link", name="Melden", exact=True).click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Melding doen"
+    page.get_by_label("Wat heeft u gezien of gehoord?").fill(DESCRIPTION)
+    page.get_by_label("Waar lijkt het op?").select_option("witwassen")
+    page.get_by_role("button", name="Melding versturen").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Uw melding is ontvangen"
+    return reference_on(page)
+
+
+def test_identified_melder_files_and_regisseur_opens_it(new_page, live_server):
+    melder = new_page()
+    reference = file_signal_as_melder(melder, live_server)
+    assert re.fullmatch(r"MO-\d{4}-\d{4,}", reference)
+
+    melder.get_by_role("link", name="Mijn meldingen").first.click()
+    row = melder.get_by_role("row").filter(has_text=reference)
+    assert row.count() == 1
+    assert "Ontvangen" in row.inner_text()
+    row.get_by_role("link", name=reference).click()
+    assert DESCRIPTION in melder.inner_text("main")
+
+    regisseur = new_page()  # a fresh context: its own cookies
+    log_in(regisseur, live_server, "regisseur")
+    regisseur.get_by_role("link", name="Werkvoorraad").click()
+    assert regisseur.get_by_role("heading", level=1).inner_text() == "Werkvoorraad"
+    regisseur.get_by_role("link", name=reference).click()
+    assert regisseur.get_by_role("heading", level=1).inner_text().endswith(reference)
+    assert DESCRIPTION in regisseur.inner_text("main")
+    assert live_server.users["melder"].name in regisseur.inner_text("main")
+
+
+def test_empty_description_shows_error_summary_with_focus(new_page, live_server):
+    page = new_page()
+    log_in(page, live_server, "melder")
+    page.goto(live_server("/melden"))
+    page.get_by_label("Waar lijkt het op?").select_option("witwassen")
+    page.get_by_role("button", name="Melding versturen").click()
+    summary = page.locator(".error-summary")
+    assert summary.get_attribute("role") == "alert"
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')"), "the error summary must get focus"
+    assert page.get_by_label("Waar lijkt het op?").input_value() == "witwassen", "typed input must not be lost"
+    field = page.get_by_label("Wat heeft u gezien of gehoord?")
+    assert field.get_attribute("aria-invalid") == "true"
+    assert "description-error" in (field.get_attribute("aria-describedby") or "")
+    summary.get_by_role("link").first.click()
+    assert page.evaluate("document.activeElement.id") == "description"

@@ -1,0 +1,101 @@
+"""The look and the basics of accessibility: 320 px without sideways scrolling, desktop width,
+one h1, lang="nl", labels on every control, alt on images, visible focus, no foreign requests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import log_in, no_horizontal_scroll, reference_on
+from tests.e2e.test_e2e_journeys import file_signal_as_melder
+
+#: Pages per viewer; every one is checked at the given widths.
+ANONYMOUS_PAGES = [("start", "/"), ("inloggen", "/inloggen"), ("niet-gevonden", "/bestaat-niet")]
+MELDER_PAGES = [("melden", "/melden"), ("mijn-meldingen", "/mijn-meldingen")]
+REGISSEUR_PAGES = [("werkvoorraad", "/behandelen/")]
+
+PAGE_CHECKS = """() => {
+  const problems = [];
+  if (document.documentElement.lang !== 'nl') problems.push('html lang is ' + document.documentElement.lang);
+  const h1s = document.querySelectorAll('h1');
+  if (h1s.length !== 1) problems.push(h1s.length + ' h1 elements');
+  if (!document.title.trim()) problems.push('empty <title>');
+  for (const img of document.querySelectorAll('img')) {
+    if (!img.hasAttribute('alt')) problems.push('img without alt: ' + img.src);
+  }
+  const controls = document.querySelectorAll('input:not([type=hidden]), select, textarea');
+  for (const c of controls) {
+    const byFor = c.id && document.querySelector('label[for="' + CSS.escape(c.id) + '"]');
+    const wrapped = c.closest('label');
+    const aria = c.getAttribute('aria-label') || c.getAttribute('aria-labelledby');
+    if (!byFor && !wrapped && !aria) problems.push('control without label: ' + (c.name || c.id || c.outerHTML.slice(0, 60)));
+  }
+  const ids = [...document.querySelectorAll('[id]')].map(e => e.id);
+  const dup = ids.filter((id, i) => ids.indexOf(id) !== i);
+  if (dup.length) problems.push('duplicate ids: ' + dup.join(','));
+  for (const el of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, [role=button]')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;  // hidden (e.g. skip link off screen)
+    if (el.matches('input[type=checkbox], input[type=radio]')) continue;  // the label is the target
+    if (el.closest('p, li, td, dd, .prose, .error-summary, .site-footer') && el.tagName === 'A' && !el.classList.contains('button')) continue;  // inline text links
+    if (r.height < 44) problems.push('click target lower than 44px: ' + el.tagName + ' ' + (el.textContent || el.name || '').trim().slice(0, 40) + ' (' + Math.round(r.height) + 'px)');
+  }
+  return problems;
+}"""
+
+
+def check_page(page, name: str, width: int, shots: Path) -> list[str]:
+    page.wait_for_load_state("load")
+    problems = [f"{name}@{width}: {p}" for p in page.evaluate(PAGE_CHECKS)]
+    scroll_width, inner = no_horizontal_scroll(page)
+    if scroll_width > width:
+        problems.append(f"{name}@{width}: scrolls sideways ({scroll_width} > {width})")
+    page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+    return problems
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_pages_fit_the_screen_and_pass_basic_checks(new_page, live_server, shots, width):
+    problems: list[str] = []
+    visitor = new_page(width=width, height=800)
+    for name, path in ANONYMOUS_PAGES:
+        visitor.goto(live_server(path))
+        problems += check_page(visitor, name, width, shots)
+
+    melder = new_page(width=width, height=800)
+    reference = file_signal_as_melder(melder, live_server)
+    problems += check_page(melder, "bevestiging", width, shots)
+    for name, path in MELDER_PAGES:
+        melder.goto(live_server(path))
+        problems += check_page(melder, name, width, shots)
+    melder.get_by_role("link", name=reference).click()
+    problems += check_page(melder, "mijn-melding", width, shots)
+    melder.goto(live_server("/melden"))
+    melder.get_by_role("button", name="Melding versturen").click()
+    problems += check_page(melder, "melden-fout", width, shots)
+
+    regisseur = new_page(width=width, height=800)
+    log_in(regisseur, live_server, "regisseur")
+    for name, path in REGISSEUR_PAGES:
+        regisseur.goto(live_server(path))
+        problems += check_page(regisseur, name, width, shots)
+    regisseur.get_by_role("link", name=reference).click()
+    assert reference_on(regisseur) == reference
+    problems += check_page(regisseur, "melding-behandelen", width, shots)
+    assert not problems, "\n".join(problems)
+
+
+def test_no_requests_leave_the_server_and_no_console_errors(new_page, live_server):
+    """Stated on its own as well: the ``new_page`` fixture checks this after every browser test."""
+    page = new_page()
+    file_signal_as_melder(page, live_server)
+    page.goto(live_server("/mijn-meldingen"))
+    page.goto(live_server("/inloggen"))
+    recorder = page.recorder
+    assert recorder.requests, "no requests were recorded"
+    assert any(url.endswith("/static/css/meldpunt.css") for url in recorder.requests)
+    assert recorder.foreign_requests(live_server.origin) == []
+    assert recorder.console_errors == []
+    csp = page.request.get(live_server("/")).headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "style-src 'self'" in csp
