@@ -81,6 +81,8 @@ class LiveServer:
     url: str
     app: Any
     users: dict[str, Any]
+    #: role -> TOTP secret of the seeded user, for roles that must log in with a second factor.
+    totp_secrets: dict[str, str] = field(default_factory=dict)
 
     @property
     def origin(self) -> str:
@@ -97,15 +99,44 @@ def live_server(app, users) -> Iterator[LiveServer]:
     from werkzeug.serving import make_server
 
     app.config["TESTING"] = False  # behave like production: real error pages, CSRF on
+    secrets_by_role = enrol_totp_where_required(app, users)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app, users=users)
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app, users=users, totp_secrets=secrets_by_role)
     finally:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+
+
+def enrol_totp_where_required(app, users: dict[str, Any]) -> dict[str, str]:
+    """Enrol TOTP (through ``meldpunt.auth.totp``) for each seeded user whose role requires it.
+
+    The enrolment is recorded as confirmed two time steps ago, so the code of *now* is the first
+    one the app accepts at login (the app refuses a step at or before the last one used).
+    """
+    try:
+        from meldpunt.auth import totp
+    except ImportError:  # before the second factor existed
+        return {}
+    from meldpunt.auth.models import User
+    from meldpunt.extensions import db
+
+    required = set(app.extensions["meldpunt.settings"].security.totp_required_roles)
+    secrets_by_role: dict[str, str] = {}
+    with app.app_context():
+        keyring = app.extensions["meldpunt.keyring"]
+        for role, seeded in users.items():
+            if role not in required:
+                continue
+            user = db.session.get(User, seeded.id)
+            secret = totp.new_secret()
+            totp.store_secret(db.session, keyring=keyring, user=user, secret=secret, confirmed_step=totp.current_step() - 2)
+            secrets_by_role[role] = secret
+        db.session.commit()
+    return secrets_by_role
 
 
 # ---------------------------------------------------------------------------- pages
@@ -183,7 +214,7 @@ def shots(tmp_path_factory) -> Path:
 
 def totp_code_for(server: LiveServer, role: str) -> str | None:
     """The current TOTP code of the seeded user with ``role`` (enrolled by ``enrol_totp``), or None."""
-    secret = getattr(server, "totp_secrets", {}).get(role)
+    secret = server.totp_secrets.get(role)
     if not secret:
         return None
     import pyotp
