@@ -69,6 +69,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     from workers.celery_app import init_celery
 
     init_celery(app)
+    from meldpunt.feedback.outbox import init_outbox; init_outbox(app)  # noqa: E702
     return app
 
 

@@ -80,6 +80,22 @@ class OidcSettings:
 
 
 @dataclass(frozen=True)
+class FeedbackSettings:
+    """Delivery of notices (see docs/feedback.md)."""
+
+    #: Seconds a delivery claim is held before another run may take it over (crashed worker).
+    claim_lease_seconds: float = 120.0
+    #: Seconds after publishing before the sweep publishes an undelivered notice again.
+    republish_after_seconds: float = 300.0
+    #: Failed delivery runs after which the sweep stops publishing a notice (it stays listed).
+    max_attempts: int = 12
+    #: Hour of the day (Europe/Amsterdam) the handler reminders go out.
+    reminder_hour: int = 8
+    #: Tests only: seconds the worker waits between claiming an e-mail and sending it.
+    test_delivery_delay: float = 0.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Typed, validated settings. ``source`` is the file they came from (or None)."""
 
@@ -99,6 +115,8 @@ class Settings:
     uploads: UploadSettings = field(default_factory=UploadSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     oidc: OidcSettings = field(default_factory=OidcSettings)
+    feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
+    broker_queue: str = "meldpunt"
     source: Path | None = None
 
 
@@ -286,5 +304,17 @@ def _validate(raw: dict[str, Any], *, base: Path, source: Path | None) -> Settin
         uploads=uploads,
         security=security,
         oidc=oidc,
+        feedback=FeedbackSettings(
+            claim_lease_seconds=_typed("feedback", "claim_lease_seconds", fb_raw.get("claim_lease_seconds", 120.0), float),
+            republish_after_seconds=_typed(
+                "feedback", "republish_after_seconds", fb_raw.get("republish_after_seconds", 300.0), float
+            ),
+            max_attempts=_typed("feedback", "max_attempts", fb_raw.get("max_attempts", 12), int),
+            reminder_hour=_typed("feedback", "reminder_hour", fb_raw.get("reminder_hour", 8), int),
+            test_delivery_delay=_typed(
+                "feedback", "test_delivery_delay", fb_raw.get("test_delivery_delay", 0.0), float
+            ),
+        ),
+        broker_queue=str(raw.get("broker", {}).get("queue", "meldpunt")),
         source=source,
     )

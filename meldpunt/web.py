@@ -17,6 +17,7 @@ BLUEPRINT_MODULES = [
     "meldpunt.auth.views",
     "meldpunt.intake.views",
     "meldpunt.triage.views",
+    "meldpunt.feedback.views",
 ]
 
 ERROR_TEXT = {
@@ -114,18 +115,23 @@ def _security_headers(response):
 def register_web(app: Flask) -> None:
     from importlib import import_module
 
-    from meldpunt.auth.service import load_session_user
-
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Log in om verder te gaan."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
-    login_manager.user_loader(lambda session_id: load_session_user(db.session, session_id))
 
     app.register_blueprint(health)
     for module in BLUEPRINT_MODULES:
         app.register_blueprint(import_module(module).bp)
 
+    # Server-side sessions: flask-login's id must match a live auth_sessions row (meldpunt.auth.sessions).
+    from meldpunt.auth.views import load_user, session_guard
+
+    login_manager.user_loader(load_user)
+    app.before_request(session_guard)
+    # No long-lived "remember me" cookie: login_user(remember=False) everywhere, and a presented one
+    # is useless because load_user also demands a live server-side session id.
+    app.config["REMEMBER_COOKIE_DURATION"] = 0
     app.after_request(_security_headers)
 
     from flask_babel import format_date, format_datetime

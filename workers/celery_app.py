@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
 
 #: Seconds a reserved, unacknowledged message stays invisible before Redis redelivers it.
@@ -40,13 +41,17 @@ def init_celery(app: Flask) -> Celery:
         result_backend_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=settings.publish_timeout,
-        task_default_queue="meldpunt",
+        task_default_queue=settings.broker_queue,
         timezone="Europe/Amsterdam",
         enable_utc=True,
         worker_hijack_root_logger=False,
         imports=("workers.notices",),
         beat_schedule={
             "sweep-outbox": {"task": "workers.notices.sweep_outbox", "schedule": 30.0},
+            "remind-handlers": {
+                "task": "workers.notices.remind_handlers",
+                "schedule": crontab(hour=settings.feedback.reminder_hour, minute=0),
+            },
         },
     )
     celery.set_default()

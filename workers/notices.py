@@ -1,12 +1,81 @@
-"""Delivery of outbox notices (filled in by the feedback work)."""
+"""Delivery of outbox notices: thin tasks around meldpunt.feedback.outbox (ids in, ids only in messages).
+
+``deliver_notice`` runs with ``acks_late`` and ``reject_on_worker_lost``: a message is
+acknowledged only after the task returns, so a worker that dies mid-task gets the message
+redelivered (and the sweep republishes anything left undelivered). The task itself is
+idempotent, so at-least-once execution gives one e-mail (docs/feedback.md).
+"""
 
 from __future__ import annotations
 
+import logging
+import secrets
+
 from celery import shared_task
+from celery.exceptions import MaxRetriesExceededError
+from flask import current_app
+
+log = logging.getLogger("meldpunt.workers.notices")
+
+MAX_RETRIES = 8
+BACKOFF_BASE = 5.0  # seconds; doubles each retry
+BACKOFF_MAX = 900.0
+_random = secrets.SystemRandom()
 
 
-@shared_task(name="workers.notices.sweep_outbox")
+def backoff_with_jitter(retries: int) -> float:
+    """Full-jitter exponential backoff: uniform in [base/2, min(max, base * 2**retries)]."""
+    ceiling = min(BACKOFF_MAX, BACKOFF_BASE * (2**retries))
+    return _random.uniform(min(BACKOFF_BASE / 2, ceiling), ceiling)
+
+
+@shared_task(
+    bind=True,
+    name="workers.notices.deliver_notice",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+    ignore_result=True,
+)
+def deliver_notice(self, notice_id: int) -> str:
+    from meldpunt.extensions import db
+    from meldpunt.feedback.outbox import DeliveryBusy, DeliveryFailed, deliver, give_up
+
+    settings = current_app.extensions["meldpunt.settings"]
+    try:
+        outcome = deliver(db.session, notice_id=int(notice_id), settings=settings)
+    except DeliveryBusy as exc:
+        db.session.rollback()
+        try:
+            raise self.retry(countdown=exc.countdown + _random.uniform(0, 2))
+        except MaxRetriesExceededError:
+            log.warning("notice %s: claim still held after %d tries; left for the sweep", notice_id, MAX_RETRIES)
+            return "busy"
+    except DeliveryFailed as exc:
+        db.session.rollback()
+        if self.request.retries >= MAX_RETRIES:
+            give_up(db.session, notice_id=int(notice_id))
+            log.error("notice %s: delivery failed after %d tries (%s)", notice_id, MAX_RETRIES + 1, exc)
+            return "failed"
+        log.warning("notice %s: delivery failed (%s); retry %d", notice_id, exc, self.request.retries + 1)
+        raise self.retry(countdown=backoff_with_jitter(self.request.retries)) from None
+    log.info("notice %s: %s", notice_id, outcome)
+    return outcome
+
+
+@shared_task(name="workers.notices.sweep_outbox", ignore_result=True)
 def sweep_outbox() -> int:
     from meldpunt.feedback.outbox import sweep
 
     return sweep()
+
+
+@shared_task(name="workers.notices.remind_handlers", ignore_result=True)
+def remind_handlers() -> int:
+    from meldpunt.extensions import db
+    from meldpunt.feedback.service import remind_handlers as queue_reminders
+
+    count = queue_reminders(db.session, settings=current_app.extensions["meldpunt.settings"])
+    db.session.commit()  # the after-commit hook publishes the reminders
+    log.info("queued %d reminder(s)", count)
+    return count

@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Uuid
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meldpunt.database import Base, utcnow
@@ -51,3 +51,56 @@ class Notice(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
 
     signal = relationship("Signal")
+    recipient = relationship("User", foreign_keys=[recipient_user_id])
+    deliveries: Mapped[list[NoticeDelivery]] = relationship(
+        back_populates="notice", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class DeliveryChannel(enum.StrEnum):
+    INBOX = "inbox"  # in-app inbox (/berichten) of an identified reporter or a handler
+    RECEIPT = "receipt"  # the receipt-code page of an anonymous reporter
+    EMAIL = "email"  # an e-mail that only says there is news (never content)
+
+
+class DeliveryState(enum.StrEnum):
+    PENDING = "pending"  # row exists, nobody holds it
+    SENDING = "sending"  # claimed by one task run (claim_token, claimed_at)
+    SENT = "sent"  # done: never again for this (notice, channel)
+    FAILED = "failed"  # gave up after the last retry
+
+
+_CHANNELS = ", ".join(f"'{c.value}'" for c in DeliveryChannel)
+_STATES = ", ".join(f"'{s.value}'" for s in DeliveryState)
+
+
+class NoticeDelivery(Base):
+    """The idempotency marker of one channel of one notice: at most one row, sent at most once.
+
+    A task run claims the row with a compare-and-swap on ``claim_token`` (see
+    ``meldpunt.feedback.outbox.deliver``); the SMTP Message-ID is derived from the
+    notice id so a duplicate, should one slip through the residual window, is recognisable.
+    """
+
+    __tablename__ = "notice_deliveries"
+    __table_args__ = (
+        UniqueConstraint("notice_id", "channel"),
+        CheckConstraint(f"channel IN ({_CHANNELS})", name="channel_valid"),
+        CheckConstraint(f"state IN ({_STATES})", name="state_valid"),
+        CheckConstraint("(state = 'sending') = (claim_token IS NOT NULL)", name="claim_iff_sending"),
+        CheckConstraint("(state = 'sent') = (sent_at IS NOT NULL)", name="sent_has_time"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20), default=DeliveryState.PENDING.value)
+    claim_token: Mapped[str | None] = mapped_column(String(36))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    message_id: Mapped[str | None] = mapped_column(String(200))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    notice: Mapped[Notice] = relationship(back_populates="deliveries")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -108,3 +108,230 @@ def feedback_history(session: Session, *, keyring: Keyring, signal: Signal) -> l
             text = unseal(cipher, notice, "body") if cipher else "Verwijderd."
         items.append(FeedbackItem(created_at=notice.created_at, kind=kind.value, title=NOTICE_TITLES[kind], text=text))
     return items
+
+
+# ----------------------------------------------------------------------------- regisseur: free feedback
+
+#: Standard texts for "terugkoppeling op hoofdlijnen" (B1 Dutch). The regisseur picks one and edits it.
+FEEDBACK_TEMPLATES: dict[str, tuple[str, str]] = {
+    "bedankt": (
+        "Bedankt en we zijn ermee bezig",
+        "Bedankt voor uw melding. We hebben de melding bekeken en zijn ermee aan de slag. "
+        "Over de inhoud kunnen we u niet meer vertellen. U hoort van ons als de melding is afgerond.",
+    ),
+    "uitzoeken": (
+        "We zoeken het verder uit",
+        "We zoeken uw melding verder uit. Dat kan enige tijd duren. "
+        "Heeft u nog nieuwe informatie? Stuur ons dan een bericht via het meldpunt.",
+    ),
+    "overleg": (
+        "Besproken in overleg",
+        "Uw melding is besproken in een overleg met de collega's die erover gaan. "
+        "Er zijn afspraken gemaakt over wat er nu gebeurt. Om de betrokkenen te beschermen, "
+        "kunnen we u niet vertellen welke afspraken dat zijn.",
+    ),
+    "doorgestuurd": (
+        "Doorgestuurd naar de instantie die erover gaat",
+        "Uw melding hoort bij een andere instantie. We hebben de melding aan die instantie doorgegeven. "
+        "Zij beslissen zelf wat ze ermee doen.",
+    ),
+    "afgerond": (
+        "Afgerond",
+        "We hebben uw melding afgerond. Bedankt dat u dit heeft gemeld: "
+        "elke melding helpt ons om de gemeente weerbaarder te maken.",
+    ),
+}
+
+FEEDBACK_MAX = 4000
+
+
+class FeedbackError(ValueError):
+    """Invalid feedback; the message is Dutch and shown next to the field."""
+
+
+def send_feedback(
+    session: Session, *, keyring: Keyring, signal: Signal, actor, text: str, template_code: str | None = None
+) -> Notice:
+    """Queue a free "terugkoppeling op hoofdlijnen" for the reporter, encrypted, audited.
+
+    The text is sealed under the signal's data key on the Notice row. The AAD binds it to
+    (notices, body, <notice id>): the integer id exists only after the INSERT, so the row is
+    flushed first (by ``queue_notice``) and sealed second — in the same transaction.
+    """
+    from meldpunt.audit.service import record
+    from meldpunt.vault.service import seal
+
+    text = (text or "").strip()
+    if not text:
+        raise FeedbackError("Schrijf de terugkoppeling voor de melder.")
+    if len(text) > FEEDBACK_MAX:
+        raise FeedbackError(f"De terugkoppeling is te lang (hoogstens {FEEDBACK_MAX} tekens).")
+    try:
+        cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
+    except ShreddedError:
+        raise FeedbackError("Deze melding is verwijderd. Terugkoppeling is niet meer mogelijk.") from None
+    notice = queue_notice(session, signal=signal, kind=NoticeKind.FEEDBACK)
+    seal(cipher, notice, "body", text)
+    record(
+        session,
+        action="feedback.send",
+        actor_id=actor.id,
+        actor_label=actor.email,
+        object_type="signal",
+        object_id=signal.id,
+        details={"notice_id": notice.id, "template": template_code if template_code in FEEDBACK_TEMPLATES else ""},
+    )
+    session.flush()
+    return notice
+
+
+# ----------------------------------------------------------------------------- first-feedback term
+
+
+#: Statuses after which no first feedback is awaited any more (each such move queues a notice anyway).
+_DONE_STATUSES = ("afgesloten", "niet_ontvankelijk", "doorgezonden", "integriteitstraject")
+
+
+@dataclass(frozen=True)
+class AwaitingItem:
+    signal: Signal
+    due: date
+    overdue: bool
+
+
+def signals_awaiting_feedback(session: Session, *, track: str, working_days: int, today: date | None = None) -> list[AwaitingItem]:
+    """Signals of one track whose reporter wants feedback and has had none beyond "received", oldest first."""
+    today = today or utcnow().date()
+    rows = session.scalars(
+        select(Signal)
+        .where(
+            Signal.track == track,
+            Signal.first_feedback_at.is_(None),
+            Signal.wants_feedback.is_(True),
+            Signal.status.not_in(_DONE_STATUSES),
+        )
+        .order_by(Signal.created_at)
+    ).all()
+    items = []
+    for signal in rows:
+        due = first_feedback_due(signal.created_at, working_days=working_days)
+        items.append(AwaitingItem(signal=signal, due=due, overdue=due <= today))
+    return items
+
+
+def remind_handlers(session: Session, *, settings, today: date | None = None) -> int:
+    """Queue a reminder (in-app + e-mail) for each overdue signal to its handler(s), once per handler per day.
+
+    The handler is the signal's assignee when it has one (and may still handle the track);
+    otherwise every enabled user with the track's handling role. Returns the reminders queued.
+    """
+    from meldpunt.audit.service import record
+    from meldpunt.auth.models import User
+    from meldpunt.policy import HANDLER_TRACKS
+
+    today = today or utcnow().date()
+    day_start = datetime.combine(today, datetime.min.time(), tzinfo=timezone.utc)
+    roles_for_track: dict[str, list[str]] = {}
+    for role, track in HANDLER_TRACKS.items():
+        roles_for_track.setdefault(track, []).append(role)
+    count = 0
+    for track, roles in roles_for_track.items():
+        overdue = [i.signal for i in signals_awaiting_feedback(
+            session, track=track, working_days=settings.first_feedback_working_days, today=today) if i.overdue]
+        if not overdue:
+            continue
+        handlers = list(session.scalars(select(User).where(User.role.in_(roles), User.is_enabled.is_(True))))
+        for signal in overdue:
+            assignee = signal.assignee
+            targets = [assignee] if assignee is not None and assignee.is_enabled and assignee.role in roles else handlers
+            for user in targets:
+                already = session.scalar(
+                    select(Notice.id).where(
+                        Notice.signal_id == signal.id,
+                        Notice.kind == NoticeKind.REMINDER.value,
+                        Notice.recipient_user_id == user.id,
+                        Notice.created_at >= day_start,
+                    ).limit(1)
+                )
+                if already is not None:
+                    continue
+                notice = queue_notice(session, signal=signal, kind=NoticeKind.REMINDER, recipient_user_id=user.id)
+                record(session, action="feedback.remind", actor_label="systeem", object_type="signal",
+                       object_id=signal.id, details={"notice_id": notice.id, "user_id": user.id})
+                count += 1
+    session.flush()
+    return count
+
+
+# ----------------------------------------------------------------------------- in-app inbox
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    id: int
+    created_at: datetime
+    title: str
+    reference: str
+    signal_id: object
+    for_handler: bool
+    read: bool
+
+
+def _inbox_filter(user):
+    from sqlalchemy import and_, or_
+
+    return or_(
+        Notice.recipient_user_id == user.id,
+        and_(Notice.recipient_user_id.is_(None), Signal.reporter_id == user.id),
+    )
+
+
+def inbox(session: Session, *, user, limit: int = 200) -> list[InboxItem]:
+    """The user's notices, newest first: their own signals' news, and reminders addressed to them."""
+    rows = session.execute(
+        select(Notice, Signal.reference)
+        .join(Signal, Signal.id == Notice.signal_id)
+        .where(_inbox_filter(user))
+        .order_by(Notice.created_at.desc(), Notice.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        InboxItem(
+            id=n.id, created_at=n.created_at, title=NOTICE_TITLES[NoticeKind(n.kind)], reference=reference,
+            signal_id=n.signal_id, for_handler=n.recipient_user_id is not None, read=n.read_at is not None,
+        )
+        for n, reference in rows
+    ]
+
+
+def unread_count(session: Session, *, user) -> int:
+    from sqlalchemy import func
+
+    return session.scalar(
+        select(func.count(Notice.id))
+        .join(Signal, Signal.id == Notice.signal_id)
+        .where(_inbox_filter(user), Notice.read_at.is_(None))
+    ) or 0
+
+
+def mark_read(session: Session, *, user, notice_id: int | None = None) -> int:
+    """Mark one notice (or, with ``notice_id=None``, all) of this user read. Returns how many changed."""
+    query = (
+        select(Notice).join(Signal, Signal.id == Notice.signal_id)
+        .where(_inbox_filter(user), Notice.read_at.is_(None))
+    )
+    if notice_id is not None:
+        query = query.where(Notice.id == notice_id)
+    changed = 0
+    now = utcnow()
+    for notice in session.scalars(query):
+        notice.read_at = now
+        changed += 1
+    session.flush()
+    return changed
+
+
+def find_inbox_notice(session: Session, *, user, notice_id: int) -> Notice | None:
+    return session.scalar(
+        select(Notice).join(Signal, Signal.id == Notice.signal_id).where(_inbox_filter(user), Notice.id == notice_id)
+    )

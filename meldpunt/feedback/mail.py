@@ -1,0 +1,76 @@
+"""Compose and send notice e-mails.
+
+An e-mail only says that there is news on melding MO-… and where to read it. It never
+carries the signal's content, its subject, its status, the feedback text, or the reporter's
+name: whoever reads the mailbox (or the relay's logs) learns nothing beyond the reference.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate
+
+from flask import render_template
+
+from meldpunt.config import MailSettings
+
+
+@dataclass(frozen=True)
+class NoticeMail:
+    to: str
+    subject: str
+    text: str
+    html: str
+    message_id: str
+
+
+def message_id_for(notice_id: int, *, base_url: str) -> str:
+    """A stable Message-ID per notice: a duplicate (see docs/feedback.md) carries the same id."""
+    from urllib.parse import urlsplit
+
+    domain = urlsplit(base_url).hostname or "meldpunt.local"
+    return f"<notice-{notice_id}@{domain}>"
+
+
+def compose_notice_mail(
+    *, notice_id: int, reference: str, to: str, for_handler: bool, base_url: str, organisation: str
+) -> NoticeMail:
+    """The e-mail for one notice, rendered from templates/email/ (text and HTML)."""
+    template = "email/handler_reminder" if for_handler else "email/reporter_news"
+    subject = (
+        f"Herinnering over melding {reference}" if for_handler else f"Nieuws over uw melding {reference}"
+    )
+    context = {"reference": reference, "base_url": base_url, "organisation": organisation, "subject": subject}
+    return NoticeMail(
+        to=to,
+        subject=subject,
+        text=render_template(f"{template}.txt", **context),
+        html=render_template(f"{template}.html", **context),
+        message_id=message_id_for(notice_id, base_url=base_url),
+    )
+
+
+def build_message(mail: NoticeMail, *, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = mail.to
+    message["Subject"] = mail.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = mail.message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(mail.text)
+    message.add_alternative(mail.html, subtype="html")
+    return message
+
+
+def send_mail(settings: MailSettings, message: EmailMessage) -> None:
+    """Hand one message to the SMTP relay; raises ``smtplib.SMTPException``/``OSError`` on failure."""
+    with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
+        if settings.use_tls:
+            smtp.starttls(context=ssl.create_default_context())
+        if settings.username:
+            smtp.login(settings.username, settings.password)
+        smtp.send_message(message)

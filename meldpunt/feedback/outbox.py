@@ -1,0 +1,347 @@
+"""The transactional outbox: publish after commit, sweep what is pending, deliver exactly once.
+
+Writing side (web requests, services): ``queue_notice`` adds a ``Notice`` row in the caller's
+transaction. The session hooks installed by ``init_outbox`` collect the ids of new notices at
+flush, forget them on rollback, and publish them to Celery after commit — ids only, with a
+short connection timeout and no retries, so a request never waits on a broken broker. A
+failure is logged (notice id only) and left to ``sweep``, which Celery beat runs every 30 s.
+
+Delivering side (``workers.notices.deliver_notice``): ``deliver`` is idempotent. Each channel
+of a notice has one ``NoticeDelivery`` row (unique per notice and channel). E-mail is claimed
+with a compare-and-swap on ``claim_token`` in its own committed transaction, sent, then marked
+sent. The guarantee and its one residual window are explained in docs/feedback.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from meldpunt.config import Settings
+from meldpunt.database import utcnow
+from meldpunt.feedback.models import DeliveryChannel, DeliveryState, Notice, NoticeDelivery
+
+log = logging.getLogger("meldpunt.feedback.outbox")
+
+DELIVER_TASK = "workers.notices.deliver_notice"
+_PENDING_KEY = "meldpunt.outbox.new_notices"
+SWEEP_BATCH = 500
+
+
+# ----------------------------------------------------------------------------- publishing
+
+
+def _collect_new_notices(session: Session, _flush_context) -> None:
+    ids = [obj.id for obj in session.new if isinstance(obj, Notice) and obj.id is not None]
+    if ids:
+        session.info.setdefault(_PENDING_KEY, set()).update(ids)
+
+
+def _forget_notices(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)
+
+
+def _publish_after_commit(session: Session) -> None:
+    ids = session.info.pop(_PENDING_KEY, None)
+    if not ids or not has_app_context():
+        return
+    publish_notices(current_app._get_current_object(), sorted(ids))  # type: ignore[attr-defined]
+
+
+def init_outbox(app: Flask) -> None:
+    """Install the session hooks (once per process) and the ``notices`` CLI group."""
+    from flask_sqlalchemy.session import Session as FlaskSession
+
+    for name, fn in (
+        ("after_flush", _collect_new_notices),
+        ("after_commit", _publish_after_commit),
+        ("after_rollback", _forget_notices),
+    ):
+        if not event.contains(FlaskSession, name, fn):
+            event.listen(FlaskSession, name, fn)
+    app.cli.add_command(notices_cli)
+
+
+def publish_notices(app: Flask, notice_ids: Iterable[int]) -> list[int]:
+    """Send one ``deliver_notice`` message per id; never raises, never waits long.
+
+    Uses its own broker connection with ``publish_timeout`` and no connection retries.
+    Marks ``published_at`` for what went out. Returns the published ids.
+    """
+    ids = list(notice_ids)
+    if not ids:
+        return []
+    settings: Settings = app.extensions["meldpunt.settings"]
+    celery = app.extensions["celery"]
+    published: list[int] = []
+    try:
+        with celery.connection_for_write(
+            transport_options={"max_retries": 0, "interval_start": 0, "interval_step": 0}
+        ) as conn:
+            for notice_id in ids:
+                celery.send_task(
+                    DELIVER_TASK, args=[int(notice_id)], retry=False, connection=conn,
+                    queue=settings.broker_queue, ignore_result=True,
+                )
+                published.append(notice_id)
+    except Exception as exc:  # noqa: BLE001 - any broker failure: the sweep will retry
+        missing = [i for i in ids if i not in published]
+        log.warning("outbox: publishing notices %s failed (%s); left for the sweep",
+                    ",".join(str(i) for i in missing), type(exc).__name__)
+    if published:
+        _mark_published(app, published)
+    return published
+
+
+def _mark_published(app: Flask, ids: list[int]) -> None:
+    from meldpunt.extensions import db
+
+    try:
+        with app.app_context(), db.engine.begin() as conn:
+            conn.execute(update(Notice).where(Notice.id.in_(ids)).values(published_at=utcnow()))
+    except Exception as exc:  # noqa: BLE001 - only bookkeeping: at worst the sweep republishes
+        log.warning("outbox: marking notices %s published failed (%s)", ",".join(map(str, ids)), type(exc).__name__)
+
+
+def pending_notice_ids(session: Session, *, settings: Settings, limit: int = SWEEP_BATCH) -> list[int]:
+    """Undelivered notices never published, or published longer ago than ``republish_after_seconds``."""
+    cutoff = utcnow() - timedelta(seconds=settings.feedback.republish_after_seconds)
+    return list(
+        session.scalars(
+            select(Notice.id)
+            .where(
+                Notice.delivered_at.is_(None),
+                Notice.attempts < settings.feedback.max_attempts,
+                or_(Notice.published_at.is_(None), Notice.published_at < cutoff),
+            )
+            .order_by(Notice.id)
+            .limit(limit)
+        )
+    )
+
+
+def sweep(app: Flask | None = None) -> int:
+    """Publish every pending notice (beat, every 30 s; ``flask notices sweep``). Returns how many went out."""
+    from meldpunt.extensions import db
+
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    settings: Settings = app.extensions["meldpunt.settings"]
+    with app.app_context():
+        ids = pending_notice_ids(db.session, settings=settings)
+        db.session.rollback()
+    if not ids:
+        return 0
+    published = publish_notices(app, ids)
+    if published:
+        log.info("outbox: sweep published %d notice(s)", len(published))
+    return len(published)
+
+
+# ----------------------------------------------------------------------------- delivering
+
+
+class DeliveryBusy(Exception):
+    """Another task run holds the e-mail claim; try again after ``countdown`` seconds."""
+
+    def __init__(self, countdown: float) -> None:
+        super().__init__(f"claim held; retry in {countdown:.0f}s")
+        self.countdown = countdown
+
+
+class DeliveryFailed(Exception):
+    """A transient failure (SMTP, network): retry with backoff. The message names the error class only."""
+
+
+@dataclass(frozen=True)
+class DeliveryPlan:
+    channels: tuple[DeliveryChannel, ...]
+    email_to: str | None
+    for_handler: bool
+
+
+def plan_delivery(notice: Notice) -> DeliveryPlan:
+    """Who gets a notice, and how.
+
+    Handler reminders: the handler's inbox, and e-mail to their account address.
+    Identified reporter: the inbox always; e-mail only if they asked for feedback by e-mail.
+    Anonymous reporter: only the receipt-code page (there is no address, and there must be none).
+    """
+    if notice.recipient_user_id is not None:
+        user = notice.recipient
+        email = user.email if user is not None and user.is_enabled and user.email else None
+        return DeliveryPlan((DeliveryChannel.INBOX,), email, True)
+    signal = notice.signal
+    reporter = signal.reporter if signal is not None else None
+    if signal is None or signal.is_anonymous or reporter is None:
+        return DeliveryPlan((DeliveryChannel.RECEIPT,), None, False)
+    wants_mail = bool(signal.wants_feedback and signal.feedback_by_email and reporter.is_enabled and reporter.email)
+    return DeliveryPlan((DeliveryChannel.INBOX,), reporter.email if wants_mail else None, False)
+
+
+def _ensure_row(session: Session, notice_id: int, channel: DeliveryChannel, *, sent: bool) -> None:
+    exists = session.scalar(
+        select(NoticeDelivery.id).where(NoticeDelivery.notice_id == notice_id, NoticeDelivery.channel == channel.value)
+    )
+    if exists is not None:
+        return
+    now = utcnow()
+    try:
+        with session.begin_nested():
+            session.add(
+                NoticeDelivery(
+                    notice_id=notice_id, channel=channel.value,
+                    state=(DeliveryState.SENT if sent else DeliveryState.PENDING).value,
+                    sent_at=now if sent else None, created_at=now,
+                )
+            )
+    except IntegrityError:
+        pass  # a concurrent run inserted it: the unique constraint is the point
+
+
+def deliver(session: Session, *, notice_id: int, settings: Settings, organisation: str | None = None) -> str:
+    """Deliver one notice on all its channels; safe to run any number of times, also concurrently.
+
+    This is the task body, so it commits its own steps (the claim must be durable before
+    the e-mail leaves). Returns what happened: "missing", "already", "delivered".
+    Raises ``DeliveryBusy`` or ``DeliveryFailed`` for the task to retry.
+    """
+    notice = session.get(Notice, notice_id)
+    if notice is None:
+        session.rollback()
+        return "missing"
+    if notice.delivered_at is not None:
+        session.rollback()
+        return "already"
+    plan = plan_delivery(notice)
+    reference = notice.signal.reference
+    for channel in plan.channels:
+        _ensure_row(session, notice_id, channel, sent=True)
+    session.commit()
+
+    if plan.email_to:
+        _deliver_email(
+            session, notice_id=notice_id, to=plan.email_to, reference=reference,
+            for_handler=plan.for_handler, settings=settings, organisation=organisation or settings.organisation,
+        )
+
+    session.execute(
+        update(Notice).where(Notice.id == notice_id, Notice.delivered_at.is_(None)).values(delivered_at=utcnow())
+    )
+    session.commit()
+    return "delivered"
+
+
+def _deliver_email(
+    session: Session, *, notice_id: int, to: str, reference: str, for_handler: bool, settings: Settings,
+    organisation: str,
+) -> None:
+    from meldpunt.feedback.mail import build_message, compose_notice_mail, send_mail
+
+    _ensure_row(session, notice_id, DeliveryChannel.EMAIL, sent=False)
+    session.commit()
+
+    token = str(uuid.uuid4())
+    now = utcnow()
+    lease = settings.feedback.claim_lease_seconds
+    where = (NoticeDelivery.notice_id == notice_id, NoticeDelivery.channel == DeliveryChannel.EMAIL.value)
+    claimed = session.execute(
+        update(NoticeDelivery)
+        .where(
+            *where,
+            NoticeDelivery.state != DeliveryState.SENT.value,
+            or_(NoticeDelivery.claim_token.is_(None), NoticeDelivery.claimed_at < now - timedelta(seconds=lease)),
+        )
+        .values(state=DeliveryState.SENDING.value, claim_token=token, claimed_at=now,
+                attempts=NoticeDelivery.attempts + 1, last_error=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.commit()
+    if claimed != 1:
+        state = session.scalar(select(NoticeDelivery.state).where(*where))
+        session.rollback()
+        if state == DeliveryState.SENT.value:
+            return  # an earlier run sent it: exactly one e-mail
+        raise DeliveryBusy(countdown=lease)
+
+    if settings.feedback.test_delivery_delay > 0:  # tests: a window to kill the worker before sending
+        time.sleep(settings.feedback.test_delivery_delay)
+    still_mine = session.scalar(select(NoticeDelivery.claim_token).where(*where)) == token
+    session.rollback()
+    if not still_mine:
+        return  # our lease ran out and another run took over; it sends, not us
+
+    mail = compose_notice_mail(
+        notice_id=notice_id, reference=reference, to=to, for_handler=for_handler,
+        base_url=settings.base_url, organisation=organisation,
+    )
+    try:
+        send_mail(settings.mail, build_message(mail, sender=settings.mail.sender))
+    except Exception as exc:  # noqa: BLE001 - SMTP, socket, TLS: release the claim and retry later
+        error = type(exc).__name__
+        session.execute(
+            update(NoticeDelivery).where(*where, NoticeDelivery.claim_token == token)
+            .values(state=DeliveryState.PENDING.value, claim_token=None, claimed_at=None, last_error=error)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            update(Notice).where(Notice.id == notice_id)
+            .values(attempts=Notice.attempts + 1, last_error=f"email: {error}")
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        raise DeliveryFailed(error) from None
+
+    marked = session.execute(
+        update(NoticeDelivery).where(*where, NoticeDelivery.claim_token == token)
+        .values(state=DeliveryState.SENT.value, claim_token=None, sent_at=utcnow(), message_id=mail.message_id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.commit()
+    if marked != 1:
+        log.warning("outbox: notice %s e-mail sent after its claim expired; a duplicate is possible", notice_id)
+
+
+def give_up(session: Session, *, notice_id: int) -> None:
+    """After the last retry: mark the e-mail failed (the sweep skips notices past max_attempts)."""
+    session.execute(
+        update(NoticeDelivery)
+        .where(NoticeDelivery.notice_id == notice_id, NoticeDelivery.channel == DeliveryChannel.EMAIL.value,
+               NoticeDelivery.state != DeliveryState.SENT.value, NoticeDelivery.claim_token.is_(None))
+        .values(state=DeliveryState.FAILED.value)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
+# ----------------------------------------------------------------------------- CLI
+
+import click  # noqa: E402
+from flask.cli import AppGroup  # noqa: E402
+
+notices_cli = AppGroup("notices", help="Deliver notices (terugkoppeling).")
+
+
+@notices_cli.command("sweep")
+def sweep_command() -> None:
+    """Publish every undelivered notice to the worker now (what beat does every 30 s)."""
+    click.echo(f"published {sweep()} notice(s)")
+
+
+@notices_cli.command("remind")
+def remind_command() -> None:
+    """Remind handlers of signals without first feedback within the term (what beat does daily)."""
+    from meldpunt.extensions import db
+    from meldpunt.feedback.service import remind_handlers
+
+    count = remind_handlers(db.session, settings=current_app.extensions["meldpunt.settings"])
+    db.session.commit()
+    click.echo(f"queued {count} reminder(s)")

@@ -1,0 +1,135 @@
+"""Feedback pages: the in-app inbox (/berichten), the regisseur's compose page and the waiting list."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from meldpunt.extensions import db
+from meldpunt.feedback.forms import FeedbackForm, MarkReadForm
+from meldpunt.feedback.service import (
+    FEEDBACK_TEMPLATES,
+    FeedbackError,
+    feedback_history,
+    find_inbox_notice,
+    inbox as load_inbox,
+    mark_read,
+    send_feedback,
+    signals_awaiting_feedback,
+    unread_count,
+)
+from meldpunt.intake.models import Signal
+from meldpunt.policy import Action, handler_track, require
+from meldpunt.vault.service import current_keyring
+from meldpunt.web import audit_event
+
+bp = Blueprint("feedback", __name__)
+
+
+@bp.app_context_processor
+def _unread_notices():
+    def unread_notices() -> int:
+        if not current_user or not current_user.is_authenticated:
+            return 0
+        return unread_count(db.session, user=current_user)
+
+    return {"unread_notices": unread_notices}
+
+
+def _target(item) -> str:
+    endpoint = "triage.signal_detail" if item.for_handler else "intake.my_signal"
+    return url_for(endpoint, signal_id=item.signal_id)
+
+
+@bp.get("/berichten")
+@login_required
+def inbox():
+    items = load_inbox(db.session, user=current_user)
+    return render_template("feedback/inbox.html", items=items, target=_target, form=MarkReadForm())
+
+
+@bp.post("/berichten/<int:notice_id>/gelezen")
+@login_required
+def read_one(notice_id: int):
+    form = MarkReadForm()
+    if not form.validate_on_submit():
+        abort(400)
+    notice = find_inbox_notice(db.session, user=current_user, notice_id=notice_id)
+    if notice is None:
+        abort(404)
+    target = url_for("triage.signal_detail" if notice.recipient_user_id else "intake.my_signal", signal_id=notice.signal_id)
+    if mark_read(db.session, user=current_user, notice_id=notice_id):
+        audit_event("notice.read", object_type="notice", object_id=notice_id)
+    db.session.commit()
+    return redirect(target)
+
+
+@bp.post("/berichten/alles-gelezen")
+@login_required
+def read_all():
+    form = MarkReadForm()
+    if not form.validate_on_submit():
+        abort(400)
+    changed = mark_read(db.session, user=current_user)
+    if changed:
+        audit_event("notice.read_all", object_type="user", object_id=current_user.id, details={"count": changed})
+    db.session.commit()
+    flash("Alle berichten staan op gelezen.", "success")
+    return redirect(url_for("feedback.inbox"))
+
+
+@bp.route("/behandelen/meldingen/<uuid:signal_id>/terugkoppeling", methods=["GET", "POST"])
+@login_required
+def compose(signal_id):
+    signal = db.session.get(Signal, signal_id)
+    if signal is None:
+        abort(404)
+    require(current_user, Action.HANDLE_SIGNAL, signal)
+    keyring = current_keyring()
+    form = FeedbackForm()
+    preview_text = None
+    status = 200
+    if form.is_submitted():
+        if not form.validate():
+            status = 422
+        elif form.insert.data:
+            code = form.template.data or ""
+            if code in FEEDBACK_TEMPLATES:
+                form.text.data = FEEDBACK_TEMPLATES[code][1]
+        elif form.preview.data:
+            preview_text = (form.text.data or "").strip()
+            if not preview_text:
+                form.text.errors.append("Schrijf eerst een tekst om een voorbeeld te zien.")
+                status = 422
+        elif form.send.data:
+            try:
+                notice = send_feedback(
+                    db.session, keyring=keyring, signal=signal, actor=current_user,
+                    text=form.text.data or "", template_code=form.template.data or None,
+                )
+            except FeedbackError as exc:
+                form.text.errors.append(str(exc))
+                status = 422
+            else:
+                db.session.commit()
+                del notice
+                flash("De terugkoppeling is verstuurd. De melder ziet hem bij de melding.", "success")
+                return redirect(url_for("feedback.compose", signal_id=signal.id))
+    history = feedback_history(db.session, keyring=keyring, signal=signal)
+    audit_event("feedback.read", object_type="signal", object_id=signal.id, details={"items": len(history)})
+    db.session.commit()
+    return render_template(
+        "feedback/compose.html", signal=signal, form=form, preview_text=preview_text,
+        feedback_items=history, templates=FEEDBACK_TEMPLATES,
+    ), status
+
+
+@bp.get("/behandelen/wacht-op-terugkoppeling")
+@login_required
+def awaiting():
+    require(current_user, Action.VIEW_QUEUE)
+    settings = current_app.extensions["meldpunt.settings"]
+    items = signals_awaiting_feedback(
+        db.session, track=handler_track(current_user) or "", working_days=settings.first_feedback_working_days
+    )
+    return render_template("feedback/awaiting.html", items=items, working_days=settings.first_feedback_working_days)
