@@ -62,8 +62,16 @@ def _keyring_path_of_app() -> Path:
     return settings.keyring_file
 
 
+def _audit(action: str, details: dict) -> None:
+    from meldpunt.audit.service import record
+    from meldpunt.extensions import db
+
+    record(db.session, action=action, actor_label="cli", object_type="keyring", object_id="", details=details)
+    db.session.commit()
+
+
 @keys_cli.command("rotate")
-@click.option("--batch-size", default=500, show_default=True)
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(min=1))
 @with_appcontext
 def keys_rotate(batch_size: int) -> None:
     """Make a new KEK active and re-wrap every data key under it (resumable with `keys rewrap`)."""
@@ -72,15 +80,18 @@ def keys_rotate(batch_size: int) -> None:
     from meldpunt.crypto import write_keyring
 
     path = _keyring_path_of_app()
+    old = current_app.extensions["meldpunt.keyring"].active_kek_id
     keyring = current_app.extensions["meldpunt.keyring"].with_new_kek()
     write_keyring(path, keyring)  # persist the new KEK before any DEK depends on it
     current_app.extensions["meldpunt.keyring"] = keyring
-    click.echo(f"new active KEK {keyring.active_kek_id}")
+    click.echo(f"new active KEK {keyring.active_kek_id} (was {old})")
+    _audit("keys.rotate", {"kek_id": keyring.active_kek_id, "previous_kek_id": old})
     _rewrap(batch_size)
+    click.echo(f"restart every web and worker process, then remove the old KEK: keys drop-kek {old}")
 
 
 @keys_cli.command("rewrap")
-@click.option("--batch-size", default=500, show_default=True)
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(min=1))
 @with_appcontext
 def keys_rewrap(batch_size: int) -> None:
     """Finish an interrupted rotation: re-wrap data keys not yet under the active KEK."""
@@ -90,19 +101,28 @@ def keys_rewrap(batch_size: int) -> None:
 def _rewrap(batch_size: int) -> None:
     from flask import current_app
 
+    from meldpunt.crypto import CryptoError
     from meldpunt.extensions import db
     from meldpunt.vault.rotation import count_outdated, rewrap_batch
 
     keyring = current_app.extensions["meldpunt.keyring"]
     total = count_outdated(db.session, keyring=keyring)
+    done_total = 0
     with click.progressbar(length=total, label="re-wrapping data keys") as bar:
         while True:
-            done = rewrap_batch(db.session, keyring=keyring, batch_size=batch_size)
-            db.session.commit()
+            try:
+                done = rewrap_batch(db.session, keyring=keyring, batch_size=batch_size)
+            except CryptoError as exc:  # a data key under a KEK that is not in the keyring
+                db.session.rollback()
+                raise click.ClickException(f"{exc}; {done_total} data keys were re-wrapped before this") from None
+            db.session.commit()  # one transaction per batch: an interruption loses at most one batch
             if not done:
                 break
+            done_total += done
             bar.update(done)
-    click.echo(f"all data keys are wrapped by {keyring.active_kek_id}")
+    if done_total:
+        _audit("keys.rewrap", {"kek_id": keyring.active_kek_id, "rewrapped": done_total})
+    click.echo(f"all data keys are wrapped by {keyring.active_kek_id} ({done_total} re-wrapped now)")
 
 
 @keys_cli.command("drop-kek")
@@ -112,7 +132,7 @@ def keys_drop_kek(kek_id: str) -> None:
     """Remove an old KEK from the keyring once no data key uses it."""
     from flask import current_app
 
-    from meldpunt.crypto import write_keyring
+    from meldpunt.crypto import CryptoError, write_keyring
     from meldpunt.extensions import db
     from meldpunt.vault.rotation import count_using_kek
 
@@ -122,17 +142,23 @@ def keys_drop_kek(kek_id: str) -> None:
     keyring = current_app.extensions["meldpunt.keyring"]
     try:
         keyring = keyring.without_kek(kek_id)
-    except Exception as exc:  # KeyNotFoundError / refusing the active KEK
+    except CryptoError as exc:  # KeyNotFoundError / refusing the active KEK
         raise click.ClickException(str(exc)) from None
     write_keyring(_keyring_path_of_app(), keyring)
-    click.echo(f"removed {kek_id}")
+    current_app.extensions["meldpunt.keyring"] = keyring
+    _audit("keys.drop_kek", {"kek_id": kek_id})
+    click.echo(f"removed {kek_id}. Destroy it in every keyring backup too (see docs/security/encryption.md).")
 
 
 @keys_cli.command("rotate-index")
-@click.option("--batch-size", default=500, show_default=True)
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(min=1))
 @with_appcontext
 def keys_rotate_index(batch_size: int) -> None:
-    """New blind-index key; recompute every subject digest under it (resumable: run again)."""
+    """New blind-index key; recompute every subject digest under it (resumable: run again).
+
+    Old index keys stay in the keyring: receipt-code digests cannot be recomputed (only the
+    reporter knows the code) and are checked under the key they name.
+    """
     from flask import current_app
 
     from meldpunt.crypto import write_keyring
@@ -140,17 +166,72 @@ def keys_rotate_index(batch_size: int) -> None:
     from meldpunt.vault.rotation import count_outdated_digests, reindex_batch
 
     keyring = current_app.extensions["meldpunt.keyring"]
-    if not count_outdated_digests(db.session, keyring=keyring):
+    if count_outdated_digests(db.session, keyring=keyring):
+        click.echo(f"resuming: digests not yet under the active index key {keyring.active_index_key_id}")
+    else:
+        old = keyring.active_index_key_id
         keyring = keyring.with_new_index_key()
         write_keyring(_keyring_path_of_app(), keyring)
         current_app.extensions["meldpunt.keyring"] = keyring
-        click.echo(f"new active index key {keyring.active_index_key_id}")
-    total = count_outdated_digests(db.session, keyring=keyring)
+        click.echo(f"new active index key {keyring.active_index_key_id} (was {old}, kept)")
+        _audit("keys.rotate_index", {"index_key_id": keyring.active_index_key_id, "previous_index_key_id": old})
+    total = remaining = count_outdated_digests(db.session, keyring=keyring)
     with click.progressbar(length=total, label="recomputing blind indexes") as bar:
-        while True:
+        while remaining:
             done = reindex_batch(db.session, keyring=keyring, batch_size=batch_size)
             db.session.commit()
-            if not done:
-                break
-            bar.update(done)
+            now_remaining = count_outdated_digests(db.session, keyring=keyring)
+            if now_remaining >= remaining:
+                raise click.ClickException(f"no progress: {now_remaining} subjects still have old digests")
+            bar.update(remaining - now_remaining)
+            remaining = now_remaining
     click.echo(f"blind indexes use {keyring.active_index_key_id}")
+
+
+@keys_cli.command("drop-index-key")
+@click.argument("key_id")
+@with_appcontext
+def keys_drop_index_key(key_id: str) -> None:
+    """Remove an old index key once no subject digest and no receipt code uses it.
+
+    Receipt codes under that key stop working: only do this after their signals were shredded
+    or closed long enough ago that reporters no longer need the code.
+    """
+    from flask import current_app
+
+    from meldpunt.crypto import CryptoError, write_keyring
+    from meldpunt.extensions import db
+    from meldpunt.vault.rotation import count_using_index_key
+
+    in_use = count_using_index_key(db.session, key_id=key_id)
+    if in_use:
+        raise click.ClickException(
+            f"{in_use} digests or receipt codes still use {key_id}; keep it (run `keys rotate-index` for subjects)"
+        )
+    keyring = current_app.extensions["meldpunt.keyring"]
+    try:
+        keyring = keyring.without_index_key(key_id)
+    except CryptoError as exc:
+        raise click.ClickException(str(exc)) from None
+    write_keyring(_keyring_path_of_app(), keyring)
+    current_app.extensions["meldpunt.keyring"] = keyring
+    _audit("keys.drop_index_key", {"index_key_id": key_id})
+    click.echo(f"removed {key_id}")
+
+
+@keys_cli.command("status")
+@with_appcontext
+def keys_status() -> None:
+    """Key ids in the keyring and how many rows use each (never key material)."""
+    from flask import current_app
+
+    from meldpunt.extensions import db
+    from meldpunt.vault.rotation import count_using_index_key, count_using_kek
+
+    keyring = current_app.extensions["meldpunt.keyring"]
+    for kek_id in sorted(keyring.keks):
+        active = " (active)" if kek_id == keyring.active_kek_id else ""
+        click.echo(f"KEK {kek_id}{active}: {count_using_kek(db.session, kek_id=kek_id)} data keys")
+    for key_id in sorted(keyring.index_keys):
+        active = " (active)" if key_id == keyring.active_index_key_id else ""
+        click.echo(f"index key {key_id}{active}: {count_using_index_key(db.session, key_id=key_id)} digests")

@@ -6,7 +6,7 @@ exactly the rows that are not yet done.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from meldpunt.crypto import Keyring, rewrap_dek
@@ -50,17 +50,42 @@ def count_outdated_digests(session: Session, *, keyring: Keyring) -> int:
 
 
 def reindex_batch(session: Session, *, keyring: Keyring, batch_size: int = 500) -> int:
-    """Recompute the digests of up to ``batch_size`` subjects indexed under an older index key."""
-    from meldpunt.intake.models import Subject, SubjectIdentifier
+    """Recompute the digests of up to ``batch_size`` subjects indexed under an older index key.
+
+    Subjects of a shredded signal cannot be decrypted; their old digests are deleted instead
+    (a shredded signal must not stay linkable). Returns how many subjects were handled.
+    """
+    from meldpunt.intake.models import Signal, Subject, SubjectIdentifier
     from meldpunt.intake.subjects import reindex_subject
 
     active, _ = keyring.active_index_key()
     subject_ids = session.scalars(
-        select(SubjectIdentifier.subject_id).where(SubjectIdentifier.key_id != active).distinct().limit(batch_size)
+        select(SubjectIdentifier.subject_id)
+        .where(SubjectIdentifier.key_id != active)
+        .distinct()
+        .order_by(SubjectIdentifier.subject_id)
+        .limit(batch_size)
     ).all()
     for subject_id in subject_ids:
         subject = session.get(Subject, subject_id)
-        if subject is not None:
-            reindex_subject(session, keyring=keyring, subject=subject)
+        signal = session.get(Signal, subject.signal_id) if subject is not None else None
+        if subject is None or signal is None or signal.data_key_id is None:
+            session.execute(delete(SubjectIdentifier).where(SubjectIdentifier.subject_id == subject_id))
+            continue
+        reindex_subject(session, keyring=keyring, subject=subject)
     session.flush()
     return len(subject_ids)
+
+
+def count_using_index_key(session: Session, *, key_id: str) -> int:
+    """Rows that still need index key ``key_id``: subject digests, and receipt-code digests
+    (stored as ``<index key id>:<digest>``), which cannot be recomputed without the code."""
+    from meldpunt.intake.models import Signal, SubjectIdentifier
+
+    digests = session.scalar(
+        select(func.count()).select_from(SubjectIdentifier).where(SubjectIdentifier.key_id == key_id)
+    ) or 0
+    receipts = session.scalar(
+        select(func.count()).select_from(Signal).where(Signal.receipt_digest.startswith(f"{key_id}:", autoescape=True))
+    ) or 0
+    return digests + receipts

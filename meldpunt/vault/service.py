@@ -13,8 +13,12 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from meldpunt.crypto import DecryptionError, FieldCipher, Keyring, generate_dek, unwrap_dek, wrap_dek
+from meldpunt.crypto import DecryptionError, FieldCipher, Keyring, NullFieldCipher, generate_dek, unwrap_dek, wrap_dek
 from meldpunt.vault.models import DataKey
+
+#: ``FieldCipher`` in the application. ``NullFieldCipher`` (no encryption) exists only so that
+#: bench/bench_crypto.py can run the very same code path with encryption switched off.
+CipherClass = type[FieldCipher] | type[NullFieldCipher]
 
 
 class ShreddedError(Exception):
@@ -25,24 +29,36 @@ def current_keyring() -> Keyring:
     return current_app.extensions["meldpunt.keyring"]
 
 
-def create_data_key(session: Session, *, keyring: Keyring) -> tuple[DataKey, FieldCipher]:
+def create_data_key(
+    session: Session, *, keyring: Keyring, cipher_class: CipherClass = FieldCipher
+) -> tuple[DataKey, FieldCipher]:
     """A fresh random DEK, stored only wrapped by the active KEK."""
     key_id = uuid.uuid4()
     dek = generate_dek()
     kek_id, blob = wrap_dek(keyring, dek, key_ref=str(key_id))
     data_key = DataKey(id=key_id, kek_id=kek_id, wrapped=blob)
     session.add(data_key)
-    return data_key, FieldCipher(dek)
+    return data_key, cipher_class(dek)
 
 
-def cipher_for(session: Session, *, keyring: Keyring, data_key_id: uuid.UUID | None) -> FieldCipher:
-    """The cipher for a data key; raises ``ShreddedError`` when the key was shredded."""
+def data_key_bytes(session: Session, *, keyring: Keyring, data_key_id: uuid.UUID | None) -> bytes:
+    """The raw DEK (for ``meldpunt.crypto.encrypt_stream``); ``ShreddedError`` when it was shredded.
+
+    Keep the bytes only as long as the operation needs them; never log or store them.
+    """
     if data_key_id is None:
         raise ShreddedError("data key shredded")
     data_key = session.get(DataKey, data_key_id)
     if data_key is None:
         raise ShreddedError("data key shredded")
-    return FieldCipher(unwrap_dek(keyring, data_key.kek_id, data_key.wrapped, key_ref=str(data_key.id)))
+    return unwrap_dek(keyring, data_key.kek_id, data_key.wrapped, key_ref=str(data_key.id))
+
+
+def cipher_for(
+    session: Session, *, keyring: Keyring, data_key_id: uuid.UUID | None, cipher_class: CipherClass = FieldCipher
+) -> FieldCipher:
+    """The cipher for a data key; raises ``ShreddedError`` when the key was shredded."""
+    return cipher_class(data_key_bytes(session, keyring=keyring, data_key_id=data_key_id))
 
 
 def _context(obj: Any, column: str) -> dict[str, str]:
@@ -82,13 +98,13 @@ def shred_data_key(session: Session, *, data_key_id: uuid.UUID) -> bool:
     return True
 
 
-
 __all__ = [
     "DecryptionError",
     "ShreddedError",
     "cipher_for",
     "create_data_key",
     "current_keyring",
+    "data_key_bytes",
     "seal",
     "seal_json",
     "shred_data_key",
