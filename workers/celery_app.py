@@ -22,11 +22,14 @@ def init_celery(app: Flask) -> Celery:
                 return self.run(*args, **kwargs)
 
     celery = Celery(app.import_name, task_cls=FlaskTask)
-    transport_options = {"visibility_timeout": VISIBILITY_TIMEOUT}
+    transport_options: dict[str, Any] = {}
     if settings.broker_url.startswith("redis"):
-        transport_options.update(
-            {"socket_connect_timeout": settings.publish_timeout, "socket_timeout": max(settings.publish_timeout, 5)}
-        )
+        transport_options = {
+            "visibility_timeout": VISIBILITY_TIMEOUT,
+            "socket_connect_timeout": settings.publish_timeout,
+            "socket_timeout": max(settings.publish_timeout, 5),
+        }
+    # kombu's SQLAlchemy transport passes its options to create_engine(): it takes none of these.
     celery.conf.update(
         broker_url=settings.broker_url,
         result_backend=None,
