@@ -2,15 +2,24 @@
 
 from meldpunt.audit.models import AuditEntry
 from meldpunt.auth.models import User
+from meldpunt.cases.models import Case, CaseIntervention, CaseSignal, CaseSubject
 from meldpunt.feedback.models import Notice
 from meldpunt.intake.models import Attachment, Message, Signal, StatusChange, Subject, SubjectIdentifier
 from meldpunt.taxonomy.models import TaxonomyTerm
+from meldpunt.triage.models import Approval, EnrichmentNote, Forwarding
 from meldpunt.vault.models import DataKey
 
 __all__ = [
+    "Approval",
     "Attachment",
     "AuditEntry",
+    "Case",
+    "CaseIntervention",
+    "CaseSignal",
+    "CaseSubject",
     "DataKey",
+    "EnrichmentNote",
+    "Forwarding",
     "Message",
     "Notice",
     "Signal",

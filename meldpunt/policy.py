@@ -26,6 +26,9 @@ class Action(enum.StrEnum):
     MANAGE_TAXONOMY = "manage_taxonomy"
     VIEW_AUDIT = "view_audit"
     VIEW_STATISTICS = "view_statistics"
+    # --- triage and cases (issue 5) ---
+    MANAGE_CASES = "manage_cases"  # list and create cases
+    HANDLE_CASE = "handle_case"  # read and change one case
 
 
 #: Actions that need no object: which roles may take them.
@@ -37,6 +40,7 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     Action.MANAGE_TAXONOMY: frozenset({Role.BEHEERDER.value}),
     Action.VIEW_AUDIT: frozenset({Role.BEHEERDER.value}),
     Action.VIEW_STATISTICS: frozenset({Role.REGISSEUR.value, Role.MANAGEMENT.value}),
+    Action.MANAGE_CASES: frozenset({Role.REGISSEUR.value}),  # triage and cases (issue 5)
 }
 
 #: Which signal track each handling role may see.
@@ -52,6 +56,10 @@ def can(user: User | Any, action: Action, obj: Any = None) -> bool:
 
     if isinstance(obj, Signal):
         return _can_signal(user, action, obj)
+    from meldpunt.cases.models import Case  # triage and cases (issue 5)
+
+    if isinstance(obj, Case):
+        return action == Action.HANDLE_CASE and user.role == Role.REGISSEUR.value
     return False
 
 

@@ -17,6 +17,7 @@ BLUEPRINT_MODULES = [
     "meldpunt.auth.views",
     "meldpunt.intake.views",
     "meldpunt.triage.views",
+    "meldpunt.cases.views",
     "meldpunt.feedback.views",
 ]
 

@@ -1,13 +1,176 @@
-"""The handler's queue (werkvoorraad)."""
+"""Triage: the status machine in action, the handler's queue, decisions, enrichment and linked subjects.
+
+Every mutation here checks first, then changes, then writes its audit entry (and
+outbox row where the table says so) in the caller's transaction; the view commits.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import enum
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.exc import StaleDataError
 
-from meldpunt.intake.models import Signal, SignalStatus
+from meldpunt.audit.service import record
+from meldpunt.auth.models import Role, User
+from meldpunt.crypto import FieldCipher, Keyring
+from meldpunt.database import utcnow
+from meldpunt.feedback.service import add_working_days, queue_notice
+from meldpunt.intake.models import Signal, SignalStatus, StatusChange, Subject, Track
+from meldpunt.triage.models import (
+    Approval,
+    ApprovalKind,
+    ApprovalState,
+    Authority,
+    EnrichmentNote,
+    Forwarding,
+    ForwardingState,
+    Register,
+)
+from meldpunt.triage.transitions import FINAL_STATUSES, TransitionError, check_transition, track_after
+from meldpunt.vault.service import ShreddedError, cipher_for, seal, unseal
+
+REASON_MAX = 5_000
+NOTE_MAX = 20_000
+STALE_MESSAGE = "Iemand anders heeft deze melding net gewijzigd. Bekijk de nieuwe gegevens en probeer het opnieuw."
+
+
+class TriageError(ValueError):
+    """A refused triage action; the message is Dutch and shown to the user."""
+
+
+class StaleSignalError(TriageError):
+    """The form was based on an older version of the signal (answer 409)."""
+
+    def __init__(self, message: str = STALE_MESSAGE):
+        super().__init__(message)
+
+
+def _actor_label(actor: User) -> str:
+    return actor.email
+
+
+def _cipher(session: Session, keyring: Keyring, signal: Signal) -> FieldCipher:
+    try:
+        return cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
+    except ShreddedError:
+        raise TriageError("Deze melding is verwijderd; er kan niets meer aan worden toegevoegd.") from None
+
+
+def check_version(signal: Signal, expected_version: int | None) -> None:
+    if expected_version is not None and signal.version_id != expected_version:
+        raise StaleSignalError()
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except StaleDataError:
+        raise StaleSignalError() from None
+
+
+# ---------------------------------------------------------------------------- the status machine
+
+
+def transition_signal(
+    session: Session,
+    *,
+    keyring: Keyring,
+    signal: Signal,
+    actor: User,
+    target: SignalStatus | str,
+    reason: str | None = None,
+    expected_version: int | None = None,
+    audit_details: dict | None = None,
+    now: datetime | None = None,
+) -> StatusChange:
+    """Move ``signal`` to ``target`` if the table allows it for ``actor``; refuse before changing anything.
+
+    Writes the status change (reason encrypted), exactly one audit entry and, where
+    the table says so, one outbox row for the reporter — all in the caller's transaction.
+    """
+    check_version(signal, expected_version)
+    transition = check_transition(signal.status, target, role=actor.role, track=signal.track)
+    reason = (reason or "").strip() or None
+    if transition.reason_required and not reason:
+        raise TransitionError("Geef een reden op. Die wordt vertrouwelijk bewaard.")
+    if reason and len(reason) > REASON_MAX:
+        raise TransitionError(f"De reden is te lang (hoogstens {REASON_MAX} tekens).")
+    cipher = _cipher(session, keyring, signal) if reason else None
+    now = now or utcnow()
+    source = signal.status
+    change = StatusChange(
+        signal_id=signal.id, from_status=source, to_status=transition.target.value, actor_id=actor.id, created_at=now
+    )
+    session.add(change)
+    signal.status = transition.target.value
+    signal.track = track_after(transition, Track(signal.track)).value
+    if source == SignalStatus.RECEIVED.value and signal.triaged_at is None:
+        signal.triaged_at = now
+    signal.closed_at = now if transition.target in FINAL_STATUSES else None
+    _flush(session)  # assigns the change's id (needed for the reason's AAD) and checks the version
+    if cipher is not None:
+        seal(cipher, change, "reason", reason)
+    if transition.notice is not None:
+        queue_notice(session, signal=signal, kind=transition.notice)
+    details = {"from": source, "to": transition.target.value, "notice": transition.notice is not None,
+               "reason": reason is not None}
+    details.update(audit_details or {})
+    record(
+        session,
+        action="signal.transition",
+        actor_id=actor.id,
+        actor_label=_actor_label(actor),
+        object_type="signal",
+        object_id=signal.id,
+        details=details,
+    )
+    _flush(session)
+    return change
+
+
+# ---------------------------------------------------------------------------- the queue
+
+
+class Tab(enum.StrEnum):
+    ALL = "alle"
+    NEW = "nieuw"
+    MINE = "mijn"
+    WAITING = "wacht"  # no first feedback yet
+    OVERDUE = "te-laat"  # no first feedback within the term
+
+    @property
+    def label(self) -> str:
+        return TAB_LABELS[self]
+
+
+TAB_LABELS = {
+    Tab.NEW: "Nieuw",
+    Tab.MINE: "Mijn meldingen",
+    Tab.WAITING: "Wacht op terugkoppeling",
+    Tab.OVERDUE: "Te laat",
+    Tab.ALL: "Alle",
+}
+
+SORTS = {
+    "nieuwste": (Signal.created_at.desc(), Signal.id),
+    "oudste": (Signal.created_at.asc(), Signal.id),
+    "status": (Signal.status.asc(), Signal.created_at.desc(), Signal.id),
+    "nummer": (Signal.reference.asc(),),
+}
+SORT_LABELS = {"nieuwste": "Nieuwste eerst", "oudste": "Oudste eerst", "status": "Status", "nummer": "Nummer"}
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str | None = None
+    phenomenon_code: str | None = None
+    process_code: str | None = None
+    department_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -16,19 +179,494 @@ class QueuePage:
     total: int
     page: int
     per_page: int
+    counts: dict[Tab, int] = field(default_factory=dict)
+    overdue_before: datetime | None = None
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
+    def is_overdue(self, signal: Signal) -> bool:
+        if signal.first_feedback_at is not None or self.overdue_before is None:
+            return False
+        created = signal.created_at if signal.created_at.tzinfo else signal.created_at.replace(tzinfo=timezone.utc)
+        return created < self.overdue_before
 
-def queue(session: Session, *, track: str, status: SignalStatus | None = None, page: int = 1, per_page: int = 25) -> QueuePage:
-    """Signals of one track, newest first, optionally filtered by status."""
+
+def overdue_cutoff(today: date, *, working_days: int) -> datetime:
+    """Signals created before this instant (UTC) without first feedback are overdue on ``today``.
+
+    A signal is overdue when its due date (created date + term in working days)
+    lies before today. ``add_working_days`` never decreases as the start grows, so
+    walk back to the last creation date that is overdue and cut just after it.
+    """
+    day = today
+    while add_working_days(day, working_days) >= today:
+        day -= timedelta(days=1)
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=timezone.utc)
+
+
+def _open():
+    return Signal.status.not_in([s.value for s in FINAL_STATUSES])
+
+
+def _tab_condition(tab: Tab, *, user_id: int, cutoff: datetime):
+    if tab == Tab.NEW:
+        return Signal.status == SignalStatus.RECEIVED.value
+    if tab == Tab.MINE:
+        return and_(Signal.assignee_id == user_id, _open())
+    if tab == Tab.WAITING:
+        return Signal.first_feedback_at.is_(None)
+    if tab == Tab.OVERDUE:
+        return and_(Signal.first_feedback_at.is_(None), Signal.created_at < cutoff)
+    return None
+
+
+def tab_counts(session: Session, *, track: str, user_id: int, cutoff: datetime) -> dict[Tab, int]:
+    """All tab counts in one query (conditional sums over the track's index)."""
+    columns = [func.count()]
+    tabs = [t for t in Tab if t != Tab.ALL]
+    for tab in tabs:
+        columns.append(func.coalesce(func.sum(case((_tab_condition(tab, user_id=user_id, cutoff=cutoff), 1), else_=0)), 0))
+    row = session.execute(select(*columns).select_from(Signal).where(Signal.track == track)).one()
+    counts = {Tab.ALL: int(row[0])}
+    counts.update({tab: int(value) for tab, value in zip(tabs, row[1:], strict=True)})
+    return counts
+
+
+def load_queue(
+    session: Session,
+    *,
+    track: str,
+    user_id: int,
+    tab: Tab = Tab.ALL,
+    filters: QueueFilters | None = None,
+    sort: str = "nieuwste",
+    page: int = 1,
+    per_page: int = 25,
+    working_days: int = 5,
+    today: date | None = None,
+) -> QueuePage:
+    """One page of the handler's queue; reads plaintext metadata only (nothing is decrypted)."""
+    filters = filters or QueueFilters()
+    cutoff = overdue_cutoff(today or utcnow().date(), working_days=working_days)
     where = [Signal.track == track]
-    if status is not None:
-        where.append(Signal.status == status.value)
-    total = session.scalar(select(func.count()).select_from(Signal).where(*where)) or 0
+    condition = _tab_condition(tab, user_id=user_id, cutoff=cutoff)
+    if condition is not None:
+        where.append(condition)
+    if filters.status:
+        where.append(Signal.status == filters.status)
+    if filters.phenomenon_code:
+        where.append(Signal.phenomenon_code == filters.phenomenon_code)
+    if filters.process_code:
+        where.append(Signal.process_code == filters.process_code)
+    if filters.department_code:
+        where.append(Signal.department_code == filters.department_code)
+    filtered = any([filters.status, filters.phenomenon_code, filters.process_code, filters.department_code])
+    counts = tab_counts(session, track=track, user_id=user_id, cutoff=cutoff)
+    if filtered:
+        total = session.scalar(select(func.count()).select_from(Signal).where(*where)) or 0
+    else:
+        total = counts[tab]
+    page = max(1, min(page, max(1, -(-total // per_page))))
     rows = session.scalars(
-        select(Signal).where(*where).order_by(Signal.created_at.desc()).limit(per_page).offset((page - 1) * per_page)
+        select(Signal)
+        .options(joinedload(Signal.assignee))
+        .where(*where)
+        .order_by(*SORTS.get(sort, SORTS["nieuwste"]))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
-    return QueuePage(signals=list(rows), total=total, page=page, per_page=per_page)
+    return QueuePage(signals=list(rows), total=total, page=page, per_page=per_page, counts=counts, overdue_before=cutoff)
+
+
+# ---------------------------------------------------------------------------- assignment
+
+
+def handlers_for_track(session: Session, *, track: str) -> list[User]:
+    role = Role.REGISSEUR if track == Track.REGULAR.value else Role.INTEGRITEIT
+    return list(session.scalars(select(User).where(User.role == role.value, User.is_enabled.is_(True)).order_by(User.name)))
+
+
+def assign_signal(
+    session: Session, *, signal: Signal, actor: User, assignee_id: int | None, expected_version: int | None = None
+) -> Signal:
+    """Give the signal to a colleague of the same track (or to nobody)."""
+    check_version(signal, expected_version)
+    if assignee_id is not None:
+        allowed = {u.id for u in handlers_for_track(session, track=signal.track)}
+        if assignee_id not in allowed:
+            raise TriageError("Kies een collega die deze meldingen mag behandelen.")
+    previous = signal.assignee_id
+    signal.assignee_id = assignee_id
+    record(
+        session,
+        action="signal.assign",
+        actor_id=actor.id,
+        actor_label=_actor_label(actor),
+        object_type="signal",
+        object_id=signal.id,
+        details={"from": previous, "to": assignee_id},
+    )
+    _flush(session)
+    return signal
+
+
+# ---------------------------------------------------------------------------- enrichment
+
+
+@dataclass(frozen=True)
+class NoteView:
+    id: uuid.UUID
+    register: Register
+    consulted_on: date
+    author: str
+    created_at: datetime
+    source: str | None
+    legal_basis: str | None
+    content: str | None
+
+
+def _text(value: str | None, name: str, *, required: bool = True, maximum: int = NOTE_MAX) -> str | None:
+    value = (value or "").strip() or None
+    if required and not value:
+        raise TriageError(f"Vul {name} in.")
+    if value and len(value) > maximum:
+        raise TriageError(f"{name[0].upper()}{name[1:]} is te lang (hoogstens {maximum} tekens).")
+    return value
+
+
+def add_enrichment_note(
+    session: Session,
+    *,
+    keyring: Keyring,
+    signal: Signal,
+    actor: User,
+    register: Register | str,
+    consulted_on: date,
+    source: str,
+    legal_basis: str,
+    content: str,
+) -> EnrichmentNote:
+    """One note per register consulted, with source, date and doelbinding; all text encrypted."""
+    try:
+        register = Register(register)
+    except ValueError:
+        raise TriageError("Kies het register dat u heeft geraadpleegd.") from None
+    source = _text(source, "de bron", maximum=500)
+    legal_basis = _text(legal_basis, "de grondslag (doelbinding)", maximum=1000)
+    content = _text(content, "wat u heeft gevonden")
+    if consulted_on > utcnow().date():
+        raise TriageError("De datum van raadplegen kan niet in de toekomst liggen.")
+    cipher = _cipher(session, keyring, signal)
+    note = EnrichmentNote(
+        id=uuid.uuid4(), signal_id=signal.id, register=register.value, consulted_on=consulted_on, author_id=actor.id
+    )
+    seal(cipher, note, "source", source)
+    seal(cipher, note, "legal_basis", legal_basis)
+    seal(cipher, note, "content", content)
+    session.add(note)
+    record(
+        session,
+        action="signal.enrich",
+        actor_id=actor.id,
+        actor_label=_actor_label(actor),
+        object_type="signal",
+        object_id=signal.id,
+        details={"note_id": str(note.id), "register": register.value},
+    )
+    session.flush()
+    return note
+
+
+def enrichment_notes(session: Session, *, keyring: Keyring, signal: Signal) -> list[NoteView]:
+    notes = session.scalars(
+        select(EnrichmentNote).options(joinedload(EnrichmentNote.author))
+        .where(EnrichmentNote.signal_id == signal.id).order_by(EnrichmentNote.consulted_on, EnrichmentNote.created_at)
+    ).all()
+    try:
+        cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
+    except ShreddedError:
+        cipher = None
+
+    def _open(note, column):
+        return unseal(cipher, note, column) if cipher else "Verwijderd"
+
+    return [
+        NoteView(n.id, Register(n.register), n.consulted_on, n.author.name if n.author else "—", n.created_at,
+                 _open(n, "source"), _open(n, "legal_basis"), _open(n, "content"))
+        for n in notes
+    ]
+
+
+# ---------------------------------------------------------------------------- forwarding (with four eyes)
+
+
+def forward_signal(
+    session: Session,
+    *,
+    keyring: Keyring,
+    signal: Signal,
+    actor: User,
+    authority: Authority | str,
+    recipient: str | None,
+    legal_basis: str,
+    reason: str,
+    four_eyes: bool,
+    expected_version: int | None = None,
+) -> Forwarding:
+    """Doorzenden naar bevoegd gezag. With four eyes a second regisseur must approve before it happens."""
+    check_version(signal, expected_version)
+    try:
+        authority = Authority(authority)
+    except ValueError:
+        raise TriageError("Kies naar wie u de melding doorzendt.") from None
+    check_transition(signal.status, SignalStatus.FORWARDED, role=actor.role, track=signal.track)
+    recipient = _text(recipient, "de ontvanger", required=False, maximum=300)
+    legal_basis = _text(legal_basis, "de grondslag", maximum=1000)
+    reason = _text(reason, "de reden", maximum=REASON_MAX)
+    open_request = session.scalar(
+        select(Forwarding.id).where(Forwarding.signal_id == signal.id, Forwarding.state == ForwardingState.PENDING.value)
+    )
+    if open_request is not None:
+        raise TriageError("Voor deze melding wacht al een verzoek om door te zenden op akkoord.")
+    cipher = _cipher(session, keyring, signal)
+    forwarding = Forwarding(id=uuid.uuid4(), signal_id=signal.id, authority=authority.value, requested_by_id=actor.id,
+                            state=ForwardingState.PENDING.value)
+    seal(cipher, forwarding, "recipient", recipient)
+    seal(cipher, forwarding, "legal_basis", legal_basis)
+    seal(cipher, forwarding, "reason", reason)
+    session.add(forwarding)
+    session.flush()
+    if four_eyes:
+        approval = Approval(kind=ApprovalKind.FORWARD_SIGNAL.value, signal_id=signal.id, forwarding_id=forwarding.id,
+                            requested_by_id=actor.id)
+        session.add(approval)
+        session.flush()
+        record(session, action="approval.request", actor_id=actor.id, actor_label=_actor_label(actor),
+               object_type="signal", object_id=signal.id,
+               details={"approval_id": approval.id, "kind": approval.kind, "authority": authority.value})
+        _flush(session)
+        return forwarding
+    _complete_forwarding(session, keyring=keyring, signal=signal, forwarding=forwarding, actor=actor, reason=reason)
+    return forwarding
+
+
+def _complete_forwarding(session, *, keyring, signal, forwarding, actor, reason, approval_id=None) -> None:
+    now = utcnow()
+    details = {"forwarding_id": str(forwarding.id), "authority": forwarding.authority}
+    if approval_id is not None:
+        details["approval_id"] = approval_id
+    transition_signal(session, keyring=keyring, signal=signal, actor=actor, target=SignalStatus.FORWARDED,
+                      reason=reason, audit_details=details, now=now)
+    forwarding.state = ForwardingState.DONE.value
+    forwarding.forwarded_at = now
+    session.flush()
+
+
+@dataclass(frozen=True)
+class ForwardingView:
+    id: uuid.UUID
+    authority: Authority
+    state: ForwardingState
+    requested_by: str
+    created_at: datetime
+    forwarded_at: datetime | None
+    recipient: str | None
+    legal_basis: str | None
+    reason: str | None
+
+
+def forwardings_of(session: Session, *, keyring: Keyring, signal: Signal) -> list[ForwardingView]:
+    rows = session.scalars(select(Forwarding).where(Forwarding.signal_id == signal.id).order_by(Forwarding.created_at)).all()
+    try:
+        cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
+    except ShreddedError:
+        cipher = None
+
+    def _open(row, column):
+        return unseal(cipher, row, column) if cipher else "Verwijderd"
+
+    return [
+        ForwardingView(f.id, Authority(f.authority), ForwardingState(f.state),
+                       f.requested_by.name if f.requested_by else "—", f.created_at, f.forwarded_at,
+                       _open(f, "recipient"), _open(f, "legal_basis"), _open(f, "reason"))
+        for f in rows
+    ]
+
+
+def _approver_track(actor: User) -> str | None:
+    return {Role.REGISSEUR.value: Track.REGULAR.value, Role.INTEGRITEIT.value: Track.INTEGRITY.value}.get(actor.role)
+
+
+def pending_approvals(session: Session, *, actor: User) -> list[Approval]:
+    """Open requests this user may decide on: forwardings of their track; case closings for regisseurs."""
+    track = _approver_track(actor)
+    visible = Approval.signal_id.in_(select(Signal.id).where(Signal.track == track))
+    if actor.role == Role.REGISSEUR.value:
+        visible = visible | (Approval.kind == ApprovalKind.CLOSE_CASE.value)
+    query = select(Approval).where(Approval.state == ApprovalState.PENDING.value, visible).order_by(Approval.created_at)
+    return list(session.scalars(query))
+
+
+def may_decide(approval: Approval, actor: User, signal_track: str | None) -> bool:
+    if approval.kind == ApprovalKind.CLOSE_CASE.value:
+        return actor.role == Role.REGISSEUR.value
+    return signal_track is not None and _approver_track(actor) == signal_track
+
+
+def decide_approval(
+    session: Session, *, keyring: Keyring, approval: Approval, actor: User, approve: bool
+) -> Approval:
+    """A second regisseur (never the requester) approves or rejects; on approval the action happens now."""
+    if approval.state != ApprovalState.PENDING.value:
+        raise TriageError("Over dit verzoek is al besloten.")
+    if approval.requested_by_id == actor.id:
+        raise TriageError("Vier ogen: een andere regisseur moet dit goedkeuren, niet uzelf.")
+    signal = session.get(Signal, approval.signal_id) if approval.signal_id else None
+    if not may_decide(approval, actor, signal.track if signal else None):
+        raise TriageError("U kunt over dit verzoek niet beslissen.")
+    approval.state = (ApprovalState.APPROVED if approve else ApprovalState.REJECTED).value
+    approval.decided_by_id = actor.id
+    approval.decided_at = utcnow()
+    session.flush()
+    record(session, action="approval.decide", actor_id=actor.id, actor_label=_actor_label(actor),
+           object_type="approval", object_id=approval.id,
+           details={"kind": approval.kind, "approved": approve})
+    if approval.kind == ApprovalKind.FORWARD_SIGNAL.value:
+        forwarding = approval.forwarding
+        signal = session.get(Signal, forwarding.signal_id)
+        if approve:
+            cipher = _cipher(session, keyring, signal)
+            reason = unseal(cipher, forwarding, "reason")
+            _complete_forwarding(session, keyring=keyring, signal=signal, forwarding=forwarding,
+                                 actor=actor, reason=reason, approval_id=approval.id)
+        else:
+            forwarding.state = ForwardingState.REJECTED.value
+    elif approval.kind == ApprovalKind.CLOSE_CASE.value and approve:
+        from meldpunt.cases.service import complete_case_closing
+
+        complete_case_closing(session, keyring=keyring, approval=approval, actor=actor)
+    session.flush()
+    return approval
+
+
+# ---------------------------------------------------------------------------- subjects and linked signals
+
+
+@dataclass(frozen=True)
+class LinkedSignal:
+    id: uuid.UUID
+    reference: str
+    status: SignalStatus
+
+
+@dataclass(frozen=True)
+class SubjectView:
+    id: uuid.UUID
+    kind: str
+    kind_label: str
+    values: list[tuple[str, str]]  # (Dutch label, value), display order
+    shredded: bool
+    linked: list[LinkedSignal]
+
+
+def linked_signals(session: Session, *, keyring: Keyring, signal: Signal, track: str) -> dict[uuid.UUID, list[LinkedSignal]]:
+    """Per subject: the *other* signals naming an equal identifier (blind index), on ``track`` only.
+
+    Only signals this handler may see are counted or listed, so a link count never
+    leaks a signal of another track.
+    """
+    from meldpunt.intake.subjects import linked_signal_ids
+
+    links = linked_signal_ids(session, keyring=keyring, signal=signal)
+    wanted = set().union(*links.values()) if links else set()
+    if not wanted:
+        return {}
+    visible = {
+        row.id: LinkedSignal(row.id, row.reference, SignalStatus(row.status))
+        for row in session.execute(
+            select(Signal.id, Signal.reference, Signal.status).where(Signal.id.in_(wanted), Signal.track == track)
+        )
+    }
+    return {
+        subject_id: sorted((visible[i] for i in ids if i in visible), key=lambda item: item.reference)
+        for subject_id, ids in links.items()
+    }
+
+
+def subjects_with_links(session: Session, *, keyring: Keyring, signal: Signal, track: str) -> list[SubjectView]:
+    """The signal's subjects decrypted, each with the other visible signals about it."""
+    from meldpunt.intake.subjects import SUBJECT_FIELDS, read_subject
+
+    subjects = session.scalars(select(Subject).where(Subject.signal_id == signal.id).order_by(Subject.created_at)).all()
+    links = linked_signals(session, keyring=keyring, signal=signal, track=track)
+    views = []
+    for subject in subjects:
+        data = read_subject(session, keyring=keyring, subject=subject)
+        values = [(label, str(data[key])) for key, label in SUBJECT_FIELDS.items() if data.get(key)]
+        views.append(SubjectView(subject.id, subject.kind, data.get("kind_label", subject.kind), values,
+                                 bool(data.get("shredded")), links.get(subject.id, [])))
+    return views
+
+
+# ---------------------------------------------------------------------------- history
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    created_at: datetime
+    from_status: SignalStatus | None
+    to_status: SignalStatus
+    actor: str
+    reason: str | None
+
+
+def signal_history(session: Session, *, keyring: Keyring, signal: Signal) -> list[HistoryItem]:
+    rows = session.scalars(
+        select(StatusChange).options(joinedload(StatusChange.actor))
+        .where(StatusChange.signal_id == signal.id).order_by(StatusChange.created_at, StatusChange.id)
+    ).all()
+    try:
+        cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
+    except ShreddedError:
+        cipher = None
+    items = []
+    for row in rows:
+        reason = None
+        if row.reason_ct is not None:
+            reason = unseal(cipher, row, "reason") if cipher else "Verwijderd"
+        items.append(HistoryItem(row.created_at, SignalStatus(row.from_status) if row.from_status else None,
+                                 SignalStatus(row.to_status), row.actor.name if row.actor else "Systeem", reason))
+    return items
+
+
+def search_open_signals(session: Session, *, track: str, reference: str) -> Signal | None:
+    """Find a signal of this track by its reference (for adding it to a case)."""
+    reference = (reference or "").strip().upper()
+    return session.scalar(select(Signal).where(Signal.reference == reference, Signal.track == track))
+
+
+__all__ = [
+    "STALE_MESSAGE",
+    "QueueFilters",
+    "QueuePage",
+    "StaleSignalError",
+    "Tab",
+    "TransitionError",
+    "TriageError",
+    "add_enrichment_note",
+    "assign_signal",
+    "decide_approval",
+    "enrichment_notes",
+    "forward_signal",
+    "forwardings_of",
+    "linked_signals",
+    "load_queue",
+    "overdue_cutoff",
+    "pending_approvals",
+    "signal_history",
+    "subjects_with_links",
+    "tab_counts",
+    "transition_signal",
+]

@@ -1,41 +1,348 @@
-"""The handler's workplace: the queue and the signal page."""
+"""The handler's workplace: the queue, the signal page and its triage, enrichment and message forms.
+
+Every URL with an id answers 404 for a user who may not handle that signal.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from meldpunt.extensions import db
-from meldpunt.intake.models import Signal
+from meldpunt.intake.models import Attachment, MessageSender, Signal, SignalStatus
 from meldpunt.intake.service import read_signal_content
 from meldpunt.policy import Action, handler_track, require
 from meldpunt.taxonomy.models import TermKind
 from meldpunt.taxonomy.service import term_labels
-from meldpunt.triage.service import queue as load_queue
-from meldpunt.vault.service import current_keyring
+from meldpunt.triage import service
+from meldpunt.triage.forms import AssignForm, DecisionForm, ForwardForm, MessageForm, NoteForm, SubjectForm, TransitionForm
+from meldpunt.triage.models import Approval, ApprovalKind, ApprovalState
+from meldpunt.triage.service import SORT_LABELS, QueueFilters, StaleSignalError, Tab, TransitionError, TriageError
+from meldpunt.triage.transitions import available_transitions
+from meldpunt.vault.service import ShreddedError, cipher_for, current_keyring
 from meldpunt.web import audit_event
 
 bp = Blueprint("triage", __name__, url_prefix="/behandelen")
+PER_PAGE = 25
+
+
+def _settings():
+    return current_app.extensions["meldpunt.settings"]
+
+
+def _load_signal(signal_id) -> Signal:
+    signal = db.session.get(Signal, signal_id)
+    if signal is None:
+        abort(404)
+    require(current_user, Action.HANDLE_SIGNAL, signal)
+    return signal
+
+
+# ---------------------------------------------------------------------------- queue
 
 
 @bp.get("/")
 @login_required
 def queue():
     require(current_user, Action.VIEW_QUEUE)
+    try:
+        tab = Tab(request.args.get("tab", Tab.NEW.value))
+    except ValueError:
+        tab = Tab.NEW
+    sort = request.args.get("sorteer", "nieuwste")
+    sort = sort if sort in SORT_LABELS else "nieuwste"
+    status = request.args.get("status") or None
+    if status and status not in {s.value for s in SignalStatus}:
+        status = None
+    filters = QueueFilters(
+        status=status,
+        phenomenon_code=request.args.get("verschijningsvorm") or None,
+        process_code=request.args.get("proces") or None,
+        department_code=request.args.get("afdeling") or None,
+    )
     page = max(request.args.get("pagina", 1, type=int) or 1, 1)
-    result = load_queue(db.session, track=handler_track(current_user) or "", page=page)
-    labels = term_labels(db.session, kind=TermKind.PHENOMENON)
-    return render_template("triage/queue.html", result=result, phenomena=labels)
+    result = service.load_queue(
+        db.session, track=handler_track(current_user) or "", user_id=current_user.id, tab=tab, filters=filters,
+        sort=sort, page=page, per_page=PER_PAGE, working_days=_settings().first_feedback_working_days,
+    )
+    args = {k: v for k, v in request.args.items() if k not in ("pagina", "tab") and v}
+    return render_template(
+        "triage/queue.html", result=result, tab=tab, tabs=[Tab.NEW, Tab.MINE, Tab.WAITING, Tab.OVERDUE, Tab.ALL],
+        filters=filters, sort=sort, sorts=SORT_LABELS, args=args, statuses=list(SignalStatus),
+        phenomena=term_labels(db.session, kind=TermKind.PHENOMENON),
+        processes=term_labels(db.session, kind=TermKind.PROCESS),
+        departments=sorted({c for c in db.session.scalars(
+            db.select(Signal.department_code).where(Signal.department_code.is_not(None)).distinct().limit(200))}),
+    )
+
+
+# ---------------------------------------------------------------------------- signal page
+
+
+def _page(signal: Signal, *, status: int = 200, error: str | None = None, **forms):
+    keyring = current_keyring()
+    track = handler_track(current_user) or ""
+    from meldpunt.cases.service import case_of_signal
+    from meldpunt.intake.attachments import read_attachment_names
+    from meldpunt.intake.messages import list_messages
+
+    try:
+        cipher = cipher_for(db.session, keyring=keyring, data_key_id=signal.data_key_id)
+    except ShreddedError:
+        cipher = None
+    assign = forms.get("assign_form") or AssignForm(formdata=None)
+    assign.assignee_id.choices = [("", "Niemand")] + [
+        (str(u.id), u.name) for u in service.handlers_for_track(db.session, track=signal.track)
+    ]
+    assign.assignee_id.data = str(signal.assignee_id or "")
+    context = dict(
+        signal=signal,
+        error=error,
+        content=read_signal_content(db.session, keyring=keyring, signal=signal),
+        subjects=service.subjects_with_links(db.session, keyring=keyring, signal=signal, track=track),
+        attachments=read_attachment_names(db.session, cipher=cipher, signal=signal),
+        messages=list_messages(db.session, keyring=keyring, signal=signal),
+        history=service.signal_history(db.session, keyring=keyring, signal=signal),
+        notes=service.enrichment_notes(db.session, keyring=keyring, signal=signal),
+        forwardings=service.forwardings_of(db.session, keyring=keyring, signal=signal),
+        transitions=[t for t in available_transitions(signal.status, role=current_user.role, track=signal.track)
+                     if t.target != SignalStatus.FORWARDED and t.target != SignalStatus.LINKED_TO_CASE],
+        can_forward=any(t.target == SignalStatus.FORWARDED
+                        for t in available_transitions(signal.status, role=current_user.role, track=signal.track)),
+        case=case_of_signal(db.session, signal=signal),
+        transition_form=forms.get("transition_form") or TransitionForm(formdata=None),
+        forward_form=forms.get("forward_form") or ForwardForm(formdata=None),
+        assign_form=assign,
+        note_form=forms.get("note_form") or NoteForm(formdata=None),
+        subject_form=forms.get("subject_form") or SubjectForm(formdata=None),
+        message_form=forms.get("message_form") or MessageForm(formdata=None),
+        four_eyes=_settings().security.four_eyes,
+        feedback_url=(url_for("feedback.compose", signal_id=signal.id)
+                      if "feedback.compose" in current_app.view_functions else None),
+        phenomena=term_labels(db.session, kind=TermKind.PHENOMENON),
+        processes=term_labels(db.session, kind=TermKind.PROCESS),
+    )
+    audit_event("signal.read", object_type="signal", object_id=signal.id, details={"as": "handler"})
+    db.session.commit()
+    return render_template("triage/detail.html", **context), status
 
 
 @bp.get("/meldingen/<uuid:signal_id>")
 @login_required
 def signal_detail(signal_id):
-    signal = db.session.get(Signal, signal_id)
-    if signal is None:
-        abort(404)
-    require(current_user, Action.HANDLE_SIGNAL, signal)
-    content = read_signal_content(db.session, keyring=current_keyring(), signal=signal)
-    audit_event("signal.read", object_type="signal", object_id=signal.id, details={"as": "handler"})
+    return _page(_load_signal(signal_id))
+
+
+def _refused(signal_id, exc: Exception, *, form_name: str, form, field: str | None = None):
+    """Roll back and show the page again: 409 for a stale version, 422 for a refused decision."""
+    db.session.rollback()
+    signal = _load_signal(signal_id)
+    if isinstance(exc, StaleSignalError):
+        return _page(signal, status=409, error=str(exc))
+    if field is not None and field in form:
+        form[field].errors = list(form[field].errors) + [str(exc)]
+        return _page(signal, status=422, **{form_name: form})
+    return _page(signal, status=422, error=str(exc), **{form_name: form})
+
+
+def _invalid(signal, form_name, form):
+    if "version" in form and form.version.errors:
+        form.version.errors = []
+    return _page(signal, status=422, error="Controleer wat u heeft ingevuld.", **{form_name: form})
+
+
+@bp.post("/meldingen/<uuid:signal_id>/status")
+@login_required
+def change_status(signal_id):
+    signal = _load_signal(signal_id)
+    form = TransitionForm()
+    if not form.validate_on_submit():
+        return _invalid(signal, "transition_form", form)
+    try:
+        service.transition_signal(
+            db.session, keyring=current_keyring(), signal=signal, actor=current_user, target=form.target.data,
+            reason=form.reason.data, expected_version=form.version.data,
+        )
+    except (TransitionError, TriageError) as exc:
+        return _refused(signal_id, exc, form_name="transition_form", form=form, field="reason")
     db.session.commit()
-    return render_template("triage/detail.html", signal=signal, content=content)
+    flash("De status is gewijzigd.", "success")
+    return redirect(url_for("triage.signal_detail", signal_id=signal_id))
+
+
+@bp.post("/meldingen/<uuid:signal_id>/doorzenden")
+@login_required
+def forward(signal_id):
+    signal = _load_signal(signal_id)
+    form = ForwardForm()
+    if not form.validate_on_submit():
+        return _invalid(signal, "forward_form", form)
+    four_eyes = _settings().security.four_eyes
+    try:
+        service.forward_signal(
+            db.session, keyring=current_keyring(), signal=signal, actor=current_user, authority=form.authority.data,
+            recipient=form.recipient.data, legal_basis=form.legal_basis.data, reason=form.reason.data,
+            four_eyes=four_eyes, expected_version=form.version.data,
+        )
+    except (TransitionError, TriageError) as exc:
+        return _refused(signal_id, exc, form_name="forward_form", form=form)
+    db.session.commit()
+    flash("Het verzoek wacht op akkoord van een andere regisseur." if four_eyes else "De melding is doorgezonden.",
+          "success")
+    return redirect(url_for("triage.signal_detail", signal_id=signal_id))
+
+
+@bp.post("/meldingen/<uuid:signal_id>/toewijzen")
+@login_required
+def assign(signal_id):
+    signal = _load_signal(signal_id)
+    form = AssignForm()
+    form.assignee_id.choices = [("", "Niemand")] + [
+        (str(u.id), u.name) for u in service.handlers_for_track(db.session, track=signal.track)
+    ]
+    if not form.validate_on_submit():
+        return _invalid(signal, "assign_form", form)
+    try:
+        service.assign_signal(db.session, signal=signal, actor=current_user,
+                              assignee_id=int(form.assignee_id.data) if form.assignee_id.data else None,
+                              expected_version=form.version.data)
+    except TriageError as exc:
+        return _refused(signal_id, exc, form_name="assign_form", form=form, field="assignee_id")
+    db.session.commit()
+    flash("De behandelaar is gewijzigd.", "success")
+    return redirect(url_for("triage.signal_detail", signal_id=signal_id))
+
+
+@bp.post("/meldingen/<uuid:signal_id>/verrijking")
+@login_required
+def add_note(signal_id):
+    signal = _load_signal(signal_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _invalid(signal, "note_form", form)
+    try:
+        service.add_enrichment_note(
+            db.session, keyring=current_keyring(), signal=signal, actor=current_user, register=form.register.data,
+            consulted_on=form.consulted_on.data, source=form.source.data, legal_basis=form.legal_basis.data,
+            content=form.content.data,
+        )
+    except TriageError as exc:
+        return _refused(signal_id, exc, form_name="note_form", form=form)
+    db.session.commit()
+    flash("De notitie is opgeslagen.", "success")
+    return redirect(url_for("triage.signal_detail", signal_id=signal_id, _anchor="verrijking"))
+
+
+@bp.post("/meldingen/<uuid:signal_id>/subjecten")
+@login_required
+def add_subject(signal_id):
+    from meldpunt.intake.subjects import SubjectError
+    from meldpunt.intake.subjects import add_subject as add
+
+    signal = _load_signal(signal_id)
+    form = SubjectForm()
+    if not form.validate_on_submit():
+        return _invalid(signal, "subject_form", form)
+    keyring = current_keyring()
+    try:
+        cipher = cipher_for(db.session, keyring=keyring, data_key_id=signal.data_key_id)
+        subject = add(db.session, keyring=keyring, signal=signal, cipher=cipher, kind=form.kind.data,
+                      name=form.name.data, kvk=form.kvk.data, street=form.street.data, huisnummer=form.huisnummer.data,
+                      postcode=form.postcode.data, city=form.city.data, plate=form.plate.data, permit=form.permit.data)
+    except ShreddedError:
+        return _refused(signal_id, TriageError("Deze melding is verwijderd."), form_name="subject_form", form=form)
+    except SubjectError as exc:
+        return _refused(signal_id, exc, form_name="subject_form", form=form, field=exc.field)
+    audit_event("signal.add_subject", object_type="signal", object_id=signal.id,
+                details={"subject_id": str(subject.id), "kind": subject.kind})
+    db.session.commit()
+    flash("Het subject is toegevoegd.", "success")
+    return redirect(url_for("triage.signal_detail", signal_id=signal_id, _anchor="subjecten"))
+
+
+@bp.post("/meldingen/<uuid:signal_id>/berichten")
+@login_required
+def post_message(signal_id):
+    from meldpunt.intake.messages import MessageError
+    from meldpunt.intake.messages import post_message as post
+
+    signal = _load_signal(signal_id)
+    form = MessageForm()
+    if not form.validate_on_submit():
+        return _invalid(signal, "message_form", form)
+    try:
+        post(db.session, keyring=current_keyring(), signal=signal, sender=MessageSender.HANDLER, author=current_user,
+             body=form.body.data)
+    except MessageError as exc:
+        return _refused(signal_id, exc, form_name="message_form", form=form, field="body")
+    db.session.commit()
+    flash("Uw bericht is verstuurd.", "success")
+    return redirect(url_for("triage.signal_detail", signal_id=signal_id, _anchor="berichten"))
+
+
+@bp.get("/meldingen/<uuid:signal_id>/bijlagen/<uuid:attachment_id>")
+@login_required
+def download_attachment(signal_id, attachment_id):
+    from meldpunt.intake.attachments import open_attachment
+
+    signal = _load_signal(signal_id)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.signal_id != signal.id:
+        abort(404)
+    try:
+        filename, _mime, chunks = open_attachment(db.session, keyring=current_keyring(), attachment=attachment)
+    except ShreddedError:
+        abort(404)
+    audit_event("attachment.download", object_type="attachment", object_id=attachment.id,
+                details={"signal_id": str(signal.id), "size": attachment.size})
+    db.session.commit()
+    ascii_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in filename.encode("ascii", "replace").decode())
+    response = Response(chunks, mimetype="application/octet-stream")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name or 'bijlage'}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# ---------------------------------------------------------------------------- four eyes
+
+
+@bp.get("/akkoord")
+@login_required
+def approvals():
+    require(current_user, Action.VIEW_QUEUE)
+    pending = service.pending_approvals(db.session, actor=current_user)
+    audit_event("approval.list", details={"count": len(pending)})
+    db.session.commit()
+    return render_template("triage/approvals.html", approvals=pending, form=DecisionForm(formdata=None),
+                           ApprovalKind=ApprovalKind)
+
+
+@bp.post("/akkoord/<int:approval_id>")
+@login_required
+def decide(approval_id):
+    require(current_user, Action.VIEW_QUEUE)
+    approval = db.session.get(Approval, approval_id)
+    signal = db.session.get(Signal, approval.signal_id) if approval and approval.signal_id else None
+    if approval is None or not service.may_decide(approval, current_user, signal.track if signal else None):
+        abort(404)
+    form = DecisionForm()
+    if not form.validate_on_submit() or form.decision.data not in ("akkoord", "afwijzen"):
+        abort(400)
+    if approval.state != ApprovalState.PENDING.value:
+        flash("Over dit verzoek is al besloten.", "info")
+        return redirect(url_for("triage.approvals"))
+    try:
+        service.decide_approval(db.session, keyring=current_keyring(), approval=approval, actor=current_user,
+                                approve=form.decision.data == "akkoord")
+    except (TriageError, TransitionError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("triage.approvals")), 303
+    db.session.commit()
+    flash("Uw besluit is opgeslagen.", "success")
+    return redirect(url_for("triage.approvals"))

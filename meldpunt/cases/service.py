@@ -1,0 +1,346 @@
+"""Casus: create from signals, link and unlink signals and subjects, risk picture, interventions, closing.
+
+Linking a signal moves it to "gekoppeld aan casus" through ``transition_signal``;
+unlinking moves it back to "verrijking". Closing a case (with four eyes when
+configured) closes its signals too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from meldpunt.audit.service import record
+from meldpunt.auth.models import User
+from meldpunt.cases.models import Case, CaseIntervention, CaseSignal, CaseStatus, CaseSubject, Intervention
+from meldpunt.crypto import FieldCipher, Keyring
+from meldpunt.database import utcnow
+from meldpunt.intake.models import Signal, SignalStatus, Subject, Track
+from meldpunt.triage.models import Approval, ApprovalKind, ApprovalState
+from meldpunt.triage.service import TriageError, transition_signal
+from meldpunt.triage.transitions import is_allowed
+from meldpunt.vault.service import ShreddedError, cipher_for, create_data_key, seal, unseal
+
+REFERENCE_PREFIX = "CA"
+TEXT_MAX = 20_000
+STALE_CASE_MESSAGE = "Iemand anders heeft deze casus net gewijzigd. Bekijk de nieuwe gegevens en probeer het opnieuw."
+
+
+class CaseError(TriageError):
+    """A refused case action (Dutch message)."""
+
+
+class StaleCaseError(CaseError):
+    def __init__(self) -> None:
+        super().__init__(STALE_CASE_MESSAGE)
+
+
+def _audit(session: Session, actor: User, action: str, case: Case, **details) -> None:
+    record(session, action=action, actor_id=actor.id, actor_label=actor.email, object_type="case",
+           object_id=case.id, details=details)
+
+
+def _cipher(session: Session, keyring: Keyring, case: Case) -> FieldCipher:
+    try:
+        return cipher_for(session, keyring=keyring, data_key_id=case.data_key_id)
+    except ShreddedError:
+        raise CaseError("Deze casus is verwijderd.") from None
+
+
+def _require_open(case: Case) -> None:
+    if case.status == CaseStatus.CLOSED.value:
+        raise CaseError("Deze casus is afgesloten. Er kan niets meer aan veranderen.")
+
+
+def check_case_version(case: Case, expected_version: int | None) -> None:
+    if expected_version is not None and case.version_id != expected_version:
+        raise StaleCaseError()
+
+
+def _clean(value: str | None, what: str, *, required: bool, maximum: int = TEXT_MAX) -> str | None:
+    value = (value or "").strip() or None
+    if required and not value:
+        raise CaseError(f"Vul {what} in.")
+    if value and len(value) > maximum:
+        raise CaseError(f"Dit is te lang (hoogstens {maximum} tekens).")
+    return value
+
+
+def create_case(
+    session: Session, *, keyring: Keyring, actor: User, title: str, signals: list[Signal] | None = None,
+    phenomenon_code: str | None = None, now: datetime | None = None,
+) -> Case:
+    """A new case with its own data key, made from zero or more signals."""
+    title = _clean(title, "een korte naam voor de casus", required=True, maximum=200)
+    now = now or utcnow()
+    data_key, cipher = create_data_key(session, keyring=keyring)
+    case = Case(id=uuid.uuid4(), ref_year=now.year, status=CaseStatus.OPEN.value, data_key_id=data_key.id,
+                created_by_id=actor.id, created_at=now, phenomenon_code=phenomenon_code or None)
+    seal(cipher, case, "title", title)
+    for _attempt in range(5):
+        current = session.scalar(select(func.max(Case.ref_seq)).where(Case.ref_year == now.year)) or 0
+        case.ref_seq = current + 1
+        case.reference = f"{REFERENCE_PREFIX}-{now.year}-{case.ref_seq:04d}"
+        try:
+            with session.begin_nested():
+                session.add(case)
+                session.flush()
+            break
+        except IntegrityError:
+            continue
+    else:  # pragma: no cover
+        raise CaseError("Het opslaan lukte niet door drukte. Probeer het nog een keer.")
+    _audit(session, actor, "case.create", case, signals=len(signals or []))
+    for signal in signals or []:
+        add_signal_to_case(session, keyring=keyring, case=case, signal=signal, actor=actor)
+    session.flush()
+    return case
+
+
+def add_signal_to_case(session: Session, *, keyring: Keyring, case: Case, signal: Signal, actor: User) -> CaseSignal:
+    _require_open(case)
+    if signal.track != Track.REGULAR.value:
+        raise CaseError("Meldingen uit het integriteitstraject horen niet in een casus.")
+    existing = session.scalar(select(CaseSignal).where(CaseSignal.signal_id == signal.id))
+    if existing is not None:
+        raise CaseError(f"Melding {signal.reference} hoort al bij een casus.")
+    if not is_allowed(signal.status, SignalStatus.LINKED_TO_CASE, role=actor.role, track=signal.track):
+        raise CaseError(
+            f"Melding {signal.reference} kan nu niet aan een casus worden gekoppeld "
+            f"(status: {signal.status_enum.label}). Neem hem eerst in behandeling."
+        )
+    transition_signal(session, keyring=keyring, signal=signal, actor=actor, target=SignalStatus.LINKED_TO_CASE,
+                      audit_details={"case_id": str(case.id)})
+    link = CaseSignal(case_id=case.id, signal_id=signal.id, added_by_id=actor.id)
+    session.add(link)
+    case.updated_at = utcnow()
+    session.flush()
+    return link
+
+
+def remove_signal_from_case(session: Session, *, keyring: Keyring, case: Case, signal: Signal, actor: User) -> None:
+    _require_open(case)
+    link = session.get(CaseSignal, (case.id, signal.id))
+    if link is None:
+        raise CaseError("Deze melding hoort niet bij deze casus.")
+    if signal.status != SignalStatus.LINKED_TO_CASE.value:
+        raise CaseError(f"Melding {signal.reference} staat op de agenda of is besproken; haal hem eerst van de agenda.")
+    transition_signal(session, keyring=keyring, signal=signal, actor=actor, target=SignalStatus.ENRICHMENT,
+                      audit_details={"case_id": str(case.id), "unlinked": True})
+    subject_ids = select(Subject.id).where(Subject.signal_id == signal.id)
+    for cs in session.scalars(select(CaseSubject).where(CaseSubject.case_id == case.id, CaseSubject.subject_id.in_(subject_ids))):
+        session.delete(cs)
+    session.delete(link)
+    case.updated_at = utcnow()
+    session.flush()
+
+
+def add_subject_to_case(session: Session, *, case: Case, subject: Subject, actor: User) -> CaseSubject:
+    _require_open(case)
+    if session.get(CaseSignal, (case.id, subject.signal_id)) is None:
+        raise CaseError("Dit subject komt uit een melding die niet bij deze casus hoort.")
+    existing = session.get(CaseSubject, (case.id, subject.id))
+    if existing is not None:
+        return existing
+    link = CaseSubject(case_id=case.id, subject_id=subject.id)
+    session.add(link)
+    _audit(session, actor, "case.add_subject", case, subject_id=str(subject.id))
+    session.flush()
+    return link
+
+
+def remove_subject_from_case(session: Session, *, case: Case, subject_id: uuid.UUID, actor: User) -> None:
+    _require_open(case)
+    link = session.get(CaseSubject, (case.id, subject_id))
+    if link is None:
+        raise CaseError("Dit subject hoort niet bij deze casus.")
+    session.delete(link)
+    _audit(session, actor, "case.remove_subject", case, subject_id=str(subject_id))
+    session.flush()
+
+
+def update_case(
+    session: Session, *, keyring: Keyring, case: Case, actor: User, title: str, risk_picture: str | None,
+    status: CaseStatus | str, expected_version: int | None = None,
+) -> Case:
+    """Title, risk picture (encrypted) and status open/monitoren (closing goes through ``close_case``)."""
+    check_case_version(case, expected_version)
+    _require_open(case)
+    try:
+        status = CaseStatus(status)
+    except ValueError:
+        raise CaseError("Kies een status.") from None
+    if status == CaseStatus.CLOSED:
+        raise CaseError("Sluit een casus af met de knop ‘Casus afsluiten’.")
+    title = _clean(title, "een korte naam voor de casus", required=True, maximum=200)
+    risk_picture = _clean(risk_picture, "het risicobeeld", required=False)
+    cipher = _cipher(session, keyring, case)
+    seal(cipher, case, "title", title)
+    seal(cipher, case, "risk_picture", risk_picture)
+    previous = case.status
+    case.status = status.value
+    _audit(session, actor, "case.update", case, status_from=previous, status_to=status.value)
+    _flush_case(session)
+    return case
+
+
+def _flush_case(session: Session) -> None:
+    from sqlalchemy.orm.exc import StaleDataError
+
+    try:
+        session.flush()
+    except StaleDataError:
+        raise StaleCaseError() from None
+
+
+def add_intervention(session: Session, *, keyring: Keyring, case: Case, actor: User, kind: Intervention | str,
+                     note: str | None) -> CaseIntervention:
+    _require_open(case)
+    try:
+        kind = Intervention(kind)
+    except ValueError:
+        raise CaseError("Kies een interventie.") from None
+    note = _clean(note, "een toelichting", required=False)
+    item = CaseIntervention(id=uuid.uuid4(), case_id=case.id, kind=kind.value, created_by_id=actor.id)
+    seal(_cipher(session, keyring, case), item, "note", note)
+    session.add(item)
+    _audit(session, actor, "case.add_intervention", case, intervention_id=str(item.id), kind=kind.value)
+    session.flush()
+    return item
+
+
+def remove_intervention(session: Session, *, case: Case, intervention_id: uuid.UUID, actor: User) -> None:
+    _require_open(case)
+    item = session.get(CaseIntervention, intervention_id)
+    if item is None or item.case_id != case.id:
+        raise CaseError("Deze interventie hoort niet bij deze casus.")
+    session.delete(item)
+    _audit(session, actor, "case.remove_intervention", case, intervention_id=str(intervention_id), kind=item.kind)
+    session.flush()
+
+
+def propose_for_meeting(session: Session, *, case: Case, actor: User, propose: bool = True) -> Case:
+    """Mark (or unmark) the case as proposed for the next casusoverleg."""
+    _require_open(case)
+    if propose and not case.links:
+        raise CaseError("Koppel eerst minstens één melding aan de casus.")
+    case.proposed_for_meeting_at = utcnow() if propose else None
+    _audit(session, actor, "case.propose" if propose else "case.unpropose", case)
+    session.flush()
+    return case
+
+
+def close_case(session: Session, *, keyring: Keyring, case: Case, actor: User, reason: str, four_eyes: bool,
+               expected_version: int | None = None) -> Approval | None:
+    """Close now, or (four eyes) ask a second regisseur; returns the pending approval in that case."""
+    check_case_version(case, expected_version)
+    _require_open(case)
+    reason = _clean(reason, "de reden van afsluiten", required=True, maximum=5000)
+    if pending_case_approval(session, case=case) is not None:
+        raise CaseError("Voor deze casus wacht al een verzoek om af te sluiten op akkoord.")
+    _check_signals_closable(case, actor)
+    if four_eyes:
+        approval = Approval(kind=ApprovalKind.CLOSE_CASE.value, case_id=case.id, requested_by_id=actor.id)
+        session.add(approval)
+        session.flush()
+        seal(_cipher(session, keyring, case), approval, "reason", reason)
+        _audit(session, actor, "approval.request", case, approval_id=approval.id, kind=approval.kind)
+        session.flush()
+        return approval
+    _close(session, keyring=keyring, case=case, actor=actor, reason=reason)
+    return None
+
+
+def _check_signals_closable(case: Case, actor: User) -> None:
+    for link in case.links:
+        signal = link.signal
+        if signal.status != SignalStatus.CLOSED.value and not is_allowed(
+            signal.status, SignalStatus.CLOSED, role=actor.role, track=signal.track
+        ):
+            raise CaseError(f"Melding {signal.reference} kan nu niet worden afgesloten (status: {signal.status_enum.label}).")
+
+
+def _close(session: Session, *, keyring: Keyring, case: Case, actor: User, reason: str, approval_id: int | None = None) -> None:
+    _check_signals_closable(case, actor)
+    for link in case.links:
+        if link.signal.status != SignalStatus.CLOSED.value:
+            transition_signal(session, keyring=keyring, signal=link.signal, actor=actor, target=SignalStatus.CLOSED,
+                              reason=reason, audit_details={"case_id": str(case.id)})
+    case.status = CaseStatus.CLOSED.value
+    case.closed_at = utcnow()
+    case.proposed_for_meeting_at = None
+    details = {"signals": len(case.links)}
+    if approval_id is not None:
+        details["approval_id"] = approval_id
+    _audit(session, actor, "case.close", case, **details)
+    _flush_case(session)
+
+
+def complete_case_closing(session: Session, *, keyring: Keyring, approval: Approval, actor: User) -> None:
+    """Called by ``decide_approval`` once a second regisseur approved."""
+    case = session.get(Case, approval.case_id)
+    reason = unseal(_cipher(session, keyring, case), approval, "reason")
+    _close(session, keyring=keyring, case=case, actor=actor, reason=reason or "", approval_id=approval.id)
+
+
+def pending_case_approval(session: Session, *, case: Case) -> Approval | None:
+    return session.scalar(
+        select(Approval).where(Approval.case_id == case.id, Approval.state == ApprovalState.PENDING.value)
+    )
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class InterventionView:
+    id: uuid.UUID
+    kind: Intervention
+    note: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseView:
+    case: Case
+    title: str
+    risk_picture: str | None
+    interventions: list[InterventionView]
+    pending_approval: Approval | None
+    close_reason: str | None = None
+
+
+def read_case(session: Session, *, keyring: Keyring, case: Case) -> CaseView:
+    try:
+        cipher = cipher_for(session, keyring=keyring, data_key_id=case.data_key_id)
+    except ShreddedError:
+        return CaseView(case, "Verwijderd", None, [], None)
+    interventions = [InterventionView(i.id, i.kind_enum, unseal(cipher, i, "note"), i.created_at) for i in case.interventions]
+    pending = pending_case_approval(session, case=case)
+    return CaseView(case, unseal(cipher, case, "title") or "", unseal(cipher, case, "risk_picture"), interventions, pending,
+                    unseal(cipher, pending, "reason") if pending else None)
+
+
+def list_cases(session: Session, *, keyring: Keyring, include_closed: bool = False) -> list[tuple[Case, str, int]]:
+    """(case, title, number of signals), newest first."""
+    query = select(Case).order_by(Case.created_at.desc())
+    if not include_closed:
+        query = query.where(Case.status != CaseStatus.CLOSED.value)
+    counts = dict(session.execute(select(CaseSignal.case_id, func.count()).group_by(CaseSignal.case_id)).all())
+    result = []
+    for case in session.scalars(query):
+        try:
+            title = unseal(cipher_for(session, keyring=keyring, data_key_id=case.data_key_id), case, "title") or ""
+        except ShreddedError:
+            title = "Verwijderd"
+        result.append((case, title, counts.get(case.id, 0)))
+    return result
+
+
+def case_of_signal(session: Session, *, signal: Signal) -> Case | None:
+    return session.scalar(select(Case).join(CaseSignal).where(CaseSignal.signal_id == signal.id))

@@ -1,0 +1,245 @@
+"""Cases (casussen): the regisseur bundles signals, adds a risk picture and proposes interventions."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from meldpunt.cases import service
+from meldpunt.cases.forms import AddSignalForm, CaseForm, CloseCaseForm, InterventionForm, NewCaseForm, SimpleForm
+from meldpunt.cases.models import Case, CaseStatus
+from meldpunt.extensions import db
+from meldpunt.intake.models import Signal, Subject
+from meldpunt.policy import Action, handler_track, require
+from meldpunt.triage.service import TriageError, search_open_signals, subjects_with_links
+from meldpunt.vault.service import current_keyring
+from meldpunt.web import audit_event
+
+bp = Blueprint("cases", __name__, url_prefix="/behandelen/casussen")
+
+
+def _load(case_id) -> Case:
+    case = db.session.get(Case, case_id)
+    if case is None:
+        abort(404)
+    require(current_user, Action.HANDLE_CASE, case)
+    return case
+
+
+@bp.get("/")
+@login_required
+def index():
+    require(current_user, Action.MANAGE_CASES)
+    form = NewCaseForm(formdata=None, references=request.args.get("melding", ""))
+    return _index(form)
+
+
+def _index(form, status=200):
+    show_closed = request.args.get("afgesloten") == "1"
+    cases = service.list_cases(db.session, keyring=current_keyring(), include_closed=show_closed)
+    audit_event("case.list", details={"count": len(cases)})
+    db.session.commit()
+    return render_template("cases/index.html", cases=cases, form=form, show_closed=show_closed), status
+
+
+@bp.post("/")
+@login_required
+def create():
+    require(current_user, Action.MANAGE_CASES)
+    form = NewCaseForm()
+    if not form.validate_on_submit():
+        return _index(form, 422)
+    signals = []
+    track = handler_track(current_user) or ""
+    for ref in [r.strip() for r in (form.references.data or "").split(",") if r.strip()]:
+        signal = search_open_signals(db.session, track=track, reference=ref)
+        if signal is None:
+            form.references.errors = [f"Melding {ref} bestaat niet of u kunt hem niet zien."]
+            return _index(form, 422)
+        signals.append(signal)
+    try:
+        case = service.create_case(db.session, keyring=current_keyring(), actor=current_user, title=form.title.data,
+                                   signals=signals)
+    except TriageError as exc:
+        db.session.rollback()
+        form.references.errors = [str(exc)]
+        return _index(form, 422)
+    db.session.commit()
+    flash(f"Casus {case.reference} is gemaakt.", "success")
+    return redirect(url_for("cases.detail", case_id=case.id))
+
+
+def _detail(case: Case, status=200, error=None, **forms):
+    keyring = current_keyring()
+    view = service.read_case(db.session, keyring=keyring, case=case)
+    track = handler_track(current_user) or ""
+    signal_subjects = []
+    for link in case.links:
+        signal_subjects.append((link.signal, subjects_with_links(db.session, keyring=keyring, signal=link.signal, track=track)))
+    chosen = {cs.subject_id for cs in case.subject_links}
+    edit = forms.get("case_form") or CaseForm(formdata=None, version=case.version_id, title=view.title,
+                                              risk_picture=view.risk_picture, status=case.status)
+    audit_event("case.read", object_type="case", object_id=case.id)
+    db.session.commit()
+    return render_template(
+        "cases/detail.html", case=case, view=view, error=error, signal_subjects=signal_subjects, chosen=chosen,
+        case_form=edit, add_signal_form=forms.get("add_signal_form") or AddSignalForm(formdata=None),
+        intervention_form=forms.get("intervention_form") or InterventionForm(formdata=None),
+        close_form=forms.get("close_form") or CloseCaseForm(formdata=None, version=case.version_id),
+        simple_form=SimpleForm(formdata=None), four_eyes=current_app.extensions["meldpunt.settings"].security.four_eyes,
+        is_closed=case.status == CaseStatus.CLOSED.value,
+    ), status
+
+
+def _refused(case_id, exc, **forms):
+    db.session.rollback()
+    case = _load(case_id)
+    code = 409 if isinstance(exc, service.StaleCaseError) else 422
+    return _detail(case, code, str(exc), **forms)
+
+
+@bp.get("/<uuid:case_id>")
+@login_required
+def detail(case_id):
+    return _detail(_load(case_id))
+
+
+@bp.post("/<uuid:case_id>")
+@login_required
+def update(case_id):
+    case = _load(case_id)
+    form = CaseForm()
+    if not form.validate_on_submit():
+        return _detail(case, 422, "Controleer wat u heeft ingevuld.", case_form=form)
+    try:
+        service.update_case(db.session, keyring=current_keyring(), case=case, actor=current_user, title=form.title.data,
+                            risk_picture=form.risk_picture.data, status=form.status.data, expected_version=form.version.data)
+    except TriageError as exc:
+        return _refused(case_id, exc, case_form=form)
+    db.session.commit()
+    flash("De casus is opgeslagen.", "success")
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.post("/<uuid:case_id>/meldingen")
+@login_required
+def add_signal(case_id):
+    case = _load(case_id)
+    form = AddSignalForm()
+    if not form.validate_on_submit():
+        return _detail(case, 422, "Controleer wat u heeft ingevuld.", add_signal_form=form)
+    signal = search_open_signals(db.session, track=handler_track(current_user) or "", reference=form.reference.data)
+    if signal is None:
+        form.reference.errors = ["Deze melding bestaat niet of u kunt hem niet zien."]
+        return _detail(case, 422, None, add_signal_form=form)
+    try:
+        service.add_signal_to_case(db.session, keyring=current_keyring(), case=case, signal=signal, actor=current_user)
+    except TriageError as exc:
+        return _refused(case_id, exc, add_signal_form=form)
+    db.session.commit()
+    flash(f"Melding {signal.reference} is gekoppeld.", "success")
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.post("/<uuid:case_id>/meldingen/<uuid:signal_id>/ontkoppelen")
+@login_required
+def remove_signal(case_id, signal_id):
+    case = _load(case_id)
+    if not SimpleForm().validate_on_submit():
+        abort(400)
+    signal = db.session.get(Signal, signal_id)
+    if signal is None:
+        abort(404)
+    require(current_user, Action.HANDLE_SIGNAL, signal)
+    try:
+        service.remove_signal_from_case(db.session, keyring=current_keyring(), case=case, signal=signal, actor=current_user)
+    except TriageError as exc:
+        return _refused(case_id, exc)
+    db.session.commit()
+    flash(f"Melding {signal.reference} is uit de casus gehaald.", "success")
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.post("/<uuid:case_id>/subjecten/<uuid:subject_id>")
+@login_required
+def toggle_subject(case_id, subject_id):
+    case = _load(case_id)
+    form = SimpleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    subject = db.session.get(Subject, subject_id)
+    if subject is None:
+        abort(404)
+    try:
+        if form.value.data == "verwijderen":
+            service.remove_subject_from_case(db.session, case=case, subject_id=subject.id, actor=current_user)
+        else:
+            service.add_subject_to_case(db.session, case=case, subject=subject, actor=current_user)
+    except TriageError as exc:
+        return _refused(case_id, exc)
+    db.session.commit()
+    return redirect(url_for("cases.detail", case_id=case_id, _anchor="subjecten"))
+
+
+@bp.post("/<uuid:case_id>/interventies")
+@login_required
+def add_intervention(case_id):
+    case = _load(case_id)
+    form = InterventionForm()
+    if not form.validate_on_submit():
+        return _detail(case, 422, "Controleer wat u heeft ingevuld.", intervention_form=form)
+    try:
+        service.add_intervention(db.session, keyring=current_keyring(), case=case, actor=current_user,
+                                 kind=form.kind.data, note=form.note.data)
+    except TriageError as exc:
+        return _refused(case_id, exc, intervention_form=form)
+    db.session.commit()
+    return redirect(url_for("cases.detail", case_id=case_id, _anchor="interventies"))
+
+
+@bp.post("/<uuid:case_id>/interventies/<uuid:intervention_id>/verwijderen")
+@login_required
+def remove_intervention(case_id, intervention_id):
+    case = _load(case_id)
+    if not SimpleForm().validate_on_submit():
+        abort(400)
+    try:
+        service.remove_intervention(db.session, case=case, intervention_id=intervention_id, actor=current_user)
+    except TriageError as exc:
+        return _refused(case_id, exc)
+    db.session.commit()
+    return redirect(url_for("cases.detail", case_id=case_id, _anchor="interventies"))
+
+
+@bp.post("/<uuid:case_id>/agenderen")
+@login_required
+def propose(case_id):
+    case = _load(case_id)
+    form = SimpleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        service.propose_for_meeting(db.session, case=case, actor=current_user, propose=form.value.data != "intrekken")
+    except TriageError as exc:
+        return _refused(case_id, exc)
+    db.session.commit()
+    flash("Opgeslagen.", "success")
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.post("/<uuid:case_id>/afsluiten")
+@login_required
+def close(case_id):
+    case = _load(case_id)
+    form = CloseCaseForm()
+    if not form.validate_on_submit():
+        return _detail(case, 422, "Controleer wat u heeft ingevuld.", close_form=form)
+    four_eyes = current_app.extensions["meldpunt.settings"].security.four_eyes
+    try:
+        pending = service.close_case(db.session, keyring=current_keyring(), case=case, actor=current_user,
+                                     reason=form.reason.data, four_eyes=four_eyes, expected_version=form.version.data)
+    except TriageError as exc:
+        return _refused(case_id, exc, close_form=form)
+    db.session.commit()
+    flash("Het verzoek wacht op akkoord van een andere regisseur." if pending else "De casus is afgesloten.", "success")
+    return redirect(url_for("cases.detail", case_id=case_id))
