@@ -3,11 +3,33 @@
 Views call ``require``/``can``; they never check roles inline. A refusal on an
 object answers 404, so an id the user may not see looks the same as one that
 does not exist.
+
+Three layers, checked in this order by ``can``:
+
+1. the account: authenticated and enabled, otherwise nothing;
+2. actions without an object: ``ROLE_ACTIONS`` (role -> may do it at all);
+3. actions on an object: the rule registered for the object's type with
+   ``register_rule`` (assignment, membership, track ...). No rule means no access.
+
+Other domains register their object rules from their own module, without
+editing this file::
+
+    from meldpunt.policy import Action, register_rule
+
+    @register_rule(Meeting)
+    def _can_meeting(user, action, meeting) -> bool:
+        return action == Action.VIEW_MEETING and is_member(user, meeting)
+
+The module holding the rule must be imported when the app starts (a blueprint
+module or ``meldpunt.models`` does that). The beheerder (``Role.BEHEERDER``) and
+management never pass a rule that reads signal content: tests/unit/test_policy.py
+checks that for every Action on a signal.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort
@@ -47,20 +69,67 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
 HANDLER_TRACKS: dict[str, str] = {Role.REGISSEUR.value: "regulier", Role.INTEGRITEIT.value: "integriteit"}
 
 
+Rule = Callable[[Any, Action, Any], bool]
+
+#: Object type -> rule ``(user, action, obj) -> bool``. Filled by ``register_rule``.
+_RULES: dict[type, Rule] = {}
+
+
+def register_rule(model: type) -> Callable[[Rule], Rule]:
+    """Decorator: the need-to-know rule for objects of ``model`` (and its subclasses)."""
+
+    def decorate(rule: Rule) -> Rule:
+        _RULES[model] = rule
+        return rule
+
+    return decorate
+
+
+def rule_for(obj: Any) -> Rule | None:
+    for klass in type(obj).__mro__:
+        if klass in _RULES:
+            return _RULES[klass]
+    return None
+
+
 def can(user: User | Any, action: Action, obj: Any = None) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if obj is None:
         return user.role in ROLE_ACTIONS.get(action, frozenset())
-    from meldpunt.intake.models import Signal
-
-    if isinstance(obj, Signal):
-        return _can_signal(user, action, obj)
+    _register_builtin_rules()
+    rule = rule_for(obj)
+    if rule is not None:
+        return bool(rule(user, action, obj))
     from meldpunt.cases.models import Case  # triage and cases (issue 5)
 
     if isinstance(obj, Case):
         return action == Action.HANDLE_CASE and user.role == Role.REGISSEUR.value
     return False
+
+
+def _register_builtin_rules() -> None:
+    if _BUILTIN_DONE:
+        return
+    from meldpunt.intake.models import Signal
+    from meldpunt.taxonomy.models import TaxonomyTerm
+
+    _RULES.setdefault(Signal, _can_signal)
+    _RULES.setdefault(User, _can_account)
+    _RULES.setdefault(TaxonomyTerm, _can_term)
+    _BUILTIN_DONE.append(True)
+
+
+def _can_account(user: User, action: Action, account: Any) -> bool:
+    """Accounts are managed by the beheerder (metadata only: name, e-mail, role, status)."""
+    return action == Action.MANAGE_USERS and user.role == Role.BEHEERDER.value
+
+
+def _can_term(user: User, action: Action, term: Any) -> bool:
+    return action == Action.MANAGE_TAXONOMY and user.role == Role.BEHEERDER.value
+
+
+_BUILTIN_DONE: list[bool] = []
 
 
 def _can_signal(user: User, action: Action, signal: Any) -> bool:

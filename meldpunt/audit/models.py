@@ -27,3 +27,21 @@ class AuditEntry(Base):
     details: Mapped[str] = mapped_column(Text, default="{}")  # JSON of non-confidential metadata
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditCheckpoint(Base):
+    """One row (id 1): the id and hash of the newest entry, signed with an HMAC under a key outside the database.
+
+    Updated in the same transaction as every append. ``audit verify`` compares the chain's end with it,
+    so deleting the newest entries (tail truncation) or rewriting the whole chain after an edit is
+    detected: the signature cannot be recomputed without the keyring.
+    """
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_id: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(64), default="")
+    mac: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select, text
+import hmac
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from meldpunt.audit.models import AuditEntry
+from meldpunt.audit.models import AuditCheckpoint, AuditEntry
 
 GENESIS = "0" * 64
 _PG_LOCK_KEY = 0x4D454C44  # "MELD": serialises appends on PostgreSQL
@@ -77,8 +80,42 @@ def record(
     )
     entry.entry_hash = compute_hash(entry)
     session.add(entry)
+    _advance_checkpoint(session, entry)
     session.flush()
     return entry
+
+
+def _checkpoint_key(key_id: str | None = None) -> tuple[str, bytes] | None:
+    """The keyring's blind-index key (outside the database) signs the checkpoint; None without an app."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context() or "meldpunt.keyring" not in current_app.extensions:
+        return None
+    keyring = current_app.extensions["meldpunt.keyring"]
+    if key_id:
+        try:
+            return key_id, keyring.index_key(key_id)
+        except Exception:  # noqa: BLE001 - an unknown key id is reported by verify
+            return None
+    return keyring.active_index_key()
+
+
+def checkpoint_mac(key: bytes, last_id: int, last_hash: str) -> str:
+    message = f"audit-checkpoint\x00{last_id}\x00{last_hash}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _advance_checkpoint(session: Session, entry: AuditEntry) -> None:
+    checkpoint = session.get(AuditCheckpoint, 1)
+    if checkpoint is None:
+        checkpoint = AuditCheckpoint(id=1, last_id=0, last_hash=GENESIS)
+        session.add(checkpoint)
+    key = _checkpoint_key()
+    checkpoint.last_id = entry.id
+    checkpoint.last_hash = entry.entry_hash
+    checkpoint.key_id = key[0] if key else ""
+    checkpoint.mac = checkpoint_mac(key[1], entry.id, entry.entry_hash) if key else ""
+    checkpoint.updated_at = datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -110,4 +147,87 @@ def verify_chain(session: Session, *, batch_size: int = 5000) -> list[ChainBreak
             expected_id = entry.id + 1
             last_id = entry.id
         session.expunge_all()
+    breaks.extend(_verify_checkpoint(session, last_id=last_id, last_hash=prev_hash))
     return breaks
+
+
+def _verify_checkpoint(session: Session, *, last_id: int, last_hash: str) -> list[ChainBreak]:
+    checkpoint = session.get(AuditCheckpoint, 1)
+    if checkpoint is None:
+        if last_id:
+            return [ChainBreak(last_id, "checkpoint row is missing (deleted?)")]
+        return []
+    problems: list[ChainBreak] = []
+    key = _checkpoint_key(checkpoint.key_id) if checkpoint.key_id else None
+    if key is None and _checkpoint_key() is not None:
+        problems.append(ChainBreak(checkpoint.last_id, "checkpoint is not signed with a known key"))
+    elif key is not None and not hmac.compare_digest(
+        checkpoint_mac(key[1], checkpoint.last_id, checkpoint.last_hash), checkpoint.mac
+    ):
+        problems.append(ChainBreak(checkpoint.last_id, "checkpoint signature does not match (checkpoint edited)"))
+    if checkpoint.last_id != last_id:
+        if checkpoint.last_id > last_id:
+            problems.append(ChainBreak(
+                checkpoint.last_id, f"entries {last_id + 1}..{checkpoint.last_id} are missing (newest entries deleted)"
+            ))
+        else:
+            problems.append(ChainBreak(last_id, f"entries after {checkpoint.last_id} are not covered by the checkpoint"))
+    elif not hmac.compare_digest(checkpoint.last_hash, last_hash):
+        problems.append(ChainBreak(last_id, "chain end does not match the checkpoint (chain rewritten)"))
+    return problems
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: Sequence[AuditEntry]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + self.per_page - 1) // self.per_page, 1)
+
+
+def search_entries(
+    session: Session,
+    *,
+    action: str | None = None,
+    actor: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    result: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> AuditPage:
+    """Filtered, newest-first page of audit metadata (for the beheerder's audit view)."""
+    query = select(AuditEntry)
+    if action:
+        query = query.where(AuditEntry.action.startswith(action))
+    if actor:
+        if actor.isdigit():
+            query = query.where(AuditEntry.actor_id == int(actor))
+        else:
+            query = query.where(AuditEntry.actor_label == actor.strip().lower())
+    if object_type:
+        query = query.where(AuditEntry.object_type == object_type)
+    if object_id:
+        query = query.where(AuditEntry.object_id == object_id)
+    if result:
+        query = query.where(AuditEntry.result == result)
+    if since:
+        query = query.where(AuditEntry.created_at >= since)
+    if until:
+        query = query.where(AuditEntry.created_at < until)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = max(page, 1)
+    entries = session.scalars(query.order_by(AuditEntry.id.desc()).offset((page - 1) * per_page).limit(per_page)).all()
+    return AuditPage(entries=entries, page=page, per_page=per_page, total=total)
+
+
+def chain_summary(session: Session) -> tuple[int, str]:
+    """(number of the newest entry, its hash): to note down elsewhere as an external anchor."""
+    last = session.execute(select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+    return (last.id, last.entry_hash) if last else (0, GENESIS)

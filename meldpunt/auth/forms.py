@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 
@@ -11,3 +11,34 @@ class LoginForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     submit = SubmitField("Uitloggen")
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Code",
+        description="De code van 6 cijfers uit uw authenticator-app, of een van uw herstelcodes.",
+        validators=[DataRequired("Vul de code in."), Length(max=32)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "off", "spellcheck": "false"},
+    )
+    submit = SubmitField("Controleren")
+
+
+class EnrolForm(FlaskForm):
+    code = StringField(
+        "Code uit de app",
+        description="Vul de code van 6 cijfers in die de app nu laat zien.",
+        validators=[DataRequired("Vul de code in."), Length(max=10)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    submit = SubmitField("Bevestigen")
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField("Huidig wachtwoord", validators=[DataRequired("Vul uw huidige wachtwoord in."), Length(max=128)])
+    new = PasswordField(
+        "Nieuw wachtwoord",
+        description="Minstens 12 tekens. Een zin van een paar woorden is goed te onthouden.",
+        validators=[DataRequired("Vul een nieuw wachtwoord in."), Length(max=128, message="Hoogstens 128 tekens.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField("Wachtwoord wijzigen")

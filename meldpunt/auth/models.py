@@ -76,3 +76,38 @@ class User(UserMixin, Base):
 
     def has_role(self, *roles: Role | str) -> bool:
         return self.role in {str(r) for r in roles}
+
+    @property
+    def totp_enrolled(self) -> bool:
+        return self.totp_secret_ct is not None
+
+
+class AuthSession(Base):
+    """A server-side login session. The browser holds a random 256-bit id; only its SHA-256 digest is stored.
+
+    Logout, password change, TOTP change and disabling the account revoke rows, so a copied
+    cookie stops working at once; idle and absolute timeouts are checked on every request.
+    """
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: "password", "totp", "recovery" or "oidc": how the session was established (metadata for the audit view).
+    method: Mapped[str] = mapped_column(String(20), default="password")
+
+
+class RecoveryCode(Base):
+    """A single-use recovery code for the second factor, stored as a SHA-256 digest (80 random bits each)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -112,10 +112,60 @@ def authenticate(session: Session, *, email: str, password: str) -> User | None:
 
 
 def set_password(session: Session, *, user: User, password: str) -> None:
+    """New password; every session of the account ends."""
+    from meldpunt.auth.sessions import revoke_all_sessions
+
     check_password_policy(password)
     user.password_hash = hash_password(password)
-    user.session_generation += 1
+    revoke_all_sessions(session, user=user)
+
+
+def change_password(session: Session, *, user: User, current: str, new: str) -> None:
+    try:
+        ok = bool(user.password_hash) and _hasher.verify(user.password_hash, current)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        raise AccountError("Uw huidige wachtwoord klopt niet.")
+    set_password(session, user=user, password=new)
+
+
+def set_enabled(session: Session, *, user: User, enabled: bool) -> None:
+    """Disable (all sessions end at once) or enable an account."""
+    from meldpunt.auth.sessions import revoke_all_sessions
+
+    user.is_enabled = enabled
+    if not enabled:
+        revoke_all_sessions(session, user=user)
     session.flush()
+
+
+def change_role(session: Session, *, user: User, role: Role | str) -> None:
+    """A new role takes effect at once: the account's sessions end, so it logs in (and enrols TOTP) again."""
+    from meldpunt.auth.sessions import revoke_all_sessions
+
+    try:
+        role = Role(role)
+    except ValueError:
+        raise AccountError("Kies een bestaande rol.") from None
+    if user.role != role.value:
+        user.role = role.value
+        revoke_all_sessions(session, user=user)
+    session.flush()
+
+
+def totp_required(user: User, required_roles: tuple[str, ...] | frozenset[str]) -> bool:
+    """The account must pass a TOTP step: its role requires one, or it enrolled of its own accord."""
+    return user.role in required_roles or user.totp_secret_ct is not None
+
+
+def email_digest(keyring, email: str) -> str:
+    """HMAC of the normalised e-mail under the blind-index key: traces attempts per account without the text."""
+    import hashlib
+    import hmac
+
+    _key_id, key = keyring.active_index_key()
+    return hmac.new(key, b"login-email\x00" + normalise_email(email).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def load_session_user(session: Session, session_id: str) -> User | None:

@@ -1,26 +1,52 @@
-"""Login and logout."""
+"""Login (password, then TOTP for the roles that need it), enrolment, logout and the own account page."""
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from meldpunt.auth.forms import LoginForm, LogoutForm
-from meldpunt.auth.models import Role
-from meldpunt.auth.service import authenticate
-from meldpunt.extensions import db
-from meldpunt.web import audit_event
+from meldpunt.auth import sessions as auth_sessions
+from meldpunt.auth import totp
+from meldpunt.auth.forms import CodeForm, EnrolForm, LoginForm, LogoutForm, PasswordChangeForm
+from meldpunt.auth.models import Role, User
+from meldpunt.auth.service import (
+    AccountError,
+    authenticate,
+    change_password,
+    email_digest,
+    load_session_user,
+    totp_required,
+)
+from meldpunt.extensions import db, limiter
+from meldpunt.vault.service import current_keyring
+from meldpunt.web import audit_event, client_origin
 
 bp = Blueprint("auth", __name__)
 
 GENERIC_LOGIN_ERROR = "Deze combinatie van e-mailadres en wachtwoord klopt niet, of het account is geblokkeerd."
+GENERIC_CODE_ERROR = "Deze code klopt niet of is al gebruikt. Wacht op de volgende code en probeer het opnieuw."
+#: How long the step between password and code may take.
+PENDING_SECONDS = 600
+PENDING_KEY = "mfa_pending"
+ENROL_SECRET_KEY = "totp_enrol_secret"
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _settings():
+    return current_app.extensions["meldpunt.settings"]
 
 
 def home_for(user) -> str:
     if user.role in (Role.REGISSEUR, Role.INTEGRITEIT):
         return url_for("triage.queue")
+    if user.role == Role.BEHEERDER:
+        return url_for("admin.users")
     return url_for("intake.my_signals")
 
 
@@ -28,9 +54,127 @@ def _safe_next(target: str | None) -> str | None:
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
     return target
+
+
+def _record(action: str, *, user: User | None, result: str = "ok", details: dict | None = None) -> None:
+    """Audit entry for the login flow (the user is not logged in yet, so ``audit_event`` cannot name them)."""
+    from meldpunt.audit.service import record
+
+    record(
+        db.session,
+        action=action,
+        actor_id=user.id if user else None,
+        actor_label=user.email if user else "anoniem",
+        object_type="user" if user else "account",
+        object_id=user.id if user else "",
+        result=result,
+        origin=client_origin(),
+        details=details,
+    )
+
+
+def _account_key() -> str:
+    """Rate-limit key per account: an HMAC of the typed e-mail (the text itself is never a key or logged)."""
+    return "acct:" + email_digest(current_keyring(), request.form.get("email", ""))[:32]
+
+
+def _pending_key() -> str:
+    pending = session.get(PENDING_KEY) or {}
+    return f"acct-id:{pending.get('uid', 'none')}"
+
+
+def _client_key() -> str:
+    return "client:" + (request.remote_addr or "unknown")
+
+
+def _failed(_response) -> bool:
+    return bool(g.get("auth_failed"))
+
+
+def _login_account_limit() -> str:
+    return _settings().security.login_limit_per_account
+
+
+def _login_client_limit() -> str:
+    return _settings().security.login_limit_per_client
+
+
+def _start_session(user: User, *, method: str) -> None:
+    """A brand-new session (fresh cookie contents, fresh server-side id) for ``user``."""
+    next_url = session.get("next")
+    session.clear()
+    token = auth_sessions.create_session(db.session, user=user, method=method)
+    session[auth_sessions.SESSION_KEY] = token
+    login_user(user, remember=False, fresh=True)
+    session.permanent = False
+    if next_url:
+        session["next"] = next_url
+
+
+def _finish_login(user: User, *, method: str):
+    from meldpunt.database import utcnow
+
+    user.last_login_at = utcnow()
+    _start_session(user, method=method)
+    _record("auth.login", user=user, details={"method": method})
+    db.session.commit()
+    return redirect(_safe_next(session.pop("next", None)) or home_for(user))
+
+
+def _pending_user() -> User | None:
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict):
+        return None
+    if time.time() - float(pending.get("at", 0)) > PENDING_SECONDS:
+        session.pop(PENDING_KEY, None)
+        return None
+    user = db.session.get(User, int(pending.get("uid", 0) or 0))
+    if user is None or not user.is_enabled or user.session_generation != pending.get("gen"):
+        return None
+    return user
+
+
+# ---------------------------------------------------------------------------- request guard (wired in web.py)
+
+
+def load_user(user_id: str) -> User | None:
+    """flask-login's user loader: the generation-bound id AND a live server-side session row."""
+    user = load_session_user(db.session, user_id)
+    if user is None:
+        return None
+    security = _settings().security
+    row = auth_sessions.validate_session(
+        db.session,
+        token=session.get(auth_sessions.SESSION_KEY),
+        idle=timedelta(minutes=security.session_idle_minutes),
+        absolute=timedelta(hours=security.session_absolute_hours),
+    )
+    if row is None or row.user_id != user.id:
+        g.auth_session_changed = True
+        return None
+    g.auth_session_changed = bool(db.session.dirty)
+    return user
+
+
+def session_guard():
+    """before_request: validate the session once, persist its touch, and clear a dead session's cookie."""
+    if request.endpoint == "static":
+        return None
+    if "_user_id" not in session:
+        return None
+    authenticated = current_user.is_authenticated
+    if g.get("auth_session_changed"):
+        db.session.commit()
+    if not authenticated:
+        # Revoked, idle or expired: forget everything the cookie carried.
+        session.clear()
+    return None
+
+
+# ---------------------------------------------------------------------------- pages
 
 
 @bp.get("/")
@@ -41,32 +185,182 @@ def index():
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])
+@limiter.limit(_login_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed, scope="login-account")
+@limiter.limit(_login_client_limit, key_func=_client_key, methods=["POST"], deduct_when=_failed, scope="login-client")
 def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
     form = LoginForm()
+    if request.method == "GET" and _safe_next(request.args.get("next")):
+        session["next"] = request.args["next"]
     if form.validate_on_submit():
         user = authenticate(db.session, email=form.email.data or "", password=form.password.data or "")
         if user is None:
-            audit_event("auth.login", object_type="account", result="failed")
+            g.auth_failed = True
+            _record("auth.login", user=None, result="failed",
+                    details={"step": "password", "account": email_digest(current_keyring(), form.email.data or "")})
             db.session.commit()
             flash(GENERIC_LOGIN_ERROR, "error")
-            return render_template("auth/login.html", form=form), 200
-        session.clear()  # a fresh session at login
-        login_user(user, remember=False)
-        audit_event("auth.login", object_type="user", object_id=user.id)
+            form.password.data = ""
+            return _login_page(form), 200
+        if totp_required(user, _settings().security.totp_required_roles):
+            next_url = session.get("next")
+            session.clear()
+            session[PENDING_KEY] = {"uid": user.id, "gen": user.session_generation, "at": time.time()}
+            if next_url:
+                session["next"] = next_url
+            db.session.commit()  # a rehashed password is kept
+            if user.totp_enrolled:
+                return redirect(url_for("auth.code"))
+            return redirect(url_for("auth.enrol"))
+        return _finish_login(user, method="password")
+    status = 422 if form.is_submitted() else 200
+    return _login_page(form), status
+
+
+def _login_page(form):
+    return render_template("auth/login.html", form=form, oidc_enabled=_settings().oidc.enabled)
+
+
+@bp.route("/inloggen/code", methods=["GET", "POST"])
+@limiter.limit(_login_account_limit, key_func=_pending_key, methods=["POST"], deduct_when=_failed, scope="code-account")
+@limiter.limit(_login_client_limit, key_func=_client_key, methods=["POST"], deduct_when=_failed, scope="code-client")
+def code():
+    user = _pending_user()
+    if user is None or not user.totp_enrolled:
+        flash("Log opnieuw in om verder te gaan.", "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        typed = form.code.data or ""
+        keyring = current_keyring()
+        if totp.verify_totp(db.session, keyring=keyring, user=user, code=typed):
+            return _finish_login(user, method="totp")
+        if totp.use_recovery_code(db.session, user=user, code=typed):
+            left = totp.remaining_recovery_codes(db.session, user=user)
+            flash(f"U heeft een herstelcode gebruikt. U heeft er nog {left} over.", "info")
+            return _finish_login(user, method="recovery")
+        g.auth_failed = True
+        db.session.rollback()
+        _record("auth.login", user=user, result="failed", details={"step": "code"})
         db.session.commit()
-        return redirect(_safe_next(request.args.get("next")) or home_for(user))
-    return render_template("auth/login.html", form=form)
+        form.code.errors.append(GENERIC_CODE_ERROR)
+        form.code.data = ""
+        return render_template("auth/code.html", form=form), 422
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/code.html", form=form), status
+
+
+@bp.route("/inloggen/instellen", methods=["GET", "POST"])
+@limiter.limit(_login_account_limit, key_func=_pending_key, methods=["POST"], deduct_when=_failed, scope="enrol-account")
+def enrol():
+    """Set up the authenticator app: right after the password (required roles), or from the account page."""
+    logged_in = current_user.is_authenticated
+    user = current_user._get_current_object() if logged_in else _pending_user()
+    if user is None:
+        flash("Log opnieuw in om verder te gaan.", "info")
+        return redirect(url_for("auth.login"))
+    if not logged_in and user.totp_enrolled:
+        return redirect(url_for("auth.code"))
+    form = EnrolForm()
+    secret = session.get(ENROL_SECRET_KEY)
+    if not isinstance(secret, str) or len(secret) != 32:
+        secret = totp.new_secret()
+        session[ENROL_SECRET_KEY] = secret
+    if form.validate_on_submit():
+        step = totp.matching_step(secret, form.code.data or "", after_step=None)
+        if step is None:
+            g.auth_failed = True
+            _record("auth.totp_enrol", user=user, result="failed")
+            db.session.commit()
+            form.code.errors.append("Deze code klopt niet. Controleer of de tijd op uw telefoon goed staat en probeer het opnieuw.")
+            form.code.data = ""
+            return _enrol_page(form, user, secret), 422
+        keyring = current_keyring()
+        totp.store_secret(db.session, keyring=keyring, user=user, secret=secret, confirmed_step=step)
+        codes = totp.issue_recovery_codes(db.session, user=user)
+        auth_sessions.revoke_all_sessions(db.session, user=user)  # a TOTP change ends every other session
+        session.pop(ENROL_SECRET_KEY, None)
+        _start_session(user, method="totp")
+        _record("auth.totp_enrol", user=user)
+        if not logged_in:
+            _record("auth.login", user=user, details={"method": "totp"})
+        db.session.commit()
+        next_url = _safe_next(session.pop("next", None)) or home_for(user)
+        return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
+    status = 422 if form.is_submitted() else 200
+    return _enrol_page(form, user, secret), status
+
+
+def _enrol_page(form, user: User, secret: str):
+    uri = totp.provisioning_uri(secret, account=user.email, issuer=f"Meldpunt {_settings().organisation}")
+    return render_template("auth/enrol.html", form=form, qr_svg=totp.qr_svg(uri), secret=totp.grouped(secret),
+                           required=user.role in _settings().security.totp_required_roles)
 
 
 @bp.post("/uitloggen")
-@login_required
 def logout():
     form = LogoutForm()
     if not form.validate_on_submit():
         return redirect(url_for("auth.index"))
-    audit_event("auth.logout", object_type="user", object_id=current_user.id)
+    if current_user.is_authenticated:
+        audit_event("auth.logout", object_type="user", object_id=current_user.id)
+    auth_sessions.revoke_session(db.session, token=session.get(auth_sessions.SESSION_KEY))
     db.session.commit()
     logout_user()
     session.clear()
     flash("U bent uitgelogd.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.get("/account")
+@login_required
+def account():
+    user = current_user._get_current_object()
+    return render_template(
+        "auth/account.html",
+        user=user,
+        recovery_left=totp.remaining_recovery_codes(db.session, user=user) if user.totp_enrolled else 0,
+        logout_form=LogoutForm(),
+    )
+
+
+@bp.route("/account/wachtwoord", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_account_limit, key_func=lambda: f"pw:{current_user.get_id()}", methods=["POST"],
+               deduct_when=_failed, scope="password-change")
+def change_password_page():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            change_password(db.session, user=user, current=form.current.data or "", new=form.new.data or "")
+        except AccountError as exc:
+            db.session.rollback()
+            g.auth_failed = True
+            form.new.errors.append(str(exc)) if "huidige" not in str(exc) else form.current.errors.append(str(exc))
+            form.current.data = form.new.data = ""
+            return render_template("auth/password.html", form=form), 422
+        _start_session(user, method="password")  # every other session ended with the change
+        audit_event("auth.password_change", object_type="user", object_id=user.id)
+        db.session.commit()
+        flash("Uw wachtwoord is gewijzigd. U bent op andere apparaten uitgelogd.", "info")
+        return redirect(url_for("auth.account"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/password.html", form=form), status
+
+
+@bp.post("/account/herstelcodes")
+@login_required
+def new_recovery_codes():
+    form = LogoutForm()  # a bare CSRF-protected form
+    user = current_user._get_current_object()
+    if not form.validate_on_submit() or not user.totp_enrolled:
+        return redirect(url_for("auth.account"))
+    codes = totp.issue_recovery_codes(db.session, user=user)
+    audit_event("auth.recovery_codes", object_type="user", object_id=user.id, details={"count": len(codes)})
+    db.session.commit()
+    return render_template("auth/recovery_codes.html", codes=codes, next_url=url_for("auth.account"))
+
+
+from meldpunt.auth import oidc as _oidc  # noqa: E402,F401  (registers the OIDC routes on bp)

@@ -1,0 +1,267 @@
+"""/beheer: accounts, roles, taxonomy and the audit trail (metadata only). For the beheerder alone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from meldpunt.admin import service
+from meldpunt.admin.forms import ActionForm, AuditFilterForm, RoleForm, TermEditForm, TermForm, UserCreateForm
+from meldpunt.audit.service import search_entries
+from meldpunt.auth.models import ROLE_LABELS, Role, User
+from meldpunt.auth.service import AccountError
+from meldpunt.extensions import db
+from meldpunt.policy import Action, require
+from meldpunt.taxonomy.models import TaxonomyTerm, TermKind
+from meldpunt.web import audit_event, client_origin
+
+bp = Blueprint("admin", __name__, url_prefix="/beheer")
+
+KIND_LABELS = {
+    TermKind.PHENOMENON: "Verschijningsvormen",
+    TermKind.PROCESS: "Kwetsbare processen",
+    TermKind.LOCATION_TYPE: "Locatietypen",
+    TermKind.CHANNEL: "Bronnen en kanalen",
+    TermKind.DEPARTMENT: "Afdelingen",
+}
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    require(current_user, Action.MANAGE_USERS, user)
+    return user
+
+
+def _term_or_404(term_id: int) -> TaxonomyTerm:
+    term = db.session.get(TaxonomyTerm, term_id)
+    if term is None:
+        abort(404)
+    require(current_user, Action.MANAGE_TAXONOMY, term)
+    return term
+
+
+def _kind(raw: str | None) -> TermKind:
+    try:
+        return TermKind(raw or TermKind.PHENOMENON.value)
+    except ValueError:
+        abort(404)
+
+
+@bp.get("/")
+@login_required
+def index():
+    require(current_user, Action.MANAGE_USERS)
+    return redirect(url_for("admin.users"))
+
+
+# ---------------------------------------------------------------------------- accounts
+
+
+@bp.get("/gebruikers")
+@login_required
+def users():
+    require(current_user, Action.MANAGE_USERS)
+    return render_template("admin/users.html", users=service.list_users(db.session), role_labels=ROLE_LABELS)
+
+
+@bp.route("/gebruikers/nieuw", methods=["GET", "POST"])
+@login_required
+def user_new():
+    require(current_user, Action.MANAGE_USERS)
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        try:
+            user = service.admin_create_user(
+                db.session, actor=current_user, email=form.email.data or "", name=form.name.data or "",
+                role=form.role.data or "", password=form.password.data or None,
+                department=form.department.data or None, origin=client_origin(),
+            )
+        except AccountError as exc:
+            db.session.rollback()
+            target = form.password if "wachtwoord" in str(exc).lower() else form.email
+            target.errors.append(str(exc))
+            form.password.data = ""
+            return render_template("admin/user_new.html", form=form), 422
+        db.session.commit()
+        flash("Het account is aangemaakt.", "success")
+        return redirect(url_for("admin.user_detail", user_id=user.id))
+    form.password.data = ""
+    return render_template("admin/user_new.html", form=form), 422 if form.is_submitted() else 200
+
+
+@bp.get("/gebruikers/<int:user_id>")
+@login_required
+def user_detail(user_id: int):
+    user = _user_or_404(user_id)
+    return render_template("admin/user_detail.html", user=user, role_form=RoleForm(role=user.role),
+                           action_form=ActionForm(), role_labels=ROLE_LABELS)
+
+
+@bp.post("/gebruikers/<int:user_id>/rol")
+@login_required
+def user_role(user_id: int):
+    user = _user_or_404(user_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            service.admin_change_role(db.session, actor=current_user, user=user, role=form.role.data or "",
+                                      origin=client_origin())
+        except AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("admin.user_detail", user_id=user_id))
+        db.session.commit()
+        flash("De rol is gewijzigd. De gebruiker moet opnieuw inloggen.", "success")
+        return redirect(url_for("admin.user_detail", user_id=user_id))
+    return render_template("admin/user_detail.html", user=user, role_form=form, action_form=ActionForm(),
+                           role_labels=ROLE_LABELS), 422
+
+
+def _user_action(user_id: int, apply, message: str):
+    user = _user_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        apply(user)
+    except AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("admin.user_detail", user_id=user_id))
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("admin.user_detail", user_id=user_id))
+
+
+@bp.post("/gebruikers/<int:user_id>/blokkeren")
+@login_required
+def user_disable(user_id: int):
+    return _user_action(user_id, lambda u: service.admin_set_enabled(
+        db.session, actor=current_user, user=u, enabled=False, origin=client_origin()),
+        "Het account is geblokkeerd. De gebruiker is overal uitgelogd.")
+
+
+@bp.post("/gebruikers/<int:user_id>/deblokkeren")
+@login_required
+def user_enable(user_id: int):
+    return _user_action(user_id, lambda u: service.admin_set_enabled(
+        db.session, actor=current_user, user=u, enabled=True, origin=client_origin()), "Het account is weer actief.")
+
+
+@bp.post("/gebruikers/<int:user_id>/tweestap-resetten")
+@login_required
+def user_reset_totp(user_id: int):
+    return _user_action(user_id, lambda u: service.admin_reset_totp(
+        db.session, actor=current_user, user=u, origin=client_origin()),
+        "De tweestapsverificatie is gewist. De gebruiker stelt bij de volgende keer inloggen een nieuwe app in.")
+
+
+# ---------------------------------------------------------------------------- taxonomy
+
+
+@bp.get("/taxonomie")
+@login_required
+def taxonomy():
+    require(current_user, Action.MANAGE_TAXONOMY)
+    kind = _kind(request.args.get("soort"))
+    return render_template("admin/taxonomy.html", kind=kind, kinds=KIND_LABELS,
+                           terms=service.list_terms(db.session, kind=kind), action_form=ActionForm())
+
+
+@bp.route("/taxonomie/nieuw", methods=["GET", "POST"])
+@login_required
+def term_new():
+    require(current_user, Action.MANAGE_TAXONOMY)
+    kind = _kind(request.args.get("soort"))
+    form = TermForm()
+    if form.validate_on_submit():
+        try:
+            service.add_term(db.session, actor=current_user, kind=kind, code=form.code.data or "",
+                             label=form.label.data or "", help_text=form.help_text.data or "", origin=client_origin())
+        except service.TaxonomyError as exc:
+            db.session.rollback()
+            (form.label if "naam" in str(exc).lower() else form.code).errors.append(str(exc))
+            return render_template("admin/term_form.html", form=form, kind=kind, kinds=KIND_LABELS, term=None), 422
+        db.session.commit()
+        flash("Het begrip is toegevoegd.", "success")
+        return redirect(url_for("admin.taxonomy", soort=kind.value))
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/term_form.html", form=form, kind=kind, kinds=KIND_LABELS, term=None), status
+
+
+@bp.route("/taxonomie/<int:term_id>", methods=["GET", "POST"])
+@login_required
+def term_edit(term_id: int):
+    term = _term_or_404(term_id)
+    kind = TermKind(term.kind)
+    form = TermEditForm(obj=term) if request.method == "GET" else TermEditForm()
+    if form.validate_on_submit():
+        try:
+            service.edit_term(db.session, actor=current_user, term=term, label=form.label.data or "",
+                              help_text=form.help_text.data or "", origin=client_origin())
+        except service.TaxonomyError as exc:
+            db.session.rollback()
+            form.label.errors.append(str(exc))
+            return render_template("admin/term_form.html", form=form, kind=kind, kinds=KIND_LABELS, term=term), 422
+        db.session.commit()
+        flash("Het begrip is gewijzigd.", "success")
+        return redirect(url_for("admin.taxonomy", soort=kind.value))
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/term_form.html", form=form, kind=kind, kinds=KIND_LABELS, term=term), status
+
+
+@bp.post("/taxonomie/<int:term_id>/actief")
+@login_required
+def term_toggle(term_id: int):
+    term = _term_or_404(term_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    service.set_term_active(db.session, actor=current_user, term=term, active=not term.is_active,
+                            origin=client_origin())
+    db.session.commit()
+    flash("Het begrip is weer actief." if term.is_active else "Het begrip is uitgezet. Het staat niet meer in formulieren.",
+          "success")
+    return redirect(url_for("admin.taxonomy", soort=term.kind))
+
+
+# ---------------------------------------------------------------------------- audit trail
+
+
+def _parse_day(raw: str | None) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+
+
+@bp.get("/audit")
+@login_required
+def audit():
+    require(current_user, Action.VIEW_AUDIT)
+    form = AuditFilterForm(request.args)
+    form.validate()
+    since_day, until_day = _parse_day(form.since.data), _parse_day(form.until.data)
+    if form.since.data and since_day is None:
+        form.since.errors = ["Vul een datum in als 2026-01-31."]
+    if form.until.data and until_day is None:
+        form.until.errors = ["Vul een datum in als 2026-01-31."]
+    page = max(request.args.get("pagina", 1, type=int) or 1, 1)
+    result = search_entries(
+        db.session,
+        action=form.action.data or None,
+        actor=form.actor.data or None,
+        object_type=form.object_type.data or None,
+        result=form.result.data or None,
+        since=datetime.combine(since_day, time.min, tzinfo=timezone.utc) if since_day else None,
+        until=datetime.combine(until_day + timedelta(days=1), time.min, tzinfo=timezone.utc) if until_day else None,
+        page=page,
+    )
+    audit_event("audit.view", object_type="audit", details={"page": page, "results": result.total})
+    db.session.commit()
+    args = {k: v for k, v in request.args.items() if k != "pagina" and v}
+    return render_template("admin/audit.html", form=form, result=result, args=args)

@@ -1,0 +1,75 @@
+"""Helpers for logging in through the whole flow: password, then TOTP (enrolling first when needed).
+
+``login_full(client, email)`` works for every role: for the roles that must use TOTP it
+reads the secret from the enrolment page (as a person would type it over) or from the
+account (with the app's keyring), and uses a time step newer than the last one used,
+so repeated logins within one 30-second window still pass the replay protection.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pyotp
+
+from tests.conftest import PASSWORD, csrf_token, login
+
+_SECRET_RE = re.compile(r'class="totp-secret"><code>([A-Z2-7 ]+)</code>')
+
+
+def code_for(secret: str, *, after_step: int | None) -> str:
+    """A valid code for the smallest acceptable step (now-1 .. now+1) newer than ``after_step``."""
+    now_step = int(time.time() // 30)
+    step = now_step - 1 if after_step is None else max(now_step - 1, after_step + 1)
+    if step > now_step + 1:
+        time.sleep(30 - time.time() % 30 + 0.1)
+        return code_for(secret, after_step=after_step)
+    return pyotp.TOTP(secret).generate_otp(step)
+
+
+def user_totp_state(app, email: str) -> tuple[str | None, int | None]:
+    from sqlalchemy import select
+
+    from meldpunt.auth.models import User
+    from meldpunt.auth.totp import read_secret
+    from meldpunt.extensions import db
+
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        secret = read_secret(db.session, keyring=app.extensions["meldpunt.keyring"], user=user)
+        last = user.totp_last_step
+        db.session.remove()
+    return secret, last
+
+
+def enrol_from_page(client, page_text: str) -> tuple[str, object]:
+    """Type over the shown secret and confirm with a fresh code; returns (secret, response)."""
+    match = _SECRET_RE.search(page_text)
+    assert match, "no TOTP secret on the enrolment page"
+    secret = match.group(1).replace(" ", "")
+    response = client.post(
+        "/inloggen/instellen",
+        data={"code": code_for(secret, after_step=None), "csrf_token": csrf_token(page_text)},
+    )
+    return secret, response
+
+
+def complete_login(client, email: str, response):
+    """Finish a login that ``tests.conftest.login`` started; returns the final response."""
+    location = response.headers.get("Location", "") if response.status_code == 302 else ""
+    if location.endswith("/inloggen/instellen"):
+        page = client.get("/inloggen/instellen").get_data(as_text=True)
+        _secret, final = enrol_from_page(client, page)
+        assert final.status_code == 200, final.status_code
+        return final
+    if location.endswith("/inloggen/code"):
+        secret, last = user_totp_state(client.application, email)
+        page = client.get("/inloggen/code").get_data(as_text=True)
+        return client.post("/inloggen/code", data={"code": code_for(secret, after_step=last),
+                                                    "csrf_token": csrf_token(page)})
+    return response
+
+
+def login_full(client, email: str, password: str = PASSWORD):
+    return complete_login(client, email, login(client, email, password))
