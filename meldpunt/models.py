@@ -1,7 +1,7 @@
 """Import every model so the metadata is complete (create_app, Alembic and tests rely on it)."""
 
-from meldpunt.audit.models import AuditEntry
-from meldpunt.auth.models import User
+from meldpunt.audit.models import AuditCheckpoint, AuditEntry
+from meldpunt.auth.models import AuthSession, RecoveryCode, User
 from meldpunt.cases.models import Case, CaseIntervention, CaseSignal, CaseSubject
 from meldpunt.feedback.models import Notice
 from meldpunt.intake.models import Attachment, Message, Signal, StatusChange, Subject, SubjectIdentifier
@@ -12,7 +12,9 @@ from meldpunt.vault.models import DataKey
 __all__ = [
     "Approval",
     "Attachment",
+    "AuditCheckpoint",
     "AuditEntry",
+    "AuthSession",
     "Case",
     "CaseIntervention",
     "CaseSignal",
@@ -22,6 +24,7 @@ __all__ = [
     "Forwarding",
     "Message",
     "Notice",
+    "RecoveryCode",
     "Signal",
     "StatusChange",
     "Subject",

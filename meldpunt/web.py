@@ -19,6 +19,7 @@ BLUEPRINT_MODULES = [
     "meldpunt.triage.views",
     "meldpunt.cases.views",
     "meldpunt.feedback.views",
+    "meldpunt.admin.views",
 ]
 
 ERROR_TEXT = {
@@ -133,6 +134,9 @@ def register_web(app: Flask) -> None:
     # No long-lived "remember me" cookie: login_user(remember=False) everywhere, and a presented one
     # is useless because load_user also demands a live server-side session id.
     app.config["REMEMBER_COOKIE_DURATION"] = 0
+    # Referrer-Policy no-referrer means browsers send no Referer (and "Origin: null" on POST), so
+    # Flask-WTF's HTTPS Referer check would refuse every form. The CSRF token plus SameSite=Lax cookies protect.
+    app.config["WTF_CSRF_SSL_STRICT"] = False
     app.after_request(_security_headers)
 
     from flask_babel import format_date, format_datetime
