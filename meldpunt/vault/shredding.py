@@ -10,13 +10,11 @@ database, once the KEK that wrapped the key in those copies has been rotated awa
 from __future__ import annotations
 
 import enum
-import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from meldpunt.audit.service import record
@@ -25,8 +23,6 @@ from meldpunt.vault.models import DataKey
 
 if TYPE_CHECKING:
     from meldpunt.intake.models import Signal
-
-log = logging.getLogger(__name__)
 
 
 class ShredReason(enum.StrEnum):
@@ -51,25 +47,6 @@ class ShredResult:
     identifiers_deleted: int
 
 
-def _uploads_folder() -> Path:
-    from flask import current_app
-
-    return current_app.extensions["meldpunt.settings"].uploads.folder
-
-
-def _delete_file(folder: Path, storage_name: str) -> bool:
-    """Unlink one attachment file. Overwriting first is pointless on journaling/CoW file systems
-    and SSDs, and the file is ciphertext under a key that no longer exists anyway."""
-    if not storage_name or os.sep in storage_name or storage_name in {".", ".."}:
-        log.warning("attachment with an invalid storage name was not deleted")
-        return False
-    try:
-        (folder / storage_name).unlink()
-    except FileNotFoundError:
-        return False
-    return True
-
-
 def shred_signal(
     session: Session,
     *,
@@ -88,13 +65,14 @@ def shred_signal(
     Attachment files are unlinked right away, before the caller commits: if the transaction
     then rolls back, the signal keeps its key but its files are gone; call again to finish.
     """
-    from meldpunt.intake.models import Attachment, SubjectIdentifier
+    from meldpunt.intake.attachments import delete_attachment_files
+    from meldpunt.intake.models import SubjectIdentifier
 
     try:
         reason = ShredReason(reason)
     except ValueError:
         raise ShredError("Kies een geldige reden om de melding te vernietigen.") from None
-    folder = uploads_folder if uploads_folder is not None else _uploads_folder()
+    folder = uploads_folder  # None: the configured [uploads] folder
 
     data_key_id = signal.data_key_id
     already = data_key_id is None and signal.shredded_at is not None
@@ -115,8 +93,10 @@ def shred_signal(
     ).rowcount or 0
     session.flush()
 
-    storage_names = session.scalars(select(Attachment.storage_name).where(Attachment.signal_id == signal.id)).all()
-    files_deleted = sum(_delete_file(folder, name) for name in storage_names)
+    # Unlinked, not overwritten: overwriting is pointless on journaling/copy-on-write file systems
+    # and SSDs, and the files are ciphertext under a key that no longer exists anyway.
+    attachments = len(signal.attachments)
+    files_deleted = delete_attachment_files(signal, folder=folder)
 
     if not already or files_deleted or identifiers_deleted:
         record(
@@ -129,7 +109,7 @@ def shred_signal(
             details={
                 "reason": reason.value,
                 "key_deleted": key_deleted,
-                "attachments": len(storage_names),
+                "attachments": attachments,
                 "files_deleted": files_deleted,
                 "identifiers_deleted": identifiers_deleted,
             },

@@ -12,11 +12,10 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from meldpunt.crypto import decrypt_stream, encrypt_stream
 from meldpunt.extensions import db
-from meldpunt.intake.models import Attachment, Message, MessageSender, Signal, Subject
+from meldpunt.intake.models import Attachment, MessageSender, Signal
 from meldpunt.intake.service import file_signal
-from meldpunt.vault.service import cipher_for, data_key_bytes, seal, seal_json, unseal, unseal_json
+from meldpunt.vault.service import cipher_for, unseal, unseal_json
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).with_name("flask"))
@@ -80,61 +79,53 @@ class Content:
 
 
 def add_attachment(session, *, keyring, signal: Signal, filename: str, data: bytes) -> Attachment:
-    """An attachment stored like intake does: streamed encryption under the signal's DEK, context
-    ``attachments:<id>``, file ``uploads/<storage_name>``, name and type sealed in the row."""
+    """Through intake's own upload path: streamed encryption under the signal's DEK."""
     from flask import current_app
 
-    folder = current_app.extensions["meldpunt.settings"].uploads.folder
-    attachment = Attachment(id=uuid.uuid4(), signal_id=signal.id, storage_name=uuid.uuid4().hex, size=len(data))
-    dek = data_key_bytes(session, keyring=keyring, data_key_id=signal.data_key_id)
-    with open(folder / attachment.storage_name, "xb") as dst:
-        encrypt_stream(dek, io.BytesIO(data), dst, context=f"attachments:{attachment.id}")
-    cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
-    seal(cipher, attachment, "filename", filename)
-    seal(cipher, attachment, "mime", "text/plain")
-    session.add(attachment)
-    return attachment
+    from meldpunt.intake.attachments import Upload, store_attachment
 
-
-def add_subject(session, *, keyring, signal: Signal, kind: str, data: dict) -> Subject:
-    cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
-    subject = Subject(id=uuid.uuid4(), signal_id=signal.id, kind=kind)
-    seal_json(cipher, subject, "data", data)
-    session.add(subject)
-    return subject
+    return store_attachment(
+        session, keyring=keyring, signal=signal,
+        cipher=cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id),
+        upload=Upload(filename=filename, stream=io.BytesIO(data)),
+        settings=current_app.extensions["meldpunt.settings"].uploads,
+    )
 
 
 def make_signal(session, *, keyring, reporter=None, n: int = 0, attachments: int = 1) -> Content:
-    """A signal with a description, two subjects, a message and ``attachments`` files."""
+    """A signal with a description, two subjects (with blind indexes), a message and files."""
+    from meldpunt.intake.messages import post_message
+    from meldpunt.intake.subjects import add_subject
+
     description = " ".join([f"Melding {n}: een kapperszaak zonder klanten met veel contant geld."] * 3)
     signal = file_signal(session, keyring=keyring, reporter=reporter, description=description)
     cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
     subjects = {}
     for kind, data in (("bedrijf", {"name": f"Kapsalon Knip {n} B.V.", "kvk": f"{10000000 + n}"}),
                        ("persoon", {"name": f"Jan de Vries {n}"})):
-        subjects[add_subject(session, keyring=keyring, signal=signal, kind=kind, data=data).id] = data
-    message = Message(id=uuid.uuid4(), signal_id=signal.id, sender=MessageSender.HANDLER.value)
-    seal(cipher, message, "body", f"Dank voor uw melding {n}.")
-    session.add(message)
+        subject = add_subject(session, keyring=keyring, signal=signal, cipher=cipher, kind=kind, **data)
+        subjects[subject.id] = unseal_json(cipher, subject, "data")
+    message = post_message(session, keyring=keyring, signal=signal, sender=MessageSender.HANDLER, author=None,
+                           body=f"Dank voor uw melding {n}.")
     files = {}
     for i in range(attachments):
-        data = os.urandom(1000 + 70_000 * i)  # the second file spans two stream chunks
-        files[add_attachment(session, keyring=keyring, signal=signal, filename=f"foto-{n}-{i}.jpg", data=data).id] = (
-            f"foto-{n}-{i}.jpg", data)
+        data = (f"Notitie {n}-{i}: " + "kasgeld " * (1 + 9_000 * i)).encode()  # the second spans two stream chunks
+        name = f"notitie-{n}-{i}.txt"
+        files[add_attachment(session, keyring=keyring, signal=signal, filename=name, data=data).id] = (name, data)
     session.flush()
     return Content(signal.id, description, subjects, {message.id: f"Dank voor uw melding {n}."}, files)
 
 
 def read_everything(session, *, keyring, signal_id: uuid.UUID, uploads: Path) -> Content:
     """Decrypt every field and file of a signal (raises when anything cannot be decrypted)."""
+    from meldpunt.intake.attachments import open_attachment
+
     signal = session.get(Signal, signal_id)
     cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
-    dek = data_key_bytes(session, keyring=keyring, data_key_id=signal.data_key_id)
     files = {}
     for attachment in signal.attachments:
-        with open(uploads / attachment.storage_name, "rb") as src:
-            data = b"".join(decrypt_stream(dek, src, context=f"attachments:{attachment.id}"))
-        files[attachment.id] = (unseal(cipher, attachment, "filename"), data)
+        filename, _mime, chunks = open_attachment(session, keyring=keyring, attachment=attachment, folder=uploads)
+        files[attachment.id] = (filename, b"".join(chunks))
     return Content(
         signal.id,
         unseal(cipher, signal, "description"),
@@ -165,6 +156,6 @@ def read_totp_secret(session, *, keyring, user_id: int) -> str | None:
 
 
 __all__ = [
-    "Content", "add_attachment", "add_subject", "db", "make_signal", "make_user_with_totp", "read_everything",
+    "Content", "add_attachment", "db", "make_signal", "make_user_with_totp", "read_everything",
     "read_totp_secret", "run_keys", "write_config_toml",
 ]
