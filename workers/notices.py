@@ -8,14 +8,14 @@ idempotent, so at-least-once execution gives one e-mail (docs/feedback.md).
 
 from __future__ import annotations
 
-import logging
 import secrets
 
 from celery import shared_task
 from celery.exceptions import MaxRetriesExceededError
+from celery.utils.log import get_task_logger
 from flask import current_app
 
-log = logging.getLogger("meldpunt.workers.notices")
+log = get_task_logger(__name__)  # not under "meldpunt": Flask's handler there would log every line twice
 
 MAX_RETRIES = 8
 BACKOFF_BASE = 5.0  # seconds; doubles each retry
