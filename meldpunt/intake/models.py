@@ -99,7 +99,8 @@ class Signal(Base):
     feels_unsafe: Mapped[bool] = mapped_column(Boolean, default=False)
     is_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    receipt_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: "<index key id>:<hex HMAC>" of the anonymous reporter's receipt code (see intake.receipts).
+    receipt_digest: Mapped[str | None] = mapped_column(String(100), unique=True)
     wants_feedback: Mapped[bool] = mapped_column(Boolean, default=True)
     feedback_by_email: Mapped[bool] = mapped_column(Boolean, default=False)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)

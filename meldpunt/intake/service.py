@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -12,19 +13,97 @@ from sqlalchemy.orm import Session
 
 from meldpunt.audit.service import record
 from meldpunt.auth.models import User
+from meldpunt.config import UploadSettings
 from meldpunt.crypto import Keyring
 from meldpunt.database import utcnow
 from meldpunt.feedback.models import NoticeKind
 from meldpunt.feedback.service import queue_notice
-from meldpunt.intake.models import Signal, SignalStatus, StatusChange, Track
-from meldpunt.vault.service import ShreddedError, cipher_for, create_data_key, seal, unseal
+from meldpunt.intake.attachments import Attachment, AttachmentError, Upload, remove_files, store_attachment
+from meldpunt.intake.messages import MessageError, post_message
+from meldpunt.intake.models import MessageSender, Signal, SignalStatus, StatusChange, Track
+from meldpunt.intake.receipts import issue_receipt_code
+from meldpunt.intake.subjects import SubjectError, add_subject, read_subject
+from meldpunt.vault.service import ShreddedError, cipher_for, create_data_key, seal, seal_json, unseal, unseal_json
 
 REFERENCE_PREFIX = "MO"
 DESCRIPTION_MAX = 20_000
+TEXT_MAX = 1_000
+
+#: How sure the reporter is (stored plaintext: it is a category, not content).
+CERTAINTY_LABELS = {
+    "zelf_gezien": "Ik heb het zelf gezien of gehoord",
+    "vermoeden": "Ik vermoed het, maar weet het niet zeker",
+    "van_horen_zeggen": "Ik heb het van iemand anders gehoord",
+}
+
+#: The reporter's relation to the subject (stored encrypted: it can identify the reporter).
+RELATION_LABELS = {
+    "geen": "Ik ken de betrokkene niet",
+    "werk": "Ik heb in mijn werk met de betrokkene te maken",
+    "prive": "Ik ken de betrokkene privé (buurt, familie, vrienden)",
+    "anders": "Anders",
+}
 
 
 class IntakeError(ValueError):
-    """Invalid input for a signal; the message is Dutch and shown next to the form."""
+    """Invalid input for a signal; the message is Dutch and shown next to ``field`` in the form."""
+
+    def __init__(self, message: str, *, field: str = "description") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class SubjectInput:
+    """One betrokkene as typed in the form (all optional)."""
+
+    kind: str | None = None
+    name: str | None = None
+    kvk: str | None = None
+    street: str | None = None
+    huisnummer: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    plate: str | None = None
+    permit: str | None = None
+    role: str | None = None
+
+    def is_empty(self) -> bool:
+        return not any((getattr(self, k) or "").strip() for k in self.values())
+
+    def values(self) -> dict[str, str | None]:
+        return {k: v for k, v in self.__dict__.items() if k != "kind"}
+
+
+@dataclass
+class ReportInput:
+    """Everything the melden form collects. Only ``description`` is required."""
+
+    description: str
+    location: str | None = None
+    location_type_code: str | None = None
+    occurred_from: date | None = None
+    occurred_until: date | None = None
+    occurred_text: str | None = None
+    phenomenon_code: str | None = None
+    process_code: str | None = None
+    certainty: str | None = None
+    relation: str | None = None
+    relation_text: str | None = None
+    feels_unsafe: bool = False
+    about_colleague: bool = False
+    wants_feedback: bool = True
+    feedback_by_email: bool = False
+    contact: str | None = None
+    subjects: list[SubjectInput] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FiledReport:
+    """The new signal, and for an anonymous reporter the receipt code (shown once, stored nowhere)."""
+
+    signal: Signal
+    receipt_code: str | None
 
 
 def format_reference(year: int, seq: int) -> str:
@@ -37,6 +116,13 @@ def _next_sequence(session: Session, year: int) -> int:
     return (current or 0) + 1
 
 
+def _clean(value: str | None, *, field_name: str, limit: int = TEXT_MAX) -> str | None:
+    text = (value or "").strip()
+    if len(text) > limit:
+        raise IntakeError(f"Dit is te lang: hoogstens {limit} tekens.", field=field_name)
+    return text or None
+
+
 def file_signal(
     session: Session,
     *,
@@ -47,28 +133,68 @@ def file_signal(
     process_code: str | None = None,
     about_colleague: bool = False,
     now: datetime | None = None,
+    report: ReportInput | None = None,
+    uploads: Sequence[Upload] = (),
+    upload_settings: UploadSettings | None = None,
 ) -> Signal:
-    """Store a new signal encrypted, with its history row, audit entry and confirmation notice."""
-    description = (description or "").strip()
-    if not description:
+    """Store a new signal encrypted, with subjects, attachments, history, audit entry and confirmation notice.
+
+    ``reporter=None`` files anonymously: no user id, no request metadata.
+    ``report`` carries the optional fields of the form (its description and
+    codes win over the plain keyword arguments). Raises ``IntakeError`` with the
+    form field to show it next to; files stored before the error are removed.
+    """
+    report = report or ReportInput(
+        description=description, phenomenon_code=phenomenon_code, process_code=process_code,
+        about_colleague=about_colleague,
+    )
+    text = (report.description or "").strip()
+    if not text:
         raise IntakeError("Beschrijf wat u heeft gezien of gehoord.")
-    if len(description) > DESCRIPTION_MAX:
+    if len(text) > DESCRIPTION_MAX:
         raise IntakeError(f"De beschrijving is te lang (hoogstens {DESCRIPTION_MAX} tekens).")
+    if report.certainty and report.certainty not in CERTAINTY_LABELS:
+        raise IntakeError("Kies een van de mogelijkheden.", field="certainty")
+    if report.relation and report.relation not in RELATION_LABELS:
+        raise IntakeError("Kies een van de mogelijkheden.", field="relation")
+    if report.occurred_from and report.occurred_until and report.occurred_until < report.occurred_from:
+        raise IntakeError("De einddatum ligt vóór de begindatum.", field="occurred_until")
+    if uploads and upload_settings is None:
+        raise ValueError("upload_settings are needed to store attachments")
+    if upload_settings is not None and len(uploads) > upload_settings.max_files:
+        raise IntakeError(f"U kunt hoogstens {upload_settings.max_files} bijlagen meesturen.", field="attachments")
     now = now or utcnow()
     data_key, cipher = create_data_key(session, keyring=keyring)
     signal = Signal(
         id=uuid.uuid4(),
         ref_year=now.year,
         status=SignalStatus.RECEIVED.value,
-        track=(Track.INTEGRITY if about_colleague else Track.REGULAR).value,
-        phenomenon_code=phenomenon_code or None,
-        process_code=process_code or None,
+        track=(Track.INTEGRITY if report.about_colleague else Track.REGULAR).value,
+        phenomenon_code=report.phenomenon_code or None,
+        process_code=report.process_code or None,
+        location_type_code=report.location_type_code or None,
+        certainty=report.certainty or None,
+        feels_unsafe=bool(report.feels_unsafe),
         is_anonymous=reporter is None,
         reporter_id=reporter.id if reporter else None,
+        wants_feedback=bool(report.wants_feedback),
+        feedback_by_email=bool(report.feedback_by_email and reporter is not None),
         data_key_id=data_key.id,
         created_at=now,
     )
-    seal(cipher, signal, "description", description)
+    seal(cipher, signal, "description", text)
+    location = _clean(report.location, field_name="location")
+    seal(cipher, signal, "location", location)
+    occurred = {
+        "from": report.occurred_from.isoformat() if report.occurred_from else None,
+        "until": report.occurred_until.isoformat() if report.occurred_until else None,
+        "text": _clean(report.occurred_text, field_name="occurred_text"),
+    }
+    seal_json(cipher, signal, "occurred", occurred if any(occurred.values()) else None)
+    relation = {"code": report.relation, "text": _clean(report.relation_text, field_name="relation_text")}
+    seal_json(cipher, signal, "relation", relation if any(relation.values()) else None)
+    seal(cipher, signal, "contact", _clean(report.contact, field_name="contact") if reporter is not None else None)
+
     for _attempt in range(5):
         signal.ref_seq = _next_sequence(session, now.year)
         signal.reference = format_reference(now.year, signal.ref_seq)
@@ -81,6 +207,19 @@ def file_signal(
             continue
     else:  # pragma: no cover - five concurrent filings in one instant
         raise IntakeError("Het opslaan lukte niet door drukte. Probeer het nog een keer.")
+
+    subjects = []
+    for position, subject in enumerate(report.subjects):
+        if subject.is_empty():
+            continue
+        try:
+            subjects.append(
+                add_subject(session, keyring=keyring, signal=signal, cipher=cipher, kind=subject.kind or None, **subject.values())
+            )
+        except SubjectError as exc:
+            raise IntakeError(str(exc), field=f"subjects-{position}-{exc.field}") from None
+    stored = _store_uploads(session, keyring=keyring, signal=signal, cipher=cipher, uploads=uploads, settings=upload_settings)
+
     session.add(StatusChange(signal_id=signal.id, from_status=None, to_status=signal.status, actor_id=None, created_at=now))
     queue_notice(session, signal=signal, kind=NoticeKind.RECEIVED)
     record(
@@ -90,10 +229,94 @@ def file_signal(
         actor_label=reporter.email if reporter else "anoniem",
         object_type="signal",
         object_id=signal.id,
-        details={"track": signal.track, "anonymous": signal.is_anonymous},
+        details={
+            "track": signal.track, "anonymous": signal.is_anonymous,
+            "subjects": len(subjects), "attachments": len(stored),
+        },
     )
     session.flush()
     return signal
+
+
+def _store_uploads(
+    session: Session,
+    *,
+    keyring: Keyring,
+    signal: Signal,
+    cipher,
+    uploads: Sequence[Upload],
+    settings: UploadSettings | None,
+) -> list[Attachment]:
+    stored: list[Attachment] = []
+    try:
+        for upload in uploads:
+            stored.append(
+                store_attachment(session, keyring=keyring, signal=signal, cipher=cipher, upload=upload, settings=settings)
+            )
+    except AttachmentError as exc:
+        remove_files(stored, folder=settings.folder if settings else None)
+        raise IntakeError(str(exc), field="attachments") from None
+    except BaseException:
+        remove_files(stored, folder=settings.folder if settings else None)
+        raise
+    return stored
+
+
+def file_report(
+    session: Session,
+    *,
+    keyring: Keyring,
+    reporter: User | None,
+    report: ReportInput,
+    uploads: Sequence[Upload] = (),
+    upload_settings: UploadSettings | None = None,
+) -> FiledReport:
+    """File from the melden form. Anonymous (``reporter=None``) reports also get a receipt code."""
+    signal = file_signal(
+        session, keyring=keyring, reporter=reporter, description=report.description, report=report,
+        uploads=uploads, upload_settings=upload_settings,
+    )
+    code = issue_receipt_code(session, keyring=keyring, signal=signal) if reporter is None else None
+    return FiledReport(signal=signal, receipt_code=code)
+
+
+def add_reporter_information(
+    session: Session,
+    *,
+    keyring: Keyring,
+    signal: Signal,
+    author: User | None,
+    body: str,
+    uploads: Sequence[Upload] = (),
+    upload_settings: UploadSettings | None = None,
+) -> None:
+    """The reporter answers a question or adds information: a message and/or extra attachments."""
+    body = (body or "").strip()
+    if not body and not uploads:
+        raise IntakeError("Schrijf een bericht of kies een bestand.", field="body")
+    if uploads and upload_settings is not None and len(signal.attachments) + len(uploads) > upload_settings.max_files * 2:
+        raise IntakeError("Er kunnen geen bijlagen meer bij deze melding.", field="attachments")
+    try:
+        cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
+    except ShreddedError:
+        raise IntakeError("Deze melding is verwijderd. U kunt er niets meer aan toevoegen.", field="body") from None
+    if body:
+        try:
+            post_message(session, keyring=keyring, signal=signal, sender=MessageSender.REPORTER, author=author, body=body)
+        except MessageError as exc:
+            raise IntakeError(str(exc), field="body") from None
+    stored = _store_uploads(session, keyring=keyring, signal=signal, cipher=cipher, uploads=uploads, settings=upload_settings)
+    if stored:
+        record(
+            session,
+            action="signal.add_attachments",
+            actor_id=author.id if author and not signal.is_anonymous else None,
+            actor_label=author.email if author and not signal.is_anonymous else "anoniem",
+            object_type="signal",
+            object_id=signal.id,
+            details={"attachments": len(stored)},
+        )
+    session.flush()
 
 
 @dataclass(frozen=True)
@@ -102,6 +325,44 @@ class SignalContent:
 
     description: str | None
     shredded: bool = False
+    location: str | None = None
+    occurred: dict | None = None
+    relation: dict | None = None
+    contact: str | None = None
+    subjects: list[dict] = field(default_factory=list)
+    attachments: list[tuple[Attachment, str]] = field(default_factory=list)
+
+    @property
+    def occurred_label(self) -> str | None:
+        if not self.occurred:
+            return None
+        parts = []
+        start, until = self.occurred.get("from"), self.occurred.get("until")
+        if start and until:
+            parts.append(f"van {_nl_date(start)} tot en met {_nl_date(until)}")
+        elif start:
+            parts.append(_nl_date(start))
+        elif until:
+            parts.append(f"tot en met {_nl_date(until)}")
+        if self.occurred.get("text"):
+            parts.append(self.occurred["text"])
+        return "; ".join(parts) or None
+
+    @property
+    def relation_label(self) -> str | None:
+        if not self.relation:
+            return None
+        label = RELATION_LABELS.get(self.relation.get("code") or "", "")
+        text = self.relation.get("text") or ""
+        return ": ".join(p for p in (label, text) if p) or None
+
+
+_MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"]
+
+
+def _nl_date(iso: str) -> str:
+    d = date.fromisoformat(iso)
+    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
 def read_signal_content(session: Session, *, keyring: Keyring, signal: Signal) -> SignalContent:
@@ -109,7 +370,15 @@ def read_signal_content(session: Session, *, keyring: Keyring, signal: Signal) -
         cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
     except ShreddedError:
         return SignalContent(description=None, shredded=True)
-    return SignalContent(description=unseal(cipher, signal, "description"))
+    return SignalContent(
+        description=unseal(cipher, signal, "description"),
+        location=unseal(cipher, signal, "location"),
+        occurred=unseal_json(cipher, signal, "occurred"),
+        relation=unseal_json(cipher, signal, "relation"),
+        contact=unseal(cipher, signal, "contact"),
+        subjects=[read_subject(session, keyring=keyring, subject=s, cipher=cipher) for s in signal.subjects],
+        attachments=[(a, unseal(cipher, a, "filename") or "bijlage") for a in signal.attachments],
+    )
 
 
 def signals_of_reporter(session: Session, *, reporter: User) -> list[Signal]:

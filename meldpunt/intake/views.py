@@ -1,55 +1,198 @@
-"""The reporter's pages: melden and mijn meldingen."""
+"""The reporter's pages: melden (named or anonymous), ontvangstcode, mijn meldingen, messages."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+import hashlib
+import hmac
+import time
+import uuid
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from meldpunt.extensions import db
-from meldpunt.intake.forms import SignalForm
+from meldpunt.audit.service import record
+from meldpunt.extensions import db, limiter
+from meldpunt.feedback.service import feedback_history
+from meldpunt.intake.attachments import TYPE_LABELS, InMemoryUploadRequest, Upload, human_size
+from meldpunt.intake.forms import (
+    FEEDBACK_CHOICES_ANONYMOUS,
+    FEEDBACK_CHOICES_NAMED,
+    CloseReceiptForm,
+    ReceiptForm,
+    ReplyForm,
+    SignalForm,
+    choices,
+)
+from meldpunt.intake.messages import list_messages
 from meldpunt.intake.models import Signal
-from meldpunt.intake.service import IntakeError, file_signal, read_signal_content, signals_of_reporter
+from meldpunt.intake.receipts import find_signal_by_receipt, format_code
+from meldpunt.intake.service import (
+    CERTAINTY_LABELS,
+    IntakeError,
+    ReportInput,
+    SubjectInput,
+    add_reporter_information,
+    file_report,
+    read_signal_content,
+    signals_of_reporter,
+)
 from meldpunt.policy import Action, require
 from meldpunt.taxonomy.models import TermKind
-from meldpunt.taxonomy.service import active_terms
+from meldpunt.taxonomy.service import active_terms, term_labels
 from meldpunt.vault.service import current_keyring
 
 bp = Blueprint("intake", __name__)
 
+RECEIPT_SESSION_KEY = "receipt_signal"
+RECEIPT_SESSION_SECONDS = 30 * 60
+WRONG_CODE = "Deze code kennen wij niet. Controleer de code en probeer het opnieuw."
 
-def _fill_choices(form: SignalForm) -> None:
-    form.phenomenon_code.choices = [("", "Weet ik niet")] + [
-        (t.code, t.label) for t in active_terms(db.session, kind=TermKind.PHENOMENON)
-    ]
-    form.process_code.choices = [("", "Weet ik niet")] + [
-        (t.code, t.label) for t in active_terms(db.session, kind=TermKind.PROCESS)
-    ]
+
+@bp.record_once
+def _keep_uploads_in_memory(state) -> None:
+    """Uploads must never be spooled to a plaintext temp file (see ``InMemoryUploadRequest``)."""
+    state.app.request_class = InMemoryUploadRequest
+
+
+def _settings():
+    return current_app.extensions["meldpunt.settings"]
+
+
+# ----------------------------------------------------------------------------- melden
+
+
+def _term_choices(kind: TermKind, empty: str) -> tuple[list, dict[str, str]]:
+    terms = active_terms(db.session, kind=kind)
+    labels = {"": empty, **{t.code: t.label for t in terms}}
+    return choices(labels), {t.code: (t.label, t.help_text) for t in terms}
+
+
+def _prepare(form: SignalForm, *, anonymous_only: bool) -> dict:
+    """Fill the choices; returns the extra template context (help texts per choice)."""
+    form.phenomenon_code.choices, phenomenon_help = _term_choices(TermKind.PHENOMENON, "Weet ik niet")
+    form.process_code.choices, process_help = _term_choices(TermKind.PROCESS, "Weet ik niet")
+    form.location_type_code.choices, location_help = _term_choices(TermKind.LOCATION_TYPE, "Weet ik niet")
+    if anonymous_only:
+        del form.identity
+        del form.contact
+        form.feedback.choices = choices(FEEDBACK_CHOICES_ANONYMOUS)
+    else:  # choosing "anoniem" on this form turns "app"/"email" into "via the receipt code"
+        form.feedback.choices = choices(FEEDBACK_CHOICES_NAMED)
+    if not form.feedback.data:
+        form.feedback.data = next(iter(FEEDBACK_CHOICES_ANONYMOUS if anonymous_only else FEEDBACK_CHOICES_NAMED))
+    uploads = _settings().uploads
+    return {
+        "anonymous_only": anonymous_only,
+        "phenomenon_help": phenomenon_help,
+        "process_help": process_help,
+        "location_help": location_help,
+        "upload_limits": {
+            "max_files": uploads.max_files,
+            "max_size": human_size(uploads.max_bytes),
+            "types": ", ".join(TYPE_LABELS.get(t, t) for t in uploads.allowed_types),
+        },
+    }
+
+
+def _report_from(form: SignalForm, *, anonymous: bool) -> ReportInput:
+    feedback = form.feedback.data or "nee"
+    return ReportInput(
+        description=form.description.data or "",
+        location=form.location.data,
+        location_type_code=form.location_type_code.data or None,
+        occurred_from=form.occurred_from.data,
+        occurred_until=form.occurred_until.data,
+        occurred_text=form.occurred_text.data,
+        phenomenon_code=form.phenomenon_code.data or None,
+        process_code=form.process_code.data or None,
+        certainty=form.certainty.data or None,
+        relation=form.relation.data or None,
+        relation_text=form.relation_text.data,
+        feels_unsafe=bool(form.feels_unsafe.data),
+        about_colleague=bool(form.about_colleague.data),
+        wants_feedback=feedback != "nee",
+        feedback_by_email=feedback == "email" and not anonymous,
+        contact=None if anonymous or "contact" not in form else form.contact.data,
+        subjects=[SubjectInput(**{k: v for k, v in entry.data.items()}) for entry in form.subjects],
+    )
+
+
+def _uploads(field: str = "attachments") -> list[Upload]:
+    """Chosen files from the request (an empty file input sends a part without a name: skipped)."""
+    return [Upload(filename=f.filename, stream=f.stream) for f in request.files.getlist(field) if f and f.filename]
+
+
+def _field_for(form, name: str):
+    """The form field an ``IntakeError`` belongs to (``subjects-0-kvk`` -> that sub-field)."""
+    if name.startswith("subjects-"):
+        _, index, sub = name.split("-", 2)
+        return form.subjects[int(index)][sub]
+    return form[name] if name in form else form.description
+
+
+def error_list(form) -> list[tuple[str, str, str]]:
+    """``(field id, label, message)`` for every error, also inside the subject blocks."""
+    found: list[tuple[str, str, str]] = []
+
+    def walk(fields, prefix: str) -> None:
+        for f in fields:
+            if f.type == "FieldList":
+                for number, entry in enumerate(f, start=1):
+                    walk(entry, f"Betrokkene {number}, ")
+            elif f.type == "FormField":
+                walk(f, prefix)
+            elif f.type not in ("CSRFTokenField", "HiddenField"):
+                found.extend((f.id, prefix + str(f.label.text), str(message)) for message in f.errors)
+
+    walk(form, "")
+    return found
+
+
+def _form_page(form: SignalForm, context: dict, status: int):
+    files_lost = bool(_uploads()) and status == 422
+    return render_template("intake/new.html", form=form, files_lost=files_lost, errors=error_list(form), **context), status
+
+
+def _handle_signal_form(form: SignalForm, *, anonymous_only: bool):
+    context = _prepare(form, anonymous_only=anonymous_only)
+    if not form.validate_on_submit():
+        return _form_page(form, context, 422 if form.is_submitted() else 200)
+    anonymous = anonymous_only or form.identity.data == "anoniem"
+    reporter = None if anonymous else current_user._get_current_object()
+    try:
+        filed = file_report(
+            db.session, keyring=current_keyring(), reporter=reporter, report=_report_from(form, anonymous=anonymous),
+            uploads=_uploads(), upload_settings=_settings().uploads,
+        )
+    except IntakeError as exc:
+        db.session.rollback()
+        _field_for(form, exc.field).errors.append(str(exc))
+        return _form_page(form, context, 422)
+    db.session.commit()
+    if filed.receipt_code is None:
+        return redirect(url_for("intake.confirmation", reference=filed.signal.reference))
+    # Shown once, in this response only: the code is not stored, not in a cookie, not in a URL.
+    return render_template(
+        "intake/confirmation_anonymous.html", signal=filed.signal, receipt_code=format_code(filed.receipt_code),
+        feedback_days=_settings().first_feedback_working_days,
+    )
 
 
 @bp.route("/melden", methods=["GET", "POST"])
-@login_required
 def new_signal():
+    """Named reporting needs a login; without one, the page offers the choice (login or anonymous)."""
+    if not current_user.is_authenticated:
+        if request.method == "POST":
+            return redirect(url_for("auth.login", next=url_for("intake.new_signal")), 303)
+        return render_template("intake/choose.html")
     require(current_user, Action.FILE_SIGNAL)
-    form = SignalForm()
-    _fill_choices(form)
-    if form.validate_on_submit():
-        try:
-            signal = file_signal(
-                db.session,
-                keyring=current_keyring(),
-                reporter=current_user,
-                description=form.description.data or "",
-                phenomenon_code=form.phenomenon_code.data,
-                process_code=form.process_code.data,
-                about_colleague=form.about_colleague.data,
-            )
-        except IntakeError as exc:
-            form.description.errors.append(str(exc))
-            return render_template("intake/new.html", form=form), 422
-        db.session.commit()
-        return redirect(url_for("intake.confirmation", reference=signal.reference))
-    status = 422 if form.is_submitted() else 200
-    return render_template("intake/new.html", form=form), status
+    return _handle_signal_form(SignalForm(), anonymous_only=False)
+
+
+@bp.route("/melden/anoniem", methods=["GET", "POST"])
+def new_anonymous_signal():
+    """Anonymous reporting: no login needed; nothing about the client is stored with the signal."""
+    return _handle_signal_form(SignalForm(), anonymous_only=True)
 
 
 @bp.get("/melden/bevestiging/<reference>")
@@ -59,7 +202,43 @@ def confirmation(reference: str):
     if signal is None:
         abort(404)
     require(current_user, Action.VIEW_OWN_SIGNAL, signal)
-    return render_template("intake/confirmation.html", signal=signal)
+    return render_template(
+        "intake/confirmation.html", signal=signal, feedback_days=_settings().first_feedback_working_days
+    )
+
+
+# ----------------------------------------------------------------------------- the reporter's view of a signal
+
+
+def _signal_page_context(signal: Signal) -> dict:
+    keyring = current_keyring()
+    return {
+        "signal": signal,
+        "content": read_signal_content(db.session, keyring=keyring, signal=signal),
+        "feedback_items": feedback_history(db.session, keyring=keyring, signal=signal),
+        "messages": list_messages(db.session, keyring=keyring, signal=signal),
+        "certainty_labels": CERTAINTY_LABELS,
+        "phenomena": term_labels(db.session, kind=TermKind.PHENOMENON),
+        "processes": term_labels(db.session, kind=TermKind.PROCESS),
+        "location_types": term_labels(db.session, kind=TermKind.LOCATION_TYPE),
+    }
+
+
+def _reply(signal: Signal, form: ReplyForm, *, author) -> str | None:
+    """Post the reporter's reply; returns None on success, else leaves the error on the form."""
+    if not form.validate_on_submit():
+        return "invalid"
+    try:
+        add_reporter_information(
+            db.session, keyring=current_keyring(), signal=signal, author=author, body=form.body.data or "",
+            uploads=_uploads(), upload_settings=_settings().uploads,
+        )
+    except IntakeError as exc:
+        db.session.rollback()
+        (form[exc.field] if exc.field in form else form.body).errors.append(str(exc))
+        return "invalid"
+    db.session.commit()
+    return None
 
 
 @bp.get("/mijn-meldingen")
@@ -69,16 +248,129 @@ def my_signals():
     return render_template("intake/mine.html", signals=signals_of_reporter(db.session, reporter=current_user))
 
 
-@bp.get("/mijn-meldingen/<uuid:signal_id>")
-@login_required
-def my_signal(signal_id):
+def _own_signal(signal_id: uuid.UUID) -> Signal:
     signal = db.session.get(Signal, signal_id)
     if signal is None:
         abort(404)
     require(current_user, Action.VIEW_OWN_SIGNAL, signal)
-    content = read_signal_content(db.session, keyring=current_keyring(), signal=signal)
+    return signal
+
+
+@bp.get("/mijn-meldingen/<uuid:signal_id>")
+@login_required
+def my_signal(signal_id):
+    signal = _own_signal(signal_id)
     from meldpunt.web import audit_event
 
     audit_event("signal.read", object_type="signal", object_id=signal.id, details={"as": "reporter"})
     db.session.commit()
-    return render_template("intake/detail.html", signal=signal, content=content)
+    return render_template(
+        "intake/detail.html", reply_form=ReplyForm(), reply_url=url_for("intake.my_signal_reply", signal_id=signal.id),
+        **_signal_page_context(signal),
+    )
+
+
+@bp.post("/mijn-meldingen/<uuid:signal_id>/bericht")
+@login_required
+def my_signal_reply(signal_id):
+    signal = _own_signal(signal_id)
+    form = ReplyForm()
+    if _reply(signal, form, author=current_user._get_current_object()) is None:
+        flash("Uw bericht is verstuurd.", "success")
+        return redirect(url_for("intake.my_signal", signal_id=signal.id) + "#berichten", 303)
+    return render_template(
+        "intake/detail.html", reply_form=form, reply_url=url_for("intake.my_signal_reply", signal_id=signal.id),
+        files_lost=bool(_uploads()), **_signal_page_context(signal),
+    ), 422
+
+
+# ----------------------------------------------------------------------------- ontvangstcode (anonymous)
+
+
+def _receipt_limit() -> str:
+    return _settings().security.receipt_limit_per_client
+
+
+def _client_key() -> str:
+    """Rate-limit key per client: a keyed hash of the address, so the limiter storage holds no IP addresses."""
+    address = (request.remote_addr or "").encode()
+    return "receipt:" + hmac.new(current_app.config["SECRET_KEY"].encode(), address, hashlib.sha256).hexdigest()[:32]
+
+
+def _anonymous_audit(action: str, signal: Signal | None, *, result: str = "ok", details: dict | None = None) -> None:
+    """Audit entries on the receipt pages never name the person or the client, even when logged in."""
+    record(
+        db.session, action=action, actor_label="anoniem", object_type="signal" if signal else "",
+        object_id=signal.id if signal else "", result=result, origin="", details=details,
+    )
+
+
+def _receipt_signal() -> Signal | None:
+    """The signal opened with a code in this session (for 30 minutes), else None."""
+    opened = session.get(RECEIPT_SESSION_KEY)
+    if not isinstance(opened, dict) or opened.get("until", 0) < time.time():
+        session.pop(RECEIPT_SESSION_KEY, None)
+        return None
+    try:
+        return db.session.get(Signal, uuid.UUID(opened["signal"]))
+    except (KeyError, ValueError):
+        return None
+
+
+@bp.route("/ontvangstcode", methods=["GET", "POST"])
+@limiter.limit(_receipt_limit, key_func=_client_key, methods=["POST"], deduct_when=lambda response: response.status_code != 303)
+def receipt():
+    """Enter the code. Every wrong code gets the same answer; wrong tries are limited per client."""
+    form = ReceiptForm()
+    if form.validate_on_submit():
+        signal = find_signal_by_receipt(db.session, keyring=current_keyring(), entered=form.code.data or "")
+        if signal is not None:
+            session[RECEIPT_SESSION_KEY] = {"signal": str(signal.id), "until": int(time.time()) + RECEIPT_SESSION_SECONDS}
+            _anonymous_audit("receipt.open", signal)
+            db.session.commit()
+            return redirect(url_for("intake.receipt_signal"), 303)
+        _anonymous_audit("receipt.open", None, result="failed")
+        db.session.commit()
+        form.code.errors.append(WRONG_CODE)
+        form.code.data = ""
+    status = 422 if form.is_submitted() else 200
+    return render_template("intake/receipt.html", form=form), status
+
+
+@bp.get("/ontvangstcode/melding")
+def receipt_signal():
+    signal = _receipt_signal()
+    if signal is None:
+        flash("Vul uw ontvangstcode (opnieuw) in om uw melding te openen.", "info")
+        return redirect(url_for("intake.receipt"), 303)
+    _anonymous_audit("signal.read", signal, details={"as": "receipt"})
+    db.session.commit()
+    return render_template(
+        "intake/receipt_signal.html", reply_form=ReplyForm(), reply_url=url_for("intake.receipt_reply"),
+        close_form=CloseReceiptForm(), **_signal_page_context(signal),
+    )
+
+
+@bp.post("/ontvangstcode/bericht")
+def receipt_reply():
+    signal = _receipt_signal()
+    if signal is None:
+        flash("Uw sessie is verlopen. Vul uw ontvangstcode opnieuw in.", "info")
+        return redirect(url_for("intake.receipt"), 303)
+    form = ReplyForm()
+    if _reply(signal, form, author=None) is None:
+        flash("Uw bericht is verstuurd.", "success")
+        return redirect(url_for("intake.receipt_signal") + "#berichten", 303)
+    return render_template(
+        "intake/receipt_signal.html", reply_form=form, reply_url=url_for("intake.receipt_reply"),
+        close_form=CloseReceiptForm(), files_lost=bool(_uploads()), **_signal_page_context(signal),
+    ), 422
+
+
+@bp.post("/ontvangstcode/sluiten")
+def receipt_close():
+    form = CloseReceiptForm()
+    if form.validate_on_submit():
+        session.pop(RECEIPT_SESSION_KEY, None)
+        flash("Uw melding is gesloten op dit apparaat.", "success")
+    return redirect(url_for("intake.receipt"), 303)

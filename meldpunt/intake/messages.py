@@ -1,0 +1,107 @@
+"""Two-way messages between the handler and the reporter on one signal, encrypted like the rest."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from meldpunt.audit.service import record
+from meldpunt.auth.models import User
+from meldpunt.crypto import Keyring
+from meldpunt.database import utcnow
+from meldpunt.feedback.models import NoticeKind
+from meldpunt.feedback.service import queue_notice
+from meldpunt.intake.models import Message, MessageSender, Signal
+from meldpunt.vault.service import ShreddedError, cipher_for, seal, unseal
+
+MESSAGE_MAX = 10_000
+
+
+class MessageError(ValueError):
+    """A message that cannot be posted; the message text is Dutch."""
+
+
+def post_message(
+    session: Session,
+    *,
+    keyring: Keyring,
+    signal: Signal,
+    sender: MessageSender,
+    author: User | None,
+    body: str,
+) -> Message:
+    """Store one encrypted message; a handler's message queues a ``NoticeKind.MESSAGE`` notice.
+
+    ``author`` is None for the reporter of an anonymous signal: no account, no
+    request metadata is kept with the message or its audit entry.
+    """
+    body = (body or "").strip()
+    if not body:
+        raise MessageError("Schrijf eerst uw bericht.")
+    if len(body) > MESSAGE_MAX:
+        raise MessageError(f"Uw bericht is te lang: hoogstens {MESSAGE_MAX:,} tekens.".replace(",", "."))
+    try:
+        cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
+    except ShreddedError:
+        raise MessageError("Deze melding is verwijderd. U kunt er geen bericht meer bij plaatsen.") from None
+    sender = MessageSender(sender)
+    anonymous_reporter = sender == MessageSender.REPORTER and signal.is_anonymous
+    if anonymous_reporter:
+        author = None
+    message = Message(
+        id=uuid.uuid4(), signal_id=signal.id, sender=sender.value, author_id=author.id if author else None,
+        created_at=utcnow(),
+    )
+    seal(cipher, message, "body", body)
+    session.add(message)
+    session.flush()
+    if sender == MessageSender.HANDLER:
+        queue_notice(session, signal=signal, kind=NoticeKind.MESSAGE)
+    record(
+        session,
+        action="message.post",
+        actor_id=author.id if author else None,
+        actor_label=author.email if author else "anoniem",
+        object_type="signal",
+        object_id=signal.id,
+        details={"message": str(message.id), "sender": sender.value},
+    )
+    return message
+
+
+@dataclass(frozen=True)
+class MessageView:
+    """A decrypted message for display (``body`` is "Verwijderd." when shredded)."""
+
+    id: uuid.UUID
+    sender: str
+    created_at: datetime
+    body: str
+    author_name: str | None
+
+    @property
+    def from_reporter(self) -> bool:
+        return self.sender == MessageSender.REPORTER.value
+
+
+def list_messages(session: Session, *, keyring: Keyring, signal: Signal) -> list[MessageView]:
+    """The signal's messages, oldest first, decrypted."""
+    rows = session.scalars(
+        select(Message).where(Message.signal_id == signal.id).order_by(Message.created_at, Message.id)
+    ).all()
+    try:
+        cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
+    except ShreddedError:
+        cipher = None
+    return [
+        MessageView(
+            id=m.id, sender=m.sender, created_at=m.created_at,
+            body=(unseal(cipher, m, "body") or "") if cipher else "Verwijderd.",
+            author_name=m.author.name if m.author is not None else None,
+        )
+        for m in rows
+    ]

@@ -1,0 +1,212 @@
+"""Subjects (betrokkenen) of a signal: values encrypted, identifiers blind-indexed.
+
+All values a reporter gives about a person, company, address or vehicle are
+stored as one encrypted JSON object (``Subject.data_ct``). Each identifier
+(KvK number, postcode + huisnummer, name, licence plate, permit number) also gets
+a ``SubjectIdentifier`` row: an HMAC digest of its normalised form under the
+active index key, so signals about the same subject can be linked without
+decrypting anything else.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+
+from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.orm import Session
+
+from meldpunt.crypto import FieldCipher, Keyring, index_identifier, index_identifier_all_keys, normalise
+from meldpunt.crypto.blind_index import normalise_huisnummer, normalise_kvk, normalise_postcode
+from meldpunt.intake.models import Signal, Subject, SubjectIdentifier, SubjectKind
+from meldpunt.vault.service import ShreddedError, cipher_for, seal_json, unseal_json
+
+#: The values a subject may carry, in display order, with their Dutch labels.
+SUBJECT_FIELDS = {
+    "name": "Naam",
+    "kvk": "KvK-nummer",
+    "street": "Straat",
+    "huisnummer": "Huisnummer",
+    "postcode": "Postcode",
+    "city": "Plaats",
+    "plate": "Kenteken",
+    "permit": "Vergunningnummer",
+    "role": "Rol",
+}
+FIELD_MAX = 200
+
+KIND_LABELS = {
+    SubjectKind.PERSON.value: "Persoon",
+    SubjectKind.COMPANY.value: "Bedrijf of organisatie",
+    SubjectKind.ADDRESS.value: "Adres of pand",
+    SubjectKind.VEHICLE.value: "Voertuig",
+}
+
+
+class SubjectError(ValueError):
+    """Invalid subject value; ``field`` names the input it belongs to. The message is Dutch."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def clean_subject_values(**values: str | None) -> dict[str, str]:
+    """Trimmed non-empty values; KvK, postcode and huisnummer checked with the blind-index normalisers."""
+    cleaned: dict[str, str] = {}
+    for key, value in values.items():
+        if key not in SUBJECT_FIELDS:
+            raise TypeError(f"unknown subject field {key!r}")
+        text = (value or "").strip()
+        if not text:
+            continue
+        if len(text) > FIELD_MAX:
+            raise SubjectError(f"Dit is te lang: hoogstens {FIELD_MAX} tekens.", field=key)
+        cleaned[key] = text
+    for key, check in (("kvk", normalise_kvk), ("postcode", normalise_postcode), ("huisnummer", normalise_huisnummer)):
+        if key in cleaned:
+            try:
+                check(cleaned[key])
+            except ValueError as exc:
+                raise SubjectError(str(exc), field=key) from None
+    return cleaned
+
+
+def guess_kind(values: dict[str, str]) -> str:
+    """The kind when the reporter did not choose one: company for a KvK number, and so on."""
+    if "kvk" in values:
+        return SubjectKind.COMPANY.value
+    if "plate" in values:
+        return SubjectKind.VEHICLE.value
+    if "name" in values:
+        return SubjectKind.PERSON.value
+    return SubjectKind.ADDRESS.value
+
+
+def _identifier_parts(values: dict[str, str]) -> list[tuple[str, tuple[str, ...]]]:
+    parts: list[tuple[str, tuple[str, ...]]] = []
+    if "kvk" in values:
+        parts.append(("kvk", (values["kvk"],)))
+    if "postcode" in values and "huisnummer" in values:
+        parts.append(("address", (values["postcode"], values["huisnummer"])))
+    for key in ("name", "plate", "permit"):
+        if key in values:
+            parts.append((key, (values[key],)))
+    usable = []
+    for kind, args in parts:
+        try:
+            normalise(kind, *args)
+        except ValueError:
+            continue  # e.g. a name that is only "B.V.": stored, not indexed
+        usable.append((kind, args))
+    return usable
+
+
+def _add_identifiers(session: Session, *, keyring: Keyring, subject: Subject, values: dict[str, str]) -> None:
+    seen = set()
+    for kind, args in _identifier_parts(values):
+        key_id, digest = index_identifier(keyring, kind, *args)
+        if (kind, digest) in seen:
+            continue
+        seen.add((kind, digest))
+        session.add(
+            SubjectIdentifier(subject_id=subject.id, signal_id=subject.signal_id, kind=kind, key_id=key_id, digest=digest)
+        )
+
+
+def add_subject(
+    session: Session,
+    *,
+    keyring: Keyring,
+    signal: Signal,
+    cipher: FieldCipher,
+    kind: str | None,
+    name: str | None = None,
+    kvk: str | None = None,
+    postcode: str | None = None,
+    huisnummer: str | None = None,
+    street: str | None = None,
+    city: str | None = None,
+    plate: str | None = None,
+    permit: str | None = None,
+    role: str | None = None,
+) -> Subject:
+    """Store one subject of ``signal`` encrypted, with a blind-index row per identifier.
+
+    Raises ``SubjectError`` (Dutch, with the field name) for an invalid KvK number,
+    postcode or huisnummer, or when no value at all was given.
+    """
+    values = clean_subject_values(
+        name=name, kvk=kvk, postcode=postcode, huisnummer=huisnummer, street=street, city=city,
+        plate=plate, permit=permit, role=role,
+    )
+    if not set(values) - {"role"}:
+        raise SubjectError("Vul ten minste één gegeven in, bijvoorbeeld een naam of een adres.", field="name")
+    kind = kind or guess_kind(values)
+    if kind not in KIND_LABELS:
+        raise SubjectError("Kies wat voor betrokkene het is.", field="kind")
+    subject = Subject(id=uuid.uuid4(), signal_id=signal.id, kind=kind)
+    seal_json(cipher, subject, "data", values)
+    session.add(subject)
+    session.flush()
+    _add_identifiers(session, keyring=keyring, subject=subject, values=values)
+    session.flush()
+    return subject
+
+
+def read_subject(session: Session, *, keyring: Keyring, subject: Subject, cipher: FieldCipher | None = None) -> dict:
+    """The decrypted values plus ``kind`` and ``kind_label``; ``{"shredded": True}`` when the key is gone."""
+    base = {"id": subject.id, "kind": subject.kind, "kind_label": KIND_LABELS.get(subject.kind, subject.kind)}
+    try:
+        cipher = cipher or cipher_for(session, keyring=keyring, data_key_id=subject.signal.data_key_id)
+    except ShreddedError:
+        return {**base, "shredded": True}
+    return {**base, **(unseal_json(cipher, subject, "data") or {})}
+
+
+def reindex_subject(session: Session, *, keyring: Keyring, subject: Subject) -> None:
+    """Replace the subject's digests with ones under the active index key (key rotation).
+
+    A shredded subject can no longer be read: its digests are dropped.
+    """
+    session.execute(delete(SubjectIdentifier).where(SubjectIdentifier.subject_id == subject.id))
+    session.flush()
+    session.expire(subject, ["identifiers"])
+    try:
+        cipher = cipher_for(session, keyring=keyring, data_key_id=subject.signal.data_key_id)
+    except ShreddedError:
+        return
+    values = unseal_json(cipher, subject, "data") or {}
+    _add_identifiers(session, keyring=keyring, subject=subject, values=values)
+    session.flush()
+
+
+def linked_signal_ids(session: Session, *, keyring: Keyring, signal: Signal) -> dict[uuid.UUID, set[uuid.UUID]]:
+    """For each subject of ``signal``: the other signals that mention an equal identifier.
+
+    Digests are compared under every index key in the keyring, so links hold
+    while a rotation is half done. Subjects without links are left out.
+    """
+    try:
+        cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
+    except ShreddedError:
+        return {}
+    links: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    for subject in signal.subjects:
+        values = unseal_json(cipher, subject, "data") or {}
+        conditions = []
+        for kind, args in _identifier_parts(values):
+            for key_id, digest in index_identifier_all_keys(keyring, kind, *args).items():
+                conditions.append(
+                    and_(SubjectIdentifier.kind == kind, SubjectIdentifier.key_id == key_id, SubjectIdentifier.digest == digest)
+                )
+        if not conditions:
+            continue
+        rows = session.scalars(
+            select(SubjectIdentifier.signal_id)
+            .where(or_(*conditions), SubjectIdentifier.signal_id != signal.id)
+            .distinct()
+        )
+        for other in rows:
+            links[subject.id].add(other)
+    return dict(links)
