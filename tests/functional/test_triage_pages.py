@@ -1,0 +1,132 @@
+"""The handler's pages through the test client: access, linked subjects, optimistic locking, downloads."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from meldpunt.auth.models import User
+from meldpunt.extensions import db
+from meldpunt.intake.models import Attachment, Signal, SignalStatus
+from meldpunt.intake.service import file_signal
+from meldpunt.intake.subjects import add_subject
+from meldpunt.vault.service import cipher_for, current_keyring
+from tests.conftest import csrf_token
+from tests.functional.conftest_auth import login_full
+
+
+def _signal(app, users, *, kvk=None, about_colleague=False, attachment=False):
+    with app.app_context():
+        melder = db.session.get(User, users["melder"].id)
+        uploads = ()
+        if attachment:
+            from meldpunt.intake.attachments import Upload
+
+            uploads = (Upload(filename="bewijs café.txt", stream=io.BytesIO(b"Gezien op dinsdag.\n")),)
+        signal = file_signal(db.session, keyring=current_keyring(), reporter=melder, description="Inhoud van de melding",
+                             about_colleague=about_colleague, uploads=uploads,
+                             upload_settings=app.extensions["meldpunt.settings"].uploads)
+        if kvk:
+            cipher = cipher_for(db.session, keyring=current_keyring(), data_key_id=signal.data_key_id)
+            add_subject(db.session, keyring=current_keyring(), signal=signal, cipher=cipher, kind="bedrijf",
+                        name="Voorbeeld BV", kvk=kvk)
+        db.session.commit()
+        return signal.id
+
+
+def _client(app, users, role):
+    client = app.test_client()
+    login_full(client, users[role].email)
+    return client
+
+
+def test_same_kvk_written_differently_is_linked_without_leaking_other_tracks(app, users):
+    first = _signal(app, users, kvk="12345678")
+    second = _signal(app, users, kvk="12 34 56 78")
+    third = _signal(app, users, kvk="12.34.56.78")
+    _signal(app, users, kvk="1234 5678", about_colleague=True)  # integrity track: the regisseur may not see it
+    regisseur = _client(app, users, "regisseur")
+    page = regisseur.get(f"/behandelen/meldingen/{first}").get_data(as_text=True)
+    assert "2 andere meldingen over dit subject" in page
+    with app.app_context():
+        refs = {s.id: s.reference for s in db.session.scalars(select(Signal))}
+    assert refs[second] in page and refs[third] in page
+    integriteit = _client(app, users, "integriteit")
+    with app.app_context():
+        integrity_id = db.session.scalar(select(Signal.id).where(Signal.track == "integriteit"))
+    page = integriteit.get(f"/behandelen/meldingen/{integrity_id}").get_data(as_text=True)
+    assert "andere melding" not in page  # the regular signals are not counted for the integrity track
+
+
+def test_other_roles_get_404_on_every_handler_url(app, users):
+    signal_id = _signal(app, users, attachment=True)
+    with app.app_context():
+        attachment_id = db.session.scalar(select(Attachment.id))
+    regisseur = _client(app, users, "regisseur")
+    regisseur.post("/behandelen/casussen/", data={"title": "Casus", "csrf_token": csrf_token(
+        regisseur.get("/behandelen/casussen/").get_data(as_text=True))})
+    with app.app_context():
+        from meldpunt.cases.models import Case
+
+        case_id = db.session.scalar(select(Case.id))
+    gets = [f"/behandelen/meldingen/{signal_id}", f"/behandelen/meldingen/{signal_id}/bijlagen/{attachment_id}",
+            f"/behandelen/casussen/{case_id}"]
+    posts = [f"/behandelen/meldingen/{signal_id}/{p}" for p in ("status", "doorzenden", "toewijzen", "verrijking",
+                                                                "subjecten", "berichten")]
+    posts += [f"/behandelen/casussen/{case_id}/{p}" for p in ("meldingen", "interventies", "agenderen", "afsluiten")]
+    posts.append(f"/behandelen/casussen/{case_id}")
+    for role in ("melder", "deelnemer", "beheerder", "management", "voorzitter", "integriteit"):
+        client = _client(app, users, role)
+        token = csrf_token(client.get("/mijn-meldingen").get_data(as_text=True))
+        for url in gets:
+            assert client.get(url).status_code == 404, (role, url)
+        for url in posts:
+            assert client.post(url, data={"csrf_token": token, "version": 1}).status_code == 404, (role, url)
+    assert regisseur.get(gets[0]).status_code == 200
+
+
+def test_attachment_is_downloaded_never_inline(app, users):
+    signal_id = _signal(app, users, attachment=True)
+    with app.app_context():
+        attachment_id = db.session.scalar(select(Attachment.id))
+    regisseur = _client(app, users, "regisseur")
+    response = regisseur.get(f"/behandelen/meldingen/{signal_id}/bijlagen/{attachment_id}")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/octet-stream"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;") and "filename*=UTF-8''bewijs%20caf%C3%A9.txt" in disposition
+    assert response.data == b"Gezien op dinsdag.\n"
+
+
+def test_triage_through_the_page_and_stale_form_gives_409(app, users):
+    signal_id = _signal(app, users)
+    regisseur = _client(app, users, "regisseur")
+    page = regisseur.get(f"/behandelen/meldingen/{signal_id}").get_data(as_text=True)
+    token = csrf_token(page)
+    version = int(re.search(r'name="version" value="(\d+)"', page).group(1))
+    ok = regisseur.post(f"/behandelen/meldingen/{signal_id}/status",
+                        data={"csrf_token": token, "version": version, "target": "in_behandeling"})
+    assert ok.status_code == 302
+    stale = regisseur.post(f"/behandelen/meldingen/{signal_id}/status",
+                           data={"csrf_token": token, "version": version, "target": "verrijking"})
+    assert stale.status_code == 409
+    assert "Iemand anders heeft deze melding net gewijzigd" in stale.get_data(as_text=True)
+    fresh = regisseur.get(f"/behandelen/meldingen/{signal_id}").get_data(as_text=True)
+    version = int(re.search(r'name="version" value="(\d+)"', fresh).group(1))
+    no_reason = regisseur.post(f"/behandelen/meldingen/{signal_id}/status",
+                               data={"csrf_token": token, "version": version, "target": "afgesloten", "reason": ""})
+    assert no_reason.status_code == 422 and "Geef een reden op" in no_reason.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Signal, signal_id).status == SignalStatus.IN_PROGRESS.value
+
+
+@pytest.mark.parametrize("tab", ["nieuw", "mijn", "wacht", "te-laat", "alle"])
+def test_queue_tabs_render(app, users, tab):
+    _signal(app, users)
+    regisseur = _client(app, users, "regisseur")
+    response = regisseur.get(f"/behandelen/?tab={tab}&sorteer=oudste&status=ontvangen")
+    assert response.status_code == 200 and "Werkvoorraad" in response.get_data(as_text=True)
