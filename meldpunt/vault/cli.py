@@ -228,10 +228,19 @@ def keys_status() -> None:
     from meldpunt.extensions import db
     from meldpunt.vault.rotation import count_using_index_key, count_using_kek
 
+    from sqlalchemy import func, select
+
+    from meldpunt.vault.models import DataKey
+
     keyring = current_app.extensions["meldpunt.keyring"]
     for kek_id in sorted(keyring.keks):
         active = " (active)" if kek_id == keyring.active_kek_id else ""
         click.echo(f"KEK {kek_id}{active}: {count_using_kek(db.session, kek_id=kek_id)} data keys")
+    missing = db.session.execute(
+        select(DataKey.kek_id, func.count()).where(DataKey.kek_id.not_in(list(keyring.keks))).group_by(DataKey.kek_id)
+    ).all()
+    for kek_id, count in missing:
+        click.echo(f"KEK {kek_id} NOT IN KEYRING: {count} data keys cannot be read", err=True)
     for key_id in sorted(keyring.index_keys):
         active = " (active)" if key_id == keyring.active_index_key_id else ""
         click.echo(f"index key {key_id}{active}: {count_using_index_key(db.session, key_id=key_id)} digests")

@@ -137,6 +137,8 @@ def test_a_data_key_under_a_lost_kek_stops_rewrap_with_a_clear_message(app_facto
     result = run_keys(write_config_toml(app), "rewrap", check=False)
     assert result.returncode != 0
     assert f"KEK {old_kek!r} is not in the keyring" in result.stderr and "Traceback" not in result.stderr
+    status = run_keys(write_config_toml(app), "status")
+    assert f"KEK {old_kek} NOT IN KEYRING: 3 data keys cannot be read" in status.stderr
     fresh = app_factory()
     with fresh.app_context(), pytest.raises(KeyNotFoundError):
         read_everything(db.session, keyring=fresh.extensions["meldpunt.keyring"], signal_id=contents[0].signal_id,
