@@ -1,0 +1,45 @@
+"""Helpers for the intake tests: filing through the test client, sample files by content."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+from tests.conftest import csrf_token
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200 + b"This program cannot be run in DOS mode."
+
+
+def office_zip(kind: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        if kind == "odt":
+            archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+            archive.writestr("content.xml", "<office:document-content/>")
+        else:
+            archive.writestr("[Content_Types].xml", "<Types/>")
+            archive.writestr("word/document.xml" if kind == "docx" else "xl/workbook.xml", "<x/>")
+    return buffer.getvalue()
+
+
+def post_form(client, path: str, data: dict, files: list[tuple[bytes, str]] | None = None, field: str = "attachments"):
+    """GET the page for its CSRF token, then POST ``data`` (and files) as multipart."""
+    page = client.get(path)
+    payload = {"csrf_token": csrf_token(page.get_data(as_text=True)), **data}
+    if files:
+        payload[field] = [(io.BytesIO(content), name) for content, name in files]
+    return client.post(path, data=payload, content_type="multipart/form-data")
+
+
+def receipt_code_from(page: str) -> str:
+    match = re.search(r'<p class="receipt-code" id="ontvangstcode"><code>([0-9A-Z ]+)</code>', page)
+    assert match, "no receipt code on the page"
+    return match.group(1)
+
+
+def stored_files(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file()]
