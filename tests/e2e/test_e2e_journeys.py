@@ -58,3 +58,40 @@ def test_empty_description_shows_error_summary_with_focus(new_page, live_server)
     assert "description-error" in (field.get_attribute("aria-describedby") or "")
     summary.get_by_role("link").first.click()
     assert page.evaluate("document.activeElement.id") == "description"
+
+
+RECEIPT_CODE = re.compile(r"\b[A-Z0-9]{4}(?:[ -]?[A-Z0-9]{4}){4}\b")
+
+
+def test_anonymous_melder_files_and_follows_with_receipt_code(new_page, live_server):
+    page = new_page()
+    page.goto(live_server("/melden"))  # not logged in: the page offers the choice
+    page.locator("main a[href$='/melden/anoniem']").first.click()
+    page.wait_for_load_state("load")
+    assert "/inloggen" not in page.url, "anonymous reporting must not need a login"
+    page.get_by_label("Wat heeft u gezien of gehoord?").fill(DESCRIPTION)
+    page.get_by_role("button", name="Melding versturen").click()
+    page.wait_for_load_state("load")
+    main_text = page.inner_text("main")
+    code_match = RECEIPT_CODE.search(page.inner_text(".receipt-code") if page.locator(".receipt-code").count() else main_text)
+    assert code_match, f"no receipt code on the confirmation page: {main_text[:300]}"
+    receipt_code = code_match.group(0)
+    assert live_server.users["melder"].email not in main_text
+
+    page.goto(live_server("/ontvangstcode"))
+    page.get_by_label("Uw ontvangstcode").fill(receipt_code)
+    page.get_by_role("button", name="Melding openen").click()
+    page.wait_for_load_state("load")
+    assert "/ontvangstcode/melding" in page.url
+    main_text = page.inner_text("main")
+    assert "Ontvangen" in main_text, "the status of the signal is shown"
+    assert DESCRIPTION in main_text
+
+    other = new_page()  # a wrong code gets a plain message, nothing else
+    other.goto(live_server("/ontvangstcode"))
+    other.get_by_label("Uw ontvangstcode").fill("AAAA BBBB CCCC DDDD EEEE")
+    with other.expect_navigation() as navigation:
+        other.get_by_role("button", name="Melding openen").click()
+    assert navigation.value.status == 422
+    assert other.locator(".error-message, .error-summary").count() >= 1, "a wrong code gets a message"
+    assert DESCRIPTION not in other.inner_text("main")

@@ -11,7 +11,10 @@ from tests.e2e.conftest import log_in, no_horizontal_scroll, reference_on
 from tests.e2e.test_e2e_journeys import file_signal_as_melder
 
 #: Pages per viewer; every one is checked at the given widths.
-ANONYMOUS_PAGES = [("start", "/"), ("inloggen", "/inloggen"), ("niet-gevonden", "/bestaat-niet")]
+ANONYMOUS_PAGES = [
+    ("start", "/"), ("inloggen", "/inloggen"), ("niet-gevonden", "/bestaat-niet"), ("melden-kiezen", "/melden"),
+    ("anoniem-melden", "/melden/anoniem"), ("ontvangstcode", "/ontvangstcode"),
+]
 MELDER_PAGES = [("melden", "/melden"), ("mijn-meldingen", "/mijn-meldingen")]
 REGISSEUR_PAGES = [("werkvoorraad", "/behandelen/")]
 
@@ -31,7 +34,7 @@ PAGE_CHECKS = """() => {
     const aria = c.getAttribute('aria-label') || c.getAttribute('aria-labelledby');
     if (!byFor && !wrapped && !aria) problems.push('control without label: ' + (c.name || c.id || c.outerHTML.slice(0, 60)));
   }
-  const ids = [...document.querySelectorAll('[id]')].map(e => e.id);
+  const ids = [...document.querySelectorAll('[id]:not(input[type=hidden])')].map(e => e.id);
   const dup = ids.filter((id, i) => ids.indexOf(id) !== i);
   if (dup.length) problems.push('duplicate ids: ' + dup.join(','));
   for (const el of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, [role=button]')) {
