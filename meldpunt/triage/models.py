@@ -25,7 +25,7 @@ def _in(values) -> str:
 Index("ix_signals_track_status_created", Signal.track, Signal.status, Signal.created_at)
 Index("ix_signals_track_created", Signal.track, Signal.created_at)
 Index("ix_signals_track_feedback_created", Signal.track, Signal.first_feedback_at, Signal.created_at)
-Index("ix_signals_track_assignee_created", Signal.track, Signal.assignee_id, Signal.created_at)
+Index("ix_signals_track_assignee_status_created", Signal.track, Signal.assignee_id, Signal.status, Signal.created_at)
 
 
 class Register(enum.StrEnum):

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -223,15 +223,16 @@ def _tab_condition(tab: Tab, *, user_id: int, cutoff: datetime):
 
 
 def tab_counts(session: Session, *, track: str, user_id: int, cutoff: datetime) -> dict[Tab, int]:
-    """All tab counts in one query (conditional sums over the track's index)."""
-    columns = [func.count()]
-    tabs = [t for t in Tab if t != Tab.ALL]
-    for tab in tabs:
-        columns.append(func.coalesce(func.sum(case((_tab_condition(tab, user_id=user_id, cutoff=cutoff), 1), else_=0)), 0))
-    row = session.execute(select(*columns).select_from(Signal).where(Signal.track == track)).one()
-    counts = {Tab.ALL: int(row[0])}
-    counts.update({tab: int(value) for tab, value in zip(tabs, row[1:], strict=True)})
-    return counts
+    """All tab counts in one statement: one scalar subquery per tab, each an index-only range count."""
+    subqueries = []
+    for tab in Tab:
+        where = [Signal.track == track]
+        condition = _tab_condition(tab, user_id=user_id, cutoff=cutoff)
+        if condition is not None:
+            where.append(condition)
+        subqueries.append(select(func.count()).select_from(Signal).where(*where).scalar_subquery().label(tab.name.lower()))
+    row = session.execute(select(*subqueries)).one()
+    return {tab: int(value or 0) for tab, value in zip(Tab, row, strict=True)}
 
 
 def load_queue(
