@@ -141,12 +141,16 @@ def _can_signal(user: User, action: Action, signal: Any) -> bool:
 
 
 def require(user: User | Any, action: Action, obj: Any = None) -> None:
-    """Abort with 404 (object) or 403 (no object) unless allowed."""
+    """Abort unless allowed: 404 for an object, or on any URL that carries an id (so a refusal never
+    tells whether the id exists); 403 for a page without one."""
     if not can(user, action, obj):
+        from flask import has_request_context, request
+
         from meldpunt.web import audit_denied
 
         audit_denied(action, obj)
-        abort(404 if obj is not None else 403)
+        url_has_id = has_request_context() and bool(request.view_args)
+        abort(404 if obj is not None or url_has_id else 403)
 
 
 def handler_track(user: User) -> str | None:

@@ -1,0 +1,231 @@
+"""Route x role matrix, generated from ``app.url_map``.
+
+Every route is public (``PUBLIC``) or needs a login and a permission. For each
+non-public route: anonymous visitors are sent to the login page; each role gets
+what ``ROUTE_ACCESS`` says; and where the URL holds an object id, the id of a
+REAL object that role may not see answers 404, exactly like a missing one.
+
+A new route fails this test with its name until it is added to ``ROUTE_ACCESS``
+(and, for a new kind of id in the URL, to ``ID_FACTORIES``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from meldpunt.auth.models import Role
+from meldpunt.extensions import db
+from tests.conftest import csrf_token, make_users
+from tests.functional.conftest_auth import login_full
+
+ALL = frozenset(r.value for r in Role)
+HANDLERS = frozenset({"regisseur", "integriteit"})
+
+#: Reachable without login (login steps, anonymous reporting with a receipt code, health, static files).
+PUBLIC = {
+    "static", "health.healthz", "auth.index", "auth.login", "auth.code", "auth.enrol", "auth.logout",
+    "auth.oidc_login", "auth.oidc_callback",
+    "intake.new_signal", "intake.new_anonymous_signal", "intake.receipt", "intake.receipt_signal", "intake.receipt_reply",
+    "intake.receipt_close",
+}
+
+#: endpoint -> roles that may use it at all (object rules narrow it further).
+ROUTE_ACCESS: dict[str, frozenset[str]] = {
+    # own account
+    "auth.account": ALL, "auth.change_password_page": ALL, "auth.new_recovery_codes": ALL,
+    # reporting
+    "intake.confirmation": ALL, "intake.my_signals": ALL, "intake.my_signal": ALL,
+    "intake.my_signal_reply": ALL,
+    "feedback.inbox": ALL, "feedback.read_one": ALL, "feedback.read_all": ALL,
+    # handling
+    "triage.queue": HANDLERS, "triage.approvals": HANDLERS, "triage.decide": HANDLERS,
+    "triage.signal_detail": HANDLERS, "triage.post_message": HANDLERS, "triage.download_attachment": HANDLERS,
+    "triage.forward": HANDLERS, "triage.change_status": HANDLERS, "triage.add_subject": HANDLERS,
+    "triage.assign": HANDLERS, "triage.add_note": HANDLERS,
+    "feedback.compose": HANDLERS, "feedback.awaiting": HANDLERS,
+    # cases
+    "cases.index": frozenset({"regisseur"}), "cases.create": frozenset({"regisseur"}),
+    "cases.detail": frozenset({"regisseur"}), "cases.update": frozenset({"regisseur"}),
+    "cases.add_signal": frozenset({"regisseur"}), "cases.remove_signal": frozenset({"regisseur"}),
+    "cases.link_subject": frozenset({"regisseur"}), "cases.toggle_subject": frozenset({"regisseur"}),
+    "cases.add_intervention": frozenset({"regisseur"}),
+    "cases.remove_intervention": frozenset({"regisseur"}), "cases.propose": frozenset({"regisseur"}),
+    "cases.close": frozenset({"regisseur"}),
+    # functioneel beheer
+    "admin.index": frozenset({"beheerder"}), "admin.users": frozenset({"beheerder"}),
+    "admin.user_new": frozenset({"beheerder"}), "admin.user_detail": frozenset({"beheerder"}),
+    "admin.user_role": frozenset({"beheerder"}), "admin.user_disable": frozenset({"beheerder"}),
+    "admin.user_enable": frozenset({"beheerder"}), "admin.user_reset_totp": frozenset({"beheerder"}),
+    "admin.taxonomy": frozenset({"beheerder"}), "admin.term_new": frozenset({"beheerder"}),
+    "admin.term_edit": frozenset({"beheerder"}), "admin.term_toggle": frozenset({"beheerder"}),
+    "admin.audit": frozenset({"beheerder"}),
+}
+
+
+@dataclass
+class World:
+    """Real objects, made by someone else than the roles under test."""
+
+    users: dict[str, Any]
+    others: dict[str, Any]
+    signal_regular: Any
+    signal_integrity: Any
+    attachment: dict
+    subject: dict
+    case: Any
+    intervention: Any
+    approval: dict
+    notice: Any
+    term: Any
+
+
+def _hidden_signal(world: World, role: str):
+    """A signal the role may not see: the other track for a handler, someone else's for everyone else."""
+    return world.signal_integrity if role == "regisseur" else world.signal_regular
+
+
+def _case_or_none(world: World, role: str):
+    return None if role == "regisseur" else world.case.id  # the regisseur sees every case
+
+
+#: URL argument name -> (world, role) -> value of a real object hidden from that role (None: no such object).
+ID_FACTORIES = {
+    "signal_id": lambda w, role: _hidden_signal(w, role).id,
+    "reference": lambda w, role: _hidden_signal(w, role).reference,
+    "attachment_id": lambda w, role: w.attachment[_hidden_signal(w, role).id],
+    "subject_id": lambda w, role: w.subject[_hidden_signal(w, role).id],
+    "approval_id": lambda w, role: w.approval[_hidden_signal(w, role).id],
+    "notice_id": lambda w, role: w.notice.id,
+    "case_id": _case_or_none,
+    "intervention_id": lambda w, role: w.intervention.id,
+    "user_id": lambda w, role: None if role == "beheerder" else w.users["melder"].id,
+    "term_id": lambda w, role: None if role == "beheerder" else w.term.id,
+}
+
+
+def _build_world(app) -> World:
+    from meldpunt.cases.models import Case, CaseIntervention
+    from meldpunt.feedback.models import Notice
+    from meldpunt.intake.models import Attachment, Signal, Subject, Track
+    from meldpunt.intake.service import file_signal
+    from meldpunt.taxonomy.models import TaxonomyTerm
+    from meldpunt.triage.models import Approval, Forwarding
+
+    from meldpunt.auth.service import create_user
+
+    users = make_users(app)
+    keyring = app.extensions["meldpunt.keyring"]
+    with app.app_context():
+        others = {role: create_user(db.session, email=f"{role}2@test.example", name=f"Ander {role}", role=role,
+                                    password=None) for role in ("melder", "regisseur")}
+        db.session.flush()
+        reporter = db.session.get(type(others["melder"]), others["melder"].id)
+        regular = file_signal(db.session, keyring=keyring, reporter=reporter, description="geheim regulier")
+        integrity = file_signal(db.session, keyring=keyring, reporter=reporter, description="geheim collega",
+                                about_colleague=True)
+        integrity.track = Track.INTEGRITY.value
+        attachment, subject, approval = {}, {}, {}
+        for signal in (regular, integrity):
+            att = Attachment(id=uuid.uuid4(), signal_id=signal.id, storage_name=uuid.uuid4().hex, size=1)
+            sub = Subject(id=uuid.uuid4(), signal_id=signal.id, kind="persoon")
+            fwd = Forwarding(id=uuid.uuid4(), signal_id=signal.id, authority="politie")
+            appr = Approval(kind="signaal_doorzenden", signal_id=signal.id, forwarding_id=fwd.id,
+                            requested_by_id=others["regisseur"].id)
+            db.session.add_all([att, sub, fwd, appr])
+            db.session.flush()
+            attachment[signal.id], subject[signal.id], approval[signal.id] = att.id, sub.id, appr.id
+        case = Case(id=uuid.uuid4(), reference="C-2026-9999", ref_year=2026, ref_seq=9999,
+                    created_by_id=others["regisseur"].id)
+        db.session.add(case)
+        db.session.flush()
+        intervention = CaseIntervention(id=uuid.uuid4(), case_id=case.id, kind="bibob_toets",
+                                        created_by_id=others["regisseur"].id)
+        notice = Notice(signal_id=regular.id, kind="ontvangen", recipient_user_id=others["melder"].id)
+        db.session.add_all([intervention, notice])
+        db.session.commit()
+        term = db.session.scalar(db.select(TaxonomyTerm).limit(1))
+        world = World(users, others, regular, integrity, attachment, subject, case, intervention, approval, notice,
+                      term)
+        for obj in (regular, integrity, case, intervention, notice, term):
+            db.session.refresh(obj)
+            db.session.expunge(obj)
+        assert db.session.get(Signal, regular.id) is not None
+    return world
+
+
+def _build(rule, values) -> str:
+    _domain, path = rule.build({k: v for k, v in values.items()}, append_unknown=False)
+    return path
+
+
+def _request(client, method: str, path: str, token: str):
+    if method == "GET":
+        return client.get(path)
+    return client.post(path, data={"csrf_token": token})
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def test_every_route_is_public_or_listed(app):
+    unknown = sorted({rule.endpoint for rule, _m in _routes(app) if rule.endpoint not in ROUTE_ACCESS})
+    assert not unknown, f"add these routes to ROUTE_ACCESS in {__file__}: {unknown}"
+    missing_factories = sorted({arg for rule, _m in _routes(app) for arg in rule.arguments
+                                if arg not in ID_FACTORIES})
+    assert not missing_factories, f"add an id factory for these URL arguments: {missing_factories}"
+
+
+def test_anonymous_is_sent_to_login_everywhere(app):
+    world = _build_world(app)
+    client = app.test_client()
+    token = csrf_token(client.get("/inloggen").get_data(as_text=True))
+    problems = []
+    for rule, method in _routes(app):
+        values = {arg: ID_FACTORIES[arg](world, "melder") or world.users["melder"].id for arg in rule.arguments}
+        response = _request(client, method, _build(rule, values), token)
+        location = response.headers.get("Location", "")
+        if not ((response.status_code == 302 and "/inloggen" in location) or response.status_code in (401, 404)):
+            problems.append(f"{method} {rule.rule}: {response.status_code} {location}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role])
+def test_role_matrix(app, role):
+    world = _build_world(app)
+    client = app.test_client()
+    login_full(client, world.users[role].email)
+    token = csrf_token(client.get("/account").get_data(as_text=True))
+    problems = []
+    checked = 0
+    for rule, method in _routes(app):
+        allowed = role in ROUTE_ACCESS[rule.endpoint]
+        if rule.arguments:
+            values = {arg: ID_FACTORIES[arg](world, role) for arg in rule.arguments}
+            if any(v is None for v in values.values()):
+                continue  # this role may see every such object (e.g. the beheerder and accounts)
+            response = _request(client, method, _build(rule, values), token)
+            checked += 1
+            if response.status_code != 404:
+                problems.append(f"{method} {rule.rule} with a hidden real id: {response.status_code}, expected 404")
+            continue
+        if allowed and method != "GET":
+            continue  # allowed changes are covered by the domain tests
+        response = _request(client, method, _build(rule, {}), token)
+        checked += 1
+        if allowed and response.status_code not in (200, 302):
+            problems.append(f"{method} {rule.rule}: {response.status_code}, expected 200/302 for {role}")
+        if not allowed and response.status_code not in (403, 404):
+            problems.append(f"{method} {rule.rule}: {response.status_code}, expected 403/404 for {role}")
+    assert checked > 10
+    assert not problems, "\n".join(problems)
+    # The session survived the whole walk (no route logged the user out by accident).
+    assert client.get("/account").status_code == 200
