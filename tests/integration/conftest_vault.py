@@ -12,6 +12,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
+
 from meldpunt.extensions import db
 from meldpunt.intake.models import Attachment, MessageSender, Signal
 from meldpunt.intake.service import file_signal
@@ -76,6 +78,7 @@ class Content:
     subjects: dict[uuid.UUID, dict]
     messages: dict[uuid.UUID, str]
     attachments: dict[uuid.UUID, tuple[str, bytes]]  # id -> (file name, bytes)
+    notes: dict[uuid.UUID, str]  # enrichment notes (content)
 
 
 def add_attachment(session, *, keyring, signal: Signal, filename: str, data: bytes) -> Attachment:
@@ -92,8 +95,9 @@ def add_attachment(session, *, keyring, signal: Signal, filename: str, data: byt
     )
 
 
-def make_signal(session, *, keyring, reporter=None, n: int = 0, attachments: int = 1) -> Content:
-    """A signal with a description, two subjects (with blind indexes), a message and files."""
+def make_signal(session, *, keyring, reporter=None, handler=None, n: int = 0, attachments: int = 1) -> Content:
+    """A signal with a description, two subjects (with blind indexes), a message, files and,
+    when a ``handler`` is given, an enrichment note."""
     from meldpunt.intake.messages import post_message
     from meldpunt.intake.subjects import add_subject
 
@@ -112,13 +116,26 @@ def make_signal(session, *, keyring, reporter=None, n: int = 0, attachments: int
         data = (f"Notitie {n}-{i}: " + "kasgeld " * (1 + 9_000 * i)).encode()  # the second spans two stream chunks
         name = f"notitie-{n}-{i}.txt"
         files[add_attachment(session, keyring=keyring, signal=signal, filename=name, data=data).id] = (name, data)
+    notes = {}
+    if handler is not None:
+        from datetime import date
+
+        from meldpunt.triage.service import add_enrichment_note
+
+        note = add_enrichment_note(
+            session, keyring=keyring, signal=signal, actor=session.merge(handler), register="vergunningen",
+            consulted_on=date(2026, 1, 5), source="Vergunningenregister", legal_basis="Wet Bibob art. 7",
+            content=f"Exploitatievergunning {n} aangevraagd door een stroman.",
+        )
+        notes[note.id] = f"Exploitatievergunning {n} aangevraagd door een stroman."
     session.flush()
-    return Content(signal.id, description, subjects, {message.id: f"Dank voor uw melding {n}."}, files)
+    return Content(signal.id, description, subjects, {message.id: f"Dank voor uw melding {n}."}, files, notes)
 
 
 def read_everything(session, *, keyring, signal_id: uuid.UUID, uploads: Path) -> Content:
     """Decrypt every field and file of a signal (raises when anything cannot be decrypted)."""
     from meldpunt.intake.attachments import open_attachment
+    from meldpunt.triage.models import EnrichmentNote
 
     signal = session.get(Signal, signal_id)
     cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
@@ -132,6 +149,8 @@ def read_everything(session, *, keyring, signal_id: uuid.UUID, uploads: Path) ->
         {s.id: unseal_json(cipher, s, "data") for s in signal.subjects},
         {m.id: unseal(cipher, m, "body") for m in signal.messages},
         files,
+        {note.id: unseal(cipher, note, "content") for note in session.scalars(
+            select(EnrichmentNote).where(EnrichmentNote.signal_id == signal.id))},
     )
 
 

@@ -30,8 +30,8 @@ def _populate(app, n: int):
     with app.app_context():
         keyring = app.extensions["meldpunt.keyring"]
         contents = [
-            make_signal(db.session, keyring=keyring, reporter=users["melder"] if i % 2 else None, n=i,
-                        attachments=2 if i == 0 else 1)
+            make_signal(db.session, keyring=keyring, reporter=users["melder"] if i % 2 else None,
+                        handler=users["regisseur"], n=i, attachments=2 if i == 0 else 1)
             for i in range(n)
         ]
         totp_user, secret = make_user_with_totp(db.session, keyring=keyring, email="totp@test.example")

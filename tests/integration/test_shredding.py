@@ -37,8 +37,10 @@ def test_shredding_makes_everything_of_the_signal_unreadable(shred_app):
     uploads = app.extensions["meldpunt.settings"].uploads.folder
     with app.app_context():
         keyring = app.extensions["meldpunt.keyring"]
-        doomed = make_signal(db.session, keyring=keyring, reporter=users["melder"], n=1, attachments=2)
-        kept = make_signal(db.session, keyring=keyring, reporter=users["melder"], n=2)
+        doomed = make_signal(db.session, keyring=keyring, reporter=users["melder"], handler=users["regisseur"], n=1,
+                             attachments=2)
+        kept = make_signal(db.session, keyring=keyring, reporter=users["melder"], handler=users["regisseur"], n=2)
+        assert len(doomed.notes) == 1
         db.session.commit()
         digests = db.session.scalar(select(func.count()).select_from(SubjectIdentifier)
                                     .where(SubjectIdentifier.signal_id == doomed.signal_id))
