@@ -88,7 +88,7 @@ def add_term(session: Session, *, actor: User, kind: TermKind, code: str, label:
                         position=position, is_active=True)
     session.add(term)
     session.flush()
-    _audit(session, actor, "taxonomy.add", "taxonomy_term", term.id, {"kind": kind.value, "code": code}, origin)
+    _audit(session, actor, "taxonomy.add", "taxonomy_term", term.id, {"kind": kind.value}, origin)
     return term
 
 
@@ -100,7 +100,7 @@ def edit_term(session: Session, *, actor: User, term: TaxonomyTerm, label: str, 
     term.label = label.strip()[:200]
     term.help_text = help_text.strip()
     session.flush()
-    _audit(session, actor, "taxonomy.edit", "taxonomy_term", term.id, {"kind": term.kind, "code": term.code}, origin)
+    _audit(session, actor, "taxonomy.edit", "taxonomy_term", term.id, {"kind": term.kind}, origin)
 
 
 def set_term_active(session: Session, *, actor: User, term: TaxonomyTerm, active: bool, origin: str = "") -> None:
@@ -108,4 +108,4 @@ def set_term_active(session: Session, *, actor: User, term: TaxonomyTerm, active
     term.is_active = active
     session.flush()
     _audit(session, actor, "taxonomy.activate" if active else "taxonomy.deactivate", "taxonomy_term", term.id,
-           {"kind": term.kind, "code": term.code}, origin)
+           {"kind": term.kind}, origin)
