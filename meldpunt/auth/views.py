@@ -32,7 +32,7 @@ GENERIC_CODE_ERROR = "Deze code klopt niet of is al gebruikt. Wacht op de volgen
 #: How long the step between password and code may take.
 PENDING_SECONDS = 600
 PENDING_KEY = "mfa_pending"
-ENROL_SECRET_KEY = "totp_enrol_secret"
+ENROL_SESSION_KEY = "totp_enrol"
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -263,10 +263,10 @@ def enrol():
     if not logged_in and user.totp_enrolled:
         return redirect(url_for("auth.code"))
     form = EnrolForm()
-    secret = session.get(ENROL_SECRET_KEY)
+    secret = session.get(ENROL_SESSION_KEY)
     if not isinstance(secret, str) or len(secret) != 32:
         secret = totp.new_secret()
-        session[ENROL_SECRET_KEY] = secret
+        session[ENROL_SESSION_KEY] = secret
     if form.validate_on_submit():
         step = totp.matching_step(secret, form.code.data or "", after_step=None)
         if step is None:
@@ -280,7 +280,7 @@ def enrol():
         totp.store_secret(db.session, keyring=keyring, user=user, secret=secret, confirmed_step=step)
         codes = totp.issue_recovery_codes(db.session, user=user)
         auth_sessions.revoke_all_sessions(db.session, user=user)  # a TOTP change ends every other session
-        session.pop(ENROL_SECRET_KEY, None)
+        session.pop(ENROL_SESSION_KEY, None)
         _start_session(user, method="totp")
         _record("auth.totp_enrol", user=user)
         if not logged_in:
