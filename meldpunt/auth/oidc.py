@@ -59,7 +59,10 @@ def sign_in_oidc(session: Session, *, claims: dict[str, Any], group_claim: str, 
         if not email:
             raise OidcRefused("De inlogdienst gaf geen e-mailadres terug.")
         name = str(claims.get("name") or email.split("@")[0])[:200]
-        user = create_user(session, email=email, name=name, role=role, password=None)
+        try:
+            user = create_user(session, email=email, name=name, role=role, password=None)
+        except AccountError as exc:  # e.g. a local account with this (unverified) e-mail exists
+            raise OidcRefused(f"Inloggen via uw organisatie lukt niet: {exc} Vraag de functioneel beheerder.") from None
         user.oidc_subject = subject
     elif user.role != role.value:
         change_role(session, user=user, role=role)
