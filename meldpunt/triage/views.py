@@ -73,8 +73,7 @@ def queue():
         filters=filters, sort=sort, sorts=SORT_LABELS, args=args, statuses=list(SignalStatus),
         phenomena=term_labels(db.session, kind=TermKind.PHENOMENON),
         processes=term_labels(db.session, kind=TermKind.PROCESS),
-        departments=sorted({c for c in db.session.scalars(
-            db.select(Signal.department_code).where(Signal.department_code.is_not(None)).distinct().limit(200))}),
+        departments=term_labels(db.session, kind=TermKind.DEPARTMENT),
     )
 
 
