@@ -51,23 +51,25 @@ def find_session(session: Session, token: str | None) -> AuthSession | None:
 
 def validate_session(
     session: Session, *, token: str | None, idle: timedelta, absolute: timedelta, now: datetime | None = None
-) -> AuthSession | None:
-    """The live session row for ``token``, touched; None when missing, revoked, idle too long or too old.
+) -> tuple[AuthSession | None, bool]:
+    """(the live session row for ``token`` or None, whether the row was changed and needs a commit).
 
-    An expired row is revoked on the spot.
+    None when missing, revoked, idle too long or too old; an expired row is revoked on the spot.
+    A live row's ``last_seen_at`` is moved forward (at most once per ``TOUCH_INTERVAL``).
     """
     row = find_session(session, token)
     if row is None or row.revoked_at is not None:
-        return None
+        return None, False
     now = now or utcnow()
     if now - _aware(row.last_seen_at) > idle or now - _aware(row.created_at) > absolute:
         row.revoked_at = now
         session.flush()
-        return None
+        return None, True
     if now - _aware(row.last_seen_at) >= TOUCH_INTERVAL:
         row.last_seen_at = now
         session.flush()
-    return row
+        return row, True
+    return row, False
 
 
 def revoke_session(session: Session, *, token: str | None) -> None:

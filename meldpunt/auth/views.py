@@ -146,16 +146,15 @@ def load_user(user_id: str) -> User | None:
     if user is None:
         return None
     security = _settings().security
-    row = auth_sessions.validate_session(
+    row, changed = auth_sessions.validate_session(
         db.session,
         token=session.get(auth_sessions.SESSION_KEY),
         idle=timedelta(minutes=security.session_idle_minutes),
         absolute=timedelta(hours=security.session_absolute_hours),
     )
+    g.auth_session_changed = changed
     if row is None or row.user_id != user.id:
-        g.auth_session_changed = True
         return None
-    g.auth_session_changed = bool(db.session.dirty)
     return user
 
 

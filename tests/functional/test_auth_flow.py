@@ -181,6 +181,14 @@ def test_idle_and_absolute_timeouts(app, users):
     client = app.test_client()
     login(client, users["melder"].email)
     assert client.get("/mijn-meldingen").status_code == 200
+    # Activity keeps a session alive: a read-only page moves last_seen_at forward (and commits it).
+    with app.app_context():
+        db.session.execute(update(AuthSession).values(last_seen_at=utcnow() - timedelta(minutes=29)))
+        db.session.commit()
+    assert client.get("/mijn-meldingen").status_code == 200
+    with app.app_context():
+        seen = db.session.scalar(select(AuthSession.last_seen_at))
+        assert utcnow() - seen.replace(tzinfo=utcnow().tzinfo) < timedelta(minutes=1)
     with app.app_context():
         db.session.execute(update(AuthSession).values(last_seen_at=utcnow() - timedelta(minutes=31)))
         db.session.commit()
