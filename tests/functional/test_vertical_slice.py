@@ -8,6 +8,7 @@ import re
 from meldpunt.extensions import db
 from meldpunt.intake.models import Signal
 from tests.conftest import csrf_token, login
+from tests.functional.conftest_auth import login_full
 
 
 def test_healthz_names_database_and_broker(client):
@@ -38,7 +39,7 @@ def test_melder_files_and_regisseur_sees(app, users):
     assert reference in mine and "Ontvangen" in mine
 
     regisseur = app.test_client()
-    login(regisseur, users["regisseur"].email)
+    login_full(regisseur, users["regisseur"].email)
     queue = regisseur.get("/behandelen/").get_data(as_text=True)
     assert reference in queue
     detail = regisseur.get(f"/behandelen/meldingen/{signal_id}").get_data(as_text=True)
@@ -68,7 +69,7 @@ def test_other_roles_get_404_on_handler_signal_page(app, users):
         signal_id = db.session.scalar(db.select(Signal.id))
     for role in ("melder", "deelnemer", "beheerder", "management", "voorzitter", "integriteit"):
         c = app.test_client()
-        login(c, users[role].email)
+        login_full(c, users[role].email)
         assert c.get(f"/behandelen/meldingen/{signal_id}").status_code == 404, role
 
 
