@@ -175,6 +175,18 @@ def users(app) -> dict[str, Any]:
     return make_users(app)
 
 
+_PASSWORD_HASH: list[str] = []
+
+
+def password_hash() -> str:
+    """The argon2id hash of ``PASSWORD``, computed once per run (logins still verify it for real)."""
+    if not _PASSWORD_HASH:
+        from meldpunt.auth.service import hash_password
+
+        _PASSWORD_HASH.append(hash_password(PASSWORD))
+    return _PASSWORD_HASH[0]
+
+
 def make_users(app, suffix: str = "") -> dict[str, Any]:
     from meldpunt.auth.models import Role
     from meldpunt.auth.service import create_user
@@ -186,10 +198,12 @@ def make_users(app, suffix: str = "") -> dict[str, Any]:
         made = {
             role.value: create_user(
                 db.session, email=f"{role.value}{suffix}@test.example", name=f"Test {role.value}{suffix}",
-                role=role, password=PASSWORD,
+                role=role, password=None,
             )
             for role in Role
         }
+        for user in made.values():
+            user.password_hash = password_hash()
         db.session.commit()
         for user in made.values():
             db.session.refresh(user)
