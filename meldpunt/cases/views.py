@@ -51,10 +51,14 @@ def create():
         return _index(form, 422)
     signals = []
     track = handler_track(current_user) or ""
-    for ref in [r.strip() for r in (form.references.data or "").split(",") if r.strip()]:
+    for position, ref in enumerate([r.strip() for r in (form.references.data or "").split(",") if r.strip()], 1):
         signal = search_open_signals(db.session, track=track, reference=ref)
         if signal is None:
-            form.references.errors = [f"Melding {ref} bestaat niet of u kunt hem niet zien."]
+            # The typed text is not echoed in the message (it stays in the field itself).
+            form.references.errors = [
+                f"Het {position}e meldingsnummer bestaat niet of u kunt de melding niet zien. "
+                "Gebruik nummers zoals MO-2026-0042, gescheiden door komma's."
+            ]
             return _index(form, 422)
         signals.append(signal)
     try:
