@@ -114,7 +114,7 @@ def _page(signal: Signal, *, status: int = 200, error: str | None = None, **form
         transition_form=forms.get("transition_form") or TransitionForm(formdata=None),
         forward_form=forms.get("forward_form") or ForwardForm(formdata=None),
         assign_form=assign,
-        note_form=forms.get("note_form") or NoteForm(formdata=None),
+        note_form=forms.get("note_form") or NoteForm(formdata=None, prefix="note"),
         subject_form=forms.get("subject_form") or SubjectForm(formdata=None),
         message_form=forms.get("message_form") or MessageForm(formdata=None),
         four_eyes=_settings().security.four_eyes,
@@ -218,7 +218,7 @@ def assign(signal_id):
 @login_required
 def add_note(signal_id):
     signal = _load_signal(signal_id)
-    form = NoteForm()
+    form = NoteForm(prefix="note")
     if not form.validate_on_submit():
         return _invalid(signal, "note_form", form)
     try:

@@ -130,3 +130,30 @@ def test_queue_tabs_render(app, users, tab):
     regisseur = _client(app, users, "regisseur")
     response = regisseur.get(f"/behandelen/?tab={tab}&sorteer=oudste&status=ontvangen")
     assert response.status_code == 200 and "Werkvoorraad" in response.get_data(as_text=True)
+
+
+def test_enrichment_note_through_the_page_is_stored_encrypted(app, users):
+    from meldpunt.triage.models import EnrichmentNote
+    from meldpunt.triage.service import enrichment_notes
+
+    signal_id = _signal(app, users)
+    regisseur = _client(app, users, "regisseur")
+    page = regisseur.get(f"/behandelen/meldingen/{signal_id}").get_data(as_text=True)
+    assert page.count('id="note-legal_basis"') == 1 and page.count('id="legal_basis"') == 1
+    marker = "KADASTERVONDST-7731"
+    missing = regisseur.post(f"/behandelen/meldingen/{signal_id}/verrijking",
+                             data={"csrf_token": csrf_token(page), "note-register": "kvk", "note-content": marker})
+    assert missing.status_code == 422
+    assert "Vul de grondslag in." in missing.get_data(as_text=True) and marker in missing.get_data(as_text=True)
+    ok = regisseur.post(f"/behandelen/meldingen/{signal_id}/verrijking",
+                        data={"csrf_token": csrf_token(page), "note-register": "kvk", "note-consulted_on": "2026-11-20",
+                              "note-source": "Handelsregister", "note-legal_basis": "Taak OOV, doelbinding ondermijning",
+                              "note-content": marker})
+    assert ok.status_code == 302
+    with app.app_context():
+        stored = db.session.scalars(select(EnrichmentNote)).all()
+        assert len(stored) == 1
+        assert not any(marker.encode() in (value or b"") for value in vars(stored[0]).values() if isinstance(value, bytes))
+        signal = db.session.get(Signal, signal_id)
+        assert [n.content for n in enrichment_notes(db.session, keyring=current_keyring(), signal=signal)] == [marker]
+    assert marker in regisseur.get(f"/behandelen/meldingen/{signal_id}").get_data(as_text=True)
