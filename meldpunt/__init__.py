@@ -41,6 +41,10 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
         instance_path=str(settings.instance_path),
     )
     _configure_flask(app, settings)
+    from meldpunt.intake.attachments import InMemoryUploadRequest
+
+    # Uploads are never spooled to a plaintext temporary file (werkzeug does so above 500 kB).
+    app.request_class = InMemoryUploadRequest
     app.extensions["meldpunt.settings"] = settings
     app.extensions["meldpunt.keyring"] = keyring
     _configure_logging(app, settings)
@@ -66,10 +70,11 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
 
     register_cli(app)
 
+    from meldpunt.feedback.outbox import init_outbox
     from workers.celery_app import init_celery
 
     init_celery(app)
-    from meldpunt.feedback.outbox import init_outbox; init_outbox(app)  # noqa: E702
+    init_outbox(app)  # publish notice ids to Celery after each commit
     return app
 
 

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from meldpunt.audit.service import record
 from meldpunt.extensions import db, limiter
 from meldpunt.feedback.service import feedback_history
-from meldpunt.intake.attachments import TYPE_LABELS, InMemoryUploadRequest, Upload, human_size
+from meldpunt.intake.attachments import TYPE_LABELS, Upload, human_size
 from meldpunt.intake.forms import (
     FEEDBACK_CHOICES_ANONYMOUS,
     FEEDBACK_CHOICES_NAMED,
@@ -46,12 +46,6 @@ bp = Blueprint("intake", __name__)
 RECEIPT_SESSION_KEY = "receipt_signal"
 RECEIPT_SESSION_SECONDS = 30 * 60
 WRONG_CODE = "Deze code kennen wij niet. Controleer de code en probeer het opnieuw."
-
-
-@bp.record_once
-def _keep_uploads_in_memory(state) -> None:
-    """Uploads must never be spooled to a plaintext temp file (see ``InMemoryUploadRequest``)."""
-    state.app.request_class = InMemoryUploadRequest
 
 
 def _settings():
