@@ -13,7 +13,7 @@ import time
 
 import pyotp
 
-from tests.conftest import PASSWORD, csrf_token, login
+from tests.conftest import PASSWORD, csrf_token
 
 _SECRET_RE = re.compile(r'class="totp-secret"><code>([A-Z2-7 ]+)</code>')
 
@@ -61,8 +61,8 @@ def complete_login(client, email: str, response):
     if location.endswith("/inloggen/instellen"):
         page = client.get("/inloggen/instellen").get_data(as_text=True)
         _secret, final = enrol_from_page(client, page)
-        assert final.status_code == 200, final.status_code
-        return final
+        assert final.status_code == 200, final.status_code  # the recovery codes, shown once
+        return client.get("/")  # logged in: 302 to the home page, like a login without TOTP
     if location.endswith("/inloggen/code"):
         secret, last = user_totp_state(client.application, email)
         page = client.get("/inloggen/code").get_data(as_text=True)
@@ -71,5 +71,50 @@ def complete_login(client, email: str, response):
     return response
 
 
+def password_step(client, email: str, password: str = PASSWORD):
+    """Only the password step (the response may redirect to the code or enrolment step)."""
+    page = client.get("/inloggen")
+    return client.post("/inloggen", data={"email": email, "password": password,
+                                          "csrf_token": csrf_token(page.get_data(as_text=True))})
+
+
 def login_full(client, email: str, password: str = PASSWORD):
-    return complete_login(client, email, login(client, email, password))
+    """The whole login, also for roles with TOTP: ends in a 302 to the home page when it succeeds."""
+    return complete_login(client, email, password_step(client, email, password))
+
+
+def enrol_totp(app, email: str) -> str:
+    """Give an account a TOTP secret directly (as if enrolled earlier); returns the secret.
+
+    For ``tests.conftest.make_users``: with privileged users enrolled, ``login`` + ``complete_login``
+    ends in the same 302 to the home page as for every other role.
+    """
+    from sqlalchemy import select
+
+    from meldpunt.auth.models import User
+    from meldpunt.auth.totp import current_step, new_secret, store_secret
+    from meldpunt.extensions import db
+
+    secret = new_secret()
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        store_secret(db.session, keyring=app.extensions["meldpunt.keyring"], user=user, secret=secret,
+                     confirmed_step=current_step() - 2)
+        db.session.commit()
+        db.session.remove()
+    return secret
+
+
+def unenrol_totp(app, email: str) -> None:
+    """Remove an account's second factor, so its next login starts with enrolment."""
+    from sqlalchemy import select
+
+    from meldpunt.auth.models import User
+    from meldpunt.auth.totp import clear_totp
+    from meldpunt.extensions import db
+
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        clear_totp(db.session, user=user)
+        db.session.commit()
+        db.session.remove()

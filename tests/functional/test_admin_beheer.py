@@ -8,8 +8,9 @@ from meldpunt.audit.models import AuditEntry
 from meldpunt.auth.models import User
 from meldpunt.extensions import db
 from meldpunt.taxonomy.models import TaxonomyTerm
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token
 from tests.functional.conftest_auth import login_full, user_totp_state
+from tests.functional.conftest_auth import password_step as login  # stops before the code step
 
 
 def _admin(app, users):

@@ -12,8 +12,16 @@ from sqlalchemy import select, update
 from meldpunt.auth.models import AuthSession, User
 from meldpunt.database import utcnow
 from meldpunt.extensions import db
-from tests.conftest import PASSWORD, REDIS_URL, csrf_token, login, make_users, service_missing
-from tests.functional.conftest_auth import code_for, complete_login, enrol_from_page, login_full, user_totp_state
+from tests.conftest import PASSWORD, REDIS_URL, csrf_token, make_users, service_missing
+from tests.functional.conftest_auth import password_step as login  # stops before the code step
+from tests.functional.conftest_auth import (
+    code_for,
+    enrol_from_page,
+    enrol_totp,
+    login_full,
+    unenrol_totp,
+    user_totp_state,
+)
 
 LIMIT_REDIS = REDIS_URL.rsplit("/", 1)[0] + "/7"
 
@@ -37,6 +45,7 @@ def _reload(app, email):
 
 
 def test_regisseur_must_enrol_and_can_do_nothing_else_first(app, users):
+    unenrol_totp(app, users["regisseur"].email)
     client = app.test_client()
     response = login(client, users["regisseur"].email)
     assert response.status_code == 302 and response.headers["Location"].endswith("/inloggen/instellen")
@@ -81,6 +90,7 @@ def test_same_totp_code_twice_fails(app, users):
 
 def test_recovery_code_works_once(app, users):
     email = users["integriteit"].email
+    unenrol_totp(app, email)
     client = app.test_client()
     page = client.get("/inloggen/instellen")  # not pending: back to login
     assert page.status_code == 302
@@ -253,3 +263,31 @@ def test_security_headers_on_every_response(app, users):
     login(client, users["melder"].email)
     assert client.get("/mijn-meldingen").headers["Cache-Control"] == "no-store"
     assert "Strict-Transport-Security" not in client.get("/").headers  # not behind TLS here
+
+
+def test_a_melder_may_enrol_voluntarily_and_then_needs_a_code(app, users):
+    email = users["melder"].email
+    client = app.test_client()
+    login(client, email)
+    other_device = app.test_client()
+    login(other_device, email)
+    page = client.get("/inloggen/instellen").get_data(as_text=True)
+    secret, done = enrol_from_page(client, page)
+    assert done.status_code == 200 and "Uw herstelcodes" in done.get_data(as_text=True)
+    assert client.get("/mijn-meldingen").status_code == 200  # this browser got a fresh session
+    assert other_device.get("/mijn-meldingen").status_code == 302  # a TOTP change ends the others
+    again = login(app.test_client(), email)
+    assert again.headers["Location"].endswith("/inloggen/code")
+
+
+def test_pre_enrolled_account_logs_in_with_a_code(app, users):
+    email = users["voorzitter"].email
+    secret = enrol_totp(app, email)
+    client = app.test_client()
+    response = login(client, email)
+    assert response.headers["Location"].endswith("/inloggen/code")
+    page = client.get("/inloggen/code").get_data(as_text=True)
+    wrong = client.post("/inloggen/code", data={"code": "000000", "csrf_token": csrf_token(page)})
+    assert wrong.status_code == 422
+    ok = client.post("/inloggen/code", data={"code": code_for(secret, after_step=None), "csrf_token": csrf_token(page)})
+    assert ok.status_code == 302 and client.get("/account").status_code == 200
