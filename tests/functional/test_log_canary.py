@@ -107,6 +107,32 @@ def _submit(client, url: str, form: dict, canary: str):
     return client.get(action, query_string=data)
 
 
+def test_a_500_logs_neither_form_fields_nor_sql_values(app_factory, caplog):
+    """A database error while saving what someone typed: the log has the error, not the typed value."""
+    from flask import request
+
+    from meldpunt.taxonomy.models import TaxonomyTerm
+
+    app = app_factory()
+    app.config["TESTING"] = False  # let the 500 handler answer instead of raising into the test
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def explode():
+        db.session.add(TaxonomyTerm(kind=request.form["kind"], code="x", label=request.form["label"]))
+        db.session.flush()  # CHECK (kind IN ...) fails: IntegrityError with the statement's values
+        return "unreachable"
+
+    app.add_url_rule("/test-500", "test_500", explode, methods=["POST"])
+    app.extensions["csrf"].exempt(explode)
+    canary = f"kanarie{uuid.uuid4().hex[:10]}"
+    caplog.set_level(logging.DEBUG)
+    response = app.test_client().post("/test-500", data={"kind": canary, "label": canary})
+    assert response.status_code == 500
+    assert canary not in response.get_data(as_text=True)
+    assert "IntegrityError" in caplog.text  # the error itself is logged
+    assert canary not in caplog.text
+
+
 def test_canary_never_reaches_logs_audit_or_error_pages(app, caplog, tmp_path):
     users = make_users(app)
     log_file = tmp_path / "app.log"
