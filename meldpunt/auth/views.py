@@ -82,8 +82,11 @@ def _account_key() -> str:
 
 
 def _pending_key() -> str:
+    """Per account in the code and enrolment steps: the pending login's user, or the logged-in user."""
+    if current_user.is_authenticated:
+        return f"acct-id:{current_user.id}"
     pending = session.get(PENDING_KEY) or {}
-    return f"acct-id:{pending.get('uid', 'none')}"
+    return f"acct-id:{pending.get('uid') or 'client-' + (request.remote_addr or 'unknown')}"
 
 
 def _client_key() -> str:

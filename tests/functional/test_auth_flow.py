@@ -291,3 +291,16 @@ def test_pre_enrolled_account_logs_in_with_a_code(app, users):
     assert wrong.status_code == 422
     ok = client.post("/inloggen/code", data={"code": code_for(secret, after_step=None), "csrf_token": csrf_token(page)})
     assert ok.status_code == 302 and client.get("/account").status_code == 200
+
+
+def test_code_step_is_throttled_per_account(limited_app):
+    users = make_users(limited_app)
+    email = users["beheerder"].email
+    enrol_totp(limited_app, email)
+    client = limited_app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "198.51.100.20"
+    assert login(client, email).headers["Location"].endswith("/inloggen/code")
+    page = client.get("/inloggen/code").get_data(as_text=True)
+    statuses = [client.post("/inloggen/code", data={"code": "000000", "csrf_token": csrf_token(page)}).status_code
+                for _ in range(6)]
+    assert statuses == [422] * 5 + [429]
