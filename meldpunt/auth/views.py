@@ -82,11 +82,12 @@ def _account_key() -> str:
 
 
 def _pending_key() -> str:
-    """Per account in the code and enrolment steps: the pending login's user, or the logged-in user."""
-    if current_user.is_authenticated:
-        return f"acct-id:{current_user.id}"
-    pending = session.get(PENDING_KEY) or {}
-    return f"acct-id:{pending.get('uid') or 'client-' + (request.remote_addr or 'unknown')}"
+    """Per account in the code and enrolment steps (the pending login's user, or the logged-in user),
+    keyed like the password step by an HMAC of the account's e-mail."""
+    user = current_user if current_user.is_authenticated else _pending_user()
+    if user is None:
+        return "client:" + (request.remote_addr or "unknown")
+    return "acct:" + email_digest(current_keyring(), user.email)[:32]
 
 
 def _client_key() -> str:
