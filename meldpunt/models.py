@@ -3,7 +3,7 @@
 from meldpunt.audit.models import AuditCheckpoint, AuditEntry
 from meldpunt.auth.models import AuthSession, RecoveryCode, User
 from meldpunt.cases.models import Case, CaseIntervention, CaseSignal, CaseSubject
-from meldpunt.feedback.models import Notice
+from meldpunt.feedback.models import Notice, NoticeDelivery
 from meldpunt.intake.models import Attachment, Message, Signal, StatusChange, Subject, SubjectIdentifier
 from meldpunt.taxonomy.models import TaxonomyTerm
 from meldpunt.triage.models import Approval, EnrichmentNote, Forwarding
@@ -24,6 +24,7 @@ __all__ = [
     "Forwarding",
     "Message",
     "Notice",
+    "NoticeDelivery",
     "RecoveryCode",
     "Signal",
     "StatusChange",
