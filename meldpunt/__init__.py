@@ -93,9 +93,10 @@ def _load_keyring(settings: Settings):
 
 def _configure_flask(app: Flask, settings: Settings) -> None:
     secure = settings.security.behind_tls
-    engine_options: dict[str, Any] = {"pool_pre_ping": True}
+    # hide_parameters: database errors must not carry statement values (what people typed) into logs.
+    engine_options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     if settings.database_url.startswith("sqlite"):
-        engine_options = {"connect_args": {"timeout": 30}}
+        engine_options = {"connect_args": {"timeout": 30}, "hide_parameters": True}
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.database_url,

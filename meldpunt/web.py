@@ -137,10 +137,6 @@ def register_web(app: Flask) -> None:
     # Referrer-Policy no-referrer means browsers send no Referer (and "Origin: null" on POST), so
     # Flask-WTF's HTTPS Referer check would refuse every form. The CSRF token plus SameSite=Lax cookies protect.
     app.config["WTF_CSRF_SSL_STRICT"] = False
-    # Database errors must not carry the statement's values into logs (they can hold what people typed).
-    with app.app_context():
-        for engine in db.engines.values():
-            engine.hide_parameters = True
     app.after_request(_security_headers)
 
     from flask_babel import format_date, format_datetime

@@ -95,8 +95,10 @@ _TABLE: list[Transition] = [
 ]
 
 TRANSITIONS: dict[tuple[S, S], Transition] = {(t.source, t.target): t for t in _TABLE}
-assert len(TRANSITIONS) == len(_TABLE), "duplicate transition in the table"
-assert all(t.reason_required for t in _TABLE if t.target in EXIT_STATUSES), "every exit carries a reason"
+if len(TRANSITIONS) != len(_TABLE):  # table invariants, checked once at import
+    raise RuntimeError("duplicate transition in the status table")
+if not all(t.reason_required for t in _TABLE if t.target in EXIT_STATUSES):
+    raise RuntimeError("every exit from the status table must carry a reason")
 
 
 def track_after(transition: Transition, track: Track) -> Track:
