@@ -153,5 +153,21 @@ def require(user: User | Any, action: Action, obj: Any = None) -> None:
         abort(404 if obj is not None or url_has_id else 403)
 
 
+def load_or_404(model: type, obj_id: Any, action: Action) -> Any:
+    """The object ``model[obj_id]`` when the current user may take ``action`` on it; 404 otherwise.
+
+    A missing id and a forbidden one answer the same way.
+    """
+    from flask_login import current_user
+
+    from meldpunt.extensions import db
+
+    obj = db.session.get(model, obj_id)
+    if obj is None:
+        abort(404)
+    require(current_user, action, obj)
+    return obj
+
+
 def handler_track(user: User) -> str | None:
     return HANDLER_TRACKS.get(user.role)

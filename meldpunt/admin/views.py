@@ -10,10 +10,10 @@ from flask_login import current_user, login_required
 from meldpunt.admin import service
 from meldpunt.admin.forms import ActionForm, AuditFilterForm, RoleForm, TermEditForm, TermForm, UserCreateForm
 from meldpunt.audit.service import search_entries
-from meldpunt.auth.models import ROLE_LABELS, Role, User
+from meldpunt.auth.models import ROLE_LABELS, User
 from meldpunt.auth.service import AccountError
 from meldpunt.extensions import db
-from meldpunt.policy import Action, require
+from meldpunt.policy import Action, load_or_404, require
 from meldpunt.taxonomy.models import TaxonomyTerm, TermKind
 from meldpunt.web import audit_event, client_origin
 
@@ -29,19 +29,11 @@ KIND_LABELS = {
 
 
 def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    require(current_user, Action.MANAGE_USERS, user)
-    return user
+    return load_or_404(User, user_id, Action.MANAGE_USERS)
 
 
 def _term_or_404(term_id: int) -> TaxonomyTerm:
-    term = db.session.get(TaxonomyTerm, term_id)
-    if term is None:
-        abort(404)
-    require(current_user, Action.MANAGE_TAXONOMY, term)
-    return term
+    return load_or_404(TaxonomyTerm, term_id, Action.MANAGE_TAXONOMY)
 
 
 def _kind(raw: str | None) -> TermKind:

@@ -10,7 +10,7 @@ from meldpunt.cases.forms import AddSignalForm, CaseForm, CloseCaseForm, Interve
 from meldpunt.cases.models import Case, CaseStatus
 from meldpunt.extensions import db
 from meldpunt.intake.models import Signal, Subject
-from meldpunt.policy import Action, handler_track, require
+from meldpunt.policy import Action, handler_track, load_or_404, require
 from meldpunt.triage.service import TriageError, search_open_signals, subjects_with_links
 from meldpunt.vault.service import current_keyring
 from meldpunt.web import audit_event
@@ -19,11 +19,7 @@ bp = Blueprint("cases", __name__, url_prefix="/behandelen/casussen")
 
 
 def _load(case_id) -> Case:
-    case = db.session.get(Case, case_id)
-    if case is None:
-        abort(404)
-    require(current_user, Action.HANDLE_CASE, case)
-    return case
+    return load_or_404(Case, case_id, Action.HANDLE_CASE)
 
 
 @bp.get("/")

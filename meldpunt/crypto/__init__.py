@@ -81,5 +81,6 @@ __all__ = [
     "rewrap_dek",
     "unwrap_dek",
     "verify_stream",
+    "write_keyring",
     "wrap_dek",
 ]

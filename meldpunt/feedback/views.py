@@ -19,7 +19,7 @@ from meldpunt.feedback.service import (
     unread_count,
 )
 from meldpunt.intake.models import Signal
-from meldpunt.policy import Action, handler_track, require
+from meldpunt.policy import Action, handler_track, load_or_404, require
 from meldpunt.vault.service import current_keyring
 from meldpunt.web import audit_event
 
@@ -81,10 +81,7 @@ def read_all():
 @bp.route("/behandelen/meldingen/<uuid:signal_id>/terugkoppeling", methods=["GET", "POST"])
 @login_required
 def compose(signal_id):
-    signal = db.session.get(Signal, signal_id)
-    if signal is None:
-        abort(404)
-    require(current_user, Action.HANDLE_SIGNAL, signal)
+    signal = load_or_404(Signal, signal_id, Action.HANDLE_SIGNAL)
     keyring = current_keyring()
     form = FeedbackForm()
     preview_text = None

@@ -36,7 +36,7 @@ from meldpunt.intake.service import (
     read_signal_content,
     signals_of_reporter,
 )
-from meldpunt.policy import Action, require
+from meldpunt.policy import Action, load_or_404, require
 from meldpunt.taxonomy.models import TermKind
 from meldpunt.taxonomy.service import active_terms, term_labels
 from meldpunt.vault.service import current_keyring
@@ -243,11 +243,7 @@ def my_signals():
 
 
 def _own_signal(signal_id: uuid.UUID) -> Signal:
-    signal = db.session.get(Signal, signal_id)
-    if signal is None:
-        abort(404)
-    require(current_user, Action.VIEW_OWN_SIGNAL, signal)
-    return signal
+    return load_or_404(Signal, signal_id, Action.VIEW_OWN_SIGNAL)
 
 
 @bp.get("/mijn-meldingen/<uuid:signal_id>")

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from meldpunt.extensions import db
 from meldpunt.intake.models import Attachment, MessageSender, Signal, SignalStatus
 from meldpunt.intake.service import read_signal_content
-from meldpunt.policy import Action, handler_track, require
+from meldpunt.policy import Action, handler_track, load_or_404, require
 from meldpunt.taxonomy.models import TermKind
 from meldpunt.taxonomy.service import term_labels
 from meldpunt.triage import service
@@ -33,11 +33,7 @@ def _settings():
 
 
 def _load_signal(signal_id) -> Signal:
-    signal = db.session.get(Signal, signal_id)
-    if signal is None:
-        abort(404)
-    require(current_user, Action.HANDLE_SIGNAL, signal)
-    return signal
+    return load_or_404(Signal, signal_id, Action.HANDLE_SIGNAL)
 
 
 # ---------------------------------------------------------------------------- queue

@@ -178,7 +178,7 @@ def keys_rotate_index(batch_size: int) -> None:
     total = remaining = count_outdated_digests(db.session, keyring=keyring)
     with click.progressbar(length=total, label="recomputing blind indexes") as bar:
         while remaining:
-            done = reindex_batch(db.session, keyring=keyring, batch_size=batch_size)
+            reindex_batch(db.session, keyring=keyring, batch_size=batch_size)
             db.session.commit()
             now_remaining = count_outdated_digests(db.session, keyring=keyring)
             if now_remaining >= remaining:
