@@ -12,7 +12,7 @@ from meldpunt.crypto import Keyring
 from meldpunt.database import utcnow
 from meldpunt.feedback.models import Notice, NoticeKind
 from meldpunt.intake.models import Signal
-from meldpunt.vault.service import ShreddedError, cipher_for, unseal
+from meldpunt.vault.service import ShreddedError, cipher_for, field_reader
 
 #: What the reporter reads for each notice: plain Dutch, "op hoofdlijnen", never details.
 NOTICE_TITLES = {
@@ -96,16 +96,11 @@ def feedback_history(session: Session, *, keyring: Keyring, signal: Signal) -> l
         .where(Notice.signal_id == signal.id, Notice.recipient_user_id.is_(None))
         .order_by(Notice.created_at, Notice.id)
     ).all()
-    try:
-        cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
-    except ShreddedError:
-        cipher = None
+    read = field_reader(session, keyring=keyring, data_key_id=signal.data_key_id)
     items = []
     for notice in notices:
         kind = NoticeKind(notice.kind)
-        text = None
-        if notice.body_ct is not None:
-            text = unseal(cipher, notice, "body") if cipher else "Verwijderd."
+        text = read(notice, "body")
         items.append(FeedbackItem(created_at=notice.created_at, kind=kind.value, title=NOTICE_TITLES[kind], text=text))
     return items
 

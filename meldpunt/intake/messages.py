@@ -16,7 +16,7 @@ from meldpunt.database import utcnow
 from meldpunt.feedback.models import NoticeKind
 from meldpunt.feedback.service import queue_notice
 from meldpunt.intake.models import Message, MessageSender, Signal
-from meldpunt.vault.service import ShreddedError, cipher_for, seal, unseal
+from meldpunt.vault.service import ShreddedError, cipher_for, field_reader, seal
 
 MESSAGE_MAX = 10_000
 
@@ -93,14 +93,11 @@ def list_messages(session: Session, *, keyring: Keyring, signal: Signal) -> list
     rows = session.scalars(
         select(Message).where(Message.signal_id == signal.id).order_by(Message.created_at, Message.id)
     ).all()
-    try:
-        cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
-    except ShreddedError:
-        cipher = None
+    read = field_reader(session, keyring=keyring, data_key_id=signal.data_key_id)
     return [
         MessageView(
             id=m.id, sender=m.sender, created_at=m.created_at,
-            body=(unseal(cipher, m, "body") or "") if cipher else "Verwijderd.",
+            body=read(m, "body") or "",
             author_name=m.author.name if m.author is not None else None,
         )
         for m in rows

@@ -32,7 +32,7 @@ from meldpunt.triage.models import (
     Register,
 )
 from meldpunt.triage.transitions import FINAL_STATUSES, TransitionError, check_transition, track_after
-from meldpunt.vault.service import ShreddedError, cipher_for, seal, unseal
+from meldpunt.vault.service import ShreddedError, cipher_for, field_reader, seal, unseal
 
 REASON_MAX = 5_000
 NOTE_MAX = 20_000
@@ -385,13 +385,7 @@ def enrichment_notes(session: Session, *, keyring: Keyring, signal: Signal) -> l
         select(EnrichmentNote).options(joinedload(EnrichmentNote.author))
         .where(EnrichmentNote.signal_id == signal.id).order_by(EnrichmentNote.consulted_on, EnrichmentNote.created_at)
     ).all()
-    try:
-        cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
-    except ShreddedError:
-        cipher = None
-
-    def _open(note, column):
-        return unseal(cipher, note, column) if cipher else "Verwijderd"
+    _open = field_reader(session, keyring=keyring, data_key_id=signal.data_key_id)
 
     return [
         NoteView(n.id, Register(n.register), n.consulted_on, n.author.name if n.author else "—", n.created_at,
@@ -628,15 +622,10 @@ def signal_history(session: Session, *, keyring: Keyring, signal: Signal) -> lis
         select(StatusChange).options(joinedload(StatusChange.actor))
         .where(StatusChange.signal_id == signal.id).order_by(StatusChange.created_at, StatusChange.id)
     ).all()
-    try:
-        cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
-    except ShreddedError:
-        cipher = None
+    read = field_reader(session, keyring=keyring, data_key_id=signal.data_key_id)
     items = []
     for row in rows:
-        reason = None
-        if row.reason_ct is not None:
-            reason = unseal(cipher, row, "reason") if cipher else "Verwijderd"
+        reason = read(row, "reason")
         items.append(HistoryItem(row.created_at, SignalStatus(row.from_status) if row.from_status else None,
                                  SignalStatus(row.to_status), row.actor.name if row.actor else "Systeem", reason))
     return items

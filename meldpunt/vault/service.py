@@ -7,6 +7,7 @@ have its id assigned before sealing: services set ``id=uuid.uuid4()`` on constru
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 import uuid
 from typing import Any
 
@@ -77,6 +78,20 @@ def unseal(cipher: FieldCipher, obj: Any, column: str) -> str | None:
     if blob is None:
         return None
     return cipher.decrypt_text(blob, **_context(obj, column))
+
+
+#: What a field reads as once its data key was shredded.
+SHREDDED_TEXT = "Verwijderd"
+
+
+def field_reader(session: Session, *, keyring: Keyring, data_key_id: uuid.UUID | None) -> Callable[[Any, str], str | None]:
+    """``read(obj, column)`` for rows under one data key: the plaintext, None for an empty field,
+    or ``SHREDDED_TEXT`` for every filled field once the key is shredded (pages show it instead of failing)."""
+    try:
+        cipher = cipher_for(session, keyring=keyring, data_key_id=data_key_id)
+    except ShreddedError:
+        return lambda obj, column: None if getattr(obj, f"{column}_ct") is None else SHREDDED_TEXT
+    return lambda obj, column: unseal(cipher, obj, column)
 
 
 def seal_json(cipher: FieldCipher, obj: Any, column: str, value: Any) -> None:
