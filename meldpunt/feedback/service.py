@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from meldpunt.crypto import Keyring
@@ -194,23 +194,28 @@ class AwaitingItem:
     overdue: bool
 
 
+def awaiting_first_feedback():
+    """SQL condition, the one definition of "wacht op terugkoppeling": the signal is still open, its
+    reporter wants feedback and has had none beyond the received-confirmation."""
+    return and_(
+        Signal.first_feedback_at.is_(None),
+        Signal.wants_feedback.is_(True),
+        Signal.status.not_in(_DONE_STATUSES),
+    )
+
+
 def signals_awaiting_feedback(session: Session, *, track: str, working_days: int, today: date | None = None) -> list[AwaitingItem]:
     """Signals of one track whose reporter wants feedback and has had none beyond "received", oldest first."""
     today = today or utcnow().date()
     rows = session.scalars(
         select(Signal)
-        .where(
-            Signal.track == track,
-            Signal.first_feedback_at.is_(None),
-            Signal.wants_feedback.is_(True),
-            Signal.status.not_in(_DONE_STATUSES),
-        )
+        .where(Signal.track == track, awaiting_first_feedback())
         .order_by(Signal.created_at)
     ).all()
     items = []
     for signal in rows:
         due = first_feedback_due(signal.created_at, working_days=working_days)
-        items.append(AwaitingItem(signal=signal, due=due, overdue=due <= today))
+        items.append(AwaitingItem(signal=signal, due=due, overdue=due < today))  # the due day itself is still on time
     return items
 
 

@@ -19,7 +19,7 @@ from meldpunt.audit.service import record
 from meldpunt.auth.models import Role, User
 from meldpunt.crypto import FieldCipher, Keyring
 from meldpunt.database import utcnow
-from meldpunt.feedback.service import add_working_days, queue_notice
+from meldpunt.feedback.service import add_working_days, awaiting_first_feedback, queue_notice
 from meldpunt.intake.models import Signal, SignalStatus, StatusChange, Subject, Track
 from meldpunt.triage.models import (
     Approval,
@@ -187,7 +187,7 @@ class QueuePage:
         return max(1, -(-self.total // self.per_page))
 
     def is_overdue(self, signal: Signal) -> bool:
-        if signal.first_feedback_at is not None or self.overdue_before is None:
+        if signal.first_feedback_at is not None or not signal.wants_feedback or self.overdue_before is None:
             return False
         created = signal.created_at if signal.created_at.tzinfo else signal.created_at.replace(tzinfo=timezone.utc)
         return created < self.overdue_before
@@ -216,9 +216,9 @@ def _tab_condition(tab: Tab, *, user_id: int, cutoff: datetime):
     if tab == Tab.MINE:
         return and_(Signal.assignee_id == user_id, _open())
     if tab == Tab.WAITING:
-        return Signal.first_feedback_at.is_(None)
+        return awaiting_first_feedback()
     if tab == Tab.OVERDUE:
-        return and_(Signal.first_feedback_at.is_(None), Signal.created_at < cutoff)
+        return and_(awaiting_first_feedback(), Signal.created_at < cutoff)
     return None
 
 
