@@ -42,16 +42,13 @@ def main(argv: list[str] | None = None) -> int:
                              "burst: file all at once (latency includes queueing behind the others)")
     args = parser.parse_args(argv)
 
-    import sqlalchemy as sa
     from aiosmtpd.controller import Controller
 
     from meldpunt import create_app
-    from meldpunt.auth.models import Role, User
+    from meldpunt.auth.models import Role
     from meldpunt.auth.service import create_user
     from meldpunt.crypto import generate_keyring, write_keyring
     from meldpunt.extensions import db
-    from meldpunt.feedback.models import Notice
-    from meldpunt.intake.service import file_signal
     from tests.conftest import make_config
     from tests.integration.conftest_feedback import SmtpServer, free_port, write_toml
 

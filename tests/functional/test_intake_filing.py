@@ -10,10 +10,10 @@ from sqlalchemy import select
 from meldpunt.audit.models import AuditEntry
 from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice
-from meldpunt.intake.models import Attachment, Signal, Subject, SubjectIdentifier
+from meldpunt.intake.models import Signal, SubjectIdentifier
 from meldpunt.intake.service import read_signal_content
 from tests.conftest import csrf_token, login
-from tests.functional.conftest_intake import PDF, PNG, post_form, receipt_code_from, stored_files
+from tests.functional.conftest_intake import PDF, PNG, post_form, receipt_code_from
 
 FULL = {
     "description": "Loods wordt 's nachts gebruikt, ramen geblindeerd",

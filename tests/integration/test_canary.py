@@ -18,7 +18,6 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 

@@ -11,7 +11,6 @@ import json
 import secrets
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
