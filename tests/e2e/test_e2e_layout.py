@@ -27,7 +27,7 @@ PAGE_CHECKS = """() => {
   for (const img of document.querySelectorAll('img')) {
     if (!img.hasAttribute('alt')) problems.push('img without alt: ' + img.src);
   }
-  const controls = document.querySelectorAll('input:not([type=hidden]), select, textarea');
+  const controls = document.querySelectorAll('input:not([type=hidden]):not([type=submit]):not([type=button]):not([type=reset]), select, textarea');
   for (const c of controls) {
     const byFor = c.id && document.querySelector('label[for="' + CSS.escape(c.id) + '"]');
     const wrapped = c.closest('label');
@@ -102,3 +102,118 @@ def test_no_requests_leave_the_server_and_no_console_errors(new_page, live_serve
     assert recorder.console_errors == []
     csp = page.request.get(live_server("/")).headers["content-security-policy"]
     assert "default-src 'self'" in csp and "style-src 'self'" in csp
+
+
+# ---------------------------------------------------------------------------- work pages with data
+
+
+@pytest.fixture
+def work_data(live_server):
+    """Data for the handling, feedback, case, approval, admin and shredding pages, made via the services."""
+    from meldpunt.auth.models import User
+    from meldpunt.cases.models import Intervention
+    from meldpunt.cases.service import add_intervention, close_case, create_case
+    from meldpunt.extensions import db
+    from meldpunt.feedback.service import send_feedback
+    from meldpunt.intake.models import SignalStatus
+    from meldpunt.intake.service import ReportInput, file_report, file_signal
+    from meldpunt.triage.service import transition_signal
+    from meldpunt.vault.shredding import ShredReason, shred_signal
+    from tests.conftest import make_users
+
+    app = live_server.app
+    second = make_users(app, suffix="b")  # a second regisseur, TOTP not enrolled yet
+    with app.app_context():
+        keyring = app.extensions["meldpunt.keyring"]
+        melder = db.session.get(User, live_server.users["melder"].id)
+        regisseur = db.session.get(User, live_server.users["regisseur"].id)
+        other = db.session.get(User, second["regisseur"].id)
+        waiting = file_signal(db.session, keyring=keyring, reporter=melder,
+                              description="Een kapsalon aan de Stationsstraat is altijd leeg maar heeft veel geld.")
+        handled = file_signal(db.session, keyring=keyring, reporter=melder,
+                              description="Bij de loods aan de Havenweg komen 's nachts busjes zonder kenteken.")
+        transition_signal(db.session, keyring=keyring, signal=handled, actor=regisseur, target=SignalStatus.IN_PROGRESS)
+        send_feedback(db.session, keyring=keyring, signal=handled, actor=regisseur,
+                      text="Dank voor uw melding. Wij zoeken dit verder uit met onze partners.")
+        case = create_case(db.session, keyring=keyring, actor=regisseur, title="Bedrijventerrein Havenweg",
+                           signals=[handled])
+        add_intervention(db.session, keyring=keyring, case=case, actor=regisseur, kind=Intervention.BIBOB,
+                         note="Bij de aanvraag van de nieuwe vergunning")
+        closing = create_case(db.session, keyring=keyring, actor=other, title="Winkelstraat Oost")
+        close_case(db.session, keyring=keyring, case=closing, actor=other, reason="Geen aanwijzingen gevonden.",
+                   four_eyes=True)
+        shredded = file_signal(db.session, keyring=keyring, reporter=melder, description="Wordt vernietigd.")
+        send_feedback(db.session, keyring=keyring, signal=shredded, actor=regisseur, text="Wij kijken ernaar.")
+        shred_signal(db.session, signal=shredded, actor_label="test", reason=ShredReason.MISTAKE)
+        anonymous = file_report(db.session, keyring=keyring, reporter=None,
+                                report=ReportInput(description="Drugshandel bij het viaduct, elke avond."))
+        db.session.commit()
+        return {
+            "waiting": waiting.id, "handled": handled.id, "case": case.id, "closing": closing.id,
+            "shredded": shredded.id, "receipt_code": anonymous.receipt_code, "second": second["regisseur"],
+            "melder": melder.id,
+        }
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_work_pages_fit_the_screen_and_pass_basic_checks(new_page, live_server, shots, work_data, width):
+    from tests.conftest import PASSWORD
+
+    problems: list[str] = []
+    regisseur = new_page(width=width, height=800)
+    log_in(regisseur, live_server, "regisseur")
+    for name, path in [
+        ("terugkoppeling-schrijven", f"/behandelen/meldingen/{work_data['waiting']}/terugkoppeling"),
+        ("terugkoppeling-gegeven", f"/behandelen/meldingen/{work_data['handled']}/terugkoppeling"),
+        ("wacht-op-terugkoppeling", "/behandelen/wacht-op-terugkoppeling"),
+        ("casussen", "/behandelen/casussen/"),
+        ("casus", f"/behandelen/casussen/{work_data['case']}"),
+        ("casus-afsluiten-wacht", f"/behandelen/casussen/{work_data['closing']}"),
+        ("akkoord", "/behandelen/akkoord"),
+        ("melding-met-casus", f"/behandelen/meldingen/{work_data['handled']}"),
+        ("melding-verwijderd", f"/behandelen/meldingen/{work_data['shredded']}"),
+        ("berichten-regisseur", "/berichten"),
+        ("account", "/account"),
+        ("wachtwoord", "/account/wachtwoord"),
+    ]:
+        response = regisseur.goto(live_server(path))
+        assert response.status == 200, f"{path} answered {response.status}"
+        problems += check_page(regisseur, name, width, shots)
+    regisseur.goto(live_server(f"/behandelen/meldingen/{work_data['shredded']}"))
+    assert "Verwijderd" in regisseur.inner_text("main")
+
+    melder = new_page(width=width, height=800)
+    log_in(melder, live_server, "melder")
+    for name, path in [("berichten", "/berichten"), ("mijn-melding-terugkoppeling", f"/mijn-meldingen/{work_data['handled']}"),
+                       ("mijn-melding-verwijderd", f"/mijn-meldingen/{work_data['shredded']}")]:
+        response = melder.goto(live_server(path))
+        assert response.status == 200, f"{path} answered {response.status}"
+        problems += check_page(melder, name, width, shots)
+
+    beheerder = new_page(width=width, height=800)
+    log_in(beheerder, live_server, "beheerder")
+    for name, path in [
+        ("beheer-gebruikers", "/beheer/gebruikers"), ("beheer-gebruiker-nieuw", "/beheer/gebruikers/nieuw"),
+        ("beheer-gebruiker", f"/beheer/gebruikers/{work_data['melder']}"), ("beheer-taxonomie", "/beheer/taxonomie"),
+        ("beheer-term-nieuw", "/beheer/taxonomie/nieuw"), ("beheer-audit", "/beheer/audit"),
+    ]:
+        response = beheerder.goto(live_server(path))
+        assert response.status == 200, f"{path} answered {response.status}"
+        problems += check_page(beheerder, name, width, shots)
+
+    anonymous = new_page(width=width, height=800)
+    anonymous.goto(live_server("/ontvangstcode"))
+    anonymous.locator("main input:not([type=hidden])").first.fill(work_data["receipt_code"])
+    with anonymous.expect_navigation():
+        anonymous.locator("main form button[type=submit]").first.click()
+    problems += check_page(anonymous, "ontvangstcode-melding", width, shots)
+
+    enrolling = new_page(width=width, height=800)
+    enrolling.goto(live_server("/inloggen"))
+    enrolling.get_by_label("E-mailadres").fill(work_data["second"].email)
+    enrolling.get_by_label("Wachtwoord").fill(PASSWORD)
+    with enrolling.expect_navigation():
+        enrolling.get_by_role("button", name="Inloggen").click()
+    assert "/inloggen/instellen" in enrolling.url, enrolling.url
+    problems += check_page(enrolling, "tweestap-instellen", width, shots)
+    assert not problems, "\n".join(problems)
