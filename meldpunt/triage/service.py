@@ -108,7 +108,14 @@ def transition_signal(
     )
     session.add(change)
     signal.status = transition.target.value
-    signal.track = track_after(transition, Track(signal.track)).value
+    new_track = track_after(transition, Track(signal.track)).value
+    if new_track != signal.track:
+        # Cases are the regisseur's: a signal leaving the regular track leaves its case (and the case its subjects),
+        # or every regisseur would keep reading it on the case page.
+        left_case = _unlink_from_case(session, signal)
+        if left_case is not None:
+            audit_details = {**(audit_details or {}), "left_case_id": str(left_case)}
+    signal.track = new_track
     if source == SignalStatus.RECEIVED.value and signal.triaged_at is None:
         signal.triaged_at = now
     signal.closed_at = now if transition.target in FINAL_STATUSES else None
@@ -131,6 +138,22 @@ def transition_signal(
     )
     _flush(session)
     return change
+
+
+def _unlink_from_case(session: Session, signal: Signal) -> uuid.UUID | None:
+    """Remove the signal's case link and the case's choice of its subjects; returns the case id (or None)."""
+    from meldpunt.cases.models import CaseSignal, CaseSubject
+
+    link = session.scalar(select(CaseSignal).where(CaseSignal.signal_id == signal.id))
+    if link is None:
+        return None
+    case_id = link.case_id
+    subject_ids = select(Subject.id).where(Subject.signal_id == signal.id)
+    for chosen in session.scalars(select(CaseSubject).where(CaseSubject.case_id == case_id,
+                                                            CaseSubject.subject_id.in_(subject_ids))):
+        session.delete(chosen)
+    session.delete(link)
+    return case_id
 
 
 # ---------------------------------------------------------------------------- the queue

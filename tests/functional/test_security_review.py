@@ -1,0 +1,57 @@
+"""Regression tests for the findings of the security review (one test per finding, through the real app)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from meldpunt.auth.models import User
+from meldpunt.cases.models import CaseSignal, CaseSubject
+from meldpunt.cases.service import add_signal_to_case, add_subject_to_case, create_case
+from meldpunt.extensions import db
+from meldpunt.intake.models import Signal, SignalStatus
+from meldpunt.intake.service import file_signal
+from meldpunt.intake.subjects import add_subject
+from meldpunt.triage.service import transition_signal
+from meldpunt.vault.service import cipher_for, current_keyring
+from tests.functional.conftest_auth import login_full
+
+
+def _move(signal, actor, *targets):
+    for target in targets:
+        transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=actor, target=target,
+                          reason="Reden voor de stap")
+
+
+def test_signal_transferred_to_integrity_leaves_its_case(app, users):
+    """A regular signal in a case that later goes to the integrity track must not stay readable on the case page.
+
+    Path: linked to a case -> closed (the link stays) -> reopened -> transferred to integrity. Before the fix the
+    case page decrypted the integrity signal's subjects for every regisseur.
+    """
+    with app.app_context():
+        regisseur = db.session.get(User, users["regisseur"].id)
+        signal = file_signal(db.session, keyring=current_keyring(), reporter=db.session.get(User, users["melder"].id),
+                             description="Vermoeden over een collega")
+        cipher = cipher_for(db.session, keyring=current_keyring(), data_key_id=signal.data_key_id)
+        subject = add_subject(db.session, keyring=current_keyring(), signal=signal, cipher=cipher, kind="bedrijf",
+                              name="Geheime Holding BV", kvk="87654321")
+        _move(signal, regisseur, SignalStatus.IN_PROGRESS)
+        case = create_case(db.session, keyring=current_keyring(), actor=regisseur, title="Casus Zuid")
+        add_signal_to_case(db.session, keyring=current_keyring(), case=case, signal=signal, actor=regisseur)
+        add_subject_to_case(db.session, case=case, subject=subject, actor=regisseur)
+        _move(signal, regisseur, SignalStatus.CLOSED, SignalStatus.IN_PROGRESS, SignalStatus.TO_INTEGRITY)
+        db.session.commit()
+        signal_id, case_id = signal.id, case.id
+        assert db.session.get(Signal, signal_id).track == "integriteit"
+        assert db.session.scalars(select(CaseSignal).where(CaseSignal.signal_id == signal_id)).all() == []
+        assert db.session.scalars(select(CaseSubject).where(CaseSubject.case_id == case_id)).all() == []
+
+    client = app.test_client()
+    login_full(client, users["regisseur"].email)
+    page = client.get(f"/behandelen/casussen/{case_id}")
+    assert page.status_code == 200
+    assert "Geheime Holding BV" not in page.get_data(as_text=True)
+    # The integrity coordinator still handles the signal itself.
+    coordinator = app.test_client()
+    login_full(coordinator, users["integriteit"].email)
+    assert "Geheime Holding BV" in coordinator.get(f"/behandelen/meldingen/{signal_id}").get_data(as_text=True)
