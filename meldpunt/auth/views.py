@@ -33,6 +33,9 @@ GENERIC_CODE_ERROR = "Deze code klopt niet of is al gebruikt. Wacht op de volgen
 PENDING_SECONDS = 600
 PENDING_KEY = "mfa_pending"
 ENROL_SESSION_KEY = "totp_enrol"
+#: Failed codes per account per day, on top of the per-minute limit: a 6-digit code (3 valid per try with the
+#: clock window) must not be guessable by someone who has the password and simply keeps trying every minute.
+CODE_LIMIT_PER_ACCOUNT_DAY = "30 per day"
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -228,6 +231,8 @@ def _login_page(form):
 @bp.route("/inloggen/code", methods=["GET", "POST"])
 @limiter.limit(_login_account_limit, key_func=_pending_key, methods=["POST"], deduct_when=_failed, scope="code-account")
 @limiter.limit(_login_client_limit, key_func=_client_key, methods=["POST"], deduct_when=_failed, scope="code-client")
+@limiter.limit(CODE_LIMIT_PER_ACCOUNT_DAY, key_func=_pending_key, methods=["POST"], deduct_when=_failed,
+               scope="code-account-day")
 def code():
     user = _pending_user()
     if user is None or not user.totp_enrolled:

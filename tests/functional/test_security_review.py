@@ -55,3 +55,38 @@ def test_signal_transferred_to_integrity_leaves_its_case(app, users):
     coordinator = app.test_client()
     login_full(coordinator, users["integriteit"].email)
     assert "Geheime Holding BV" in coordinator.get(f"/behandelen/meldingen/{signal_id}").get_data(as_text=True)
+
+
+def test_code_step_has_a_daily_limit_per_account(app_factory):
+    """Per minute alone allowed 7,200 code guesses a day (about 2% chance to hit a valid 6-digit code daily)."""
+    from meldpunt.auth.views import CODE_LIMIT_PER_ACCOUNT_DAY
+    from tests.conftest import csrf_token, login, make_users
+    from tests.functional.conftest_auth import code_for, enrol_totp
+
+    app = app_factory(security={"ratelimit_storage_url": "memory://", "login_limit_per_account": "1000 per minute",
+                                "login_limit_per_client": "1000 per minute"})
+    users = make_users(app)
+    email = users["beheerder"].email
+    secret = enrol_totp(app, email)
+    allowed = int(CODE_LIMIT_PER_ACCOUNT_DAY.split()[0])
+    client = app.test_client()
+    assert login(client, email).headers["Location"].endswith("/inloggen/code")
+    page = client.get("/inloggen/code").get_data(as_text=True)
+    statuses = [client.post("/inloggen/code", data={"code": "000000", "csrf_token": csrf_token(page)}).status_code
+                for _ in range(allowed + 1)]
+    assert statuses == [422] * allowed + [429]
+    # A fresh password login from another client does not reset it: the limit is the account's.
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "203.0.113.44"
+    assert login(other, email).headers["Location"].endswith("/inloggen/code")
+    page = other.get("/inloggen/code").get_data(as_text=True)
+    right = other.post("/inloggen/code", data={"code": code_for(secret, after_step=None), "csrf_token": csrf_token(page)})
+    assert right.status_code == 429
+    # Another account is not affected.
+    colleague = app.test_client()
+    colleague_secret = enrol_totp(app, users["regisseur"].email)
+    assert login(colleague, users["regisseur"].email).headers["Location"].endswith("/inloggen/code")
+    page = colleague.get("/inloggen/code").get_data(as_text=True)
+    ok = colleague.post("/inloggen/code", data={"code": code_for(colleague_secret, after_step=None),
+                                                 "csrf_token": csrf_token(page)})
+    assert ok.status_code == 302
