@@ -45,6 +45,13 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
 
     # Uploads are never spooled to a plaintext temporary file (werkzeug does so above 500 kB).
     app.request_class = InMemoryUploadRequest
+    if settings.security.trusted_proxies > 0:
+        # Behind a reverse proxy every request comes from the proxy: without this, the per-client limits
+        # (login, receipt code) would be one global counter and audit origins would all name the proxy.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = settings.security.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.extensions["meldpunt.settings"] = settings
     app.extensions["meldpunt.keyring"] = keyring
     _configure_logging(app, settings)

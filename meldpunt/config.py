@@ -59,6 +59,8 @@ class UploadSettings:
 @dataclass(frozen=True)
 class SecuritySettings:
     behind_tls: bool = False
+    #: Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: use the socket's address).
+    trusted_proxies: int = 0
     session_idle_minutes: int = 30
     session_absolute_hours: int = 10
     ratelimit_storage_url: str = "memory://"
@@ -260,6 +262,7 @@ def _validate(raw: dict[str, Any], *, base: Path, source: Path | None) -> Settin
     sec_raw = raw.get("security", {})
     security = SecuritySettings(
         behind_tls=_typed("security", "behind_tls", sec_raw.get("behind_tls", False), bool),
+        trusted_proxies=_typed("security", "trusted_proxies", sec_raw.get("trusted_proxies", 0), int),
         session_idle_minutes=_typed("security", "session_idle_minutes", sec_raw.get("session_idle_minutes", 30), int),
         session_absolute_hours=_typed(
             "security", "session_absolute_hours", sec_raw.get("session_absolute_hours", 10), int

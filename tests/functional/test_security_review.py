@@ -90,3 +90,33 @@ def test_code_step_has_a_daily_limit_per_account(app_factory):
     ok = colleague.post("/inloggen/code", data={"code": code_for(colleague_secret, after_step=None),
                                                  "csrf_token": csrf_token(page)})
     assert ok.status_code == 302
+
+
+def _wrong_receipt_attempts(client, times: int, forwarded_for: str | None = None) -> list[int]:
+    from tests.conftest import csrf_token
+
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    statuses = []
+    for _ in range(times):
+        page = client.get("/ontvangstcode", headers=headers).get_data(as_text=True)
+        statuses.append(client.post("/ontvangstcode", headers=headers, data={
+            "code": "AAAA BBBB CCCC DDDD EEEE", "csrf_token": csrf_token(page)}).status_code)
+    return statuses
+
+
+def test_behind_a_proxy_the_receipt_limit_stays_per_client(app_factory):
+    """Every request arrives from the proxy's address: without trusting it, one guesser locked out everybody."""
+    app = app_factory(security={"ratelimit_storage_url": "memory://", "receipt_limit_per_client": "3 per minute",
+                                "trusted_proxies": 1})
+    guesser, reporter = app.test_client(), app.test_client()
+    for client in (guesser, reporter):
+        client.environ_base["REMOTE_ADDR"] = "10.0.0.2"  # the proxy
+    assert _wrong_receipt_attempts(guesser, 4, forwarded_for="198.51.100.1") == [422, 422, 422, 429]
+    assert _wrong_receipt_attempts(reporter, 1, forwarded_for="203.0.113.5") == [422]
+
+
+def test_without_trusted_proxies_a_forwarded_header_cannot_escape_the_limit(app_factory):
+    app = app_factory(security={"ratelimit_storage_url": "memory://", "receipt_limit_per_client": "3 per minute"})
+    client = app.test_client()
+    statuses = [_wrong_receipt_attempts(client, 1, forwarded_for=f"198.51.100.{n}")[0] for n in range(4)]
+    assert statuses == [422, 422, 422, 429]
