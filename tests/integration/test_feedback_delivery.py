@@ -323,3 +323,25 @@ def test_rerun_after_email_was_marked_sent_sends_nothing(feedback_stack, smtp_se
     smtp_server.wait_for(1)
     assert len(smtp_server.received()) == 1
     assert deliveries(app, notice_id)[DeliveryChannel.EMAIL].attempts == 1
+
+
+def test_embedded_broker_delivers_when_there_is_no_redis(instance_path, sqlite_database, smtp_server):
+    """`make run` without Redis: Celery on kombu's SQLAlchemy transport (a SQLite file) still delivers."""
+    from tests.integration.conftest_feedback import FeedbackStack
+
+    broker_file = instance_path / "celery-broker.sqlite"
+    stack = FeedbackStack(instance_path, sqlite_database, smtp_server, queue=f"fb-embedded-{secrets.token_hex(5)}",
+                          broker_url=f"sqla+sqlite:///{broker_file}")
+    try:
+        app = stack.app()
+        users = make_users(app)
+        stack.start_worker("embedded")
+        canary = f"CANARY-{secrets.token_hex(6)}"
+        notice_id, reference = file_for(app, users["melder"].email, canary)
+        [mail] = smtp_server.wait_for(1)
+        assert mail.rcpt_tos == [users["melder"].email] and reference in mail.text
+        assert_no_content(mail.text, canary=canary, extra=(users["melder"].name,))
+        wait_until(lambda: notice_row(app, notice_id).delivered_at is not None, what="the notice to be marked delivered")
+        assert broker_file.exists() and canary.encode() not in broker_file.read_bytes()
+    finally:
+        stack.close()
