@@ -30,6 +30,7 @@ ENV_OVERRIDES: dict[tuple[str, str], str] = {
     ("mail", "password"): "MELDPUNT_SMTP_PASSWORD",
     ("oidc", "client_secret"): "MELDPUNT_OIDC_CLIENT_SECRET",
     ("security", "ratelimit_storage_url"): "MELDPUNT_RATELIMIT_STORAGE_URL",
+    ("security", "trusted_proxies"): "MELDPUNT_TRUSTED_PROXIES",
 }
 
 
@@ -162,7 +163,8 @@ def _typed(section: str, key: str, value: Any, kind: type) -> Any:
     elif kind is str:
         if isinstance(value, str):
             return value
-    raise ConfigError(f"setting [{section}] {key} must be a {kind.__name__}, got {value!r}")
+    expected = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}[kind]
+    raise ConfigError(f"setting [{section}] {key} must be {expected}, got {value!r}")
 
 
 def load_settings(path: str | os.PathLike[str] | None = None, *, overrides: dict[str, Any] | None = None) -> Settings:
@@ -262,7 +264,7 @@ def _validate(raw: dict[str, Any], *, base: Path, source: Path | None) -> Settin
     sec_raw = raw.get("security", {})
     security = SecuritySettings(
         behind_tls=_typed("security", "behind_tls", sec_raw.get("behind_tls", False), bool),
-        trusted_proxies=_typed("security", "trusted_proxies", sec_raw.get("trusted_proxies", 0), int),
+        trusted_proxies=_typed("security", "trusted_proxies", _get(raw, "security", "trusted_proxies", 0), int),
         session_idle_minutes=_typed("security", "session_idle_minutes", sec_raw.get("session_idle_minutes", 30), int),
         session_absolute_hours=_typed(
             "security", "session_absolute_hours", sec_raw.get("session_absolute_hours", 10), int

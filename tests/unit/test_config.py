@@ -89,3 +89,11 @@ def test_example_config_is_valid(tmp_path, keyring_file, monkeypatch):
     monkeypatch.setenv("MELDPUNT_KEYRING_FILE", str(keyring_file))
     settings = load_settings(ROOT / "config.example.toml")
     assert settings.database_url.startswith("sqlite")
+
+
+def test_trusted_proxies_from_environment(keyring_file, monkeypatch):
+    monkeypatch.setenv("MELDPUNT_TRUSTED_PROXIES", "1")
+    assert load_settings(overrides=base(keyring_file)).security.trusted_proxies == 1
+    monkeypatch.setenv("MELDPUNT_TRUSTED_PROXIES", "een")
+    with pytest.raises(ConfigError, match=r"\[security\] trusted_proxies must be a whole number"):
+        load_settings(overrides=base(keyring_file))
