@@ -120,7 +120,10 @@ def _configure_flask(app: Flask, settings: Settings) -> None:
         BABEL_DEFAULT_LOCALE="nl",
         RATELIMIT_STORAGE_URI=settings.security.ratelimit_storage_url,
         RATELIMIT_HEADERS_ENABLED=False,
+        # When the shared (Redis) storage is down, limits keep working per process in memory
+        # instead of silently switching off.
         RATELIMIT_SWALLOW_ERRORS=True,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         RATELIMIT_STRATEGY="fixed-window",
     )
 

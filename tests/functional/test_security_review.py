@@ -120,3 +120,16 @@ def test_without_trusted_proxies_a_forwarded_header_cannot_escape_the_limit(app_
     client = app.test_client()
     statuses = [_wrong_receipt_attempts(client, 1, forwarded_for=f"198.51.100.{n}")[0] for n in range(4)]
     assert statuses == [422, 422, 422, 429]
+
+
+def test_login_limit_still_applies_when_the_rate_limit_storage_is_down(app_factory):
+    """Redis for the limiter unreachable: the limits fall back to memory instead of switching off."""
+    from tests.conftest import make_users as _make_users
+    from tests.conftest import login as _login
+
+    app = app_factory(security={"ratelimit_storage_url": "redis://127.0.0.1:1/0"})
+    users = _make_users(app)
+    client = app.test_client()
+    codes = [_login(client, users["melder"].email, "wrong password, attempt").status_code for _ in range(6)]
+    assert codes[:5] == [200] * 5
+    assert codes[5] == 429
