@@ -30,7 +30,7 @@ from tests.conftest import IN_CI, PASSWORD, service_missing
 
 CHROMIUM = os.environ.get("MELDPUNT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--no-sandbox", "--lang=nl", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
 ]
 
