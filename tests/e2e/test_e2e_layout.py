@@ -216,4 +216,30 @@ def test_work_pages_fit_the_screen_and_pass_basic_checks(new_page, live_server, 
         enrolling.get_by_role("button", name="Inloggen").click()
     assert "/inloggen/instellen" in enrolling.url, enrolling.url
     problems += check_page(enrolling, "tweestap-instellen", width, shots)
+    import pyotp
+
+    secret = enrolling.inner_text(".totp-secret code").replace(" ", "")
+    enrolling.locator("input[autocomplete='one-time-code']").fill(pyotp.TOTP(secret).now())
+    with enrolling.expect_navigation():
+        enrolling.locator("main form button[type=submit]").first.click()
+    problems += check_page(enrolling, "herstelcodes", width, shots)
+
+    voorzitter = new_page(width=width, height=800)
+    voorzitter.goto(live_server("/inloggen"))
+    voorzitter.get_by_label("E-mailadres").fill(live_server.users["voorzitter"].email)
+    voorzitter.get_by_label("Wachtwoord").fill(PASSWORD)
+    with voorzitter.expect_navigation():
+        voorzitter.get_by_role("button", name="Inloggen").click()
+    problems += check_page(voorzitter, "inloggen-code", width, shots)
+
+    regisseur.goto(live_server(f"/behandelen/meldingen/{work_data['waiting']}/terugkoppeling"))
+    regisseur.get_by_role("button", name="Versturen aan de melder").click()
+    regisseur.wait_for_load_state("load")
+    assert "Schrijf de terugkoppeling" in regisseur.inner_text("main")
+    problems += check_page(regisseur, "terugkoppeling-fout", width, shots)
+    regisseur.goto(live_server(f"/behandelen/meldingen/{work_data['waiting']}"))
+    regisseur.get_by_text("Melding doorzenden", exact=True).click()
+    regisseur.get_by_role("button", name="Doorzenden").click()
+    regisseur.wait_for_load_state("load")
+    problems += check_page(regisseur, "doorzenden-fout", width, shots)
     assert not problems, "\n".join(problems)
