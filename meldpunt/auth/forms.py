@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 
 class LoginForm(FlaskForm):
@@ -24,6 +24,13 @@ class CodeForm(FlaskForm):
 
 
 class EnrolForm(FlaskForm):
+    #: Asked when a logged-in user replaces the second factor (re-authentication); unused right after login.
+    current_password = PasswordField(
+        "Uw huidige wachtwoord",
+        description="Ter controle dat u het zelf bent.",
+        validators=[Optional(), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
     code = StringField(
         "Code uit de app",
         description="Vul de code van 6 cijfers in die de app nu laat zien.",

@@ -120,12 +120,16 @@ def set_password(session: Session, *, user: User, password: str) -> None:
     revoke_all_sessions(session, user=user)
 
 
-def change_password(session: Session, *, user: User, current: str, new: str) -> None:
+def password_matches(user: User, password: str) -> bool:
+    """Re-authentication: does ``password`` match the account's current password?"""
     try:
-        ok = bool(user.password_hash) and _hasher.verify(user.password_hash, current)
+        return bool(user.password_hash) and _hasher.verify(user.password_hash, password or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        ok = False
-    if not ok:
+        return False
+
+
+def change_password(session: Session, *, user: User, current: str, new: str) -> None:
+    if not password_matches(user, current):
         raise AccountError("Uw huidige wachtwoord klopt niet.")
     set_password(session, user=user, password=new)
 

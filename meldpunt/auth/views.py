@@ -16,6 +16,7 @@ from meldpunt.auth.models import Role, User
 from meldpunt.auth.service import (
     AccountError,
     authenticate,
+    password_matches,
     change_password,
     email_digest,
     load_session_user,
@@ -275,7 +276,14 @@ def enrol():
     if not isinstance(secret, str) or len(secret) != 32:
         secret = totp.new_secret()
         session[ENROL_SESSION_KEY] = secret
+    reauth = logged_in and bool(user.password_hash)
     if form.validate_on_submit():
+        if reauth and not password_matches(user, form.current_password.data or ""):
+            g.auth_failed = True
+            _record("auth.totp_enrol", user=user, result="failed", details={"reason": "reauth"})
+            db.session.commit()
+            form.current_password.errors.append("Uw huidige wachtwoord klopt niet.")
+            return _enrol_page(form, user, secret), 422
         step = totp.matching_step(secret, form.code.data or "", after_step=None)
         if step is None:
             g.auth_failed = True
@@ -303,7 +311,8 @@ def enrol():
 def _enrol_page(form, user: User, secret: str):
     uri = totp.provisioning_uri(secret, account=user.email, issuer=f"Meldpunt {_settings().organisation}")
     return render_template("auth/enrol.html", form=form, qr_svg=totp.qr_svg(uri), secret=totp.grouped(secret),
-                           required=user.role in _settings().security.totp_required_roles)
+                           required=user.role in _settings().security.totp_required_roles,
+                           reauth=current_user.is_authenticated and bool(user.password_hash))
 
 
 @bp.post("/uitloggen")

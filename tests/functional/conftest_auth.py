@@ -43,15 +43,16 @@ def user_totp_state(app, email: str) -> tuple[str | None, int | None]:
     return secret, last
 
 
-def enrol_from_page(client, page_text: str) -> tuple[str, object]:
-    """Type over the shown secret and confirm with a fresh code; returns (secret, response)."""
+def enrol_from_page(client, page_text: str, *, password: str | None = PASSWORD) -> tuple[str, object]:
+    """Type over the shown secret and confirm with a fresh code (and the current password when the
+    page asks for it, as it does for a logged-in user replacing the factor); returns (secret, response)."""
     match = _SECRET_RE.search(page_text)
     assert match, "no TOTP secret on the enrolment page"
     secret = match.group(1).replace(" ", "")
-    response = client.post(
-        "/inloggen/instellen",
-        data={"code": code_for(secret, after_step=None), "csrf_token": csrf_token(page_text)},
-    )
+    data = {"code": code_for(secret, after_step=None), "csrf_token": csrf_token(page_text)}
+    if 'name="current_password"' in page_text and password is not None:
+        data["current_password"] = password
+    response = client.post("/inloggen/instellen", data=data)
     return secret, response
 
 

@@ -272,6 +272,12 @@ def test_a_melder_may_enrol_voluntarily_and_then_needs_a_code(app, users):
     other_device = app.test_client()
     login(other_device, email)
     page = client.get("/inloggen/instellen").get_data(as_text=True)
+    assert 'name="current_password"' in page  # re-authentication before changing the second factor
+    _secret, refused = enrol_from_page(client, page, password="not my password at all")
+    assert refused.status_code == 422 and "Uw huidige wachtwoord klopt niet." in refused.get_data(as_text=True)
+    _secret, refused = enrol_from_page(client, page, password=None)
+    assert refused.status_code == 422
+    page = client.get("/inloggen/instellen").get_data(as_text=True)
     secret, done = enrol_from_page(client, page)
     assert done.status_code == 200 and "Uw herstelcodes" in done.get_data(as_text=True)
     assert client.get("/mijn-meldingen").status_code == 200  # this browser got a fresh session
