@@ -84,3 +84,28 @@ def test_melder_journey_by_keyboard_only(new_page, live_server):
     enter_and_wait(page)
     assert page.get_by_role("heading", level=1).inner_text() == f"Melding {reference}"
     assert "Op de camping staan steeds andere mensen" in page.inner_text("main")
+
+
+def test_regisseur_opens_a_folded_action_by_keyboard(new_page, live_server):
+    """The rarely used actions on the signal page sit in <details>: Enter opens one, Tab goes into its form."""
+    from meldpunt.auth.models import User
+    from meldpunt.extensions import db
+    from meldpunt.intake.service import file_signal
+    from tests.e2e.conftest import log_in
+
+    with live_server.app.app_context():
+        signal = file_signal(db.session, keyring=live_server.app.extensions["meldpunt.keyring"],
+                             reporter=db.session.get(User, live_server.users["melder"].id),
+                             description="Een nagelstudio die nooit klanten heeft.")
+        db.session.commit()
+        signal_id = signal.id
+    page = new_page()
+    log_in(page, live_server, "regisseur")
+    page.goto(live_server(f"/behandelen/meldingen/{signal_id}"))
+    details = page.locator("details.disclosure", has=page.locator("summary", has_text="Melding doorzenden"))
+    assert details.get_attribute("open") is None, "folded by default"
+    tab_until(page, lambda info: info["tag"] == "SUMMARY" and info["text"] == "Melding doorzenden")
+    page.keyboard.press("Enter")
+    assert details.get_attribute("open") is not None, "Enter opens the folded action"
+    info = tab_until(page, lambda info: info["tag"] == "SELECT", limit=5)
+    assert info["id"] == "authority"
