@@ -116,7 +116,7 @@ def work_data(live_server):
     from meldpunt.extensions import db
     from meldpunt.feedback.service import send_feedback
     from meldpunt.intake.models import SignalStatus
-    from meldpunt.intake.service import ReportInput, file_report, file_signal
+    from meldpunt.intake.service import ReportInput, SubjectInput, file_report, file_signal
     from meldpunt.triage.service import transition_signal
     from meldpunt.vault.shredding import ShredReason, shred_signal
     from tests.conftest import make_users
@@ -131,7 +131,12 @@ def work_data(live_server):
         waiting = file_signal(db.session, keyring=keyring, reporter=melder,
                               description="Een kapsalon aan de Stationsstraat is altijd leeg maar heeft veel geld.")
         handled = file_signal(db.session, keyring=keyring, reporter=melder,
-                              description="Bij de loods aan de Havenweg komen 's nachts busjes zonder kenteken.")
+                              description="Bij de loods aan de Havenweg komen 's nachts busjes zonder kenteken.",
+                              report=ReportInput(
+                                  description="Bij de loods aan de Havenweg komen 's nachts busjes zonder kenteken.",
+                                  subjects=[SubjectInput(name="Transport Havenweg B.V.", kvk="12345678",
+                                                         street="Havenweg", huisnummer="12", postcode="1234 AB",
+                                                         city="Voorbeeld")]))
         transition_signal(db.session, keyring=keyring, signal=handled, actor=regisseur, target=SignalStatus.IN_PROGRESS)
         send_feedback(db.session, keyring=keyring, signal=handled, actor=regisseur,
                       text="Dank voor uw melding. Wij zoeken dit verder uit met onze partners.")
