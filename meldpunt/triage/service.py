@@ -94,6 +94,8 @@ def transition_signal(
     the table says so, one outbox row for the reporter — all in the caller's transaction.
     """
     check_version(signal, expected_version)
+    if signal.is_shredded:
+        raise TriageError("Deze melding is verwijderd (bewaartermijn verstreken). De status kan niet meer veranderen.")
     transition = check_transition(signal.status, target, role=actor.role, track=signal.track)
     reason = (reason or "").strip() or None
     if transition.reason_required and not reason:

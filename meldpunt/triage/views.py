@@ -103,9 +103,11 @@ def _page(signal: Signal, *, status: int = 200, error: str | None = None, **form
         notes=service.enrichment_notes(db.session, keyring=keyring, signal=signal),
         forwardings=service.forwardings_of(db.session, keyring=keyring, signal=signal),
         transitions=[t for t in available_transitions(signal.status, role=current_user.role, track=signal.track)
-                     if t.target != SignalStatus.FORWARDED and t.target != SignalStatus.LINKED_TO_CASE],
-        can_forward=any(t.target == SignalStatus.FORWARDED
-                        for t in available_transitions(signal.status, role=current_user.role, track=signal.track)),
+                     if t.target != SignalStatus.FORWARDED and t.target != SignalStatus.LINKED_TO_CASE
+                     and not signal.is_shredded],
+        can_forward=not signal.is_shredded and any(
+            t.target == SignalStatus.FORWARDED
+            for t in available_transitions(signal.status, role=current_user.role, track=signal.track)),
         case=case_of_signal(db.session, signal=signal),
         transition_form=forms.get("transition_form") or TransitionForm(formdata=None),
         forward_form=forms.get("forward_form") or ForwardForm(formdata=None),

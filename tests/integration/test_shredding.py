@@ -100,7 +100,22 @@ def test_shredding_makes_everything_of_the_signal_unreadable(shred_app):
     login(regisseur, users["regisseur"].email)
     detail = regisseur.get(f"/behandelen/meldingen/{doomed.signal_id}")
     assert detail.status_code == 200 and "verwijderd" in detail.get_data(as_text=True).lower()
+    page = detail.get_data(as_text=True)
+    assert users["melder"].email not in page  # the reporter's identity goes with the content
     assert regisseur.get("/behandelen/").status_code == 200
+    # No status moves on shredded content.
+    from meldpunt.auth.models import User
+    from meldpunt.triage.service import TriageError, transition_signal
+
+    with app.app_context():
+        signal = db.session.get(Signal, doomed.signal_id)
+        actor = db.session.get(User, users["regisseur"].id)
+        before = (signal.status, signal.version_id)
+        with pytest.raises(TriageError, match="verwijderd"):
+            transition_signal(db.session, keyring=app.extensions["meldpunt.keyring"], signal=signal, actor=actor,
+                              target="in_behandeling")
+        assert (signal.status, signal.version_id) == before
+        db.session.rollback()
 
 
 def test_shredding_is_idempotent(shred_app):
