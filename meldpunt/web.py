@@ -143,6 +143,8 @@ def register_web(app: Flask) -> None:
 
     app.add_template_filter(lambda value: format_date(value, "d MMMM y") if value else "", "format_date")
     app.add_template_filter(lambda value: format_datetime(value, "d MMMM y, HH:mm") if value else "", "format_datetime")
+    # Local (Europe/Amsterdam) time to the second, for the audit view.
+    app.add_template_filter(lambda value: format_datetime(value, "dd-MM-y HH:mm:ss") if value else "", "format_timestamp")
 
     @app.context_processor
     def _globals():

@@ -127,3 +127,28 @@ def test_beheerder_never_sees_signal_content(app, users):
         denied = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "authz.denied"))
         assert denied.actor_id == users["beheerder"].id and denied.result == "denied"
     del signal
+
+
+def test_audit_view_shows_dutch_local_time(app, users):
+    """Entries are stored in UTC and shown in Europe/Amsterdam time."""
+    from datetime import timezone
+
+    from meldpunt.audit.service import record
+    from tests.functional.conftest_auth import login_full
+
+    with app.app_context():
+        entry = record(db.session, action="test.tijd", actor_label="test")
+        entry_id = entry.id
+        db.session.commit()
+    with app.app_context():
+        from meldpunt.audit.models import AuditEntry
+
+        stored = db.session.get(AuditEntry, entry_id).created_at
+    stored = stored if stored.tzinfo else stored.replace(tzinfo=timezone.utc)
+    from zoneinfo import ZoneInfo
+
+    local = stored.astimezone(ZoneInfo("Europe/Amsterdam")).strftime("%d-%m-%Y %H:%M:%S")
+    client = app.test_client()
+    login_full(client, users["beheerder"].email)
+    page = client.get("/beheer/audit?action=test.tijd").get_data(as_text=True)
+    assert local in page
