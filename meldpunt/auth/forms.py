@@ -13,6 +13,18 @@ class LogoutForm(FlaskForm):
     submit = SubmitField("Uitloggen")
 
 
+class RecoveryCodesForm(FlaskForm):
+    """New recovery codes replace the old ones: ask for the password again (re-authentication)."""
+
+    current_password = PasswordField(
+        "Uw huidige wachtwoord",
+        description="Ter controle dat u het zelf bent.",
+        validators=[Optional(), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField("Nieuwe herstelcodes maken")
+
+
 class CodeForm(FlaskForm):
     code = StringField(
         "Code",

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from meldpunt.auth import sessions as auth_sessions
 from meldpunt.auth import totp
-from meldpunt.auth.forms import CodeForm, EnrolForm, LoginForm, LogoutForm, PasswordChangeForm
+from meldpunt.auth.forms import CodeForm, EnrolForm, LoginForm, LogoutForm, PasswordChangeForm, RecoveryCodesForm
 from meldpunt.auth.models import Role, User
 from meldpunt.auth.service import (
     AccountError,
@@ -339,6 +339,7 @@ def account():
         user=user,
         recovery_left=totp.remaining_recovery_codes(db.session, user=user) if user.totp_enrolled else 0,
         logout_form=LogoutForm(),
+        recovery_form=RecoveryCodesForm(formdata=None),
     )
 
 
@@ -370,9 +371,15 @@ def change_password_page():
 @bp.post("/account/herstelcodes")
 @login_required
 def new_recovery_codes():
-    form = LogoutForm()  # a bare CSRF-protected form
+    form = RecoveryCodesForm()
     user = current_user._get_current_object()
     if not form.validate_on_submit() or not user.totp_enrolled:
+        return redirect(url_for("auth.account"))
+    if user.password_hash and not password_matches(user, form.current_password.data or ""):
+        audit_event("auth.recovery_codes", object_type="user", object_id=user.id, result="failed",
+                    details={"reason": "reauth"})
+        db.session.commit()
+        flash("Uw huidige wachtwoord klopt niet. Er zijn geen nieuwe herstelcodes gemaakt.", "error")
         return redirect(url_for("auth.account"))
     codes = totp.issue_recovery_codes(db.session, user=user)
     audit_event("auth.recovery_codes", object_type="user", object_id=user.id, details={"count": len(codes)})

@@ -310,3 +310,20 @@ def test_code_step_is_throttled_per_account(limited_app):
     statuses = [client.post("/inloggen/code", data={"code": "000000", "csrf_token": csrf_token(page)}).status_code
                 for _ in range(6)]
     assert statuses == [422] * 5 + [429]
+
+
+def test_new_recovery_codes_need_the_current_password(app, users):
+    from tests.functional.conftest_auth import login_full
+
+    email = users["regisseur"].email
+    client = app.test_client()
+    login_full(client, email)
+    page = client.get("/account").get_data(as_text=True)
+    assert 'name="current_password"' in page
+    refused = client.post("/account/herstelcodes", data={"csrf_token": csrf_token(page), "current_password": "wrong"},
+                          follow_redirects=True)
+    assert "Uw huidige wachtwoord klopt niet" in refused.get_data(as_text=True)
+    assert "Uw herstelcodes" not in refused.get_data(as_text=True)
+    page = client.get("/account").get_data(as_text=True)
+    done = client.post("/account/herstelcodes", data={"csrf_token": csrf_token(page), "current_password": PASSWORD})
+    assert done.status_code == 200 and "Uw herstelcodes" in done.get_data(as_text=True)
