@@ -185,4 +185,6 @@ class Approval(Base):
 
     forwarding = relationship("Forwarding")
     requested_by = relationship("User", foreign_keys=[requested_by_id])
+    signal = relationship("Signal")  # read-only navigation: the card names what it is about
+    case = relationship("Case")
     decided_by = relationship("User", foreign_keys=[decided_by_id])

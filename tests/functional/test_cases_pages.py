@@ -71,6 +71,8 @@ def test_case_lifecycle_with_four_eyes(app_factory):
     colleague = app.test_client()
     login_full(colleague, second["regisseur"].email)
     approvals = colleague.get("/behandelen/akkoord").get_data(as_text=True)
+    with app.app_context():
+        assert f"Casus {db.session.get(Case, case_id).reference}" in approvals  # the card names the case
     assert colleague.post(f"/behandelen/akkoord/{approval_id}", data={
         "csrf_token": csrf_token(approvals), "decision": "akkoord"}).status_code == 302
     with app.app_context():
