@@ -197,6 +197,7 @@ def world(app_factory, database_url):
     handler_page = regisseur.get(f"/behandelen/meldingen/{named_id}").get_data(as_text=True)
     for name in ("handler_subject", "note_content", "forward_recipient", "reopen_reason", "other_reference"):
         assert canaries[name] in handler_page, name
+    assert "genoemd door de melder" in handler_page and "toegevoegd door een behandelaar" in handler_page
 
     return {"app": app, "users": users, "canaries": canaries, "named_id": named_id, "anonymous_id": anonymous_id,
             "references": references, "receipt_code": receipt_code}

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
 
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select
@@ -39,6 +43,7 @@ def test_item_01_migration_backfills_who_added_each_subject(database_url, instan
         late.created_at = signal.created_at + timedelta(hours=3)
         db.session.commit()
         ids = {"own": own, "by_route": by_route.id, "late": late.id}
+        signal_id, filed_at = signal.id, signal.created_at
         identifiers = db.session.scalar(select(func.count(SubjectIdentifier.id)))
         db.session.remove()
 
@@ -50,5 +55,17 @@ def test_item_01_migration_backfills_who_added_each_subject(database_url, instan
                           "late": SubjectOrigin.HANDLER.value}
         # Adding the column copied no table: the subjects' blind-index rows are all still there.
         assert db.session.scalar(select(func.count(SubjectIdentifier.id))) == identifiers == 4
+
+        # A subject stored without saying who named it is the handler's (fail closed), in the database too.
+        unsaid = uuid.uuid4()
+        table = sa.table("subjects", sa.column("id", sa.Uuid()), sa.column("signal_id", sa.Uuid()),
+                         sa.column("kind", sa.String()), sa.column("created_at", sa.DateTime(timezone=True)))
+        db.session.execute(sa.insert(table).values(id=unsaid, signal_id=signal_id, kind="persoon",
+                                                   created_at=filed_at))
+        db.session.commit()
+        assert db.session.get(Subject, unsaid).added_by == SubjectOrigin.HANDLER.value
+        with pytest.raises(sa.exc.IntegrityError):  # the named check constraint
+            db.session.execute(sa.update(Subject).where(Subject.id == unsaid).values(added_by="iemand"))
+        db.session.rollback()
         db.session.remove()
         db.engine.dispose()
