@@ -150,15 +150,33 @@ class SubjectKind(enum.StrEnum):
     VEHICLE = "voertuig"
 
 
+class SubjectOrigin(enum.StrEnum):
+    """Who named a subject: the reporter when filing, or a handler afterwards (need-to-know both ways)."""
+
+    REPORTER = "melder"
+    HANDLER = "behandelaar"
+
+
 class Subject(Base):
-    """A betrokkene named in a signal. All identifying values are in ``data_ct`` (JSON, encrypted)."""
+    """A betrokkene named in a signal. All identifying values are in ``data_ct`` (JSON, encrypted).
+
+    ``added_by`` says who named it. The reporter's own pages show only ``melder`` subjects; a subject
+    a handler adds (``behandelaar``, the default, so a forgotten value never reaches the reporter)
+    stays on the handler's side.
+    """
 
     __tablename__ = "subjects"
-    __table_args__ = (CheckConstraint(f"kind IN ({_in(SubjectKind)})", name="kind_valid"),)
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_in(SubjectKind)})", name="kind_valid"),
+        CheckConstraint(f"added_by IN ({_in(SubjectOrigin)})", name="added_by_valid"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signals.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
+    added_by: Mapped[str] = mapped_column(
+        String(20), default=SubjectOrigin.HANDLER.value, server_default=SubjectOrigin.HANDLER.value
+    )
     data_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -20,7 +20,7 @@ from meldpunt.feedback.models import NoticeKind
 from meldpunt.feedback.service import queue_notice
 from meldpunt.intake.attachments import Attachment, AttachmentError, Upload, remove_files, store_attachment
 from meldpunt.intake.messages import MessageError, post_message
-from meldpunt.intake.models import MessageSender, Signal, SignalStatus, StatusChange, Track
+from meldpunt.intake.models import MessageSender, Signal, SignalStatus, StatusChange, Subject, SubjectOrigin, Track
 from meldpunt.intake.receipts import issue_receipt_code
 from meldpunt.intake.subjects import SubjectError, add_subject, read_subject
 from meldpunt.vault.service import ShreddedError, cipher_for, create_data_key, seal, seal_json, unseal, unseal_json
@@ -214,7 +214,10 @@ def file_signal(
             continue
         try:
             subjects.append(
-                add_subject(session, keyring=keyring, signal=signal, cipher=cipher, kind=subject.kind or None, **subject.values())
+                add_subject(
+                    session, keyring=keyring, signal=signal, cipher=cipher, kind=subject.kind or None,
+                    added_by=SubjectOrigin.REPORTER, **subject.values(),
+                )
             )
         except SubjectError as exc:
             raise IntakeError(str(exc), field=f"subjects-{position}-{exc.field}") from None
@@ -321,7 +324,12 @@ def add_reporter_information(
 
 @dataclass(frozen=True)
 class SignalContent:
-    """Decrypted content of a signal, or ``shredded=True`` when its key is gone."""
+    """What the reporter gave, decrypted, or ``shredded=True`` when the signal's key is gone.
+
+    Only the reporter's own input: subjects a handler added are not in ``subjects`` (the handler
+    page reads those with ``meldpunt.triage.service.subjects_with_links``), and ``about_colleague``
+    is true only when the reporter said so, not after a handler moved the signal to the integrity track.
+    """
 
     description: str | None
     shredded: bool = False
@@ -331,6 +339,7 @@ class SignalContent:
     contact: str | None = None
     subjects: list[dict] = field(default_factory=list)
     attachments: list[tuple[Attachment, str]] = field(default_factory=list)
+    about_colleague: bool = False
 
     @property
     def occurred_label(self) -> str | None:
@@ -365,19 +374,38 @@ def _nl_date(iso: str) -> str:
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
+def reported_about_colleague(session: Session, *, signal: Signal) -> bool:
+    """True when the reporter filed it as being about a colleague (not when a handler transferred it)."""
+    if signal.track != Track.INTEGRITY.value:
+        return False
+    transferred = session.scalar(
+        select(StatusChange.id)
+        .where(StatusChange.signal_id == signal.id, StatusChange.to_status == SignalStatus.TO_INTEGRITY.value)
+        .limit(1)
+    )
+    return transferred is None
+
+
 def read_signal_content(session: Session, *, keyring: Keyring, signal: Signal) -> SignalContent:
+    """The reporter's own content of ``signal`` (see ``SignalContent``): safe for the reporter's pages."""
     try:
         cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
     except ShreddedError:
         return SignalContent(description=None, shredded=True)
+    own_subjects = session.scalars(
+        select(Subject)
+        .where(Subject.signal_id == signal.id, Subject.added_by == SubjectOrigin.REPORTER.value)
+        .order_by(Subject.created_at, Subject.id)
+    ).all()
     return SignalContent(
         description=unseal(cipher, signal, "description"),
         location=unseal(cipher, signal, "location"),
         occurred=unseal_json(cipher, signal, "occurred"),
         relation=unseal_json(cipher, signal, "relation"),
         contact=unseal(cipher, signal, "contact"),
-        subjects=[read_subject(session, keyring=keyring, subject=s, cipher=cipher) for s in signal.subjects],
+        subjects=[read_subject(session, keyring=keyring, subject=s, cipher=cipher) for s in own_subjects],
         attachments=[(a, unseal(cipher, a, "filename") or "bijlage") for a in signal.attachments],
+        about_colleague=reported_about_colleague(session, signal=signal),
     )
 
 

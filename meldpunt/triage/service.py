@@ -589,6 +589,7 @@ class SubjectView:
     values: list[tuple[str, str]]  # (Dutch label, value), display order
     shredded: bool
     linked: list[LinkedSignal]
+    added_by: str = "behandelaar"  # SubjectOrigin: "melder" when the reporter named it when filing
 
 
 def linked_signals(session: Session, *, keyring: Keyring, signal: Signal, track: str) -> dict[uuid.UUID, list[LinkedSignal]]:
@@ -626,8 +627,54 @@ def subjects_with_links(session: Session, *, keyring: Keyring, signal: Signal, t
         data = read_subject(session, keyring=keyring, subject=subject)
         values = [(label, str(data[key])) for key, label in SUBJECT_FIELDS.items() if data.get(key)]
         views.append(SubjectView(subject.id, subject.kind, data.get("kind_label", subject.kind), values,
-                                 bool(data.get("shredded")), links.get(subject.id, [])))
+                                 bool(data.get("shredded")), links.get(subject.id, []), subject.added_by))
     return views
+
+
+# ---------------------------------------------------------------------------- reporter identity
+
+#: Audit action of every time a handler has the reporter's identity shown ("Toon melder").
+REPORTER_IDENTITY_VIEW = "signal.reporter_identity.view"
+
+
+@dataclass(frozen=True)
+class ReporterIdentity:
+    name: str
+    email: str
+    contact: str | None  # how the reporter wants to hear back (encrypted with the signal)
+
+
+def reveal_reporter_identity(
+    session: Session, *, keyring: Keyring, signal: Signal, actor: User, origin: str = ""
+) -> ReporterIdentity:
+    """Who filed ``signal``, for a handler of its track only; audited as a read of identity.
+
+    The handler's page shows "Melder met naam" until the handler asks for this. Refused with a
+    Dutch ``TriageError`` for an anonymous or shredded signal. The audit entry names the signal
+    and the handler, never the reporter.
+    """
+    from meldpunt.policy import Action, can
+
+    if not can(actor, Action.VIEW_REPORTER_IDENTITY, signal):
+        raise TriageError("U mag niet zien wie deze melding deed.")
+    if signal.is_anonymous or signal.reporter is None:
+        raise TriageError("Deze melding is anoniem gedaan. Er is geen melder om te tonen.")
+    try:
+        cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
+    except ShreddedError:
+        raise TriageError("Deze melding is verwijderd. Wie de melder was, wordt niet meer getoond.") from None
+    identity = ReporterIdentity(signal.reporter.name, signal.reporter.email, unseal(cipher, signal, "contact"))
+    record(
+        session,
+        action=REPORTER_IDENTITY_VIEW,
+        actor_id=actor.id,
+        actor_label=_actor_label(actor),
+        object_type="signal",
+        object_id=signal.id,
+        origin=origin,
+    )
+    session.flush()
+    return identity
 
 
 # ---------------------------------------------------------------------------- history
@@ -680,6 +727,7 @@ __all__ = [
     "load_queue",
     "overdue_cutoff",
     "pending_approvals",
+    "reveal_reporter_identity",
     "signal_history",
     "subjects_with_links",
     "tab_counts",

@@ -13,16 +13,25 @@ from flask_login import current_user, login_required
 from meldpunt.extensions import db
 from meldpunt.intake.models import Attachment, MessageSender, Signal, SignalStatus
 from meldpunt.intake.service import read_signal_content
-from meldpunt.policy import Action, handler_track, load_or_404, require
+from meldpunt.policy import Action, can, handler_track, load_or_404, require
 from meldpunt.taxonomy.models import TermKind
 from meldpunt.taxonomy.service import term_labels
 from meldpunt.triage import service
-from meldpunt.triage.forms import AssignForm, DecisionForm, ForwardForm, MessageForm, NoteForm, SubjectForm, TransitionForm
+from meldpunt.triage.forms import (
+    AssignForm,
+    DecisionForm,
+    ForwardForm,
+    MessageForm,
+    NoteForm,
+    RevealReporterForm,
+    SubjectForm,
+    TransitionForm,
+)
 from meldpunt.triage.models import Approval, ApprovalKind, ApprovalState
 from meldpunt.triage.service import SORT_LABELS, QueueFilters, StaleSignalError, Tab, TransitionError, TriageError
 from meldpunt.triage.transitions import available_transitions
 from meldpunt.vault.service import ShreddedError, cipher_for, current_keyring
-from meldpunt.web import audit_event
+from meldpunt.web import audit_event, client_origin
 
 bp = Blueprint("triage", __name__, url_prefix="/behandelen")
 PER_PAGE = 25
@@ -76,7 +85,9 @@ def queue():
 # ---------------------------------------------------------------------------- signal page
 
 
-def _page(signal: Signal, *, status: int = 200, error: str | None = None, **forms):
+def _page(signal: Signal, *, status: int = 200, error: str | None = None, reporter_identity=None, **forms):
+    """The handler's page. The reporter's name and e-mail only in the response to "Toon melder"
+    (``reporter_identity``); every other rendering says "Melder met naam" or "Anoniem"."""
     keyring = current_keyring()
     track = handler_track(current_user) or ""
     from meldpunt.cases.service import case_of_signal
@@ -115,6 +126,9 @@ def _page(signal: Signal, *, status: int = 200, error: str | None = None, **form
         note_form=forms.get("note_form") or NoteForm(formdata=None, prefix="note"),
         subject_form=forms.get("subject_form") or SubjectForm(formdata=None),
         message_form=forms.get("message_form") or MessageForm(formdata=None),
+        reporter_identity=reporter_identity,
+        may_reveal_reporter=can(current_user, Action.VIEW_REPORTER_IDENTITY, signal),
+        reveal_form=RevealReporterForm(formdata=None),
         four_eyes=_settings().security.four_eyes,
         feedback_url=(url_for("feedback.compose", signal_id=signal.id)
                       if "feedback.compose" in current_app.view_functions else None),
@@ -130,6 +144,23 @@ def _page(signal: Signal, *, status: int = 200, error: str | None = None, **form
 @login_required
 def signal_detail(signal_id):
     return _page(_load_signal(signal_id))
+
+
+@bp.post("/meldingen/<uuid:signal_id>/melder")
+@login_required
+def reveal_reporter(signal_id):
+    """The "Toon melder" action: the page again, this once with the reporter's identity; audited as a read of identity."""
+    signal = load_or_404(Signal, signal_id, Action.VIEW_REPORTER_IDENTITY)
+    if not RevealReporterForm().validate_on_submit():
+        abort(400)
+    try:
+        identity = service.reveal_reporter_identity(
+            db.session, keyring=current_keyring(), signal=signal, actor=current_user, origin=client_origin()
+        )
+    except TriageError as exc:
+        db.session.rollback()
+        return _page(_load_signal(signal_id), status=422, error=str(exc))
+    return _page(signal, reporter_identity=identity)
 
 
 def _refused(signal_id, exc: Exception, *, form_name: str, form, field: str | None = None):
@@ -235,6 +266,7 @@ def add_note(signal_id):
 @bp.post("/meldingen/<uuid:signal_id>/subjecten")
 @login_required
 def add_subject(signal_id):
+    from meldpunt.intake.models import SubjectOrigin
     from meldpunt.intake.subjects import SubjectError
     from meldpunt.intake.subjects import add_subject as add
 
@@ -247,7 +279,8 @@ def add_subject(signal_id):
         cipher = cipher_for(db.session, keyring=keyring, data_key_id=signal.data_key_id)
         subject = add(db.session, keyring=keyring, signal=signal, cipher=cipher, kind=form.kind.data,
                       name=form.name.data, kvk=form.kvk.data, street=form.street.data, huisnummer=form.huisnummer.data,
-                      postcode=form.postcode.data, city=form.city.data, plate=form.plate.data, permit=form.permit.data)
+                      postcode=form.postcode.data, city=form.city.data, plate=form.plate.data, permit=form.permit.data,
+                      added_by=SubjectOrigin.HANDLER)
     except ShreddedError:
         return _refused(signal_id, TriageError("Deze melding is verwijderd."), form_name="subject_form", form=form)
     except SubjectError as exc:
