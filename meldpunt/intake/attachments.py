@@ -29,7 +29,15 @@ from flask import Request, current_app
 from sqlalchemy.orm import Session
 
 from meldpunt.config import UploadSettings
-from meldpunt.crypto import FieldCipher, Keyring, PlaintextTooLarge, decrypt_stream, encrypt_stream, unwrap_dek
+from meldpunt.crypto import (
+    FieldCipher,
+    Keyring,
+    PlaintextTooLarge,
+    decrypt_stream,
+    encrypt_stream,
+    padded_size,
+    unwrap_dek,
+)
 from meldpunt.intake.models import Attachment, Signal
 from meldpunt.vault.models import DataKey
 from meldpunt.vault.service import ShreddedError, seal, unseal
@@ -258,7 +266,7 @@ def store_attachment(
     if text_check is not None and not text_check.valid:
         path.unlink(missing_ok=True)
         raise AttachmentError(f"Het bestand {label} heeft een soort die wij niet aannemen. Toegestaan: {allowed}.")
-    attachment.size = size
+    attachment.size = padded_size(size)  # what the encrypted file shows anyway; the exact size is not kept
     seal(cipher, attachment, "filename", name)
     seal(cipher, attachment, "mime", TYPES[kind][0])
     session.add(attachment)
