@@ -18,7 +18,15 @@ from meldpunt.crypto import Keyring
 from meldpunt.database import utcnow
 from meldpunt.feedback.models import NoticeKind
 from meldpunt.feedback.service import queue_notice
-from meldpunt.intake.attachments import Attachment, AttachmentError, Upload, remove_files, store_attachment
+from meldpunt.intake.attachments import (
+    Attachment,
+    AttachmentError,
+    Upload,
+    UploadCapacityError,
+    check_capacity,
+    remove_files,
+    store_attachment,
+)
 from meldpunt.intake.messages import MessageError, post_message
 from meldpunt.intake.models import REFERENCE_SERIES, MessageSender, Signal, SignalStatus, StatusChange, Track
 from meldpunt.intake.receipts import issue_receipt_code
@@ -50,6 +58,10 @@ class IntakeError(ValueError):
     def __init__(self, message: str, *, field: str = "description") -> None:
         super().__init__(message)
         self.field = field
+
+
+class FilesNotTakenError(IntakeError):
+    """No files can be taken now (quota, disk space); the same melding can be sent without them."""
 
 
 @dataclass
@@ -251,6 +263,11 @@ def _store_uploads(
     settings: UploadSettings | None,
 ) -> list[Attachment]:
     stored: list[Attachment] = []
+    if uploads and settings is not None:
+        try:
+            check_capacity(session, uploads=uploads, settings=settings)
+        except UploadCapacityError as exc:
+            raise FilesNotTakenError(str(exc), field="attachments") from None
     try:
         for upload in uploads:
             stored.append(
