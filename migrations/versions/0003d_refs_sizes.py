@@ -27,10 +27,10 @@ CHUNK = 64 * 1024
 def upgrade():
     with op.batch_alter_table('signals', schema=None) as batch_op:
         batch_op.add_column(sa.Column('ref_series', sa.String(length=2), server_default='MO', nullable=False))
+        batch_op.drop_constraint(batch_op.f('uq_signals_ref_year_ref_seq'), type_='unique')
     # Rows that a downgrade parked with a negative number were integrity-series references.
     op.execute("UPDATE signals SET ref_series = 'MI', ref_seq = -ref_seq WHERE ref_seq < 0 AND reference LIKE 'MI-%'")
     with op.batch_alter_table('signals', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('uq_signals_ref_year_ref_seq'), type_='unique')
         batch_op.create_unique_constraint(
             batch_op.f('uq_signals_ref_series_ref_year_ref_seq'), ['ref_series', 'ref_year', 'ref_seq']
         )
