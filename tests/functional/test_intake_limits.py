@@ -200,6 +200,7 @@ def test_item_13_logged_in_anonymous_choice_counts_and_named_filing_does_not(app
     assert _file_anonymously(_client_at(app, "198.51.100.40"), "Via de anonieme pagina").status_code == 429
 
 
+@pytest.mark.redis
 def test_item_13_limiter_keys_in_redis_hold_no_client_address(app_factory):
     import redis
 
