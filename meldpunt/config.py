@@ -55,6 +55,10 @@ class UploadSettings:
     max_bytes: int = 10 * 1024 * 1024
     max_files: int = 5
     allowed_types: tuple[str, ...] = ("pdf", "png", "jpeg", "gif", "txt", "docx", "xlsx", "odt", "eml")
+    #: Attachment bytes (rounded sizes) all uploads together may store per calendar day (Europe/Amsterdam).
+    daily_quota_bytes: int = 2 * 1024 * 1024 * 1024
+    #: Uploads are refused while the upload folder's file system has less free space than this.
+    min_free_bytes: int = 1024 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,9 @@ class SecuritySettings:
     login_limit_per_account: str = "5 per minute"
     login_limit_per_client: str = "20 per minute"
     receipt_limit_per_client: str = "10 per minute"
+    #: Anonymous filings per client (keyed by an HMAC of the address) and for all clients together.
+    anonymous_filing_limit_per_client: str = "5 per hour"
+    anonymous_filing_limit_total: str = "200 per hour"
     four_eyes: bool = False
     totp_required_roles: tuple[str, ...] = ("regisseur", "voorzitter", "integriteit", "beheerder")
 
@@ -167,6 +174,18 @@ def _typed(section: str, key: str, value: Any, kind: type) -> Any:
     raise ConfigError(f"setting [{section}] {key} must be {expected}, got {value!r}")
 
 
+def _rate_limit(key: str, value: Any) -> str:
+    """A Flask-Limiter rate string ("5 per hour"), checked here so a typo stops the start, not a request."""
+    from limits import parse_many
+
+    try:
+        if isinstance(value, str) and parse_many(value):
+            return value
+    except ValueError:
+        pass
+    raise ConfigError(f'setting [security] {key} must be a rate like "5 per hour", got {value!r}')
+
+
 def load_settings(path: str | os.PathLike[str] | None = None, *, overrides: dict[str, Any] | None = None) -> Settings:
     """Read the TOML file (``MELDPUNT_CONFIG`` or the default), apply env overrides, validate.
 
@@ -260,6 +279,10 @@ def _validate(raw: dict[str, Any], *, base: Path, source: Path | None) -> Settin
         max_bytes=_typed("uploads", "max_bytes", up_raw.get("max_bytes", 10 * 1024 * 1024), int),
         max_files=_typed("uploads", "max_files", up_raw.get("max_files", 5), int),
         allowed_types=tuple(up_raw.get("allowed_types", UploadSettings.allowed_types)),
+        daily_quota_bytes=_typed(
+            "uploads", "daily_quota_bytes", up_raw.get("daily_quota_bytes", UploadSettings.daily_quota_bytes), int
+        ),
+        min_free_bytes=_typed("uploads", "min_free_bytes", up_raw.get("min_free_bytes", UploadSettings.min_free_bytes), int),
     )
     sec_raw = raw.get("security", {})
     security = SecuritySettings(
@@ -273,6 +296,14 @@ def _validate(raw: dict[str, Any], *, base: Path, source: Path | None) -> Settin
         login_limit_per_account=str(sec_raw.get("login_limit_per_account", "5 per minute")),
         login_limit_per_client=str(sec_raw.get("login_limit_per_client", "20 per minute")),
         receipt_limit_per_client=str(sec_raw.get("receipt_limit_per_client", "10 per minute")),
+        anonymous_filing_limit_per_client=_rate_limit(
+            "anonymous_filing_limit_per_client",
+            sec_raw.get("anonymous_filing_limit_per_client", SecuritySettings.anonymous_filing_limit_per_client),
+        ),
+        anonymous_filing_limit_total=_rate_limit(
+            "anonymous_filing_limit_total",
+            sec_raw.get("anonymous_filing_limit_total", SecuritySettings.anonymous_filing_limit_total),
+        ),
         four_eyes=_typed("security", "four_eyes", sec_raw.get("four_eyes", False), bool),
         totp_required_roles=tuple(sec_raw.get("totp_required_roles", SecuritySettings.totp_required_roles)),
     )

@@ -160,6 +160,8 @@ def register_web(app: Flask) -> None:
 
 
 def _error_page(error):
+    if getattr(error, "response", None) is not None:  # a page prepared by the view (e.g. a limiter's on_breach)
+        return error.response
     code = getattr(error, "code", 500) or 500
     if code == 500:
         db.session.rollback()

@@ -18,14 +18,30 @@ from meldpunt.crypto import Keyring
 from meldpunt.database import utcnow
 from meldpunt.feedback.models import NoticeKind
 from meldpunt.feedback.service import queue_notice
-from meldpunt.intake.attachments import Attachment, AttachmentError, Upload, remove_files, store_attachment
+from meldpunt.intake.attachments import (
+    Attachment,
+    AttachmentError,
+    Upload,
+    UploadCapacityError,
+    check_capacity,
+    remove_files,
+    store_attachment,
+)
 from meldpunt.intake.messages import MessageError, post_message
-from meldpunt.intake.models import MessageSender, Signal, SignalStatus, StatusChange, Subject, SubjectOrigin, Track
+from meldpunt.intake.models import (
+    REFERENCE_SERIES,
+    MessageSender,
+    Signal,
+    SignalStatus,
+    StatusChange,
+    Subject,
+    SubjectOrigin,
+    Track,
+)
 from meldpunt.intake.receipts import issue_receipt_code
 from meldpunt.intake.subjects import SubjectError, add_subject, read_subject
 from meldpunt.vault.service import ShreddedError, cipher_for, create_data_key, seal, seal_json, unseal, unseal_json
 
-REFERENCE_PREFIX = "MO"
 DESCRIPTION_MAX = 20_000
 TEXT_MAX = 1_000
 
@@ -51,6 +67,10 @@ class IntakeError(ValueError):
     def __init__(self, message: str, *, field: str = "description") -> None:
         super().__init__(message)
         self.field = field
+
+
+class FilesNotTakenError(IntakeError):
+    """No files can be taken now (quota, disk space); the same melding can be sent without them."""
 
 
 @dataclass
@@ -106,13 +126,16 @@ class FiledReport:
     receipt_code: str | None
 
 
-def format_reference(year: int, seq: int) -> str:
-    """``MO-2026-0042``."""
-    return f"{REFERENCE_PREFIX}-{year}-{seq:04d}"
+def format_reference(series: str, year: int, seq: int) -> str:
+    """``MO-2026-0042`` (regular track) or ``MI-2026-0042`` (integrity track)."""
+    return f"{series}-{year}-{seq:04d}"
 
 
-def _next_sequence(session: Session, year: int) -> int:
-    current = session.scalar(select(func.max(Signal.ref_seq)).where(Signal.ref_year == year))
+def _next_sequence(session: Session, series: str, year: int) -> int:
+    """The next number in ``series`` for ``year``: each track's series has no gaps from the other."""
+    current = session.scalar(
+        select(func.max(Signal.ref_seq)).where(Signal.ref_series == series, Signal.ref_year == year)
+    )
     return (current or 0) + 1
 
 
@@ -195,9 +218,10 @@ def file_signal(
     seal_json(cipher, signal, "relation", relation if any(relation.values()) else None)
     seal(cipher, signal, "contact", _clean(report.contact, field_name="contact") if reporter is not None else None)
 
+    signal.ref_series = REFERENCE_SERIES[signal.track]
     for _attempt in range(5):
-        signal.ref_seq = _next_sequence(session, now.year)
-        signal.reference = format_reference(now.year, signal.ref_seq)
+        signal.ref_seq = _next_sequence(session, signal.ref_series, now.year)
+        signal.reference = format_reference(signal.ref_series, now.year, signal.ref_seq)
         try:
             with session.begin_nested():
                 session.add(signal)
@@ -251,6 +275,11 @@ def _store_uploads(
     settings: UploadSettings | None,
 ) -> list[Attachment]:
     stored: list[Attachment] = []
+    if uploads and settings is not None:
+        try:
+            check_capacity(session, uploads=uploads, settings=settings)
+        except UploadCapacityError as exc:
+            raise FilesNotTakenError(str(exc), field="attachments") from None
     try:
         for upload in uploads:
             stored.append(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import time
 import uuid
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from meldpunt.audit.service import record
@@ -28,6 +29,7 @@ from meldpunt.intake.models import Signal
 from meldpunt.intake.receipts import find_signal_by_receipt, format_code
 from meldpunt.intake.service import (
     CERTAINTY_LABELS,
+    FilesNotTakenError,
     IntakeError,
     ReportInput,
     SubjectInput,
@@ -142,9 +144,11 @@ def error_list(form) -> list[tuple[str, str, str]]:
     return found
 
 
-def _form_page(form: SignalForm, context: dict, status: int):
-    files_lost = bool(_uploads()) and status == 422
-    return render_template("intake/new.html", form=form, files_lost=files_lost, errors=error_list(form), **context), status
+def _form_page(form: SignalForm, context: dict, status: int, *, refused: str | None = None):
+    files_lost = bool(_uploads()) and status in (422, 429) and not g.get("files_not_taken")
+    return render_template(
+        "intake/new.html", form=form, files_lost=files_lost, errors=error_list(form), refused=refused, **context
+    ), status
 
 
 def _handle_signal_form(form: SignalForm, *, anonymous_only: bool):
@@ -160,6 +164,7 @@ def _handle_signal_form(form: SignalForm, *, anonymous_only: bool):
         )
     except IntakeError as exc:
         db.session.rollback()
+        g.files_not_taken = isinstance(exc, FilesNotTakenError)
         _field_for(form, exc.field).errors.append(str(exc))
         return _form_page(form, context, 422)
     db.session.commit()
@@ -172,7 +177,82 @@ def _handle_signal_form(form: SignalForm, *, anonymous_only: bool):
     )
 
 
+# Anonymous filing is limited per client and in total (issue 15 item 13). A filing counts when it was
+# stored, or when it carried files (refused files were still received and encrypted); a form sent back
+# for a typo does not count. The per-client key is an HMAC of the client's network: no address is stored.
+
+CLIENT_LIMIT_MESSAGE = (
+    "U heeft de afgelopen tijd al een paar meldingen gedaan vanaf dit apparaat of netwerk. "
+    "Wacht een uur en verstuur het formulier dan opnieuw. Wat u invulde staat er nog."
+)
+TOTAL_LIMIT_MESSAGE = (
+    "Er komen nu erg veel anonieme meldingen binnen. Wacht een uur en verstuur het formulier dan opnieuw. "
+    "Wat u invulde staat er nog."
+)
+
+
+def _anonymous_client_limit() -> str:
+    return _settings().security.anonymous_filing_limit_per_client
+
+
+def _anonymous_total_limit() -> str:
+    return _settings().security.anonymous_filing_limit_total
+
+
+def _anonymous_filing_key() -> str:
+    """Per-client key: an HMAC (under the secret key) of the client address, IPv6 by its /64 network.
+
+    The limiter storage (memory or Redis) thus never holds a client address, and one IPv6
+    subscriber cannot dodge the limit by taking the next address from its own /64.
+    """
+    address = request.remote_addr or ""
+    try:
+        parsed = ipaddress.ip_address(address)
+        if parsed.version == 6:
+            address = str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    except ValueError:
+        pass
+    digest = hmac.new(
+        current_app.config["SECRET_KEY"].encode(), b"anonymous-filing\x00" + address.encode(), hashlib.sha256
+    )
+    return "anon-filing:" + digest.hexdigest()[:32]
+
+
+def _filing_counts(response) -> bool:
+    return response.status_code == 200 or (response.status_code == 422 and bool(_uploads()))
+
+
+def _not_anonymous_filing() -> bool:
+    """On /melden only the choice "anoniem" counts against the anonymous limits."""
+    return request.endpoint == "intake.new_signal" and request.form.get("identity") != "anoniem"
+
+
+def _refused_page(message: str):
+    def on_breach(_limit):
+        """The form again, with everything typed and the reason: nothing is lost (status 429)."""
+        form = SignalForm()
+        context = _prepare(form, anonymous_only=request.endpoint == "intake.new_anonymous_signal")
+        page, status = _form_page(form, context, 429, refused=message)
+        return current_app.make_response((page, status))
+
+    return on_breach
+
+
+def _anonymous_filing_limits(view):
+    view = limiter.shared_limit(
+        _anonymous_client_limit, scope="anonymous-filing-client", key_func=_anonymous_filing_key, methods=["POST"],
+        deduct_when=_filing_counts, exempt_when=_not_anonymous_filing, error_message=CLIENT_LIMIT_MESSAGE,
+        on_breach=_refused_page(CLIENT_LIMIT_MESSAGE),
+    )(view)
+    return limiter.shared_limit(
+        _anonymous_total_limit, scope="anonymous-filing-total", key_func=lambda: "alle-melders", methods=["POST"],
+        deduct_when=_filing_counts, exempt_when=_not_anonymous_filing, error_message=TOTAL_LIMIT_MESSAGE,
+        on_breach=_refused_page(TOTAL_LIMIT_MESSAGE),
+    )(view)
+
+
 @bp.route("/melden", methods=["GET", "POST"])
+@_anonymous_filing_limits
 def new_signal():
     """Named reporting needs a login; without one, the page offers the choice (login or anonymous)."""
     if not current_user.is_authenticated:
@@ -184,6 +264,7 @@ def new_signal():
 
 
 @bp.route("/melden/anoniem", methods=["GET", "POST"])
+@_anonymous_filing_limits
 def new_anonymous_signal():
     """Anonymous reporting: no login needed; nothing about the client is stored with the signal."""
     return _handle_signal_form(SignalForm(), anonymous_only=True)
@@ -229,6 +310,7 @@ def _reply(signal: Signal, form: ReplyForm, *, author) -> str | None:
         )
     except IntakeError as exc:
         db.session.rollback()
+        g.files_not_taken = isinstance(exc, FilesNotTakenError)
         (form[exc.field] if exc.field in form else form.body).errors.append(str(exc))
         return "invalid"
     db.session.commit()

@@ -97,3 +97,22 @@ def test_trusted_proxies_from_environment(keyring_file, monkeypatch):
     monkeypatch.setenv("MELDPUNT_TRUSTED_PROXIES", "een")
     with pytest.raises(ConfigError, match=r"\[security\] trusted_proxies must be a whole number"):
         load_settings(overrides=base(keyring_file))
+
+
+def test_item_13_anonymous_filing_limits_and_upload_capacity_are_configurable(keyring_file):
+    settings = load_settings(overrides=base(
+        keyring_file,
+        security={"anonymous_filing_limit_per_client": "3 per hour", "anonymous_filing_limit_total": "50/day"},
+        uploads={"daily_quota_bytes": 1000, "min_free_bytes": 2000},
+    ))
+    assert settings.security.anonymous_filing_limit_per_client == "3 per hour"
+    assert settings.security.anonymous_filing_limit_total == "50/day"
+    assert (settings.uploads.daily_quota_bytes, settings.uploads.min_free_bytes) == (1000, 2000)
+    defaults = load_settings(overrides=base(keyring_file))
+    assert defaults.security.anonymous_filing_limit_per_client == "5 per hour"
+    assert defaults.security.anonymous_filing_limit_total == "200 per hour"
+    assert defaults.uploads.min_free_bytes == 1024**3
+    with pytest.raises(ConfigError, match=r"\[security\] anonymous_filing_limit_per_client must be a rate"):
+        load_settings(overrides=base(keyring_file, security={"anonymous_filing_limit_per_client": "vijf"}))
+    with pytest.raises(ConfigError, match=r"\[uploads\] daily_quota_bytes must be a whole number"):
+        load_settings(overrides=base(keyring_file, uploads={"daily_quota_bytes": "veel"}))
