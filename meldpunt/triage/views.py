@@ -10,17 +10,18 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from meldpunt.cases.models import CaseStatus
 from meldpunt.extensions import db
 from meldpunt.intake.models import Attachment, MessageSender, Signal, SignalStatus
 from meldpunt.intake.service import read_signal_content
-from meldpunt.policy import Action, handler_track, load_or_404, require
+from meldpunt.policy import Action, can, handler_track, load_or_404, require
 from meldpunt.taxonomy.models import TermKind
 from meldpunt.taxonomy.service import term_labels
 from meldpunt.triage import service
 from meldpunt.triage.forms import AssignForm, DecisionForm, ForwardForm, MessageForm, NoteForm, SubjectForm, TransitionForm
 from meldpunt.triage.models import Approval, ApprovalKind, ApprovalState
 from meldpunt.triage.service import SORT_LABELS, QueueFilters, StaleSignalError, Tab, TransitionError, TriageError
-from meldpunt.triage.transitions import available_transitions
+from meldpunt.triage.transitions import Path, available_transitions, can_start
 from meldpunt.vault.service import ShreddedError, cipher_for, current_keyring
 from meldpunt.web import audit_event
 
@@ -92,6 +93,9 @@ def _page(signal: Signal, *, status: int = 200, error: str | None = None, **form
         (str(u.id), u.name) for u in service.handlers_for_track(db.session, track=signal.track)
     ]
     assign.assignee_id.data = str(signal.assignee_id or "")
+    four_eyes = _settings().security.four_eyes
+    case = case_of_signal(db.session, signal=signal)
+    in_open_case = case is not None and case.status != CaseStatus.CLOSED.value
     context = dict(
         signal=signal,
         error=error,
@@ -102,20 +106,22 @@ def _page(signal: Signal, *, status: int = 200, error: str | None = None, **form
         history=service.signal_history(db.session, keyring=keyring, signal=signal),
         notes=service.enrichment_notes(db.session, keyring=keyring, signal=signal),
         forwardings=service.forwardings_of(db.session, keyring=keyring, signal=signal),
-        transitions=[t for t in available_transitions(signal.status, role=current_user.role, track=signal.track)
-                     if t.target != SignalStatus.FORWARDED and t.target != SignalStatus.LINKED_TO_CASE
-                     and not signal.is_shredded],
-        can_forward=not signal.is_shredded and any(
-            t.target == SignalStatus.FORWARDED
-            for t in available_transitions(signal.status, role=current_user.role, track=signal.track)),
-        case=case_of_signal(db.session, signal=signal),
+        # The status buttons offer status-path moves only; forwarding and cases have their own forms.
+        transitions=[] if signal.is_shredded or in_open_case else available_transitions(
+            signal.status, role=current_user.role, track=signal.track, path=Path.STATUS, four_eyes=four_eyes),
+        can_forward=not signal.is_shredded and can_start(
+            signal.status, SignalStatus.FORWARDED, role=current_user.role, track=signal.track, path=Path.FORWARD),
+        case=case,
+        in_open_case=in_open_case,
+        can_leave_case=in_open_case and can(current_user, Action.HANDLE_CASE, case)
+        and signal.status not in (SignalStatus.ON_AGENDA.value, SignalStatus.DISCUSSED.value),
         transition_form=forms.get("transition_form") or TransitionForm(formdata=None),
         forward_form=forms.get("forward_form") or ForwardForm(formdata=None),
         assign_form=assign,
         note_form=forms.get("note_form") or NoteForm(formdata=None, prefix="note"),
         subject_form=forms.get("subject_form") or SubjectForm(formdata=None),
         message_form=forms.get("message_form") or MessageForm(formdata=None),
-        four_eyes=_settings().security.four_eyes,
+        four_eyes=four_eyes,
         feedback_url=(url_for("feedback.compose", signal_id=signal.id)
                       if "feedback.compose" in current_app.view_functions else None),
         phenomena=term_labels(db.session, kind=TermKind.PHENOMENON),
@@ -160,7 +166,8 @@ def change_status(signal_id):
     try:
         service.transition_signal(
             db.session, keyring=current_keyring(), signal=signal, actor=current_user, target=form.target.data,
-            reason=form.reason.data, expected_version=form.version.data,
+            path=Path.STATUS, four_eyes=_settings().security.four_eyes, reason=form.reason.data,
+            expected_version=form.version.data,
         )
     except (TransitionError, TriageError) as exc:
         return _refused(signal_id, exc, form_name="transition_form", form=form, field="reason")

@@ -137,7 +137,8 @@ def work_data(live_server):
                                   subjects=[SubjectInput(name="Transport Havenweg B.V.", kvk="12345678",
                                                          street="Havenweg", huisnummer="12", postcode="1234 AB",
                                                          city="Voorbeeld")]))
-        transition_signal(db.session, keyring=keyring, signal=handled, actor=regisseur, target=SignalStatus.IN_PROGRESS)
+        transition_signal(db.session, keyring=keyring, signal=handled, actor=regisseur, target=SignalStatus.IN_PROGRESS,
+                          path="status", four_eyes=False)
         send_feedback(db.session, keyring=keyring, signal=handled, actor=regisseur,
                       text="Dank voor uw melding. Wij zoeken dit verder uit met onze partners.")
         case = create_case(db.session, keyring=keyring, actor=regisseur, title="Bedrijventerrein Havenweg",
