@@ -51,6 +51,10 @@ class TriageError(ValueError):
     """A refused triage action; the message is Dutch and shown to the user."""
 
 
+class ReasonError(TransitionError):
+    """The move is allowed but its reason is missing or too long (shown next to the reason field)."""
+
+
 class StaleSignalError(TriageError):
     """The form was based on an older version of the signal (answer 409)."""
 
@@ -124,9 +128,9 @@ def transition_signal(
                                   "gebeurt, gaat via de casus.")
     reason = (reason or "").strip() or None
     if transition.reason_required and not reason:
-        raise TransitionError("Geef een reden op. Die wordt vertrouwelijk bewaard.")
+        raise ReasonError("Geef een reden op. Die wordt vertrouwelijk bewaard.")
     if reason and len(reason) > REASON_MAX:
-        raise TransitionError(f"De reden is te lang (hoogstens {REASON_MAX} tekens).")
+        raise ReasonError(f"De reden is te lang (hoogstens {REASON_MAX} tekens).")
     cipher = _cipher(session, keyring, signal) if reason else None
     now = now or utcnow()
     source = signal.status
@@ -724,6 +728,7 @@ __all__ = [
     "STALE_MESSAGE",
     "QueueFilters",
     "QueuePage",
+    "ReasonError",
     "StaleSignalError",
     "Tab",
     "TransitionError",

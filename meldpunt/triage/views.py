@@ -20,7 +20,15 @@ from meldpunt.taxonomy.service import term_labels
 from meldpunt.triage import service
 from meldpunt.triage.forms import AssignForm, DecisionForm, ForwardForm, MessageForm, NoteForm, SubjectForm, TransitionForm
 from meldpunt.triage.models import Approval, ApprovalKind, ApprovalState
-from meldpunt.triage.service import SORT_LABELS, QueueFilters, StaleSignalError, Tab, TransitionError, TriageError
+from meldpunt.triage.service import (
+    SORT_LABELS,
+    QueueFilters,
+    ReasonError,
+    StaleSignalError,
+    Tab,
+    TransitionError,
+    TriageError,
+)
 from meldpunt.triage.transitions import Path, available_transitions, can_start
 from meldpunt.vault.service import ShreddedError, cipher_for, current_keyring
 from meldpunt.web import audit_event
@@ -170,7 +178,9 @@ def change_status(signal_id):
             expected_version=form.version.data,
         )
     except (TransitionError, TriageError) as exc:
-        return _refused(signal_id, exc, form_name="transition_form", form=form, field="reason")
+        # A reason problem shows at the reason field; a refused move (path, role, case) at the top of the page.
+        return _refused(signal_id, exc, form_name="transition_form", form=form,
+                        field="reason" if isinstance(exc, ReasonError) else None)
     db.session.commit()
     flash("De status is gewijzigd.", "success")
     return redirect(url_for("triage.signal_detail", signal_id=signal_id))
