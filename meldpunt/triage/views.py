@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 
 from meldpunt.cases.models import CaseStatus
 from meldpunt.extensions import db
+from meldpunt.feedback.service import failed_deliveries
 from meldpunt.intake.models import Attachment, MessageSender, Signal, SignalStatus
 from meldpunt.intake.service import read_signal_content
 from meldpunt.policy import Action, can, handler_track, load_or_404, require
@@ -132,6 +133,7 @@ def _page(signal: Signal, *, status: int = 200, error: str | None = None, **form
         four_eyes=four_eyes,
         feedback_url=(url_for("feedback.compose", signal_id=signal.id)
                       if "feedback.compose" in current_app.view_functions else None),
+        failed_mail=len(failed_deliveries(db.session, signal=signal)),
         phenomena=term_labels(db.session, kind=TermKind.PHENOMENON),
         processes=term_labels(db.session, kind=TermKind.PROCESS),
     )
