@@ -44,7 +44,6 @@ EXIT_STATUSES = frozenset({S.CLOSED, S.NOT_ADMISSIBLE, S.FORWARDED, S.TO_INTEGRI
 #: Statuses no one is working on any more (the queue's "open" means: not one of these).
 FINAL_STATUSES = EXIT_STATUSES
 
-
 #: Statuses of a signal that sits in a case (it leaves them only through the case, the meeting or an exit).
 CASE_STATUSES = frozenset({S.LINKED_TO_CASE, S.ON_AGENDA, S.DISCUSSED})
 
