@@ -97,7 +97,8 @@ class FeedbackSettings:
     claim_lease_seconds: float = 120.0
     #: Seconds after publishing before the sweep publishes an undelivered notice again.
     republish_after_seconds: float = 300.0
-    #: Failed delivery runs after which the sweep stops publishing a notice (it stays listed).
+    #: The retry budget (its one owner): e-mail attempts per notice. After the last failed one the
+    #: e-mail is ``failed``, final: the worker and the sweep leave it until a handler retries it.
     max_attempts: int = 12
     #: Hour of the day (Europe/Amsterdam) the handler reminders go out.
     reminder_hour: int = 8
@@ -184,6 +185,13 @@ def _rate_limit(key: str, value: Any) -> str:
     except ValueError:
         pass
     raise ConfigError(f'setting [security] {key} must be a rate like "5 per hour", got {value!r}')
+
+
+def _at_least_one(section: str, key: str, value: Any) -> int:
+    number = _typed(section, key, value, int)
+    if number < 1:
+        raise ConfigError(f"setting [{section}] {key} must be at least 1, got {number}")
+    return number
 
 
 def load_settings(path: str | os.PathLike[str] | None = None, *, overrides: dict[str, Any] | None = None) -> Settings:
@@ -345,7 +353,7 @@ def _validate(raw: dict[str, Any], *, base: Path, source: Path | None) -> Settin
             republish_after_seconds=_typed(
                 "feedback", "republish_after_seconds", fb_raw.get("republish_after_seconds", 300.0), float
             ),
-            max_attempts=_typed("feedback", "max_attempts", fb_raw.get("max_attempts", 12), int),
+            max_attempts=_at_least_one("feedback", "max_attempts", fb_raw.get("max_attempts", 12)),
             reminder_hour=_typed("feedback", "reminder_hour", fb_raw.get("reminder_hour", 8), int),
             test_delivery_delay=_typed(
                 "feedback", "test_delivery_delay", fb_raw.get("test_delivery_delay", 0.0), float

@@ -145,7 +145,8 @@ def add_signal(case_id):
 @login_required
 def remove_signal(case_id, signal_id):
     case = _load(case_id)
-    if not SimpleForm().validate_on_submit():
+    form = SimpleForm()
+    if not form.validate_on_submit():
         abort(400)
     signal = db.session.get(Signal, signal_id)
     if signal is None:
@@ -157,6 +158,8 @@ def remove_signal(case_id, signal_id):
         return _refused(case_id, exc)
     db.session.commit()
     flash(f"Melding {signal.reference} is uit de casus gehaald.", "success")
+    if form.value.data == "melding":  # the button on the signal page: back there
+        return redirect(url_for("triage.signal_detail", signal_id=signal_id))
     return redirect(url_for("cases.detail", case_id=case_id))
 
 

@@ -105,6 +105,62 @@ def feedback_history(session: Session, *, keyring: Keyring, signal: Signal) -> l
     return items
 
 
+# ----------------------------------------------------------------------------- failed e-mail (handler)
+
+
+@dataclass(frozen=True)
+class FailedDelivery:
+    """A notice to the reporter whose e-mail gave up after ``[feedback] max_attempts`` tries."""
+
+    notice_id: int
+    created_at: datetime
+    title: str
+    attempts: int
+
+
+def failed_deliveries(session: Session, *, signal: Signal) -> list[FailedDelivery]:
+    """The reporter's notices on this signal whose e-mail is ``failed`` (final), oldest first."""
+    from meldpunt.feedback.outbox import failed_delivery
+
+    notices = session.scalars(
+        select(Notice)
+        .where(Notice.signal_id == signal.id, Notice.recipient_user_id.is_(None), failed_delivery())
+        .order_by(Notice.created_at, Notice.id)
+    ).all()
+    return [FailedDelivery(n.id, n.created_at, NOTICE_TITLES[NoticeKind(n.kind)], n.attempts) for n in notices]
+
+
+def retry_failed_delivery(session: Session, *, signal: Signal, notice_id: int, actor) -> bool:
+    """"Opnieuw proberen": the failed e-mail of one of this signal's reporter notices is sent once more.
+
+    Resets the delivery (``outbox.reset_failed``), publishes it after the caller commits, and
+    writes an audit entry. Returns False when that notice has no failed e-mail (e.g. a second
+    click): nothing changes. A notice of another signal is refused like a missing one.
+    """
+    from meldpunt.audit.service import record
+    from meldpunt.feedback.outbox import reset_failed
+
+    notice = session.scalar(
+        select(Notice).where(Notice.id == notice_id, Notice.signal_id == signal.id, Notice.recipient_user_id.is_(None))
+    )
+    if notice is None:
+        raise FeedbackError("Dit bericht hoort niet bij deze melding.")
+    previous = notice.attempts
+    if not reset_failed(session, notice_id=notice.id):
+        return False
+    record(
+        session,
+        action="notice.retry",
+        actor_id=actor.id,
+        actor_label=actor.email,
+        object_type="signal",
+        object_id=signal.id,
+        details={"notice_id": notice.id, "kind": notice.kind, "attempts": previous},
+    )
+    session.flush()
+    return True
+
+
 # ----------------------------------------------------------------------------- regisseur: free feedback
 
 #: Standard texts for "terugkoppeling op hoofdlijnen" (B1 Dutch). The regisseur picks one and edits it.

@@ -31,7 +31,15 @@ from meldpunt.triage.models import (
     ForwardingState,
     Register,
 )
-from meldpunt.triage.transitions import FINAL_STATUSES, TransitionError, check_transition, track_after
+from meldpunt.triage.transitions import (
+    FINAL_STATUSES,
+    Path,
+    TransitionError,
+    check_start,
+    check_transition,
+    requires_approval,
+    track_after,
+)
 from meldpunt.vault.service import ShreddedError, cipher_for, field_reader, seal, unseal
 
 REASON_MAX = 5_000
@@ -41,6 +49,10 @@ STALE_MESSAGE = "Iemand anders heeft deze melding net gewijzigd. Bekijk de nieuw
 
 class TriageError(ValueError):
     """A refused triage action; the message is Dutch and shown to the user."""
+
+
+class ReasonError(TransitionError):
+    """The move is allowed but its reason is missing or too long (shown next to the reason field)."""
 
 
 class StaleSignalError(TriageError):
@@ -83,12 +95,20 @@ def transition_signal(
     signal: Signal,
     actor: User,
     target: SignalStatus | str,
+    path: Path | str,
+    four_eyes: bool,
     reason: str | None = None,
     expected_version: int | None = None,
+    approval: Approval | None = None,
     audit_details: dict | None = None,
     now: datetime | None = None,
 ) -> StatusChange:
-    """Move ``signal`` to ``target`` if the table allows it for ``actor``; refuse before changing anything.
+    """Move ``signal`` to ``target`` if the table allows it for ``actor`` on ``path``; refuse before changing anything.
+
+    ``path`` is where the caller is (the status buttons, a forwarding, a case, the casusoverleg,
+    or the completion of an approved request); ``four_eyes`` is the ``[security] four_eyes``
+    setting: a row that carries four eyes is then taken only on the approval path, with the
+    approved ``approval`` in hand. A signal in an open case does not move on the status path.
 
     Writes the status change (reason encrypted), exactly one audit entry and, where
     the table says so, one outbox row for the reporter — all in the caller's transaction.
@@ -96,12 +116,21 @@ def transition_signal(
     check_version(signal, expected_version)
     if signal.is_shredded:
         raise TriageError("Deze melding is verwijderd (bewaartermijn verstreken). De status kan niet meer veranderen.")
-    transition = check_transition(signal.status, target, role=actor.role, track=signal.track)
+    transition = check_transition(signal.status, target, role=actor.role, track=signal.track, path=path,
+                                  four_eyes=four_eyes)
+    path = Path(path)
+    if path == Path.APPROVAL:
+        _check_approved(session, approval, signal)
+    elif path == Path.STATUS:
+        case_reference = open_case_reference(session, signal=signal)
+        if case_reference is not None:
+            raise TransitionError(f"Deze melding hoort bij casus {case_reference}. Wat er verder met de melding "
+                                  "gebeurt, gaat via de casus.")
     reason = (reason or "").strip() or None
     if transition.reason_required and not reason:
-        raise TransitionError("Geef een reden op. Die wordt vertrouwelijk bewaard.")
+        raise ReasonError("Geef een reden op. Die wordt vertrouwelijk bewaard.")
     if reason and len(reason) > REASON_MAX:
-        raise TransitionError(f"De reden is te lang (hoogstens {REASON_MAX} tekens).")
+        raise ReasonError(f"De reden is te lang (hoogstens {REASON_MAX} tekens).")
     cipher = _cipher(session, keyring, signal) if reason else None
     now = now or utcnow()
     source = signal.status
@@ -114,7 +143,7 @@ def transition_signal(
     if new_track != signal.track:
         # Cases are the regisseur's: a signal leaving the regular track leaves its case (and the case its subjects),
         # or every regisseur would keep reading it on the case page.
-        left_case = _unlink_from_case(session, signal)
+        left_case = unlink_from_case(session, signal=signal)
         if left_case is not None:
             audit_details = {**(audit_details or {}), "left_case_id": str(left_case)}
     signal.track = new_track
@@ -126,8 +155,10 @@ def transition_signal(
         seal(cipher, change, "reason", reason)
     if transition.notice is not None:
         queue_notice(session, signal=signal, kind=transition.notice)
-    details = {"from": source, "to": transition.target.value, "notice": transition.notice is not None,
-               "reason": reason is not None}
+    details = {"from": source, "to": transition.target.value, "path": path.value,
+               "notice": transition.notice is not None, "reason": reason is not None}
+    if approval is not None:
+        details["approval_id"] = approval.id
     details.update(audit_details or {})
     record(
         session,
@@ -142,7 +173,36 @@ def transition_signal(
     return change
 
 
-def _unlink_from_case(session: Session, signal: Signal) -> uuid.UUID | None:
+def _check_approved(session: Session, approval: Approval | None, signal: Signal) -> None:
+    """The approval path needs an approval that a second person granted, about this very signal (or its case)."""
+    from meldpunt.cases.models import CaseSignal
+
+    refused = TransitionError("Hiervoor is eerst akkoord van een collega nodig (vier ogen).")
+    if approval is None or approval.state != ApprovalState.APPROVED.value or approval.decided_by_id is None:
+        raise refused
+    if approval.decided_by_id == approval.requested_by_id:
+        raise refused
+    if approval.kind == ApprovalKind.FORWARD_SIGNAL.value:
+        if approval.signal_id != signal.id:
+            raise refused
+    elif approval.kind == ApprovalKind.CLOSE_CASE.value:
+        if session.get(CaseSignal, (approval.case_id, signal.id)) is None:
+            raise refused
+    else:  # pragma: no cover - the kinds are a closed set
+        raise refused
+
+
+def open_case_reference(session: Session, *, signal: Signal) -> str | None:
+    """The reference of the open case this signal sits in, or None (closed cases do not count)."""
+    from meldpunt.cases.models import Case, CaseSignal, CaseStatus
+
+    return session.scalar(
+        select(Case.reference).join(CaseSignal, CaseSignal.case_id == Case.id)
+        .where(CaseSignal.signal_id == signal.id, Case.status != CaseStatus.CLOSED.value)
+    )
+
+
+def unlink_from_case(session: Session, *, signal: Signal) -> uuid.UUID | None:
     """Remove the signal's case link and the case's choice of its subjects; returns the case id (or None)."""
     from meldpunt.cases.models import CaseSignal, CaseSubject
 
@@ -441,7 +501,8 @@ def forward_signal(
         authority = Authority(authority)
     except ValueError:
         raise TriageError("Kies naar wie u de melding doorzendt.") from None
-    check_transition(signal.status, SignalStatus.FORWARDED, role=actor.role, track=signal.track)
+    transition = check_start(signal.status, SignalStatus.FORWARDED, role=actor.role, track=signal.track,
+                             path=Path.FORWARD)
     recipient = _text(recipient, "de ontvanger", required=False, maximum=300)
     legal_basis = _text(legal_basis, "de grondslag", maximum=1000)
     reason = _text(reason, "de reden", maximum=REASON_MAX)
@@ -458,7 +519,7 @@ def forward_signal(
     seal(cipher, forwarding, "reason", reason)
     session.add(forwarding)
     session.flush()
-    if four_eyes:
+    if requires_approval(transition, four_eyes=four_eyes):
         approval = Approval(kind=ApprovalKind.FORWARD_SIGNAL.value, signal_id=signal.id, forwarding_id=forwarding.id,
                             requested_by_id=actor.id)
         session.add(approval)
@@ -468,17 +529,18 @@ def forward_signal(
                details={"approval_id": approval.id, "kind": approval.kind, "authority": authority.value})
         _flush(session)
         return forwarding
-    _complete_forwarding(session, keyring=keyring, signal=signal, forwarding=forwarding, actor=actor, reason=reason)
+    _complete_forwarding(session, keyring=keyring, signal=signal, forwarding=forwarding, actor=actor, reason=reason,
+                         four_eyes=four_eyes)
     return forwarding
 
 
-def _complete_forwarding(session, *, keyring, signal, forwarding, actor, reason, approval_id=None) -> None:
+def _complete_forwarding(session, *, keyring, signal, forwarding, actor, reason, four_eyes, approval=None) -> None:
+    """The move to "doorgezonden": on the forward path, or on the approval path once a colleague approved."""
     now = utcnow()
     details = {"forwarding_id": str(forwarding.id), "authority": forwarding.authority}
-    if approval_id is not None:
-        details["approval_id"] = approval_id
     transition_signal(session, keyring=keyring, signal=signal, actor=actor, target=SignalStatus.FORWARDED,
-                      reason=reason, audit_details=details, now=now)
+                      path=Path.APPROVAL if approval is not None else Path.FORWARD, four_eyes=four_eyes,
+                      approval=approval, reason=reason, audit_details=details, now=now)
     forwarding.state = ForwardingState.DONE.value
     forwarding.forwarded_at = now
     session.flush()
@@ -560,7 +622,7 @@ def decide_approval(
             cipher = _cipher(session, keyring, signal)
             reason = unseal(cipher, forwarding, "reason")
             _complete_forwarding(session, keyring=keyring, signal=signal, forwarding=forwarding,
-                                 actor=actor, reason=reason, approval_id=approval.id)
+                                 actor=actor, reason=reason, four_eyes=True, approval=approval)
         else:
             forwarding.state = ForwardingState.REJECTED.value
     elif approval.kind == ApprovalKind.CLOSE_CASE.value and approve:
@@ -713,6 +775,7 @@ __all__ = [
     "STALE_MESSAGE",
     "QueueFilters",
     "QueuePage",
+    "ReasonError",
     "StaleSignalError",
     "Tab",
     "TransitionError",
@@ -725,6 +788,7 @@ __all__ = [
     "forwardings_of",
     "linked_signals",
     "load_queue",
+    "open_case_reference",
     "overdue_cutoff",
     "pending_approvals",
     "reveal_reporter_identity",
@@ -732,4 +796,5 @@ __all__ = [
     "subjects_with_links",
     "tab_counts",
     "transition_signal",
+    "unlink_from_case",
 ]

@@ -10,7 +10,9 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from meldpunt.cases.models import CaseStatus
 from meldpunt.extensions import db
+from meldpunt.feedback.service import failed_deliveries
 from meldpunt.intake.models import Attachment, MessageSender, Signal, SignalStatus
 from meldpunt.intake.service import read_signal_content
 from meldpunt.policy import Action, can, handler_track, load_or_404, require
@@ -28,8 +30,16 @@ from meldpunt.triage.forms import (
     TransitionForm,
 )
 from meldpunt.triage.models import Approval, ApprovalKind, ApprovalState
-from meldpunt.triage.service import SORT_LABELS, QueueFilters, StaleSignalError, Tab, TransitionError, TriageError
-from meldpunt.triage.transitions import available_transitions
+from meldpunt.triage.service import (
+    SORT_LABELS,
+    QueueFilters,
+    ReasonError,
+    StaleSignalError,
+    Tab,
+    TransitionError,
+    TriageError,
+)
+from meldpunt.triage.transitions import Path, available_transitions, can_start
 from meldpunt.vault.service import ShreddedError, cipher_for, current_keyring
 from meldpunt.web import audit_event, client_origin
 
@@ -103,6 +113,9 @@ def _page(signal: Signal, *, status: int = 200, error: str | None = None, report
         (str(u.id), u.name) for u in service.handlers_for_track(db.session, track=signal.track)
     ]
     assign.assignee_id.data = str(signal.assignee_id or "")
+    four_eyes = _settings().security.four_eyes
+    case = case_of_signal(db.session, signal=signal)
+    in_open_case = case is not None and case.status != CaseStatus.CLOSED.value
     context = dict(
         signal=signal,
         error=error,
@@ -113,13 +126,15 @@ def _page(signal: Signal, *, status: int = 200, error: str | None = None, report
         history=service.signal_history(db.session, keyring=keyring, signal=signal),
         notes=service.enrichment_notes(db.session, keyring=keyring, signal=signal),
         forwardings=service.forwardings_of(db.session, keyring=keyring, signal=signal),
-        transitions=[t for t in available_transitions(signal.status, role=current_user.role, track=signal.track)
-                     if t.target != SignalStatus.FORWARDED and t.target != SignalStatus.LINKED_TO_CASE
-                     and not signal.is_shredded],
-        can_forward=not signal.is_shredded and any(
-            t.target == SignalStatus.FORWARDED
-            for t in available_transitions(signal.status, role=current_user.role, track=signal.track)),
-        case=case_of_signal(db.session, signal=signal),
+        # The status buttons offer status-path moves only; forwarding and cases have their own forms.
+        transitions=[] if signal.is_shredded or in_open_case else available_transitions(
+            signal.status, role=current_user.role, track=signal.track, path=Path.STATUS, four_eyes=four_eyes),
+        can_forward=not signal.is_shredded and can_start(
+            signal.status, SignalStatus.FORWARDED, role=current_user.role, track=signal.track, path=Path.FORWARD),
+        case=case,
+        in_open_case=in_open_case,
+        can_leave_case=in_open_case and can(current_user, Action.HANDLE_CASE, case)
+        and signal.status not in (SignalStatus.ON_AGENDA.value, SignalStatus.DISCUSSED.value),
         transition_form=forms.get("transition_form") or TransitionForm(formdata=None),
         forward_form=forms.get("forward_form") or ForwardForm(formdata=None),
         assign_form=assign,
@@ -129,9 +144,10 @@ def _page(signal: Signal, *, status: int = 200, error: str | None = None, report
         reporter_identity=reporter_identity,
         may_reveal_reporter=can(current_user, Action.VIEW_REPORTER_IDENTITY, signal),
         reveal_form=RevealReporterForm(formdata=None),
-        four_eyes=_settings().security.four_eyes,
+        four_eyes=four_eyes,
         feedback_url=(url_for("feedback.compose", signal_id=signal.id)
                       if "feedback.compose" in current_app.view_functions else None),
+        failed_mail=len(failed_deliveries(db.session, signal=signal)),
         phenomena=term_labels(db.session, kind=TermKind.PHENOMENON),
         processes=term_labels(db.session, kind=TermKind.PROCESS),
     )
@@ -191,10 +207,13 @@ def change_status(signal_id):
     try:
         service.transition_signal(
             db.session, keyring=current_keyring(), signal=signal, actor=current_user, target=form.target.data,
-            reason=form.reason.data, expected_version=form.version.data,
+            path=Path.STATUS, four_eyes=_settings().security.four_eyes, reason=form.reason.data,
+            expected_version=form.version.data,
         )
     except (TransitionError, TriageError) as exc:
-        return _refused(signal_id, exc, form_name="transition_form", form=form, field="reason")
+        # A reason problem shows at the reason field; a refused move (path, role, case) at the top of the page.
+        return _refused(signal_id, exc, form_name="transition_form", form=form,
+                        field="reason" if isinstance(exc, ReasonError) else None)
     db.session.commit()
     flash("De status is gewijzigd.", "success")
     return redirect(url_for("triage.signal_detail", signal_id=signal_id))

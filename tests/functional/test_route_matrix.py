@@ -46,7 +46,7 @@ ROUTE_ACCESS: dict[str, frozenset[str]] = {
     "triage.signal_detail": HANDLERS, "triage.post_message": HANDLERS, "triage.download_attachment": HANDLERS,
     "triage.forward": HANDLERS, "triage.change_status": HANDLERS, "triage.add_subject": HANDLERS,
     "triage.assign": HANDLERS, "triage.add_note": HANDLERS, "triage.reveal_reporter": HANDLERS,
-    "feedback.compose": HANDLERS, "feedback.awaiting": HANDLERS,
+    "feedback.compose": HANDLERS, "feedback.awaiting": HANDLERS, "feedback.retry_delivery": HANDLERS,
     # cases
     "cases.index": frozenset({"regisseur"}), "cases.create": frozenset({"regisseur"}),
     "cases.detail": frozenset({"regisseur"}), "cases.update": frozenset({"regisseur"}),
