@@ -172,6 +172,17 @@ def test_item_16_unknown_accounts_are_throttled_like_known_ones(app, users):
     assert known == unknown == [200] * 5 + [429] * 2
 
 
+def test_item_16_the_right_password_clears_only_that_clients_own_failures(app_factory):
+    app = app_factory(security={"ratelimit_storage_url": "memory://", "password_backoff_after": 100})
+    users = make_users(app)
+    email = users["melder"].email
+    client = _client(app, "198.51.100.40")
+    assert [login(client, email, WRONG).status_code for _ in range(4)] == [200] * 4
+    assert login(client, email).status_code == 302  # the fifth try is the right one
+    client.post("/uitloggen", data={"csrf_token": csrf_token(client.get("/account").get_data(as_text=True))})
+    assert [login(client, email, WRONG).status_code for _ in range(6)] == [200] * 5 + [429]
+
+
 def test_item_16_throttle_rules_unit():
     from meldpunt.auth.throttle import ThrottleRules
 
