@@ -43,7 +43,10 @@ def _read_password() -> str:
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--department", default=None)
 def user_create(email: str, name: str, role: str, department: str | None) -> None:
-    """Create a local account; the password comes from stdin or MELDPUNT_PASSWORD."""
+    """Create a local account; the password comes from stdin or MELDPUNT_PASSWORD.
+
+    On the server every role is given at once, also a content role (the first regisseur);
+    in the application a content role needs a second person's approval."""
     password = _read_password()
     try:
         user = create_user(db.session, email=email, name=name, role=role, password=password, department=department)
@@ -136,6 +139,48 @@ def user_set_password(email: str) -> None:
     _cli_audit("user.password_reset", user)
     db.session.commit()
     click.echo(f"password changed for user {user.id}")
+
+
+@user_cli.command("grants")
+def user_grants() -> None:
+    """List open requests for a content role (number, account, requested role, requested by)."""
+    from meldpunt.grants.models import GrantState, RoleGrant
+
+    grants = db.session.scalars(select(RoleGrant).where(RoleGrant.state == GrantState.PENDING.value)
+                                .order_by(RoleGrant.id)).all()
+    if not grants:
+        click.echo("no open requests")
+    for grant in grants:
+        click.echo(f"{grant.id:>4}  {grant.user.email:<40} {grant.previous_role} -> {grant.role:<12} "
+                   f"asked by {grant.requested_by.email}")
+
+
+def _decide_grant(grant_id: int, approve: bool) -> None:
+    from meldpunt.grants.service import GrantError, decide_on_server
+
+    try:
+        grant = decide_on_server(db.session, grant_id=grant_id, approve=approve)
+    except GrantError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    verb = "approved" if approve else "rejected"
+    click.echo(f"{verb} request {grant.id}: {grant.user.email} {'is now' if approve else 'stays'} "
+               f"{grant.user.role}")
+
+
+@user_cli.command("approve-grant")
+@click.argument("grant_id", type=int)
+def user_approve_grant(grant_id: int) -> None:
+    """Approve an open request for a content role on the server (e.g. when nobody holds the role yet)."""
+    _decide_grant(grant_id, approve=True)
+
+
+@user_cli.command("reject-grant")
+@click.argument("grant_id", type=int)
+def user_reject_grant(grant_id: int) -> None:
+    """Reject an open request for a content role on the server."""
+    _decide_grant(grant_id, approve=False)
 
 
 def seed_demo() -> list[tuple[User, str | None]]:

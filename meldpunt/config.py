@@ -69,8 +69,19 @@ class SecuritySettings:
     session_idle_minutes: int = 30
     session_absolute_hours: int = 10
     ratelimit_storage_url: str = "memory://"
+    #: The code step (TOTP or recovery code): failed codes per account, from anywhere.
     login_limit_per_account: str = "5 per minute"
+    #: Failed password checks and failed codes per client address, on any accounts.
     login_limit_per_client: str = "20 per minute"
+    #: Failed password checks (login and re-authentication) per account from one client address.
+    password_limit_per_account_client: str = "5 per minute"
+    #: Growing delays per account (meldpunt.auth.throttle): from this many failures on the account,
+    #: from all clients together, a client that failed waits 2**(failures - after) seconds ...
+    password_backoff_after: int = 5
+    #: ... at most this long ...
+    password_backoff_max_seconds: int = 900
+    #: ... and the account's failures are counted over this many hours.
+    password_backoff_window_hours: int = 24
     receipt_limit_per_client: str = "10 per minute"
     #: Anonymous filings per client (keyed by an HMAC of the address) and for all clients together.
     anonymous_filing_limit_per_client: str = "5 per hour"
@@ -303,6 +314,14 @@ def _validate(raw: dict[str, Any], *, base: Path, source: Path | None) -> Settin
         ratelimit_storage_url=str(_get(raw, "security", "ratelimit_storage_url", "memory://")),
         login_limit_per_account=str(sec_raw.get("login_limit_per_account", "5 per minute")),
         login_limit_per_client=str(sec_raw.get("login_limit_per_client", "20 per minute")),
+        password_limit_per_account_client=str(sec_raw.get("password_limit_per_account_client", "5 per minute")),
+        password_backoff_after=_typed("security", "password_backoff_after", sec_raw.get("password_backoff_after", 5), int),
+        password_backoff_max_seconds=_typed(
+            "security", "password_backoff_max_seconds", sec_raw.get("password_backoff_max_seconds", 900), int
+        ),
+        password_backoff_window_hours=_typed(
+            "security", "password_backoff_window_hours", sec_raw.get("password_backoff_window_hours", 24), int
+        ),
         receipt_limit_per_client=str(sec_raw.get("receipt_limit_per_client", "10 per minute")),
         anonymous_filing_limit_per_client=_rate_limit(
             "anonymous_filing_limit_per_client",
@@ -315,6 +334,9 @@ def _validate(raw: dict[str, Any], *, base: Path, source: Path | None) -> Settin
         four_eyes=_typed("security", "four_eyes", sec_raw.get("four_eyes", False), bool),
         totp_required_roles=tuple(sec_raw.get("totp_required_roles", SecuritySettings.totp_required_roles)),
     )
+    for key in ("password_backoff_after", "password_backoff_max_seconds", "password_backoff_window_hours"):
+        if getattr(security, key) < 1:
+            raise ConfigError(f"setting [security] {key} must be at least 1")
     oidc_raw = raw.get("oidc", {})
     oidc = OidcSettings(
         enabled=_typed("oidc", "enabled", oidc_raw.get("enabled", False), bool),

@@ -4,6 +4,7 @@ from meldpunt.audit.models import AuditCheckpoint, AuditEntry
 from meldpunt.auth.models import AuthSession, RecoveryCode, User
 from meldpunt.cases.models import Case, CaseIntervention, CaseSignal, CaseSubject
 from meldpunt.feedback.models import Notice, NoticeDelivery
+from meldpunt.grants.models import RoleGrant
 from meldpunt.intake.models import Attachment, Message, Signal, StatusChange, Subject, SubjectIdentifier
 from meldpunt.taxonomy.models import TaxonomyTerm
 from meldpunt.triage.models import Approval, EnrichmentNote, Forwarding
@@ -26,6 +27,7 @@ __all__ = [
     "Notice",
     "NoticeDelivery",
     "RecoveryCode",
+    "RoleGrant",
     "Signal",
     "StatusChange",
     "Subject",

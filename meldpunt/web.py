@@ -20,6 +20,7 @@ BLUEPRINT_MODULES = [
     "meldpunt.cases.views",
     "meldpunt.feedback.views",
     "meldpunt.admin.views",
+    "meldpunt.grants.views",
 ]
 
 ERROR_TEXT = {

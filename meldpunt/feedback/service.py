@@ -26,6 +26,7 @@ NOTICE_TITLES = {
     NoticeKind.MESSAGE: "U heeft een nieuw bericht",
     NoticeKind.FEEDBACK: "Terugkoppeling over uw melding",
     NoticeKind.REMINDER: "Herinnering: melding wacht op eerste terugkoppeling",
+    NoticeKind.ROLE_GRANT: "Een verzoek om rechten wacht op uw besluit",
 }
 
 #: Notices that count as the reporter's first feedback (the received-confirmation does not).
@@ -60,6 +61,16 @@ def queue_notice(
     session.add(notice)
     if recipient_user_id is None and kind in FIRST_FEEDBACK_KINDS and signal.first_feedback_at is None:
         signal.first_feedback_at = utcnow()
+    session.flush()
+    return notice
+
+
+def queue_grant_notice(session: Session, *, grant_id: int, recipient_user_id: int) -> Notice:
+    """Tell one holder of a content role that a grant of that role awaits a decision (in-app and
+    e-mail). Content-free: the notice names neither the account nor the role, only that a request waits."""
+    notice = Notice(signal_id=None, grant_id=grant_id, kind=NoticeKind.ROLE_GRANT.value,
+                    recipient_user_id=recipient_user_id)
+    session.add(notice)
     session.flush()
     return notice
 
@@ -331,6 +342,7 @@ class InboxItem:
     signal_id: object
     for_handler: bool
     read: bool
+    grant_id: int | None = None
 
 
 def _inbox_filter(user):
@@ -346,15 +358,16 @@ def inbox(session: Session, *, user, limit: int = 200) -> list[InboxItem]:
     """The user's notices, newest first: their own signals' news, and reminders addressed to them."""
     rows = session.execute(
         select(Notice, Signal.reference)
-        .join(Signal, Signal.id == Notice.signal_id)
+        .outerjoin(Signal, Signal.id == Notice.signal_id)
         .where(_inbox_filter(user))
         .order_by(Notice.created_at.desc(), Notice.id.desc())
         .limit(limit)
     ).all()
     return [
         InboxItem(
-            id=n.id, created_at=n.created_at, title=NOTICE_TITLES[NoticeKind(n.kind)], reference=reference,
+            id=n.id, created_at=n.created_at, title=NOTICE_TITLES[NoticeKind(n.kind)], reference=reference or "",
             signal_id=n.signal_id, for_handler=n.recipient_user_id is not None, read=n.read_at is not None,
+            grant_id=n.grant_id,
         )
         for n, reference in rows
     ]
@@ -365,7 +378,7 @@ def unread_count(session: Session, *, user) -> int:
 
     return session.scalar(
         select(func.count(Notice.id))
-        .join(Signal, Signal.id == Notice.signal_id)
+        .outerjoin(Signal, Signal.id == Notice.signal_id)
         .where(_inbox_filter(user), Notice.read_at.is_(None))
     ) or 0
 
@@ -373,7 +386,7 @@ def unread_count(session: Session, *, user) -> int:
 def mark_read(session: Session, *, user, notice_id: int | None = None) -> int:
     """Mark one notice (or, with ``notice_id=None``, all) of this user read. Returns how many changed."""
     query = (
-        select(Notice).join(Signal, Signal.id == Notice.signal_id)
+        select(Notice).outerjoin(Signal, Signal.id == Notice.signal_id)
         .where(_inbox_filter(user), Notice.read_at.is_(None))
     )
     if notice_id is not None:
@@ -389,5 +402,6 @@ def mark_read(session: Session, *, user, notice_id: int | None = None) -> int:
 
 def find_inbox_notice(session: Session, *, user, notice_id: int) -> Notice | None:
     return session.scalar(
-        select(Notice).join(Signal, Signal.id == Notice.signal_id).where(_inbox_filter(user), Notice.id == notice_id)
+        select(Notice).outerjoin(Signal, Signal.id == Notice.signal_id)
+        .where(_inbox_filter(user), Notice.id == notice_id)
     )

@@ -39,6 +39,8 @@ def _unread_notices():
 
 
 def _target(item) -> str:
+    if item.grant_id is not None:
+        return url_for("grants.index")
     endpoint = "triage.signal_detail" if item.for_handler else "intake.my_signal"
     return url_for(endpoint, signal_id=item.signal_id)
 
@@ -59,7 +61,11 @@ def read_one(notice_id: int):
     notice = find_inbox_notice(db.session, user=current_user, notice_id=notice_id)
     if notice is None:
         abort(404)
-    target = url_for("triage.signal_detail" if notice.recipient_user_id else "intake.my_signal", signal_id=notice.signal_id)
+    if notice.grant_id is not None:
+        target = url_for("grants.index")
+    else:
+        target = url_for("triage.signal_detail" if notice.recipient_user_id else "intake.my_signal",
+                         signal_id=notice.signal_id)
     if mark_read(db.session, user=current_user, notice_id=notice_id):
         audit_event("notice.read", object_type="notice", object_id=notice_id)
     db.session.commit()

@@ -163,11 +163,16 @@ def work_data(live_server):
         notice.attempts = 12
         db.session.add(NoticeDelivery(notice_id=notice.id, channel=DeliveryChannel.EMAIL.value,
                                       state=DeliveryState.FAILED.value, attempts=12))
+        from meldpunt.grants.service import request_role
+
+        candidate = db.session.get(User, second["deelnemer"].id)
+        request_role(db.session, actor=db.session.get(User, live_server.users["beheerder"].id), user=candidate,
+                     role="regisseur")  # waits for the regisseur's decision on /rechten
         db.session.commit()
         return {
             "waiting": waiting.id, "handled": handled.id, "case": case.id, "closing": closing.id,
             "shredded": shredded.id, "receipt_code": anonymous.receipt_code, "second": second["regisseur"],
-            "melder": melder.id,
+            "melder": melder.id, "candidate": candidate.id,
         }
 
 
@@ -186,6 +191,7 @@ def test_work_pages_fit_the_screen_and_pass_basic_checks(new_page, live_server, 
         ("casus", f"/behandelen/casussen/{work_data['case']}"),
         ("casus-afsluiten-wacht", f"/behandelen/casussen/{work_data['closing']}"),
         ("akkoord", "/behandelen/akkoord"),
+        ("rechten", "/rechten/"),
         ("melding-met-casus", f"/behandelen/meldingen/{work_data['handled']}"),
         ("melding-mail-niet-bezorgd", f"/behandelen/meldingen/{work_data['waiting']}"),
         ("melding-verwijderd", f"/behandelen/meldingen/{work_data['shredded']}"),
@@ -212,6 +218,7 @@ def test_work_pages_fit_the_screen_and_pass_basic_checks(new_page, live_server, 
     for name, path in [
         ("beheer-gebruikers", "/beheer/gebruikers"), ("beheer-gebruiker-nieuw", "/beheer/gebruikers/nieuw"),
         ("beheer-gebruiker", f"/beheer/gebruikers/{work_data['melder']}"), ("beheer-taxonomie", "/beheer/taxonomie"),
+        ("beheer-gebruiker-rol-wacht", f"/beheer/gebruikers/{work_data['candidate']}"),
         ("beheer-term-nieuw", "/beheer/taxonomie/nieuw"), ("beheer-audit", "/beheer/audit"),
     ]:
         response = beheerder.goto(live_server(path))

@@ -17,6 +17,7 @@ from meldpunt.extensions import db
 from meldpunt.cases.service import create_case
 from meldpunt.intake.models import Signal, SignalStatus
 from meldpunt.intake.service import ReportInput, file_signal
+from meldpunt.triage.transitions import Path
 from meldpunt.triage.service import REPORTER_IDENTITY_VIEW, forward_signal, transition_signal
 from meldpunt.vault.service import current_keyring
 from meldpunt.vault.shredding import ShredReason, shred_signal
@@ -98,7 +99,8 @@ def test_item_03_no_other_handler_page_shows_the_reporter(app_factory):
         regisseur = db.session.get(User, users["regisseur"].id)
         for signal_id in (in_case, forwarded):
             transition_signal(db.session, keyring=current_keyring(), signal=db.session.get(Signal, signal_id),
-                              actor=regisseur, target=SignalStatus.IN_PROGRESS)
+                              actor=regisseur, target=SignalStatus.IN_PROGRESS, path=Path.STATUS,
+                              four_eyes=False)
         create_case(db.session, keyring=current_keyring(), actor=regisseur, title="Wasstraten",
                     signals=[db.session.get(Signal, in_case)])
         forward_signal(db.session, keyring=current_keyring(), signal=db.session.get(Signal, forwarded),
