@@ -417,6 +417,11 @@ def _row_key(row: QueueRow, columns: tuple) -> tuple:
     return tuple(getattr(row, column.key) for column in columns)
 
 
+def cursor_for(row: QueueRow, sort: str = "nieuwste") -> str:
+    """The page-link cursor for "the rows after ``row``" in ``sort`` order."""
+    return _encode_cursor(_row_key(row, SORTS.get(sort, SORTS["nieuwste"])[0]))
+
+
 def load_queue(
     session: Session,
     *,
