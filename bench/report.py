@@ -56,13 +56,17 @@ def machine() -> dict:
             "system": platform.platform(), "commit": commit}
 
 
+def _number(value: float) -> str:
+    return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.1f}"
+
+
 def print_table(results: list[dict]) -> None:
     if not results:
         return
     width = max(len(f"{r['bench']}  {r['figure']}") for r in results)
     print(f"{'figure':<{width}}  {'value':>12}  unit")
     for r in results:
-        print(f"{r['bench'] + '  ' + r['figure']:<{width}}  {r['value']:>12,.1f}  {r['unit']}")
+        print(f"{r['bench'] + '  ' + r['figure']:<{width}}  {_number(r['value']):>12}  {r['unit']}")
 
 
 def write_json(results: list[dict], argv: list[str]) -> Path:
@@ -82,5 +86,5 @@ def compare(old_path: str, new_path: str) -> None:
     for r in new["results"]:
         o = before.get((r["bench"], r["figure"]))
         ratio = f"{r['value'] / o['value']:.2f}x" if o and o["value"] else "-"
-        old_value = f"{o['value']:,.1f}" if o else "-"
-        print(f"{r['bench'] + '  ' + r['figure']:<{width}}  {old_value:>10}  {r['value']:>10,.1f}  {ratio:>8}  {r['unit']}")
+        old_value = _number(o["value"]) if o else "-"
+        print(f"{r['bench'] + '  ' + r['figure']:<{width}}  {old_value:>10}  {_number(r['value']):>10}  {ratio:>8}  {r['unit']}")
