@@ -186,3 +186,16 @@ def test_item_01_a_broken_page_link_answers_400_in_dutch_with_the_first_page(app
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "Deze paginalink klopt niet (meer)." in page
     assert _references(page) == expected[:25]
+
+
+def test_item_01_queue_wait_condition_selects_the_same_rows_as_feedback(seeded_pg):
+    """The queue's literal form of "wacht op terugkoppeling" (for the partial index) equals the feedback rule."""
+    from meldpunt.feedback.service import awaiting_first_feedback
+    from meldpunt.triage.models import queue_waiting_condition
+
+    app, _ = seeded_pg
+    with app.app_context():
+        ids = [set(db.session.scalars(sa.select(Signal.id).where(condition)))
+               for condition in (awaiting_first_feedback(), queue_waiting_condition())]
+        db.session.remove()
+    assert ids[0] and ids[0] == ids[1]
