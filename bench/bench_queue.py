@@ -35,14 +35,14 @@ TABS = ("nieuw", "mijn", "wacht", "te-laat", "alle")
 MIGRATIONS = ROOT / "migrations"
 
 
-def _deep_links(app, user_id: int, deep: int, per_page: int) -> dict[str, tuple[int, str]]:
+def _deep_links(app, user_id: int, deep: int, per_page: int, tabs=TABS) -> dict[str, tuple[int, str]]:
     """Per tab: (page number, URL) of page ``deep`` as its "Volgende" link would give it (or the last page)."""
     from meldpunt.extensions import db
     from meldpunt.triage import service
 
     links = {}
     with app.app_context():
-        for tab in TABS:
+        for tab in tabs:
             first = service.load_queue(db.session, track="regulier", user_id=user_id, tab=service.Tab(tab),
                                        per_page=per_page)
             count = first.counts[service.Tab(tab)]
@@ -100,7 +100,7 @@ def _time_service(app, user_id: int, tab: str, url: str, repeat: int) -> tuple[f
     return summary(times[1:])
 
 
-def measure(app, users: dict, *, repeat: int, deep: int, signals: int) -> None:
+def measure(app, users: dict, *, repeat: int, deep: int, signals: int, tabs=TABS) -> None:
     import re
 
     from tests.functional.conftest_auth import login_full
@@ -108,12 +108,12 @@ def measure(app, users: dict, *, repeat: int, deep: int, signals: int) -> None:
     regisseur = users["regisseur"]
     client = app.test_client()
     login_full(client, regisseur.email)
-    links = _deep_links(app, regisseur.id, deep, 25)
+    links = _deep_links(app, regisseur.id, deep, 25, tabs)
     first = client.get("/behandelen/?tab=alle").get_data(as_text=True)
     counts = dict(re.findall(r'\?tab=([a-z-]+)[^"]*"[^>]*>[^<]*<span class="count">\(([^)]*)\)', first))
     print(f"  tab counts shown: {counts}", flush=True)
     size = f"{signals // 1000:,}k" if signals < 1_000_000 else f"{signals / 1_000_000:g}M"
-    for tab in TABS:
+    for tab in tabs:
         p50, p95 = _time(client, f"/behandelen/?tab={tab}", repeat)
         record("queue", f"{size} tab={tab} page 1 p50", p50, "ms")
         record("queue", f"{size} tab={tab} page 1 p95", p95, "ms")
@@ -137,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--deep", type=int, default=1000, help="the deep page (default 1000)")
     parser.add_argument("--pg-url", default=os.environ.get("MELDPUNT_TEST_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test"))
+    parser.add_argument("--tabs", default=",".join(TABS), help="comma-separated tabs (default all)")
     parser.add_argument("--db", default=None, help="database name (reused when it exists)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args(argv)
@@ -192,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
                 db.session.expunge_all()
                 db.session.remove()
             print(f"postgresql: reusing {seeded:,} signals", flush=True)
-        measure(app, users, repeat=args.repeat, deep=args.deep, signals=seeded or args.signals)
+        measure(app, users, repeat=args.repeat, deep=args.deep, signals=seeded or args.signals,
+                tabs=[t for t in args.tabs.split(",") if t in TABS])
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
