@@ -287,6 +287,8 @@ class QueuePage:
     #: Cursors for the page links ("na" = after the last row, "voor" = before the first row).
     next_cursor: str | None = None
     prev_cursor: str | None = None
+    #: Set when the page link was broken or too deep without a cursor: the first page is shown instead.
+    link_error: str | None = None
 
     @property
     def pages(self) -> int | None:
@@ -445,7 +447,7 @@ def load_queue(
     Paging is by keyset: ``after`` / ``before`` are cursors (the sort key of the last / first row
     of the page the user came from), so page 1,000 costs what page 1 costs. ``page`` is then only
     the number shown. Without a cursor, pages up to ``OFFSET_PAGE_LIMIT`` are read with OFFSET.
-    Raises ``QueueError`` for a broken cursor or a deep page without one.
+    A broken cursor, or a page beyond that without one, gives the first page with ``link_error`` set.
     """
     filters = filters or QueueFilters()
     cutoff = overdue_cutoff(today or utcnow().date(), working_days=working_days)
@@ -467,20 +469,23 @@ def load_queue(
     columns, descending = SORTS.get(sort, SORTS["nieuwste"])
     backwards = before is not None and after is None
     cursor = after if after is not None else before
-    query = select(*QUEUE_COLUMNS).outerjoin(User, User.id == Signal.assignee_id).where(*where)
+    link_error, position = None, None
     if cursor is not None:
+        try:
+            position = _decode_cursor(cursor, columns)
+        except QueueError as exc:  # a broken link: the first page, and say so
+            link_error, backwards, page = str(exc), False, 1
+    elif page > OFFSET_PAGE_LIMIT:  # deep pages only through a cursor
+        link_error, page = BAD_CURSOR_MESSAGE, 1
+    query = select(*QUEUE_COLUMNS).outerjoin(User, User.id == Signal.assignee_id).where(*where)
+    if position is not None:
         key = tuple_(*columns) if len(columns) > 1 else columns[0]
-        value = _decode_cursor(cursor, columns)
-        value = tuple_(*[literal(v, type_=c.type) for v, c in zip(value, columns, strict=True)]) if len(columns) > 1 \
-            else literal(value[0], type_=columns[0].type)
+        value = tuple_(*[literal(v, type_=c.type) for v, c in zip(position, columns, strict=True)]) \
+            if len(columns) > 1 else literal(position[0], type_=columns[0].type)
         query = query.where(key < value if descending != backwards else key > value)
-    else:
-        page = 1 if backwards else page
     reverse = descending != backwards
     query = query.order_by(*[c.desc() if reverse else c.asc() for c in columns]).limit(per_page + 1)
-    if cursor is None and page > 1:
-        if page > OFFSET_PAGE_LIMIT:
-            raise QueueError(BAD_CURSOR_MESSAGE)
+    if position is None and page > 1:
         query = query.offset((page - 1) * per_page)
     rows = [QueueRow(*row) for row in session.execute(query)]
     more = len(rows) > per_page
@@ -497,6 +502,7 @@ def load_queue(
         total_kind=total.kind,
         next_cursor=_encode_cursor(_row_key(rows[-1], columns)) if rows and has_next else None,
         prev_cursor=_encode_cursor(_row_key(rows[0], columns)) if rows and has_prev else None,
+        link_error=link_error,
     )
 
 

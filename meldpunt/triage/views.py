@@ -19,7 +19,7 @@ from meldpunt.taxonomy.service import term_labels
 from meldpunt.triage import service
 from meldpunt.triage.forms import AssignForm, DecisionForm, ForwardForm, MessageForm, NoteForm, SubjectForm, TransitionForm
 from meldpunt.triage.models import Approval, ApprovalKind, ApprovalState
-from meldpunt.triage.service import SORT_LABELS, QueueError, QueueFilters, StaleSignalError, Tab, TransitionError, TriageError
+from meldpunt.triage.service import SORT_LABELS, QueueFilters, StaleSignalError, Tab, TransitionError, TriageError
 from meldpunt.triage.transitions import available_transitions
 from meldpunt.vault.service import ShreddedError, cipher_for, current_keyring
 from meldpunt.web import audit_event
@@ -60,22 +60,19 @@ def queue():
     )
     page = max(request.args.get("pagina", 1, type=int) or 1, 1)
     after, before = request.args.get("na") or None, request.args.get("voor") or None
-    query = dict(track=handler_track(current_user) or "", user_id=current_user.id, tab=tab, filters=filters, sort=sort,
-                 per_page=PER_PAGE, working_days=_settings().first_feedback_working_days)
-    status_code, error = 200, None
-    try:
-        result = service.load_queue(db.session, page=page, after=after, before=before, **query)
-    except QueueError as exc:  # a broken or too deep page link: show the first page and say so
-        status_code, error = 400, str(exc)
-        result = service.load_queue(db.session, **query)
+    result = service.load_queue(
+        db.session, track=handler_track(current_user) or "", user_id=current_user.id, tab=tab, filters=filters,
+        sort=sort, page=page, after=after, before=before, per_page=PER_PAGE,
+        working_days=_settings().first_feedback_working_days,
+    )
     args = {k: v for k, v in request.args.items() if k not in ("pagina", "tab", "na", "voor") and v}
     return render_template(
         "triage/queue.html", result=result, tab=tab, tabs=[Tab.NEW, Tab.MINE, Tab.WAITING, Tab.OVERDUE, Tab.ALL],
-        filters=filters, sort=sort, sorts=SORT_LABELS, args=args, statuses=list(SignalStatus), error=error,
+        filters=filters, sort=sort, sorts=SORT_LABELS, args=args, statuses=list(SignalStatus), error=result.link_error,
         phenomena=term_labels(db.session, kind=TermKind.PHENOMENON),
         processes=term_labels(db.session, kind=TermKind.PROCESS),
         departments=term_labels(db.session, kind=TermKind.DEPARTMENT),
-    ), status_code
+    ), 400 if result.link_error else 200
 
 
 # ---------------------------------------------------------------------------- signal page
