@@ -44,8 +44,11 @@ system-deps:
 	  else echo "note: install Debian's chromium and poppler-utils for the browser tests"; fi; \
 	fi
 
+## bench: every benchmark with its defaults (the queue seeds 1,000,000 signals: minutes); prints one table and
+##        writes bench/results/<time>.json. One with options: make bench BENCH="queue --signals 100000".
+##        Compare two runs: .venv/bin/python -m bench compare bench/results/A.json bench/results/B.json
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH)
 
 ## lock: re-pin requirements.lock from pyproject.toml (run after changing dependencies)
 lock:

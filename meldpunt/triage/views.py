@@ -78,18 +78,20 @@ def queue():
         department_code=request.args.get("afdeling") or None,
     )
     page = max(request.args.get("pagina", 1, type=int) or 1, 1)
+    after, before = request.args.get("na") or None, request.args.get("voor") or None
     result = service.load_queue(
         db.session, track=handler_track(current_user) or "", user_id=current_user.id, tab=tab, filters=filters,
-        sort=sort, page=page, per_page=PER_PAGE, working_days=_settings().first_feedback_working_days,
+        sort=sort, page=page, after=after, before=before, per_page=PER_PAGE,
+        working_days=_settings().first_feedback_working_days,
     )
-    args = {k: v for k, v in request.args.items() if k not in ("pagina", "tab") and v}
+    args = {k: v for k, v in request.args.items() if k not in ("pagina", "tab", "na", "voor") and v}
     return render_template(
         "triage/queue.html", result=result, tab=tab, tabs=[Tab.NEW, Tab.MINE, Tab.WAITING, Tab.OVERDUE, Tab.ALL],
-        filters=filters, sort=sort, sorts=SORT_LABELS, args=args, statuses=list(SignalStatus),
+        filters=filters, sort=sort, sorts=SORT_LABELS, args=args, statuses=list(SignalStatus), error=result.link_error,
         phenomena=term_labels(db.session, kind=TermKind.PHENOMENON),
         processes=term_labels(db.session, kind=TermKind.PROCESS),
         departments=term_labels(db.session, kind=TermKind.DEPARTMENT),
-    )
+    ), 400 if result.link_error else 200
 
 
 # ---------------------------------------------------------------------------- signal page
