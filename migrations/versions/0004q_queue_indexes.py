@@ -1,7 +1,7 @@
 """queue indexes for a million signals: keyset-ready and two partial indexes
 
 Revision ID: 0004q_queue_indexes
-Revises: 0002
+Revises: 0003b_role_grants
 Create Date: 2026-12-01 00:40:00
 
 Every queue tab becomes one range scan on (track, <tab column>, created_at, id):
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004q_queue_indexes'
-down_revision = '0002'
+down_revision = '0003b_role_grants'
 branch_labels = None
 depends_on = None
 
