@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 ## run: set up on first start (venv, config, keys, database, demo users) and run web + worker + beat
-run: $(STAMP)
+run: $(STAMP) system-deps
 	$(BIN)/python -m meldpunt.bootstrap instance
 	$(BIN)/flask --app meldpunt db upgrade
 	$(BIN)/flask --app meldpunt demo
@@ -35,12 +35,12 @@ check: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -p no:cacheprovider tests/unit
 
-## system-deps: Debian's chromium (browser tests) and poppler-utils, when this user may install them
+## system-deps: Debian's chromium (browser tests), poppler-utils and Pango (PDF documents), when this user may install them
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null; then \
+	@if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null || ! ldconfig -p | grep -q libpangoft2; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get install -y -qq chromium poppler-utils >/dev/null 2>&1 || \
-	     (apt-get update -qq && apt-get install -y -qq chromium poppler-utils >/dev/null)); \
+	    (apt-get install -y -qq chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 >/dev/null 2>&1 || \
+	     (apt-get update -qq && apt-get install -y -qq chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 >/dev/null)); \
 	  else echo "note: install Debian's chromium and poppler-utils for the browser tests"; fi; \
 	fi
 
