@@ -363,6 +363,40 @@ def test_item_06_anonymous_audit_entries_join_the_chain_after_the_hour(app_any_d
         assert verify_chain(db.session) == []
 
 
+def test_item_06_audit_verify_appends_ended_hours_and_reports_the_waiting_ones(app):
+    _code, first = new_anonymous_signal(app)
+    _code, second = new_anonymous_signal(app)
+    with app.app_context():  # the first melding's entry is from an hour that has ended
+        waiting = db.session.scalar(select(DeferredAuditEntry).where(DeferredAuditEntry.object_id == str(first.id)))
+        waiting.hour = waiting.hour - timedelta(hours=2)
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "audit trail intact: 1 entries" in result.output
+    assert "1 anonymous entries of the current hour join the chain after the hour ends" in result.output
+    with app.app_context():
+        [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.actor_label == "anoniem")).all()
+        assert entry.object_id == str(first.id)
+        [left] = db.session.scalars(select(DeferredAuditEntry)).all()
+        assert left.object_id == str(second.id)
+
+
+def test_item_06_beat_appends_deferred_entries_every_hour(app):
+    from workers.audit import append_deferred as task
+
+    schedule = app.extensions["celery"].conf.beat_schedule["append-deferred-audit"]
+    assert schedule["task"] == task.name == "workers.audit.append_deferred"
+    assert schedule["schedule"].minute == {1}  # every hour, just after it ended
+    _code, signal = new_anonymous_signal(app)
+    with app.app_context():
+        waiting = db.session.scalar(select(DeferredAuditEntry))
+        waiting.hour = waiting.hour - timedelta(hours=1)
+        db.session.commit()
+        assert task.run() == 1
+        db.session.remove()
+        assert db.session.scalar(select(AuditEntry.object_id).where(AuditEntry.actor_label == "anoniem")) == str(signal.id)
+
+
 def test_item_06_limiter_log_line_names_no_client(app, caplog):
     client = app.test_client()
     token = token_of(client, "/ontvangstcode")
