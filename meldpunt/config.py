@@ -1,8 +1,9 @@
 """Configuration: a TOML file plus environment overrides, validated into typed settings.
 
-The file is named by ``MELDPUNT_CONFIG`` (default ``instance/config.toml``).
-Secrets may come from the environment instead of the file. There are no default
-secrets: a missing or weak one stops the app with one line naming the setting.
+The file is named by ``MELDPUNT_CONFIG`` (default ``instance/config.toml``) and must be
+private to its owner (mode 0600 or stricter), like the keyring. Secrets may come from the
+environment instead of the file. There are no default secrets: a missing or weak one stops
+the app with one line naming the setting.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -205,6 +207,15 @@ def _at_least_one(section: str, key: str, value: Any) -> int:
     return number
 
 
+def _check_private(source: Path, mode: int) -> None:
+    """The file holds secrets (secret key, passwords): like the keyring, only its owner may read it."""
+    if mode & 0o077:
+        raise ConfigError(
+            f"configuration file {source} is readable or writable by group or others "
+            f"(mode {stat.S_IMODE(mode):04o}); run chmod 600 {source}"
+        )
+
+
 def load_settings(path: str | os.PathLike[str] | None = None, *, overrides: dict[str, Any] | None = None) -> Settings:
     """Read the TOML file (``MELDPUNT_CONFIG`` or the default), apply env overrides, validate.
 
@@ -218,6 +229,7 @@ def load_settings(path: str | os.PathLike[str] | None = None, *, overrides: dict
         source = Path(path).expanduser().resolve()
         try:
             with open(source, "rb") as fh:
+                _check_private(source, os.fstat(fh.fileno()).st_mode)
                 raw = tomllib.load(fh)
         except FileNotFoundError:
             raise ConfigError(
@@ -349,6 +361,14 @@ def _validate(raw: dict[str, Any], *, base: Path, source: Path | None) -> Settin
     if oidc.enabled and not (oidc.issuer and oidc.client_id and oidc.client_secret):
         raise ConfigError("setting [oidc] needs issuer, client_id and client_secret when enabled = true")
 
+    base_url = str(_get(raw, "app", "base_url", "http://127.0.0.1:5000")).rstrip("/")
+    parts = urlsplit(base_url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path or parts.query or parts.fragment:
+        raise ConfigError(
+            f"setting [app] base_url must be the site's public address, scheme and host only, "
+            f"like https://meldpunt.example.nl; got {base_url!r}"
+        )
+
     app_raw = raw.get("app", {})
     fb_raw = raw.get("feedback", {})
     return Settings(
@@ -359,7 +379,7 @@ def _validate(raw: dict[str, Any], *, base: Path, source: Path | None) -> Settin
         keyring_file=keyring_file,
         keyring_value=keyring_value or None,
         instance_path=base,
-        base_url=str(_get(raw, "app", "base_url", "http://127.0.0.1:5000")).rstrip("/"),
+        base_url=base_url,
         organisation=str(app_raw.get("organisation", "Gemeente Voorbeeld")),
         publish_timeout=_typed("broker", "publish_timeout", raw.get("broker", {}).get("publish_timeout", 2.0), float),
         first_feedback_working_days=_typed(

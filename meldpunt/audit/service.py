@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -18,7 +19,8 @@ from collections.abc import Sequence
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from meldpunt.audit.models import AuditCheckpoint, AuditEntry
+from meldpunt.audit.models import AuditCheckpoint, AuditEntry, DeferredAuditEntry
+from meldpunt.database import utc_hour
 
 GENESIS = "0" * 64
 _PG_LOCK_KEY = 0x4D454C44  # "MELD": serialises appends on PostgreSQL
@@ -59,15 +61,20 @@ def record(
     result: str = "ok",
     origin: str = "",
     details: dict[str, Any] | None = None,
+    created_at: datetime | None = None,
 ) -> AuditEntry:
-    """Append one entry in the caller's transaction (so it commits or rolls back with the change)."""
+    """Append one entry in the caller's transaction (so it commits or rolls back with the change).
+
+    ``created_at`` (default: now) is the time the entry states; the chain orders entries by id,
+    not by time, so an earlier stated time (a deferred anonymous entry's hour) keeps it valid.
+    """
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
     last = session.execute(select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)).first()
     entry = AuditEntry(
         id=(last.id + 1) if last else 1,
-        created_at=datetime.now(timezone.utc),
+        created_at=created_at or datetime.now(timezone.utc),
         actor_id=actor_id,
         actor_label=actor_label[:254],
         action=action,
@@ -83,6 +90,68 @@ def record(
     _advance_checkpoint(session, entry)
     session.flush()
     return entry
+
+
+ANONYMOUS_ACTOR = "anoniem"
+
+
+def record_anonymous(
+    session: Session,
+    *,
+    action: str,
+    object_type: str = "",
+    object_id: Any = "",
+    result: str = "ok",
+    details: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> DeferredAuditEntry:
+    """Audit what an anonymous reporter did: no actor, no origin, only the hour; chained after the hour.
+
+    Written in the caller's transaction like ``record``. ``append_deferred`` adds it to the
+    chain once its hour has ended (see ``DeferredAuditEntry``).
+    """
+    entry = DeferredAuditEntry(
+        id=uuid.uuid4(),
+        hour=utc_hour(now),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id) if object_id is not None else "",
+        result=result,
+        details=json.dumps(details or {}, sort_keys=True, default=str),
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def append_deferred(session: Session, *, now: datetime | None = None) -> int:
+    """Move the deferred anonymous entries of every hour that has ended into the chain; returns how many.
+
+    Oldest hour first; within an hour in the order of their random ids (not the order they
+    happened in). Each gets actor "anoniem", no origin, and its hour as time. Runs in the
+    caller's transaction (the caller commits); called by the audit view, ``audit verify`` and
+    Celery beat (hourly).
+    """
+    current_hour = utc_hour(now)
+    waiting = session.scalars(
+        select(DeferredAuditEntry)
+        .where(DeferredAuditEntry.hour < current_hour)
+        .order_by(DeferredAuditEntry.hour, DeferredAuditEntry.id)
+    ).all()
+    for deferred in waiting:
+        record(
+            session, action=deferred.action, actor_label=ANONYMOUS_ACTOR, object_type=deferred.object_type,
+            object_id=deferred.object_id, result=deferred.result, origin="",
+            details=json.loads(deferred.details or "{}"), created_at=deferred.hour,
+        )
+        session.delete(deferred)
+    session.flush()
+    return len(waiting)
+
+
+def deferred_count(session: Session) -> int:
+    """Anonymous entries still waiting for their hour to end (``audit verify`` reports them)."""
+    return session.scalar(select(func.count()).select_from(DeferredAuditEntry)) or 0
 
 
 def _checkpoint_key(key_id: str | None = None) -> tuple[str, bytes] | None:

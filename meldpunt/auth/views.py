@@ -344,6 +344,10 @@ def _enrol_page(form, user: User, secret: str):
                            reauth=current_user.is_authenticated and bool(user.password_hash))
 
 
+#: Where the logout button may continue to (a fixed list: no open redirect).
+CONTINUE_AFTER_LOGOUT = {"anoniem-melden": "intake.new_anonymous_signal", "ontvangstcode": "intake.receipt"}
+
+
 @bp.post("/uitloggen")
 def logout():
     form = LogoutForm()
@@ -356,7 +360,9 @@ def logout():
     logout_user()
     session.clear()
     flash("U bent uitgelogd.", "info")
-    return redirect(url_for("auth.login"))
+    # "Uitloggen en anoniem melden" / "... melding openen" continue to the anonymous pages.
+    then = CONTINUE_AFTER_LOGOUT.get(request.form.get("verder", ""))
+    return redirect(url_for(then), 303) if then else redirect(url_for("auth.login"))
 
 
 @bp.get("/account")

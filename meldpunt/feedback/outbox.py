@@ -41,7 +41,8 @@ SWEEP_BATCH = 500
 
 
 def _collect_new_notices(session: Session, _flush_context) -> None:
-    ids = [obj.id for obj in session.new if isinstance(obj, Notice) and obj.id is not None]
+    # Notices delivered when made (an anonymous reporter's, see ``queue_notice``) are never published.
+    ids = [obj.id for obj in session.new if isinstance(obj, Notice) and obj.id is not None and obj.delivered_at is None]
     if ids:
         session.info.setdefault(_PENDING_KEY, set()).update(ids)
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from meldpunt.crypto import Keyring
 from meldpunt.database import utcnow
-from meldpunt.feedback.models import Notice, NoticeKind
+from meldpunt.feedback.models import DeliveryChannel, DeliveryState, Notice, NoticeDelivery, NoticeKind
 from meldpunt.intake.models import Signal
 from meldpunt.vault.service import ShreddedError, cipher_for, field_reader
 
@@ -51,13 +51,28 @@ def queue_notice(
     kind: NoticeKind,
     body_ct: bytes | None = None,
     recipient_user_id: int | None = None,
+    created_at: datetime | None = None,
 ) -> Notice:
     """Add one outbox row for ``signal`` in the current transaction; it is published after commit.
 
     The first notice that tells the reporter something beyond "received" sets
     ``signal.first_feedback_at`` (the feedback term is measured against it).
+
+    A notice for the reporter of an anonymous signal is delivered here, at once: its only
+    channel is the receipt-code page, which reads the outbox itself. It is never published to
+    a worker, so no worker run, log line or delivery time marks the moment it was made
+    (``created_at`` is the hour when the anonymous reporter's own action made it).
     """
-    notice = Notice(signal_id=signal.id, kind=kind.value, body_ct=body_ct, recipient_user_id=recipient_user_id)
+    notice = Notice(
+        signal_id=signal.id, kind=kind.value, body_ct=body_ct, recipient_user_id=recipient_user_id,
+        created_at=created_at or utcnow(),
+    )
+    if recipient_user_id is None and signal.is_anonymous:
+        notice.delivered_at = notice.created_at
+        notice.deliveries.append(NoticeDelivery(
+            channel=DeliveryChannel.RECEIPT.value, state=DeliveryState.SENT.value,
+            sent_at=notice.created_at, created_at=notice.created_at,
+        ))
     session.add(notice)
     if recipient_user_id is None and kind in FIRST_FEEDBACK_KINDS and signal.first_feedback_at is None:
         signal.first_feedback_at = utcnow()

@@ -278,3 +278,20 @@ class StatusChange(Base):
 
     signal: Mapped[Signal] = relationship(back_populates="history")
     actor = relationship("User")
+
+
+class ReceiptGrant(Base):
+    """Access to one anonymous signal after its receipt code was entered (see ``meldpunt.intake.receipts``).
+
+    The browser's cookie holds only a random handle. This row is keyed by a SHA-256 digest of the
+    handle, and the signal's receipt digest is stored encrypted under a key derived from the
+    handle: without the cookie, the row does not say which signal it opens. Deleted by
+    "Melding sluiten" and when it expires (idle or absolute lifetime).
+    """
+
+    __tablename__ = "receipt_grants"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    digest_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    last_used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from meldpunt.audit.service import record
+from meldpunt.audit.service import record, record_anonymous
 from meldpunt.auth.models import User
 from meldpunt.config import UploadSettings
 from meldpunt.crypto import Keyring
-from meldpunt.database import utcnow
+from meldpunt.database import utc_hour, utcnow
 from meldpunt.feedback.models import NoticeKind
 from meldpunt.feedback.service import queue_notice
 from meldpunt.intake.attachments import (
@@ -162,7 +162,10 @@ def file_signal(
 ) -> Signal:
     """Store a new signal encrypted, with subjects, attachments, history, audit entry and confirmation notice.
 
-    ``reporter=None`` files anonymously: no user id, no request metadata.
+    ``reporter=None`` files anonymously: no user id, no request metadata, and every row
+    written here (signal, data key, subjects, attachments, history, notice) is stamped with
+    the hour instead of the exact time; the audit entry waits for the hour to end
+    (``record_anonymous``).
     ``report`` carries the optional fields of the form (its description and
     codes win over the plain keyword arguments). Raises ``IntakeError`` with the
     form field to show it next to; files stored before the error are removed.
@@ -187,7 +190,9 @@ def file_signal(
     if upload_settings is not None and len(uploads) > upload_settings.max_files:
         raise IntakeError(f"U kunt hoogstens {upload_settings.max_files} bijlagen meesturen.", field="attachments")
     now = now or utcnow()
+    stamp = now if reporter is not None else utc_hour(now)
     data_key, cipher = create_data_key(session, keyring=keyring)
+    data_key.created_at = stamp
     signal = Signal(
         id=uuid.uuid4(),
         ref_year=now.year,
@@ -203,7 +208,8 @@ def file_signal(
         wants_feedback=bool(report.wants_feedback),
         feedback_by_email=bool(report.feedback_by_email and reporter is not None),
         data_key_id=data_key.id,
-        created_at=now,
+        created_at=stamp,
+        updated_at=stamp,
     )
     seal(cipher, signal, "description", text)
     location = _clean(report.location, field_name="location")
@@ -245,22 +251,23 @@ def file_signal(
             )
         except SubjectError as exc:
             raise IntakeError(str(exc), field=f"subjects-{position}-{exc.field}") from None
-    stored = _store_uploads(session, keyring=keyring, signal=signal, cipher=cipher, uploads=uploads, settings=upload_settings)
-
-    session.add(StatusChange(signal_id=signal.id, from_status=None, to_status=signal.status, actor_id=None, created_at=now))
-    queue_notice(session, signal=signal, kind=NoticeKind.RECEIVED)
-    record(
-        session,
-        action="signal.file",
-        actor_id=reporter.id if reporter else None,
-        actor_label=reporter.email if reporter else "anoniem",
-        object_type="signal",
-        object_id=signal.id,
-        details={
-            "track": signal.track, "anonymous": signal.is_anonymous,
-            "subjects": len(subjects), "attachments": len(stored),
-        },
+        subjects[-1].created_at = stamp
+    stored = _store_uploads(
+        session, keyring=keyring, signal=signal, cipher=cipher, uploads=uploads, settings=upload_settings, stamp=stamp
     )
+
+    session.add(StatusChange(signal_id=signal.id, from_status=None, to_status=signal.status, actor_id=None, created_at=stamp))
+    queue_notice(session, signal=signal, kind=NoticeKind.RECEIVED, created_at=stamp)
+    details = {
+        "track": signal.track, "anonymous": signal.is_anonymous, "subjects": len(subjects), "attachments": len(stored),
+    }
+    if reporter is None:
+        record_anonymous(session, action="signal.file", object_type="signal", object_id=signal.id, details=details, now=now)
+    else:
+        record(
+            session, action="signal.file", actor_id=reporter.id, actor_label=reporter.email,
+            object_type="signal", object_id=signal.id, details=details,
+        )
     session.flush()
     return signal
 
@@ -273,7 +280,9 @@ def _store_uploads(
     cipher,
     uploads: Sequence[Upload],
     settings: UploadSettings | None,
+    stamp: datetime | None = None,
 ) -> list[Attachment]:
+    """Store every upload; ``stamp`` (the hour, for an anonymous reporter) replaces their exact creation time."""
     stored: list[Attachment] = []
     if uploads and settings is not None:
         try:
@@ -291,6 +300,9 @@ def _store_uploads(
     except BaseException:
         remove_files(stored, folder=settings.folder if settings else None)
         raise
+    if stamp is not None:
+        for attachment in stored:
+            attachment.created_at = stamp
     return stored
 
 
@@ -322,7 +334,11 @@ def add_reporter_information(
     uploads: Sequence[Upload] = (),
     upload_settings: UploadSettings | None = None,
 ) -> None:
-    """The reporter answers a question or adds information: a message and/or extra attachments."""
+    """The reporter answers a question or adds information: a message and/or extra attachments.
+
+    On an anonymous signal the author is never recorded, the message and attachments are stamped
+    with the hour and the audit entry waits for the hour to end (see ``file_signal``).
+    """
     body = (body or "").strip()
     if not body and not uploads:
         raise IntakeError("Schrijf een bericht of kies een bestand.", field="body")
@@ -337,13 +353,21 @@ def add_reporter_information(
             post_message(session, keyring=keyring, signal=signal, sender=MessageSender.REPORTER, author=author, body=body)
         except MessageError as exc:
             raise IntakeError(str(exc), field="body") from None
-    stored = _store_uploads(session, keyring=keyring, signal=signal, cipher=cipher, uploads=uploads, settings=upload_settings)
-    if stored:
+    stored = _store_uploads(
+        session, keyring=keyring, signal=signal, cipher=cipher, uploads=uploads, settings=upload_settings,
+        stamp=utc_hour() if signal.is_anonymous else None,
+    )
+    if stored and signal.is_anonymous:
+        record_anonymous(
+            session, action="signal.add_attachments", object_type="signal", object_id=signal.id,
+            details={"attachments": len(stored)},
+        )
+    elif stored:
         record(
             session,
             action="signal.add_attachments",
-            actor_id=author.id if author and not signal.is_anonymous else None,
-            actor_label=author.email if author and not signal.is_anonymous else "anoniem",
+            actor_id=author.id if author else None,
+            actor_label=author.email if author else "anoniem",
             object_type="signal",
             object_id=signal.id,
             details={"attachments": len(stored)},

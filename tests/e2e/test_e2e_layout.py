@@ -15,7 +15,7 @@ ANONYMOUS_PAGES = [
     ("start", "/"), ("inloggen", "/inloggen"), ("niet-gevonden", "/bestaat-niet"), ("melden-kiezen", "/melden"),
     ("anoniem-melden", "/melden/anoniem"), ("ontvangstcode", "/ontvangstcode"),
 ]
-MELDER_PAGES = [("melden", "/melden"), ("mijn-meldingen", "/mijn-meldingen")]
+MELDER_PAGES = [("melden", "/melden"), ("eerst-uitloggen", "/melden/anoniem"), ("mijn-meldingen", "/mijn-meldingen")]
 REGISSEUR_PAGES = [("werkvoorraad", "/behandelen/")]
 
 PAGE_CHECKS = """() => {
