@@ -233,16 +233,11 @@ def _filing_counts(response) -> bool:
     return response.status_code == 200 or (response.status_code == 422 and bool(_uploads()))
 
 
-def _not_anonymous_filing() -> bool:
-    """On /melden only the choice "anoniem" counts against the anonymous limits."""
-    return request.endpoint == "intake.new_signal" and request.form.get("identity") != "anoniem"
-
-
 def _refused_page(message: str):
     def on_breach(_limit):
         """The form again, with everything typed and the reason: nothing is lost (status 429)."""
         form = SignalForm()
-        context = _prepare(form, anonymous_only=request.endpoint == "intake.new_anonymous_signal")
+        context = _prepare(form, anonymous_only=True)
         page, status = _form_page(form, context, 429, refused=message)
         return current_app.make_response((page, status))
 
@@ -252,18 +247,17 @@ def _refused_page(message: str):
 def _anonymous_filing_limits(view):
     view = limiter.shared_limit(
         _anonymous_client_limit, scope="anonymous-filing-client", key_func=_anonymous_filing_key, methods=["POST"],
-        deduct_when=_filing_counts, exempt_when=_not_anonymous_filing, error_message=CLIENT_LIMIT_MESSAGE,
+        deduct_when=_filing_counts, error_message=CLIENT_LIMIT_MESSAGE,
         on_breach=_refused_page(CLIENT_LIMIT_MESSAGE),
     )(view)
     return limiter.shared_limit(
         _anonymous_total_limit, scope="anonymous-filing-total", key_func=lambda: "alle-melders", methods=["POST"],
-        deduct_when=_filing_counts, exempt_when=_not_anonymous_filing, error_message=TOTAL_LIMIT_MESSAGE,
+        deduct_when=_filing_counts, error_message=TOTAL_LIMIT_MESSAGE,
         on_breach=_refused_page(TOTAL_LIMIT_MESSAGE),
     )(view)
 
 
 @bp.route("/melden", methods=["GET", "POST"])
-@_anonymous_filing_limits
 def new_signal():
     """Named reporting needs a login; without one, the page offers the choice (login or anonymous)."""
     if not current_user.is_authenticated:
