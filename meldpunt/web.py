@@ -146,6 +146,10 @@ def register_web(app: Flask) -> None:
     # Local (Europe/Amsterdam) time to the second, for the audit view.
     app.add_template_filter(lambda value: format_datetime(value, "dd-MM-y HH:mm:ss") if value else "", "format_timestamp")
 
+    from meldpunt.templating import register_templating
+
+    register_templating(app)
+
     @app.context_processor
     def _globals():
         settings = current_app.extensions["meldpunt.settings"]
