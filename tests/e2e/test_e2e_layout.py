@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import log_in, no_horizontal_scroll, reference_on
+from tests.e2e.conftest import check_axe, log_in, no_horizontal_scroll, reference_on
 from tests.e2e.test_e2e_journeys import file_signal_as_melder
 from tests.page_data import seed_work_data
 
@@ -56,6 +56,7 @@ def check_page(page, name: str, width: int, shots: Path) -> list[str]:
     if scroll_width > width:
         problems.append(f"{name}@{width}: scrolls sideways ({scroll_width} > {width})")
     page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+    check_axe(page, name)  # WCAG 2.1 A/AA: the new_page fixture fails the test on any violation
     return problems
 
 
