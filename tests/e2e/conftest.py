@@ -14,7 +14,8 @@ from the local package: no CDN) with the WCAG 2.1 A/AA rules on the page as it i
 violation (page, rule, element) on the page's recorder; ``new_page`` fails the test after it ends when
 any page had one, listing them all.
 
-Helpers: ``log_in(page, server, role)`` types e-mail, password and, when asked, the current TOTP code.
+Helpers: ``log_in(page, server, role)`` types e-mail, password and, when asked, the current TOTP code;
+``nav_link(page, name)`` finds a link of the main menu (opening the folded phone menu first).
 """
 
 from __future__ import annotations
@@ -291,6 +292,14 @@ def log_in(page, server: LiveServer, role: str) -> None:
         with page.expect_navigation():
             page.locator("main form button[type=submit]").first.click()
     assert "/inloggen" not in urlsplit(page.url).path, f"login as {role} failed: {page.url}"
+
+
+def nav_link(page, name: str):
+    """A link of the main menu; on a phone the menu is folded behind "Menu", which is opened first."""
+    menu = page.locator("details.nav-menu")
+    if menu.count() and page.locator("details.nav-menu > summary").is_visible() and not menu.evaluate("d => d.open"):
+        page.locator("details.nav-menu > summary").click()
+    return page.locator(".main-nav").get_by_role("link", name=name, exact=True)
 
 
 def reference_on(page) -> str:

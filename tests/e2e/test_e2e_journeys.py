@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import check_axe, log_in, reference_on
+from tests.e2e.conftest import check_axe, log_in, nav_link, reference_on
 
 WIDTHS = [1280, 320]
 
@@ -21,7 +21,7 @@ DESCRIPTION = "Bij de aanvraag voor een exploitatievergunning betaalde iemand 40
 def file_signal_as_melder(page, live_server) -> str:
     log_in(page, live_server, "melder")
     check_axe(page, "na-inloggen")
-    page.get_by_role("link", name="Melden", exact=True).click()
+    nav_link(page, "Melden").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Melding doen"
     check_axe(page, "melden")
     page.get_by_label("Wat heeft u gezien of gehoord?").fill(DESCRIPTION)
@@ -38,7 +38,7 @@ def test_identified_melder_files_and_regisseur_opens_it(new_page, live_server, w
     reference = file_signal_as_melder(melder, live_server)
     assert re.fullmatch(r"MO-\d{4}-\d{4,}", reference)
 
-    melder.get_by_role("link", name="Mijn meldingen").first.click()
+    nav_link(melder, "Mijn meldingen").click()
     check_axe(melder, "mijn-meldingen")
     row = melder.get_by_role("row").filter(has_text=reference)
     assert row.count() == 1
@@ -50,7 +50,7 @@ def test_identified_melder_files_and_regisseur_opens_it(new_page, live_server, w
     regisseur = new_page(width=width)  # a fresh context: its own cookies
     log_in(regisseur, live_server, "regisseur")
     check_axe(regisseur, "regisseur-na-inloggen")
-    regisseur.get_by_role("link", name="Werkvoorraad").click()
+    nav_link(regisseur, "Werkvoorraad").click()
     assert regisseur.get_by_role("heading", level=1).inner_text() == "Werkvoorraad"
     check_axe(regisseur, "werkvoorraad")
     regisseur.get_by_role("link", name=reference).click()

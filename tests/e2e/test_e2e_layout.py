@@ -203,3 +203,60 @@ def test_work_pages_fit_the_screen_and_pass_basic_checks(new_page, live_server, 
     regisseur.wait_for_load_state("load")
     problems += check_page(regisseur, "doorzenden-fout", width, shots)
     assert not problems, "\n".join(problems)
+
+
+# ---------------------------------------------------------------------------- the phone menu (issue 22 item 8)
+
+HEADER_SHARE = """() => [document.querySelector('.site-header').getBoundingClientRect().bottom / window.innerHeight,
+                         document.querySelector('.main-nav').getBoundingClientRect().height / window.innerHeight]"""
+
+
+def test_item_08_phone_menu_folds_behind_a_menu_button_without_javascript(new_page, live_server, shots):
+    page = new_page(width=320, height=568, java_script_enabled=False)
+    log_in(page, live_server, "regisseur")
+    page.goto(live_server("/mijn-meldingen"))
+    button = page.locator("details.nav-menu > summary")
+    assert button.is_visible() and button.inner_text().strip() == "Menu"
+    assert button.bounding_box()["height"] >= 44
+    assert not page.locator(".main-nav").get_by_role("link", name="Werkvoorraad").is_visible()
+    header, menu = page.evaluate(HEADER_SHARE)
+    page.screenshot(path=str(shots / "menu-dicht-320.png"))
+    assert menu <= 0.1, f"the folded menu takes {menu:.0%} of the first screen"
+    assert header <= 1 / 3, f"header and menu take {header:.0%} of the first screen"
+
+    button.click()  # a <details>: opens without any script
+    assert page.locator("details.nav-menu").evaluate("d => d.open")
+    links = page.locator(".main-nav").get_by_role("link")
+    assert links.count() >= 4 and all(links.nth(i).is_visible() for i in range(links.count()))
+    page.screenshot(path=str(shots / "menu-open-320.png"))
+    with page.expect_navigation():
+        page.locator(".main-nav").get_by_role("link", name="Werkvoorraad", exact=True).click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Werkvoorraad"
+    assert page.locator("details.nav-menu > summary").is_visible(), "every page starts with the menu folded"
+    assert not page.locator("details.nav-menu").evaluate("d => d.open")
+
+
+def test_item_08_phone_menu_open_and_closed_pass_axe(new_page, live_server):
+    """axe-core needs script in the page, so this check runs in a normal context (same markup and CSS)."""
+    page = new_page(width=320, height=568)
+    log_in(page, live_server, "regisseur")
+    check_axe(page, "menu-dicht")
+    page.locator("details.nav-menu > summary").click()
+    assert page.locator("details.nav-menu").evaluate("d => d.open")
+    check_axe(page, "menu-open")
+
+
+def test_item_08_wide_screen_shows_the_menu_without_a_button(new_page, live_server):
+    page = new_page(width=1280, height=800)
+    log_in(page, live_server, "melder")
+    assert not page.locator("details.nav-menu > summary").is_visible()
+    links = page.locator(".main-nav").get_by_role("link")
+    assert links.count() >= 3 and all(links.nth(i).is_visible() for i in range(links.count()))
+    tops = {round(links.nth(i).bounding_box()["y"]) for i in range(links.count())}
+    assert len(tops) == 1, "the menu is one row on a wide screen"
+    page.keyboard.press("Tab")  # skip link
+    page.keyboard.press("Tab")  # the brand (home)
+    page.keyboard.press("Tab")  # Uitloggen
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('.main-nav') !== null && document.activeElement.tagName") == "A", \
+        "Tab goes straight from the header to the first menu link (no hidden button in between)"
