@@ -135,19 +135,34 @@ def _field_for(form, name: str):
     return form[name] if name in form else form.description
 
 
-def error_list(form) -> list[tuple[str, str, str]]:
-    """``(field id, label, message)`` for every error, also inside the subject blocks."""
-    found: list[tuple[str, str, str]] = []
+#: Messages that do not say which question they are about; the error summary names the question for them.
+GENERIC_MESSAGES = ("Dit is te lang", "Kies een van de mogelijkheden", "Deze datum", "Vul een datum in", "Not a valid")
 
-    def walk(fields, prefix: str) -> None:
+
+def summary_line(label: str, message: str, block: str = "") -> str:
+    """One line of the error summary that reads well on its own.
+
+    A message written for its field ("Beschrijf wat u heeft gezien of gehoord.") stands alone; a
+    generic one gets the question in quotes ("„Hoe zeker bent u?”: Kies een van de mogelijkheden.");
+    a field of a subject block starts with that block ("Betrokkene 2: …").
+    """
+    line = f"„{label.strip()}”: {message}" if message.startswith(GENERIC_MESSAGES) else message
+    return f"{block}: {line}" if block else line
+
+
+def error_list(form) -> list[tuple[str, str]]:
+    """``(field id, summary line)`` for every error, also inside the subject blocks."""
+    found: list[tuple[str, str]] = []
+
+    def walk(fields, block: str) -> None:
         for f in fields:
             if f.type == "FieldList":
                 for number, entry in enumerate(f, start=1):
-                    walk(entry, f"Betrokkene {number}, ")
+                    walk(entry, f"Betrokkene {number}")
             elif f.type == "FormField":
-                walk(f, prefix)
+                walk(f, block)
             elif f.type not in ("CSRFTokenField", "HiddenField"):
-                found.extend((f.id, prefix + str(f.label.text), str(message)) for message in f.errors)
+                found.extend((f.id, summary_line(str(f.label.text), str(message), block)) for message in f.errors)
 
     walk(form, "")
     return found
