@@ -40,6 +40,7 @@ ACTION_LABELS: dict[str, str] = {
     "signal.enrich": "Notitie bij melding gemaakt",
     "signal.add_subject": "Betrokkene toegevoegd aan melding",
     "signal.shred": "Melding vernietigd",
+    "signal.reporter_identity.view": "Melder van melding getoond",
     "attachment.download": "Bijlage gedownload",
     "receipt.open": "Melding geopend met ontvangstcode",
     "message.post": "Bericht bij melding geplaatst",
@@ -49,6 +50,7 @@ ACTION_LABELS: dict[str, str] = {
     "feedback.read": "Terugkoppeling gelezen",
     "notice.read": "Bericht gelezen",
     "notice.read_all": "Alle berichten gelezen",
+    "notice.retry": "Mislukte e-mail opnieuw verstuurd",
     # cases and approvals
     "case.list": "Casussen bekeken",
     "case.read": "Casus gelezen",
@@ -61,9 +63,16 @@ ACTION_LABELS: dict[str, str] = {
     "case.propose": "Casus voorgesteld voor casusoverleg",
     "case.unpropose": "Voorstel voor casusoverleg ingetrokken",
     "case.close": "Casus afgesloten",
+    "case.remove_signal": "Melding uit casus gehaald",
     "approval.request": "Akkoord gevraagd (vier ogen)",
     "approval.decide": "Besluit over akkoord (vier ogen)",
     "approval.list": "Verzoeken om akkoord bekeken",
+    # content roles (four eyes)
+    "grant.request": "Rol aangevraagd (vier ogen)",
+    "grant.withdraw": "Aanvraag voor rol ingetrokken",
+    "grant.approve": "Aanvraag voor rol goedgekeurd",
+    "grant.reject": "Aanvraag voor rol afgewezen",
+    "grant.list": "Aanvragen voor rollen bekeken",
     # keys (command line)
     "keys.rotate": "Nieuwe hoofdsleutel in gebruik",
     "keys.rewrap": "Sleutels opnieuw versleuteld",
@@ -87,6 +96,7 @@ ACTION_GROUPS: dict[str, str] = {
 OBJECT_LABELS: dict[str, str] = {
     "signal": "Melding", "user": "Gebruiker", "case": "Casus", "attachment": "Bijlage", "notice": "Bericht",
     "approval": "Verzoek om akkoord", "taxonomy_term": "Lijstwaarde", "keyring": "Sleutels", "audit": "Audittrail",
+    "role_grant": "Aanvraag voor rol",
 }
 
 RESULT_LABELS: dict[str, str] = {"ok": "Gelukt", "failed": "Mislukt", "denied": "Geweigerd"}
@@ -96,7 +106,7 @@ DETAIL_LABELS: dict[str, str] = {
     "method": "Manier", "step": "Stap", "reason": "Reden", "account": "Account (versleutelde verwijzing)",
     "permission": "Gevraagde handeling", "endpoint": "Pagina", "as": "Gelezen als", "count": "Aantal",
     "items": "Aantal berichten", "page": "Pagina", "results": "Aantal regels", "role": "Rol", "from": "Van",
-    "to": "Naar", "kind": "Soort", "track": "Spoor", "anonymous": "Anoniem", "subjects": "Aantal betrokkenen",
+    "to": "Naar", "path": "Route", "kind": "Soort", "track": "Spoor", "anonymous": "Anoniem", "subjects": "Aantal betrokkenen",
     "attachments": "Aantal bijlagen", "notice": "Bericht aan melder", "notice_id": "Bericht", "template": "Tekst",
     "user_id": "Gebruiker", "signal_id": "Melding", "case_id": "Casus", "left_case_id": "Uit casus",
     "subject_id": "Subject", "intervention_id": "Interventie", "approval_id": "Verzoek", "approved": "Akkoord gegeven",

@@ -74,7 +74,8 @@ def regisseur_with_case(app, users):
         melder = db.session.get(User, users["melder"].id)
         regisseur = db.session.get(User, users["regisseur"].id)
         signal = file_signal(db.session, keyring=keyring, reporter=melder, description="Loods met busjes.")
-        transition_signal(db.session, keyring=keyring, signal=signal, actor=regisseur, target=SignalStatus.IN_PROGRESS)
+        transition_signal(db.session, keyring=keyring, signal=signal, actor=regisseur, target=SignalStatus.IN_PROGRESS,
+                          path="status", four_eyes=False)
         case = create_case(db.session, keyring=keyring, actor=regisseur, title="Havenweg", signals=[signal])
         db.session.commit()
         case_id, reference = case.id, case.reference
@@ -199,23 +200,25 @@ def test_item_08_file_sizes_in_dutch_notation():
 
 
 def test_item_08_attachment_sizes_in_dutch_notation_on_every_page(app, users):
+    """Sizes are stored rounded up to whole 64 KiB chunks (issue 15 item 8); pages show them in Dutch notation."""
     client = app.test_client()
     login(client, users["melder"].email)
-    content = PDF + b"%" + b"0" * (600 - len(PDF) - 1)  # 600 bytes
-    assert len(content) == 600
-    response = post_form(client, "/melden", {"description": "Met een brief erbij."}, files=[(content, "brief.pdf")])
+    small = PDF + b"%" + b"0" * (600 - len(PDF) - 1)  # 600 bytes
+    large = PDF + b"%" + b"0" * (int(2.4 * 1024 * 1024) - len(PDF) - 1)  # 2.4 MiB -> 39 chunks, 2.4375 MiB
+    response = post_form(client, "/melden", {"description": "Met een brief erbij."},
+                         files=[(small, "brief.pdf"), (large, "kaart.pdf")])
     assert response.status_code == 302, response.status_code
     signal_id = _signal_id(app)
     reporter_page = client.get(f"/mijn-meldingen/{signal_id}").get_data(as_text=True)
-    assert "brief.pdf" in reporter_page and "(0,6 kB)" in reporter_page
 
     enrol_totp(app, users["regisseur"].email)
     handler = app.test_client()
     assert login_full(handler, users["regisseur"].email).status_code == 302
     handler_page = handler.get(f"/behandelen/meldingen/{signal_id}").get_data(as_text=True)
-    assert "brief.pdf" in handler_page and "(0,6 kB)" in handler_page
     for page in (reporter_page, handler_page):
-        assert not re.search(r"\d\.\d kB", page), "no English decimal point in a size"
+        assert "brief.pdf" in page and "(kleiner dan 64 kB)" in page
+        assert "kaart.pdf" in page and "(ca. 2,5 MB)" in page
+        assert not re.search(r"\d\.\d (kB|MB)", page), "no English decimal point in a size"
 
 
 # ---------------------------------------------------------------------------- audit view
