@@ -54,7 +54,7 @@ class AuditFilterForm(FlaskForm):
         csrf = False  # a GET filter, no state change
 
     action = StringField("Actie", validators=[Optional(), Length(max=60)])
-    actor = StringField("Gebruiker (e-mailadres of nummer)", validators=[Optional(), Length(max=254)])
+    actor = StringField("Gebruiker (e-mailadres, nummer of schuilnaam)", validators=[Optional(), Length(max=254)])
     object_type = StringField("Soort object", validators=[Optional(), Length(max=40)])
     result = SelectField("Resultaat", choices=[("", "Alle"), ("ok", "Gelukt"), ("failed", "Mislukt"),
                                                ("denied", "Geweigerd")], validators=[Optional()])

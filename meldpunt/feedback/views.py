@@ -18,10 +18,11 @@ from meldpunt.feedback.service import (
     signals_awaiting_feedback,
     unread_count,
 )
+from meldpunt.feedback.models import Notice
 from meldpunt.intake.models import Signal
-from meldpunt.policy import Action, handler_track, load_or_404, require
+from meldpunt.policy import Action, handler_track, load_or_404, refuse, require
 from meldpunt.vault.service import current_keyring
-from meldpunt.web import audit_event
+from meldpunt.web import audit_event, client_origin
 
 bp = Blueprint("feedback", __name__)
 
@@ -51,15 +52,17 @@ def inbox():
 @bp.post("/berichten/<int:notice_id>/gelezen")
 @login_required
 def read_one(notice_id: int):
+    notice = find_inbox_notice(db.session, user=current_user, notice_id=notice_id)
+    if notice is None:
+        other = db.session.get(Notice, notice_id)  # a missing and a forbidden id both take these two look-ups
+        if other is not None:
+            refuse("read_notice", other)  # someone else's notice: answered like a missing one, audited
+        abort(404)
     form = MarkReadForm()
     if not form.validate_on_submit():
         abort(400)
-    notice = find_inbox_notice(db.session, user=current_user, notice_id=notice_id)
-    if notice is None:
-        abort(404)
     target = url_for("triage.signal_detail" if notice.recipient_user_id else "intake.my_signal", signal_id=notice.signal_id)
-    if mark_read(db.session, user=current_user, notice_id=notice_id):
-        audit_event("notice.read", object_type="notice", object_id=notice_id)
+    mark_read(db.session, user=current_user, notice_id=notice_id, origin=client_origin())
     db.session.commit()
     return redirect(target)
 
@@ -70,9 +73,7 @@ def read_all():
     form = MarkReadForm()
     if not form.validate_on_submit():
         abort(400)
-    changed = mark_read(db.session, user=current_user)
-    if changed:
-        audit_event("notice.read_all", object_type="user", object_id=current_user.id, details={"count": changed})
+    mark_read(db.session, user=current_user, origin=client_origin())
     db.session.commit()
     flash("Alle berichten staan op gelezen.", "success")
     return redirect(url_for("feedback.inbox"))

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from meldpunt.audit.service import record
+from meldpunt.audit.service import record_reporter_action
 from meldpunt.auth.models import User
 from meldpunt.config import UploadSettings
 from meldpunt.crypto import Keyring
@@ -222,17 +222,13 @@ def file_signal(
 
     session.add(StatusChange(signal_id=signal.id, from_status=None, to_status=signal.status, actor_id=None, created_at=now))
     queue_notice(session, signal=signal, kind=NoticeKind.RECEIVED)
-    record(
+    # Under the signal's pseudonym, never the account: the audit view must not show who reported,
+    # and the details leave out the track (about a colleague or not) and whether it is anonymous.
+    record_reporter_action(
         session,
         action="signal.file",
-        actor_id=reporter.id if reporter else None,
-        actor_label=reporter.email if reporter else "anoniem",
-        object_type="signal",
-        object_id=signal.id,
-        details={
-            "track": signal.track, "anonymous": signal.is_anonymous,
-            "subjects": len(subjects), "attachments": len(stored),
-        },
+        signal_id=signal.id,
+        details={"subjects": len(subjects), "attachments": len(stored)},
     )
     session.flush()
     return signal
@@ -307,14 +303,8 @@ def add_reporter_information(
             raise IntakeError(str(exc), field="body") from None
     stored = _store_uploads(session, keyring=keyring, signal=signal, cipher=cipher, uploads=uploads, settings=upload_settings)
     if stored:
-        record(
-            session,
-            action="signal.add_attachments",
-            actor_id=author.id if author and not signal.is_anonymous else None,
-            actor_label=author.email if author and not signal.is_anonymous else "anoniem",
-            object_type="signal",
-            object_id=signal.id,
-            details={"attachments": len(stored)},
+        record_reporter_action(
+            session, action="signal.add_attachments", signal_id=signal.id, details={"attachments": len(stored)}
         )
     session.flush()
 

@@ -10,7 +10,7 @@ import uuid
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from meldpunt.audit.service import record
+from meldpunt.audit.service import record, reporter_label
 from meldpunt.extensions import db, limiter
 from meldpunt.feedback.service import feedback_history
 from meldpunt.intake.attachments import TYPE_LABELS, Upload, human_size
@@ -250,9 +250,9 @@ def _own_signal(signal_id: uuid.UUID) -> Signal:
 @login_required
 def my_signal(signal_id):
     signal = _own_signal(signal_id)
-    from meldpunt.web import audit_event
+    from meldpunt.web import audit_reporter_event
 
-    audit_event("signal.read", object_type="signal", object_id=signal.id, details={"as": "reporter"})
+    audit_reporter_event("signal.read", signal_id=signal.id, details={"as": "reporter"})
     db.session.commit()
     return render_template(
         "intake/detail.html", reply_form=ReplyForm(), reply_url=url_for("intake.my_signal_reply", signal_id=signal.id),
@@ -288,9 +288,12 @@ def _client_key() -> str:
 
 
 def _anonymous_audit(action: str, signal: Signal | None, *, result: str = "ok", details: dict | None = None) -> None:
-    """Audit entries on the receipt pages never name the person or the client, even when logged in."""
+    """Audit entries on the receipt pages never name the person or the client, even when logged in.
+
+    With a signal the actor is the signal's reporter pseudonym, as for every reporter action on it."""
     record(
-        db.session, action=action, actor_label="anoniem", object_type="signal" if signal else "",
+        db.session, action=action, actor_label=reporter_label(signal.id) if signal else "anoniem",
+        object_type="signal" if signal else "",
         object_id=signal.id if signal else "", result=result, origin="", details=details,
     )
 

@@ -8,6 +8,7 @@ import re
 from sqlalchemy import select
 
 from meldpunt.audit.models import AuditEntry
+from meldpunt.audit.service import reporter_label
 from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice
 from meldpunt.intake.models import Signal, SubjectIdentifier
@@ -70,7 +71,9 @@ def test_named_filing_stores_everything_encrypted_and_confirms(app, users):
         assert sorted(name for _, name in content.attachments) == ["brief.pdf", "foto.png"]
         assert db.session.scalar(select(Notice.kind).where(Notice.signal_id == signal.id)) == "ontvangen"
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "signal.file"))
-        assert json.loads(entry.details) == {"anonymous": False, "attachments": 2, "subjects": 2, "track": "regulier"}
+        # Named, yet under the signal's pseudonym; neither the track nor "anonymous" in the details (issue 15 item 4).
+        assert json.loads(entry.details) == {"attachments": 2, "subjects": 2}
+        assert entry.actor_id is None and entry.actor_label == reporter_label(signal.id) and entry.origin == ""
 
     mine = client.get("/mijn-meldingen").get_data(as_text=True)
     assert signal.reference in mine and "Ontvangen" in mine
@@ -107,7 +110,8 @@ def test_anonymous_filing_without_login_keeps_no_link_to_anyone(app, users):
         assert signal.contact_ct is None and not signal.feedback_by_email
         assert code.replace(" ", "") not in signal.receipt_digest
         entries = db.session.scalars(select(AuditEntry).where(AuditEntry.object_id == str(signal.id))).all()
-        assert entries and all(e.actor_id is None and e.actor_label == "anoniem" and e.origin == "" for e in entries)
+        pseudonym = reporter_label(signal.id)  # the same "Melder …" label as every reporter action on a signal
+        assert entries and all(e.actor_id is None and e.actor_label == pseudonym and e.origin == "" for e in entries)
 
 
 def test_logged_in_user_may_choose_anonymous(app, users):
@@ -120,7 +124,8 @@ def test_logged_in_user_may_choose_anonymous(app, users):
         signal = db.session.scalar(select(Signal))
         assert signal.is_anonymous and signal.reporter_id is None and signal.contact_ct is None
         entries = db.session.scalars(select(AuditEntry).where(AuditEntry.object_id == str(signal.id))).all()
-        assert all(e.actor_id is None and e.actor_label == "anoniem" and e.origin == "" for e in entries)
+        pseudonym = reporter_label(signal.id)
+        assert entries and all(e.actor_id is None and e.actor_label == pseudonym and e.origin == "" for e in entries)
         email = users["melder"].email
         assert all(email not in (e.details or "") for e in entries)
     assert "Liever anoniem" not in client.get("/mijn-meldingen").get_data(as_text=True)
