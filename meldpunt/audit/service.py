@@ -108,7 +108,7 @@ def _lock_appends(session: Session) -> None:
     SQLite's single write lock (pysqlite opens the transaction right before it), so the newest
     entry read next cannot change before this transaction commits or rolls back. Waiting for the
     lock is SQLite's ``busy_timeout`` (meldpunt.database); a lock that stays busy beyond it is tried
-    again ``SQLITE_LOCK_ATTEMPTS`` times before the error goes up.
+    up to ``SQLITE_LOCK_ATTEMPTS`` times in all before the error goes up.
     """
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
