@@ -116,7 +116,20 @@ def audit_denied(action: Any, obj: Any) -> None:
 
 
 def _audit_denials_after_response(response):
+    """After the response: the refusals of this request, or a "not found" for an id that does not exist.
+
+    A missing id gets an entry as well (``request.not_found``), written the same way: so a refused
+    and a missing id cost the server the same work, also after the answer (a server closes the
+    connection only when this is done), and guessing at ids shows up in the trail.
+    """
     pending = g.pop(_DENIALS, None)
+    if not pending and response.status_code == 404 and request.view_args and request.endpoint != "static" \
+            and current_user and current_user.is_authenticated:
+        pending = [dict(
+            action="request.not_found", actor_id=current_user.id, actor_label=current_user.email,
+            object_type="", object_id="", result="failed", origin=client_origin(),
+            details={"endpoint": request.endpoint or ""},
+        )]
     if pending:
         app = current_app._get_current_object()
         response.call_on_close(lambda: _write_denials(app, pending))
@@ -134,7 +147,7 @@ def _write_denials(app: Flask, entries: list[dict]) -> None:
             db.session.commit()
         except Exception as exc:  # noqa: BLE001 - the answer is already sent; say so in the log, without details
             db.session.rollback()
-            log.error("%d authorisation refusal(s) could not be audited (%s)", len(entries), type(exc).__name__)
+            log.error("%d refusal or not-found entries could not be audited (%s)", len(entries), type(exc).__name__)
 
 
 def _security_headers(response):

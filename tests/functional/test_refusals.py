@@ -5,7 +5,8 @@ takes, with an empty and with a nonsense form: the id of a real object the role 
 an id that does not exist give the same status code and the same page. Access is checked before
 anything in the request is validated, also for a sub-object under a parent the user may see (a
 subject of an integrity signal under the regisseur's case answered 422 before). The refusal is
-still audited: after the response has been sent, in its own transaction.
+still audited: after the response has been sent, in its own transaction; a missing id gets a
+"not found" entry the same way, so both cost the server the same work.
 """
 
 from __future__ import annotations
@@ -158,3 +159,11 @@ def test_item_19_refusal_is_audited_after_the_response_in_its_own_transaction(ap
         assert (entry.actor_id, entry.object_type, entry.object_id, entry.result) == (
             users["melder"].id, "signal", str(signal_id), "denied")
         assert '"endpoint": "intake.my_signal"' in entry.details and '"permission": "view_own_signal"' in entry.details
+    # A missing id costs the same work after the answer: a "not found" entry, written the same way.
+    response = client.get(f"/mijn-meldingen/{uuid.uuid4()}", buffered=False)
+    assert response.status_code == 404
+    response.close()
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()))
+        assert (entry.action, entry.actor_id, entry.result) == ("request.not_found", users["melder"].id, "failed")
+    assert _denials(app) == before + 1
