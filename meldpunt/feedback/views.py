@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from meldpunt.extensions import db
 from meldpunt.feedback.forms import FeedbackForm, MarkReadForm
+from meldpunt.feedback.models import Notice
 from meldpunt.feedback.service import (
     FEEDBACK_TEMPLATES,
     FeedbackError,
@@ -18,7 +19,6 @@ from meldpunt.feedback.service import (
     signals_awaiting_feedback,
     unread_count,
 )
-from meldpunt.feedback.models import Notice
 from meldpunt.intake.models import Signal
 from meldpunt.policy import Action, handler_track, load_or_404, refuse, require
 from meldpunt.vault.service import current_keyring
