@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 ## run: set up on first start (venv, config, keys, database, demo users) and run web + worker + beat
-run: $(STAMP)
+run: $(STAMP) system-deps
 	$(BIN)/python -m meldpunt.bootstrap instance
 	$(BIN)/flask --app meldpunt db upgrade
 	$(BIN)/flask --app meldpunt demo
@@ -35,17 +35,20 @@ check: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -p no:cacheprovider tests/unit
 
-## system-deps: Debian's chromium (browser tests) and poppler-utils, when this user may install them
+## system-deps: Debian's chromium (browser tests), poppler-utils and Pango (PDF documents), when this user may install them
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null; then \
+	@if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null || ! ldconfig -p | grep -q libpangoft2; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get install -y -qq chromium poppler-utils >/dev/null 2>&1 || \
-	     (apt-get update -qq && apt-get install -y -qq chromium poppler-utils >/dev/null)); \
+	    (apt-get install -y -qq chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 >/dev/null 2>&1 || \
+	     (apt-get update -qq && apt-get install -y -qq chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 >/dev/null)); \
 	  else echo "note: install Debian's chromium and poppler-utils for the browser tests"; fi; \
 	fi
 
+## bench: every benchmark with its defaults (the queue seeds 1,000,000 signals: minutes); prints one table and
+##        writes bench/results/<time>.json. One with options: make bench BENCH="queue --signals 100000".
+##        Compare two runs: .venv/bin/python -m bench compare bench/results/A.json bench/results/B.json
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH)
 
 ## lock: re-pin requirements.lock from pyproject.toml (run after changing dependencies)
 lock:

@@ -132,3 +132,7 @@ def _configure_logging(app: Flask, settings: Settings) -> None:
     level = getattr(logging, settings.log_level, logging.INFO)
     app.logger.setLevel(level)
     logging.getLogger("meldpunt").setLevel(level)
+    from meldpunt.request_log import install_request_log_filters
+
+    # No access-log line (address, time, user agent) for the anonymous reporter's routes.
+    install_request_log_filters()

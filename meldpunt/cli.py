@@ -43,7 +43,10 @@ def _read_password() -> str:
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--department", default=None)
 def user_create(email: str, name: str, role: str, department: str | None) -> None:
-    """Create a local account; the password comes from stdin or MELDPUNT_PASSWORD."""
+    """Create a local account; the password comes from stdin or MELDPUNT_PASSWORD.
+
+    On the server every role is given at once, also a content role (the first regisseur);
+    in the application a content role needs a second person's approval."""
     password = _read_password()
     try:
         user = create_user(db.session, email=email, name=name, role=role, password=password, department=department)
@@ -138,6 +141,48 @@ def user_set_password(email: str) -> None:
     click.echo(f"password changed for user {user.id}")
 
 
+@user_cli.command("grants")
+def user_grants() -> None:
+    """List open requests for a content role (number, account, requested role, requested by)."""
+    from meldpunt.grants.models import GrantState, RoleGrant
+
+    grants = db.session.scalars(select(RoleGrant).where(RoleGrant.state == GrantState.PENDING.value)
+                                .order_by(RoleGrant.id)).all()
+    if not grants:
+        click.echo("no open requests")
+    for grant in grants:
+        click.echo(f"{grant.id:>4}  {grant.user.email:<40} {grant.previous_role} -> {grant.role:<12} "
+                   f"asked by {grant.requested_by.email}")
+
+
+def _decide_grant(grant_id: int, approve: bool) -> None:
+    from meldpunt.grants.service import GrantError, decide_on_server
+
+    try:
+        grant = decide_on_server(db.session, grant_id=grant_id, approve=approve)
+    except GrantError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    verb = "approved" if approve else "rejected"
+    click.echo(f"{verb} request {grant.id}: {grant.user.email} {'is now' if approve else 'stays'} "
+               f"{grant.user.role}")
+
+
+@user_cli.command("approve-grant")
+@click.argument("grant_id", type=int)
+def user_approve_grant(grant_id: int) -> None:
+    """Approve an open request for a content role on the server (e.g. when nobody holds the role yet)."""
+    _decide_grant(grant_id, approve=True)
+
+
+@user_cli.command("reject-grant")
+@click.argument("grant_id", type=int)
+def user_reject_grant(grant_id: int) -> None:
+    """Reject an open request for a content role on the server."""
+    _decide_grant(grant_id, approve=False)
+
+
 def seed_demo() -> list[tuple[User, str | None]]:
     """Seed taxonomy and one demo user per role (idempotent). Returns (user, new password or None)."""
     from meldpunt.taxonomy.service import seed_taxonomy
@@ -167,9 +212,15 @@ def demo() -> None:
 
 @audit_cli.command("verify")
 def audit_verify() -> None:
-    """Recompute the hash chain and compare it with the checkpoints; exit 1 naming every problem."""
-    from meldpunt.audit.service import chain_summary, verify_chain
+    """Recompute the hash chain and compare it with the checkpoints; exit 1 naming every problem.
 
+    First moves the anonymous reporters' entries of hours that have ended into the chain.
+    """
+    from meldpunt.audit.service import append_deferred, chain_summary, deferred_count, verify_chain
+
+    append_deferred(db.session)
+    db.session.commit()
+    waiting = deferred_count(db.session)
     breaks = verify_chain(db.session)
     if breaks:
         for b in breaks:
@@ -178,6 +229,8 @@ def audit_verify() -> None:
     last_id, last_hash = chain_summary(db.session)
     # Print the chain's end so operators can note it elsewhere (an external anchor).
     click.echo(f"audit trail intact: {last_id} entries, newest hash {last_hash}")
+    if waiting:
+        click.echo(f"{waiting} anonymous entries of the current hour join the chain after the hour ends")
 
 
 def register_cli(app: Flask) -> None:

@@ -1,8 +1,9 @@
 """Configuration: a TOML file plus environment overrides, validated into typed settings.
 
-The file is named by ``MELDPUNT_CONFIG`` (default ``instance/config.toml``).
-Secrets may come from the environment instead of the file. There are no default
-secrets: a missing or weak one stops the app with one line naming the setting.
+The file is named by ``MELDPUNT_CONFIG`` (default ``instance/config.toml``) and must be
+private to its owner (mode 0600 or stricter), like the keyring. Secrets may come from the
+environment instead of the file. There are no default secrets: a missing or weak one stops
+the app with one line naming the setting.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -57,6 +59,10 @@ class UploadSettings:
     max_bytes: int = 10 * 1024 * 1024
     max_files: int = 5
     allowed_types: tuple[str, ...] = ("pdf", "png", "jpeg", "gif", "txt", "docx", "xlsx", "odt", "eml")
+    #: Attachment bytes (rounded sizes) all uploads together may store per calendar day (Europe/Amsterdam).
+    daily_quota_bytes: int = 2 * 1024 * 1024 * 1024
+    #: Uploads are refused while the upload folder's file system has less free space than this.
+    min_free_bytes: int = 1024 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -67,9 +73,23 @@ class SecuritySettings:
     session_idle_minutes: int = 30
     session_absolute_hours: int = 10
     ratelimit_storage_url: str = "memory://"
+    #: The code step (TOTP or recovery code): failed codes per account, from anywhere.
     login_limit_per_account: str = "5 per minute"
+    #: Failed password checks and failed codes per client address, on any accounts.
     login_limit_per_client: str = "20 per minute"
+    #: Failed password checks (login and re-authentication) per account from one client address.
+    password_limit_per_account_client: str = "5 per minute"
+    #: Growing delays per account (meldpunt.auth.throttle): from this many failures on the account,
+    #: from all clients together, a client that failed waits 2**(failures - after) seconds ...
+    password_backoff_after: int = 5
+    #: ... at most this long ...
+    password_backoff_max_seconds: int = 900
+    #: ... and the account's failures are counted over this many hours.
+    password_backoff_window_hours: int = 24
     receipt_limit_per_client: str = "10 per minute"
+    #: Anonymous filings per client (keyed by an HMAC of the address) and for all clients together.
+    anonymous_filing_limit_per_client: str = "5 per hour"
+    anonymous_filing_limit_total: str = "200 per hour"
     four_eyes: bool = False
     totp_required_roles: tuple[str, ...] = ("regisseur", "voorzitter", "integriteit", "beheerder")
 
@@ -92,7 +112,8 @@ class FeedbackSettings:
     claim_lease_seconds: float = 120.0
     #: Seconds after publishing before the sweep publishes an undelivered notice again.
     republish_after_seconds: float = 300.0
-    #: Failed delivery runs after which the sweep stops publishing a notice (it stays listed).
+    #: The retry budget (its one owner): e-mail attempts per notice. After the last failed one the
+    #: e-mail is ``failed``, final: the worker and the sweep leave it until a handler retries it.
     max_attempts: int = 12
     #: Hour of the day (Europe/Amsterdam) the handler reminders go out.
     reminder_hour: int = 8
@@ -180,6 +201,34 @@ def _typed(section: str, key: str, value: Any, kind: type) -> Any:
     raise ConfigError(f"setting [{section}] {key} must be {expected}, got {value!r}")
 
 
+def _rate_limit(key: str, value: Any) -> str:
+    """A Flask-Limiter rate string ("5 per hour"), checked here so a typo stops the start, not a request."""
+    from limits import parse_many
+
+    try:
+        if isinstance(value, str) and parse_many(value):
+            return value
+    except ValueError:
+        pass
+    raise ConfigError(f'setting [security] {key} must be a rate like "5 per hour", got {value!r}')
+
+
+def _at_least_one(section: str, key: str, value: Any) -> int:
+    number = _typed(section, key, value, int)
+    if number < 1:
+        raise ConfigError(f"setting [{section}] {key} must be at least 1, got {number}")
+    return number
+
+
+def _check_private(source: Path, mode: int) -> None:
+    """The file holds secrets (secret key, passwords): like the keyring, only its owner may read it."""
+    if mode & 0o077:
+        raise ConfigError(
+            f"configuration file {source} is readable or writable by group or others "
+            f"(mode {stat.S_IMODE(mode):04o}); run chmod 600 {source}"
+        )
+
+
 def load_settings(path: str | os.PathLike[str] | None = None, *, overrides: dict[str, Any] | None = None) -> Settings:
     """Read the TOML file (``MELDPUNT_CONFIG`` or the default), apply env overrides, validate.
 
@@ -193,6 +242,7 @@ def load_settings(path: str | os.PathLike[str] | None = None, *, overrides: dict
         source = Path(path).expanduser().resolve()
         try:
             with open(source, "rb") as fh:
+                _check_private(source, os.fstat(fh.fileno()).st_mode)
                 raw = tomllib.load(fh)
         except FileNotFoundError:
             raise ConfigError(
@@ -273,6 +323,10 @@ def _validate(raw: dict[str, Any], *, base: Path, source: Path | None) -> Settin
         max_bytes=_typed("uploads", "max_bytes", up_raw.get("max_bytes", 10 * 1024 * 1024), int),
         max_files=_typed("uploads", "max_files", up_raw.get("max_files", 5), int),
         allowed_types=tuple(up_raw.get("allowed_types", UploadSettings.allowed_types)),
+        daily_quota_bytes=_typed(
+            "uploads", "daily_quota_bytes", up_raw.get("daily_quota_bytes", UploadSettings.daily_quota_bytes), int
+        ),
+        min_free_bytes=_typed("uploads", "min_free_bytes", up_raw.get("min_free_bytes", UploadSettings.min_free_bytes), int),
     )
     sec_raw = raw.get("security", {})
     security = SecuritySettings(
@@ -285,10 +339,29 @@ def _validate(raw: dict[str, Any], *, base: Path, source: Path | None) -> Settin
         ratelimit_storage_url=str(_get(raw, "security", "ratelimit_storage_url", "memory://")),
         login_limit_per_account=str(sec_raw.get("login_limit_per_account", "5 per minute")),
         login_limit_per_client=str(sec_raw.get("login_limit_per_client", "20 per minute")),
+        password_limit_per_account_client=str(sec_raw.get("password_limit_per_account_client", "5 per minute")),
+        password_backoff_after=_typed("security", "password_backoff_after", sec_raw.get("password_backoff_after", 5), int),
+        password_backoff_max_seconds=_typed(
+            "security", "password_backoff_max_seconds", sec_raw.get("password_backoff_max_seconds", 900), int
+        ),
+        password_backoff_window_hours=_typed(
+            "security", "password_backoff_window_hours", sec_raw.get("password_backoff_window_hours", 24), int
+        ),
         receipt_limit_per_client=str(sec_raw.get("receipt_limit_per_client", "10 per minute")),
+        anonymous_filing_limit_per_client=_rate_limit(
+            "anonymous_filing_limit_per_client",
+            sec_raw.get("anonymous_filing_limit_per_client", SecuritySettings.anonymous_filing_limit_per_client),
+        ),
+        anonymous_filing_limit_total=_rate_limit(
+            "anonymous_filing_limit_total",
+            sec_raw.get("anonymous_filing_limit_total", SecuritySettings.anonymous_filing_limit_total),
+        ),
         four_eyes=_typed("security", "four_eyes", sec_raw.get("four_eyes", False), bool),
         totp_required_roles=tuple(sec_raw.get("totp_required_roles", SecuritySettings.totp_required_roles)),
     )
+    for key in ("password_backoff_after", "password_backoff_max_seconds", "password_backoff_window_hours"):
+        if getattr(security, key) < 1:
+            raise ConfigError(f"setting [security] {key} must be at least 1")
     oidc_raw = raw.get("oidc", {})
     oidc = OidcSettings(
         enabled=_typed("oidc", "enabled", oidc_raw.get("enabled", False), bool),
@@ -314,6 +387,13 @@ def _validate(raw: dict[str, Any], *, base: Path, source: Path | None) -> Settin
                 f"setting [audit] syslog_address must be a socket path (/dev/log) or host:port, got {syslog_address!r}"
             )
     audit = AuditSettings(checkpoint_file=checkpoint_file, syslog_address=syslog_address)
+    base_url = str(_get(raw, "app", "base_url", "http://127.0.0.1:5000")).rstrip("/")
+    parts = urlsplit(base_url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path or parts.query or parts.fragment:
+        raise ConfigError(
+            f"setting [app] base_url must be the site's public address, scheme and host only, "
+            f"like https://meldpunt.example.nl; got {base_url!r}"
+        )
 
     app_raw = raw.get("app", {})
     fb_raw = raw.get("feedback", {})
@@ -325,7 +405,7 @@ def _validate(raw: dict[str, Any], *, base: Path, source: Path | None) -> Settin
         keyring_file=keyring_file,
         keyring_value=keyring_value or None,
         instance_path=base,
-        base_url=str(_get(raw, "app", "base_url", "http://127.0.0.1:5000")).rstrip("/"),
+        base_url=base_url,
         organisation=str(app_raw.get("organisation", "Gemeente Voorbeeld")),
         publish_timeout=_typed("broker", "publish_timeout", raw.get("broker", {}).get("publish_timeout", 2.0), float),
         first_feedback_working_days=_typed(
@@ -341,7 +421,7 @@ def _validate(raw: dict[str, Any], *, base: Path, source: Path | None) -> Settin
             republish_after_seconds=_typed(
                 "feedback", "republish_after_seconds", fb_raw.get("republish_after_seconds", 300.0), float
             ),
-            max_attempts=_typed("feedback", "max_attempts", fb_raw.get("max_attempts", 12), int),
+            max_attempts=_at_least_one("feedback", "max_attempts", fb_raw.get("max_attempts", 12)),
             reminder_hour=_typed("feedback", "reminder_hour", fb_raw.get("reminder_hour", 8), int),
             test_delivery_delay=_typed(
                 "feedback", "test_delivery_delay", fb_raw.get("test_delivery_delay", 0.0), float

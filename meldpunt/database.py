@@ -25,6 +25,18 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def utc_hour(now: datetime | None = None) -> datetime:
+    """``now`` (default: the current time) rounded down to the whole hour, in UTC.
+
+    The only time stored for what an anonymous reporter does (filing, replying, opening the
+    melding with the receipt code): an exact time could be matched against other records.
+    """
+    value = now or utcnow()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     """SQLite: enforce foreign keys (ON DELETE SET NULL/CASCADE) and use WAL for concurrent readers."""
     import sqlite3

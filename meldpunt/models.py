@@ -1,10 +1,19 @@
 """Import every model so the metadata is complete (create_app, Alembic and tests rely on it)."""
 
-from meldpunt.audit.models import AuditCheckpoint, AuditEntry
+from meldpunt.audit.models import AuditCheckpoint, AuditEntry, DeferredAuditEntry
 from meldpunt.auth.models import AuthSession, RecoveryCode, User
 from meldpunt.cases.models import Case, CaseIntervention, CaseSignal, CaseSubject
 from meldpunt.feedback.models import Notice, NoticeDelivery
-from meldpunt.intake.models import Attachment, Message, Signal, StatusChange, Subject, SubjectIdentifier
+from meldpunt.grants.models import RoleGrant
+from meldpunt.intake.models import (
+    Attachment,
+    Message,
+    ReceiptGrant,
+    Signal,
+    StatusChange,
+    Subject,
+    SubjectIdentifier,
+)
 from meldpunt.taxonomy.models import TaxonomyTerm
 from meldpunt.triage.models import Approval, EnrichmentNote, Forwarding
 from meldpunt.vault.models import DataKey
@@ -20,12 +29,15 @@ __all__ = [
     "CaseSignal",
     "CaseSubject",
     "DataKey",
+    "DeferredAuditEntry",
     "EnrichmentNote",
     "Forwarding",
     "Message",
     "Notice",
     "NoticeDelivery",
+    "ReceiptGrant",
     "RecoveryCode",
+    "RoleGrant",
     "Signal",
     "StatusChange",
     "Subject",

@@ -51,6 +51,8 @@ class Action(enum.StrEnum):
     # --- triage and cases (issue 5) ---
     MANAGE_CASES = "manage_cases"  # list and create cases
     HANDLE_CASE = "handle_case"  # read and change one case
+    # --- role grants (issue 15 item 2) ---
+    DECIDE_ROLE_GRANT = "decide_role_grant"  # approve or reject a pending grant of one's own content role
 
 
 #: Actions that need no object: which roles may take them.
@@ -63,6 +65,9 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     Action.VIEW_AUDIT: frozenset({Role.BEHEERDER.value}),
     Action.VIEW_STATISTICS: frozenset({Role.REGISSEUR.value, Role.MANAGEMENT.value}),
     Action.MANAGE_CASES: frozenset({Role.REGISSEUR.value}),  # triage and cases (issue 5)
+    # role grants (issue 15 item 2): the holders of a content role decide on grants of that role
+    Action.DECIDE_ROLE_GRANT: frozenset({Role.REGISSEUR.value, Role.INTEGRITEIT.value, Role.VOORZITTER.value,
+                                         Role.DEELNEMER.value, Role.MANAGEMENT.value}),
 }
 
 #: Which signal track each handling role may see.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, g, has_request_context, jsonify, render_template, request
@@ -22,6 +23,7 @@ BLUEPRINT_MODULES = [
     "meldpunt.cases.views",
     "meldpunt.feedback.views",
     "meldpunt.admin.views",
+    "meldpunt.grants.views",
 ]
 
 ERROR_TEXT = {
@@ -185,8 +187,12 @@ def register_web(app: Flask) -> None:
 
     # Server-side sessions: flask-login's id must match a live auth_sessions row (meldpunt.auth.sessions).
     from meldpunt.auth.views import load_user, session_guard
+    from meldpunt.intake.views import refuse_anonymous_routes_when_logged_in
 
     login_manager.user_loader(load_user)
+    # First: the anonymous reporter's routes refuse a logged-in browser before its session is checked
+    # (that check writes to the account's session row).
+    app.before_request(refuse_anonymous_routes_when_logged_in)
     app.before_request(session_guard)
     # No long-lived "remember me" cookie: login_user(remember=False) everywhere, and a presented one
     # is useless because load_user also demands a live server-side session id.
@@ -203,6 +209,9 @@ def register_web(app: Flask) -> None:
     app.add_template_filter(lambda value: format_datetime(value, "d MMMM y, HH:mm") if value else "", "format_datetime")
     # Local (Europe/Amsterdam) time to the second, for the audit view.
     app.add_template_filter(lambda value: format_datetime(value, "dd-MM-y HH:mm:ss") if value else "", "format_timestamp")
+    # Times of what an anonymous reporter did are stored rounded down to the hour: show no more than that.
+    app.add_template_filter(_format_day, "format_day")
+    app.add_template_filter(_format_hour, "format_hour")
 
     @app.context_processor
     def _globals():
@@ -217,7 +226,30 @@ def register_web(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
 
 
+def _format_day(value) -> str:
+    """"vandaag" or "3 maart 2026" (Europe/Amsterdam): for the anonymous reporter's own times."""
+    from flask_babel import format_date, to_user_timezone
+
+    if not value:
+        return ""
+    local = to_user_timezone(value)  # a naive value is UTC
+    today = to_user_timezone(datetime.now(timezone.utc)).date()
+    return "vandaag" if local.date() == today else format_date(local, "d MMMM y")
+
+
+def _format_hour(value) -> str:
+    """"3 maart 2026, tussen 14:00 en 15:00": a time stored rounded down to the hour, shown as its hour."""
+    from flask_babel import format_datetime
+
+    if not value:
+        return ""
+    return f"{format_datetime(value, 'd MMMM y')}, tussen {format_datetime(value, 'HH:00')} en " \
+        f"{format_datetime(value + timedelta(hours=1), 'HH:00')}"
+
+
 def _error_page(error):
+    if getattr(error, "response", None) is not None:  # a page prepared by the view (e.g. a limiter's on_breach)
+        return error.response
     code = getattr(error, "code", 500) or 500
     if code == 500:
         db.session.rollback()

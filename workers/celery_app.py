@@ -48,9 +48,10 @@ def init_celery(app: Flask) -> Celery:
         timezone="Europe/Amsterdam",
         enable_utc=True,
         worker_hijack_root_logger=False,
-        imports=("workers.notices",),
+        imports=("workers.notices", "workers.audit"),
         beat_schedule={
             "sweep-outbox": {"task": "workers.notices.sweep_outbox", "schedule": 30.0},
+            "append-deferred-audit": {"task": "workers.audit.append_deferred", "schedule": crontab(minute=1)},
             "remind-handlers": {
                 "task": "workers.notices.remind_handlers",
                 "schedule": crontab(hour=settings.feedback.reminder_hour, minute=0),

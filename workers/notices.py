@@ -11,13 +11,11 @@ from __future__ import annotations
 import secrets
 
 from celery import shared_task
-from celery.exceptions import MaxRetriesExceededError
 from celery.utils.log import get_task_logger
 from flask import current_app
 
 log = get_task_logger(__name__)  # not under "meldpunt": Flask's handler there would log every line twice
 
-MAX_RETRIES = 8
 BACKOFF_BASE = 5.0  # seconds; doubles each retry
 BACKOFF_MAX = 900.0
 _random = secrets.SystemRandom()
@@ -34,31 +32,33 @@ def backoff_with_jitter(retries: int) -> float:
     name="workers.notices.deliver_notice",
     acks_late=True,
     reject_on_worker_lost=True,
-    max_retries=MAX_RETRIES,
+    # The retry budget has one owner, ``[feedback] max_attempts``, counted in the database per notice
+    # (so a republished or redelivered message does not start a new count); Celery does not count.
+    max_retries=None,
     ignore_result=True,
 )
 def deliver_notice(self, notice_id: int) -> str:
     from meldpunt.extensions import db
-    from meldpunt.feedback.outbox import DeliveryBusy, DeliveryFailed, deliver, give_up
+    from meldpunt.feedback.outbox import DeliveryBusy, DeliveryFailed, deliver
 
     settings = current_app.extensions["meldpunt.settings"]
     try:
         outcome = deliver(db.session, notice_id=int(notice_id), settings=settings)
     except DeliveryBusy as exc:
         db.session.rollback()
-        try:
-            raise self.retry(countdown=exc.countdown + _random.uniform(0, 2))
-        except MaxRetriesExceededError:
-            log.warning("notice %s: claim still held after %d tries; left for the sweep", notice_id, MAX_RETRIES)
+        if self.request.retries >= settings.feedback.max_attempts:
+            log.warning("notice %s: claim still held after %d tries; left for the sweep", notice_id,
+                        self.request.retries + 1)
             return "busy"
+        raise self.retry(countdown=exc.countdown + _random.uniform(0, 2)) from None
     except DeliveryFailed as exc:
         db.session.rollback()
-        if self.request.retries >= MAX_RETRIES:
-            give_up(db.session, notice_id=int(notice_id))
-            log.error("notice %s: delivery failed after %d tries (%s)", notice_id, MAX_RETRIES + 1, exc)
+        if exc.final:
+            log.error("notice %s: delivery failed after %d tries (%s); marked failed", notice_id, exc.attempts, exc)
             return "failed"
-        log.warning("notice %s: delivery failed (%s); retry %d", notice_id, exc, self.request.retries + 1)
-        raise self.retry(countdown=backoff_with_jitter(self.request.retries)) from None
+        log.warning("notice %s: delivery failed (%s); retry %d of %d", notice_id, exc, exc.attempts,
+                    settings.feedback.max_attempts - 1)
+        raise self.retry(countdown=backoff_with_jitter(exc.attempts - 1)) from None
     log.info("notice %s: %s", notice_id, outcome)
     return outcome
 

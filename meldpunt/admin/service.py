@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,6 +13,15 @@ from meldpunt.auth.models import Role, User
 from meldpunt.auth.service import AccountError, change_role, create_user, set_enabled
 from meldpunt.auth.sessions import revoke_all_sessions
 from meldpunt.auth.totp import clear_totp
+from meldpunt.grants.models import RoleGrant
+from meldpunt.grants.service import (
+    approvers,
+    needs_grant,
+    pending_grant_for,
+    pending_grants_by_user,
+    request_role,
+    withdraw_pending,
+)
 from meldpunt.taxonomy.models import TaxonomyTerm, TermKind
 
 _CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,59}$")
@@ -27,23 +37,69 @@ def _audit(session: Session, actor: User, action: str, object_type: str, object_
            object_id=object_id, origin=origin, details=details)
 
 
+@dataclass(frozen=True)
+class PendingRequest:
+    """An open request for a content role, for the beheerder's pages (who may still decide on it)."""
+
+    grant: RoleGrant
+    approver_count: int
+
+
+@dataclass(frozen=True)
+class RoleChange:
+    """What a role change did: asked for approval, withdrew an open request, or changed the role at once."""
+
+    grant: RoleGrant | None = None
+    withdrawn: bool = False
+    changed: bool = False
+
+
 def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.is_enabled.desc(), User.name)))
 
 
+def pending_requests(session: Session) -> dict[int, RoleGrant]:
+    """Open role requests by account id (for the account list)."""
+    return pending_grants_by_user(session)
+
+
+def pending_request(session: Session, *, user: User) -> PendingRequest | None:
+    grant = pending_grant_for(session, user_id=user.id)
+    if grant is None:
+        return None
+    return PendingRequest(grant=grant, approver_count=len(approvers(session, grant=grant)))
+
+
 def admin_create_user(session: Session, *, actor: User, email: str, name: str, role: str, password: str | None,
-                      department: str | None = None, origin: str = "") -> User:
-    user = create_user(session, email=email, name=name, role=role, password=password, department=department)
+                      department: str | None = None, origin: str = "") -> tuple[User, RoleGrant | None]:
+    """Create an account. With a content role it starts as melder and the role is requested (four eyes)."""
+    start_role = Role.MELDER.value if needs_grant(role) else role
+    user = create_user(session, email=email, name=name, role=start_role, password=password, department=department)
     _audit(session, actor, "user.create", "user", user.id, {"role": user.role}, origin)
-    return user
+    grant = None
+    if needs_grant(role):
+        grant = request_role(session, actor=actor, user=user, role=role, new_account=True, origin=origin)
+    return user, grant
 
 
-def admin_change_role(session: Session, *, actor: User, user: User, role: str, origin: str = "") -> None:
+def admin_change_role(session: Session, *, actor: User, user: User, role: str, origin: str = "") -> RoleChange:
+    """Lowering rights (or choosing melder/beheerder) takes effect at once; a content role is requested and
+    waits for another holder of that role. Either way an open request for the account is withdrawn."""
     if user.id == actor.id:
         raise AccountError("U kunt uw eigen rol niet wijzigen. Vraag een andere beheerder.")
+    try:
+        role = Role(role).value
+    except ValueError:
+        raise AccountError("Kies een bestaande rol.") from None
+    if needs_grant(role) and role != user.role:
+        return RoleChange(grant=request_role(session, actor=actor, user=user, role=role, origin=origin))
+    withdrawn = withdraw_pending(session, actor=actor, user=user, origin=origin) is not None
+    if role == user.role:
+        return RoleChange(withdrawn=withdrawn)
     old = user.role
     change_role(session, user=user, role=role)
     _audit(session, actor, "user.role", "user", user.id, {"from": old, "to": user.role}, origin)
+    return RoleChange(withdrawn=withdrawn, changed=True)
 
 
 def admin_set_enabled(session: Session, *, actor: User, user: User, enabled: bool, origin: str = "") -> None:

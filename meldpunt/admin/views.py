@@ -57,7 +57,8 @@ def index():
 @login_required
 def users():
     require(current_user, Action.MANAGE_USERS)
-    return render_template("admin/users.html", users=service.list_users(db.session), role_labels=ROLE_LABELS)
+    return render_template("admin/users.html", users=service.list_users(db.session), role_labels=ROLE_LABELS,
+                           pending=service.pending_requests(db.session))
 
 
 @bp.route("/gebruikers/nieuw", methods=["GET", "POST"])
@@ -67,7 +68,7 @@ def user_new():
     form = UserCreateForm()
     if form.validate_on_submit():
         try:
-            user = service.admin_create_user(
+            user, grant = service.admin_create_user(
                 db.session, actor=current_user, email=form.email.data or "", name=form.name.data or "",
                 role=form.role.data or "", password=form.password.data or None,
                 department=form.department.data or None, origin=client_origin(),
@@ -79,7 +80,11 @@ def user_new():
             form.password.data = ""
             return render_template("admin/user_new.html", form=form), 422
         db.session.commit()
-        flash("Het account is aangemaakt.", "success")
+        if grant is not None:
+            flash(f"Het account is aangemaakt met de rol Melder. De rol {grant.role_enum.label} gaat pas in als "
+                  f"een andere {grant.role_enum.label} akkoord geeft.", "success")
+        else:
+            flash("Het account is aangemaakt.", "success")
         return redirect(url_for("admin.user_detail", user_id=user.id))
     form.password.data = ""
     return render_template("admin/user_new.html", form=form), 422 if form.is_submitted() else 200
@@ -89,8 +94,12 @@ def user_new():
 @login_required
 def user_detail(user_id: int):
     user = _user_or_404(user_id)
-    return render_template("admin/user_detail.html", user=user, role_form=RoleForm(role=user.role),
-                           action_form=ActionForm(), role_labels=ROLE_LABELS)
+    return _user_page(user, RoleForm(role=user.role))
+
+
+def _user_page(user: User, role_form: RoleForm):
+    return render_template("admin/user_detail.html", user=user, role_form=role_form, action_form=ActionForm(),
+                           role_labels=ROLE_LABELS, pending=service.pending_request(db.session, user=user))
 
 
 @bp.post("/gebruikers/<int:user_id>/rol")
@@ -100,17 +109,28 @@ def user_role(user_id: int):
     form = RoleForm()
     if form.validate_on_submit():
         try:
-            service.admin_change_role(db.session, actor=current_user, user=user, role=form.role.data or "",
-                                      origin=client_origin())
+            change = service.admin_change_role(db.session, actor=current_user, user=user, role=form.role.data or "",
+                                               origin=client_origin())
         except AccountError as exc:
             db.session.rollback()
             flash(str(exc), "error")
             return redirect(url_for("admin.user_detail", user_id=user_id))
         db.session.commit()
-        flash("De rol is gewijzigd. De gebruiker moet opnieuw inloggen.", "success")
+        flash(_role_change_message(change, user), "success")
         return redirect(url_for("admin.user_detail", user_id=user_id))
-    return render_template("admin/user_detail.html", user=user, role_form=form, action_form=ActionForm(),
-                           role_labels=ROLE_LABELS), 422
+    return _user_page(user, form), 422
+
+
+def _role_change_message(change: service.RoleChange, user: User) -> str:
+    if change.grant is not None:
+        label = change.grant.role_enum.label
+        return (f"De rol {label} is aangevraagd. De gebruiker houdt de rol {user.role_enum.label} "
+                f"tot een andere {label} akkoord geeft.")
+    if change.changed:
+        return "De rol is gewijzigd. De gebruiker moet opnieuw inloggen."
+    if change.withdrawn:
+        return "Het verzoek om een andere rol is ingetrokken. De rol blijft zoals hij was."
+    return "De gebruiker had deze rol al. Er is niets gewijzigd."
 
 
 def _user_action(user_id: int, apply, message: str):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text
+import uuid
+
+from sqlalchemy import DateTime, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from meldpunt.database import Base, utcnow
@@ -45,3 +47,24 @@ class AuditCheckpoint(Base):
     key_id: Mapped[str] = mapped_column(String(64), default="")
     mac: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DeferredAuditEntry(Base):
+    """An audit entry about an anonymous reporter, waiting for its hour to end before it joins the chain.
+
+    Written in the same transaction as the action it records. It has no actor, no origin and no
+    exact time: only the hour (UTC) it happened in. ``meldpunt.audit.service.append_deferred``
+    moves the entries of every hour that has ended into the hash chain, in random order and
+    stamped with that hour, so an entry's place in the chain cannot be matched against the
+    entries around it (a logout, a login) to find the exact moment.
+    """
+
+    __tablename__ = "audit_deferred"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)  # random: no order
+    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(40), default="")
+    object_id: Mapped[str] = mapped_column(String(64), default="")
+    result: Mapped[str] = mapped_column(String(20), default="ok")
+    details: Mapped[str] = mapped_column(Text, default="{}")

@@ -23,7 +23,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from meldpunt.audit import checkpoints
-from meldpunt.audit.models import AuditCheckpoint, AuditEntry
+from meldpunt.audit.models import AuditCheckpoint, AuditEntry, DeferredAuditEntry
+from meldpunt.database import utc_hour
 
 GENESIS = "0" * 64
 _PG_LOCK_KEY = 0x4D454C44  # "MELD": serialises appends on PostgreSQL
@@ -31,8 +32,9 @@ _PG_LOCK_KEY = 0x4D454C44  # "MELD": serialises appends on PostgreSQL
 SQLITE_LOCK_ATTEMPTS = 3
 
 #: Tables whose rows are only ever made together with an audit entry in the same transaction
-#: (``signal.file``, ``message.post``, ``signal.enrich``, ``case.create``). When one of them has rows,
-#: an empty audit trail has been deleted.
+#: (``signal.file``, ``message.post``, ``signal.enrich``, ``case.create``; for an anonymous reporter a
+#: deferred entry that joins the chain when its hour has ended). When one of them has rows and neither
+#: the chain nor the deferred entries hold anything, the audit trail has been deleted.
 ALWAYS_AUDITED_TABLES = ("signals", "messages", "enrichment_notes", "cases")
 
 checkpoints.install()
@@ -73,9 +75,12 @@ def record(
     result: str = "ok",
     origin: str = "",
     details: dict[str, Any] | None = None,
+    created_at: datetime | None = None,
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (so it commits or rolls back with the change).
 
+    ``created_at`` (default: now) is the time the entry states; the chain orders entries by id,
+    not by time, so an earlier stated time (a deferred anonymous entry's hour) keeps it valid.
     Appends are serialised (one transaction at a time holds the append lock until it ends), so
     two requests never compute the same id or link to the same previous hash.
     """
@@ -83,7 +88,7 @@ def record(
     last = session.execute(select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)).first()
     entry = AuditEntry(
         id=(last.id + 1) if last else 1,
-        created_at=datetime.now(timezone.utc),
+        created_at=created_at or datetime.now(timezone.utc),
         actor_id=actor_id,
         actor_label=actor_label[:254],
         action=action,
@@ -149,6 +154,68 @@ def record_reporter_action(
         session, action=action, actor_id=None, actor_label=reporter_label(signal_id), object_type=object_type,
         object_id=signal_id if object_id is None else object_id, result=result, origin="", details=details,
     )
+
+
+ANONYMOUS_ACTOR = "anoniem"
+
+
+def record_anonymous(
+    session: Session,
+    *,
+    action: str,
+    object_type: str = "",
+    object_id: Any = "",
+    result: str = "ok",
+    details: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> DeferredAuditEntry:
+    """Audit what an anonymous reporter did: no actor, no origin, only the hour; chained after the hour.
+
+    Written in the caller's transaction like ``record``. ``append_deferred`` adds it to the
+    chain once its hour has ended (see ``DeferredAuditEntry``).
+    """
+    entry = DeferredAuditEntry(
+        id=uuid.uuid4(),
+        hour=utc_hour(now),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id) if object_id is not None else "",
+        result=result,
+        details=json.dumps(details or {}, sort_keys=True, default=str),
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def append_deferred(session: Session, *, now: datetime | None = None) -> int:
+    """Move the deferred anonymous entries of every hour that has ended into the chain; returns how many.
+
+    Oldest hour first; within an hour in the order of their random ids (not the order they
+    happened in). Each gets actor "anoniem", no origin, and its hour as time. Runs in the
+    caller's transaction (the caller commits); called by the audit view, ``audit verify`` and
+    Celery beat (hourly).
+    """
+    current_hour = utc_hour(now)
+    waiting = session.scalars(
+        select(DeferredAuditEntry)
+        .where(DeferredAuditEntry.hour < current_hour)
+        .order_by(DeferredAuditEntry.hour, DeferredAuditEntry.id)
+    ).all()
+    for deferred in waiting:
+        record(
+            session, action=deferred.action, actor_label=ANONYMOUS_ACTOR, object_type=deferred.object_type,
+            object_id=deferred.object_id, result=deferred.result, origin="",
+            details=json.loads(deferred.details or "{}"), created_at=deferred.hour,
+        )
+        session.delete(deferred)
+    session.flush()
+    return len(waiting)
+
+
+def deferred_count(session: Session) -> int:
+    """Anonymous entries still waiting for their hour to end (``audit verify`` reports them)."""
+    return session.scalar(select(func.count()).select_from(DeferredAuditEntry)) or 0
 
 
 def _checkpoint_key(key_id: str | None = None) -> tuple[str, bytes] | None:
@@ -248,7 +315,7 @@ def verify_chain(session: Session, *, batch_size: int = 5000) -> list[ChainBreak
     if external is not None:
         breaks.extend(_verify_against_file(external, checkpoint=checkpoint, last_id=last_id, hash_at_latest=hash_at_wanted,
                                            has_first=first_hash is not None))
-    if last_id == 0:
+    if last_id == 0 and not deferred_count(session):
         breaks.extend(_verify_not_emptied(session))
     return breaks
 

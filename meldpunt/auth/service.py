@@ -28,6 +28,10 @@ class AccountError(ValueError):
     """A rule about accounts was broken; the message is Dutch and shown to the user."""
 
 
+class WrongPasswordError(AccountError):
+    """Re-authentication failed: the typed current password is not the account's (counts as a failed check)."""
+
+
 def _common_passwords() -> set[str]:
     from importlib import resources
 
@@ -130,7 +134,7 @@ def password_matches(user: User, password: str) -> bool:
 
 def change_password(session: Session, *, user: User, current: str, new: str) -> None:
     if not password_matches(user, current):
-        raise AccountError("Uw huidige wachtwoord klopt niet.")
+        raise WrongPasswordError("Uw huidige wachtwoord klopt niet.")
     set_password(session, user=user, password=new)
 
 

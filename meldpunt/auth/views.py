@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from meldpunt.auth import sessions as auth_sessions
 from meldpunt.auth import totp
+from meldpunt.auth.throttle import Refusal, account_key, client_key, current_throttle, init_throttle
 from meldpunt.auth.forms import CodeForm, EnrolForm, LoginForm, LogoutForm, PasswordChangeForm, RecoveryCodesForm
 from meldpunt.auth.models import Role, User
 from meldpunt.auth.service import (
     AccountError,
+    WrongPasswordError,
     authenticate,
     password_matches,
     change_password,
@@ -27,6 +30,7 @@ from meldpunt.vault.service import current_keyring
 from meldpunt.web import audit_event, client_origin
 
 bp = Blueprint("auth", __name__)
+bp.record_once(lambda state: init_throttle(state.app))  # one password limiter per app
 
 GENERIC_LOGIN_ERROR = "Deze combinatie van e-mailadres en wachtwoord klopt niet, of het account is geblokkeerd."
 GENERIC_CODE_ERROR = "Deze code klopt niet of is al gebruikt. Wacht op de volgende code en probeer het opnieuw."
@@ -80,11 +84,6 @@ def _record(action: str, *, user: User | None, result: str = "ok", details: dict
     )
 
 
-def _account_key() -> str:
-    """Rate-limit key per account: an HMAC of the typed e-mail (the text itself is never a key or logged)."""
-    return "acct:" + email_digest(current_keyring(), request.form.get("email", ""))[:32]
-
-
 def _pending_key() -> str:
     """Per account in the code and enrolment steps (the pending login's user, or the logged-in user),
     keyed like the password step by an HMAC of the account's e-mail."""
@@ -96,6 +95,27 @@ def _pending_key() -> str:
 
 def _client_key() -> str:
     return "client:" + (request.remote_addr or "unknown")
+
+
+def _password_keys(email: str) -> dict[str, str]:
+    """The shared password limiter's keys for a check on ``email``'s account from this client."""
+    keyring = current_keyring()
+    return {"account": account_key(keyring, email), "client": client_key(keyring, request.remote_addr)}
+
+
+def _too_many(refusal: Refusal):
+    """429 in Dutch, saying how long to wait (also as Retry-After)."""
+    if refusal.wait_seconds < 60:
+        when = f"over {refusal.wait_seconds} seconden" if refusal.wait_seconds != 1 else "over een seconde"
+    else:
+        minutes = math.ceil(refusal.wait_seconds / 60)
+        when = "over een minuut" if minutes == 1 else f"over {minutes} minuten"
+    text = (f"U heeft te vaak een verkeerd wachtwoord ingevuld. Daarom kunt u het nu even niet proberen. "
+            f"Probeer het {when} opnieuw.")
+    db.session.rollback()
+    response = make_response(render_template("errors/error.html", title="Te veel pogingen", text=text, code=429), 429)
+    response.headers["Retry-After"] = str(refusal.wait_seconds)
+    return response
 
 
 def _failed(_response) -> bool:
@@ -192,8 +212,6 @@ def index():
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])
-@limiter.limit(_login_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed, scope="login-account")
-@limiter.limit(_login_client_limit, key_func=_client_key, methods=["POST"], deduct_when=_failed, scope="login-client")
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -201,15 +219,20 @@ def login():
     if request.method == "GET" and _safe_next(request.args.get("next")):
         session["next"] = request.args["next"]
     if form.validate_on_submit():
+        keys = _password_keys(form.email.data or "")
+        refused = current_throttle().refusal(**keys)
+        if refused is not None:
+            return _too_many(refused)
         user = authenticate(db.session, email=form.email.data or "", password=form.password.data or "")
         if user is None:
-            g.auth_failed = True
+            current_throttle().failed(**keys)
             _record("auth.login", user=None, result="failed",
                     details={"step": "password", "account": email_digest(current_keyring(), form.email.data or "")})
             db.session.commit()
             flash(GENERIC_LOGIN_ERROR, "error")
             form.password.data = ""
             return _login_page(form), 200
+        current_throttle().succeeded(**keys)
         if totp_required(user, _settings().security.totp_required_roles):
             next_url = session.get("next")
             session.clear()
@@ -278,12 +301,18 @@ def enrol():
         session[ENROL_SESSION_KEY] = secret
     reauth = logged_in and bool(user.password_hash)
     if form.validate_on_submit():
-        if reauth and not password_matches(user, form.current_password.data or ""):
-            g.auth_failed = True
-            _record("auth.totp_enrol", user=user, result="failed", details={"reason": "reauth"})
-            db.session.commit()
-            form.current_password.errors.append("Uw huidige wachtwoord klopt niet.")
-            return _enrol_page(form, user, secret), 422
+        if reauth:
+            keys = _password_keys(user.email)
+            refused = current_throttle().refusal(**keys)
+            if refused is not None:
+                return _too_many(refused)
+            if not password_matches(user, form.current_password.data or ""):
+                current_throttle().failed(**keys)
+                _record("auth.totp_enrol", user=user, result="failed", details={"reason": "reauth"})
+                db.session.commit()
+                form.current_password.errors.append("Uw huidige wachtwoord klopt niet.")
+                return _enrol_page(form, user, secret), 422
+            current_throttle().succeeded(**keys)
         step = totp.matching_step(secret, form.code.data or "", after_step=None)
         if step is None:
             g.auth_failed = True
@@ -315,6 +344,10 @@ def _enrol_page(form, user: User, secret: str):
                            reauth=current_user.is_authenticated and bool(user.password_hash))
 
 
+#: Where the logout button may continue to (a fixed list: no open redirect).
+CONTINUE_AFTER_LOGOUT = {"anoniem-melden": "intake.new_anonymous_signal", "ontvangstcode": "intake.receipt"}
+
+
 @bp.post("/uitloggen")
 def logout():
     form = LogoutForm()
@@ -327,7 +360,9 @@ def logout():
     logout_user()
     session.clear()
     flash("U bent uitgelogd.", "info")
-    return redirect(url_for("auth.login"))
+    # "Uitloggen en anoniem melden" / "... melding openen" continue to the anonymous pages.
+    then = CONTINUE_AFTER_LOGOUT.get(request.form.get("verder", ""))
+    return redirect(url_for(then), 303) if then else redirect(url_for("auth.login"))
 
 
 @bp.get("/account")
@@ -345,20 +380,32 @@ def account():
 
 @bp.route("/account/wachtwoord", methods=["GET", "POST"])
 @login_required
-@limiter.limit(_login_account_limit, key_func=lambda: f"pw:{current_user.get_id()}", methods=["POST"],
-               deduct_when=_failed, scope="password-change")
 def change_password_page():
     form = PasswordChangeForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
+        keys = _password_keys(user.email)
+        refused = current_throttle().refusal(**keys)
+        if refused is not None:
+            return _too_many(refused)
         try:
             change_password(db.session, user=user, current=form.current.data or "", new=form.new.data or "")
-        except AccountError as exc:
+        except WrongPasswordError as exc:
             db.session.rollback()
-            g.auth_failed = True
-            form.new.errors.append(str(exc)) if "huidige" not in str(exc) else form.current.errors.append(str(exc))
+            current_throttle().failed(**keys)
+            audit_event("auth.password_change", object_type="user", object_id=user.id, result="failed",
+                        details={"reason": "reauth"})
+            db.session.commit()
+            form.current.errors.append(str(exc))
             form.current.data = form.new.data = ""
             return render_template("auth/password.html", form=form), 422
+        except AccountError as exc:
+            db.session.rollback()
+            current_throttle().succeeded(**keys)
+            form.new.errors.append(str(exc))
+            form.current.data = form.new.data = ""
+            return render_template("auth/password.html", form=form), 422
+        current_throttle().succeeded(**keys)
         _start_session(user, method="password")  # every other session ended with the change
         audit_event("auth.password_change", object_type="user", object_id=user.id)
         db.session.commit()
@@ -375,12 +422,19 @@ def new_recovery_codes():
     user = current_user._get_current_object()
     if not form.validate_on_submit() or not user.totp_enrolled:
         return redirect(url_for("auth.account"))
-    if user.password_hash and not password_matches(user, form.current_password.data or ""):
-        audit_event("auth.recovery_codes", object_type="user", object_id=user.id, result="failed",
-                    details={"reason": "reauth"})
-        db.session.commit()
-        flash("Uw huidige wachtwoord klopt niet. Er zijn geen nieuwe herstelcodes gemaakt.", "error")
-        return redirect(url_for("auth.account"))
+    if user.password_hash:
+        keys = _password_keys(user.email)
+        refused = current_throttle().refusal(**keys)
+        if refused is not None:
+            return _too_many(refused)
+        if not password_matches(user, form.current_password.data or ""):
+            current_throttle().failed(**keys)
+            audit_event("auth.recovery_codes", object_type="user", object_id=user.id, result="failed",
+                        details={"reason": "reauth"})
+            db.session.commit()
+            flash("Uw huidige wachtwoord klopt niet. Er zijn geen nieuwe herstelcodes gemaakt.", "error")
+            return redirect(url_for("auth.account"))
+        current_throttle().succeeded(**keys)
     codes = totp.issue_recovery_codes(db.session, user=user)
     audit_event("auth.recovery_codes", object_type="user", object_id=user.id, details={"count": len(codes)})
     db.session.commit()

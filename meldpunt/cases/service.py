@@ -1,8 +1,10 @@
 """Casus: create from signals, link and unlink signals and subjects, risk picture, interventions, closing.
 
-Linking a signal moves it to "gekoppeld aan casus" through ``transition_signal``;
-unlinking moves it back to "verrijking". Closing a case (with four eyes when
-configured) closes its signals too.
+Linking a signal moves it to "gekoppeld aan casus" through ``transition_signal`` on the
+case path; "uit de casus halen" moves it back to "verrijking" and removes the link in the
+same call. Closing a case (with four eyes when configured) closes its open signals too: on the
+case path, or on the approval path once a second regisseur approved. A signal in an open
+case moves on no other path than the case, the casusoverleg or a forwarding.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from meldpunt.crypto import FieldCipher, Keyring
 from meldpunt.database import utcnow
 from meldpunt.intake.models import Signal, SignalStatus, Subject, Track
 from meldpunt.triage.models import Approval, ApprovalKind, ApprovalState
-from meldpunt.triage.service import TriageError, transition_signal
-from meldpunt.triage.transitions import is_allowed
+from meldpunt.triage.service import TriageError, transition_signal, unlink_from_case
+from meldpunt.triage.transitions import FINAL_STATUSES, Path, can_start
 from meldpunt.vault.service import ShreddedError, cipher_for, create_data_key, seal, unseal
 
 REFERENCE_PREFIX = "CA"
@@ -109,13 +111,14 @@ def add_signal_to_case(session: Session, *, keyring: Keyring, case: Case, signal
     existing = session.scalar(select(CaseSignal).where(CaseSignal.signal_id == signal.id))
     if existing is not None:
         raise CaseError(f"Melding {signal.reference} hoort al bij een casus.")
-    if not is_allowed(signal.status, SignalStatus.LINKED_TO_CASE, role=actor.role, track=signal.track):
+    if not can_start(signal.status, SignalStatus.LINKED_TO_CASE, role=actor.role, track=signal.track, path=Path.CASE):
         raise CaseError(
             f"Melding {signal.reference} kan nu niet aan een casus worden gekoppeld "
             f"(status: {signal.status_enum.label}). Neem hem eerst in behandeling."
         )
+    # Linking carries no four eyes in the table: the setting does not matter here.
     transition_signal(session, keyring=keyring, signal=signal, actor=actor, target=SignalStatus.LINKED_TO_CASE,
-                      audit_details={"case_id": str(case.id)})
+                      path=Path.CASE, four_eyes=False, audit_details={"case_id": str(case.id)})
     link = CaseSignal(case_id=case.id, signal_id=signal.id, added_by_id=actor.id)
     session.add(link)
     case.updated_at = utcnow()
@@ -124,18 +127,25 @@ def add_signal_to_case(session: Session, *, keyring: Keyring, case: Case, signal
 
 
 def remove_signal_from_case(session: Session, *, keyring: Keyring, case: Case, signal: Signal, actor: User) -> None:
+    """Uit de casus halen: the status move back to "verrijking" and the removal of the link, in one call.
+
+    The status history gets its change, the audit trail one entry for the move and one for the
+    case; the case forgets the signal's subjects. A signal that already left the flow
+    (doorgezonden, afgesloten) or whose status no longer matches its link only loses the link.
+    On the agenda or discussed, it comes off the agenda first (casusoverleg).
+    """
     _require_open(case)
     link = session.get(CaseSignal, (case.id, signal.id))
     if link is None:
         raise CaseError("Deze melding hoort niet bij deze casus.")
-    if signal.status != SignalStatus.LINKED_TO_CASE.value:
+    status = SignalStatus(signal.status)
+    if status in (SignalStatus.ON_AGENDA, SignalStatus.DISCUSSED):
         raise CaseError(f"Melding {signal.reference} staat op de agenda of is besproken; haal hem eerst van de agenda.")
-    transition_signal(session, keyring=keyring, signal=signal, actor=actor, target=SignalStatus.ENRICHMENT,
-                      audit_details={"case_id": str(case.id), "unlinked": True})
-    subject_ids = select(Subject.id).where(Subject.signal_id == signal.id)
-    for cs in session.scalars(select(CaseSubject).where(CaseSubject.case_id == case.id, CaseSubject.subject_id.in_(subject_ids))):
-        session.delete(cs)
-    session.delete(link)
+    if status == SignalStatus.LINKED_TO_CASE:
+        transition_signal(session, keyring=keyring, signal=signal, actor=actor, target=SignalStatus.ENRICHMENT,
+                          path=Path.CASE, four_eyes=False, audit_details={"case_id": str(case.id), "unlinked": True})
+    unlink_from_case(session, signal=signal)
+    _audit(session, actor, "case.remove_signal", case, signal_id=str(signal.id), status=signal.status)
     case.updated_at = utcnow()
     session.flush()
 
@@ -252,31 +262,35 @@ def close_case(session: Session, *, keyring: Keyring, case: Case, actor: User, r
         _audit(session, actor, "approval.request", case, approval_id=approval.id, kind=approval.kind)
         session.flush()
         return approval
-    _close(session, keyring=keyring, case=case, actor=actor, reason=reason)
+    _close(session, keyring=keyring, case=case, actor=actor, reason=reason, four_eyes=four_eyes)
     return None
 
 
+def _signals_to_close(case: Case) -> list[Signal]:
+    """The case's signals still in the flow; those that already left it (doorgezonden, afgesloten ...) stay as they are."""
+    return [link.signal for link in case.links if SignalStatus(link.signal.status) not in FINAL_STATUSES]
+
+
 def _check_signals_closable(case: Case, actor: User) -> None:
-    for link in case.links:
-        signal = link.signal
-        if signal.status != SignalStatus.CLOSED.value and not is_allowed(
-            signal.status, SignalStatus.CLOSED, role=actor.role, track=signal.track
-        ):
+    for signal in _signals_to_close(case):
+        if not can_start(signal.status, SignalStatus.CLOSED, role=actor.role, track=signal.track, path=Path.CASE):
             raise CaseError(f"Melding {signal.reference} kan nu niet worden afgesloten (status: {signal.status_enum.label}).")
 
 
-def _close(session: Session, *, keyring: Keyring, case: Case, actor: User, reason: str, approval_id: int | None = None) -> None:
+def _close(session: Session, *, keyring: Keyring, case: Case, actor: User, reason: str, four_eyes: bool,
+           approval: Approval | None = None) -> None:
+    """Close the case and its open signals: on the case path, or on the approval path with ``approval``."""
     _check_signals_closable(case, actor)
-    for link in case.links:
-        if link.signal.status != SignalStatus.CLOSED.value:
-            transition_signal(session, keyring=keyring, signal=link.signal, actor=actor, target=SignalStatus.CLOSED,
-                              reason=reason, audit_details={"case_id": str(case.id)})
+    for signal in _signals_to_close(case):
+        transition_signal(session, keyring=keyring, signal=signal, actor=actor, target=SignalStatus.CLOSED,
+                          path=Path.APPROVAL if approval is not None else Path.CASE, four_eyes=four_eyes,
+                          approval=approval, reason=reason, audit_details={"case_id": str(case.id)})
     case.status = CaseStatus.CLOSED.value
     case.closed_at = utcnow()
     case.proposed_for_meeting_at = None
     details = {"signals": len(case.links)}
-    if approval_id is not None:
-        details["approval_id"] = approval_id
+    if approval is not None:
+        details["approval_id"] = approval.id
     _audit(session, actor, "case.close", case, **details)
     _flush_case(session)
 
@@ -285,7 +299,7 @@ def complete_case_closing(session: Session, *, keyring: Keyring, approval: Appro
     """Called by ``decide_approval`` once a second regisseur approved."""
     case = session.get(Case, approval.case_id)
     reason = unseal(_cipher(session, keyring, case), approval, "reason")
-    _close(session, keyring=keyring, case=case, actor=actor, reason=reason or "", approval_id=approval.id)
+    _close(session, keyring=keyring, case=case, actor=actor, reason=reason or "", four_eyes=True, approval=approval)
 
 
 def pending_case_approval(session: Session, *, case: Case) -> Approval | None:

@@ -146,7 +146,8 @@ def add_signal(case_id):
 def remove_signal(case_id, signal_id):
     case = _load(case_id)
     signal = load_or_404(Signal, signal_id, Action.HANDLE_SIGNAL)
-    if not SimpleForm().validate_on_submit():
+    form = SimpleForm()
+    if not form.validate_on_submit():
         abort(400)
     try:
         service.remove_signal_from_case(db.session, keyring=current_keyring(), case=case, signal=signal, actor=current_user)
@@ -154,6 +155,8 @@ def remove_signal(case_id, signal_id):
         return _refused(case_id, exc)
     db.session.commit()
     flash(f"Melding {signal.reference} is uit de casus gehaald.", "success")
+    if form.value.data == "melding":  # the button on the signal page: back there
+        return redirect(url_for("triage.signal_detail", signal_id=signal_id))
     return redirect(url_for("cases.detail", case_id=case_id))
 
 

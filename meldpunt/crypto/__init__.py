@@ -21,6 +21,7 @@ from .blind_index import (
 )
 from .envelope import (
     FORMAT_VERSION,
+    PAD_BUCKET,
     FieldCipher,
     NullFieldCipher,
     encode_aad,
@@ -44,7 +45,7 @@ from .keyring import (
     load_keyring_from_env_value,
     write_keyring,
 )
-from .stream import CHUNK_SIZE, decrypt_stream, encrypt_stream, encrypted_size, verify_stream
+from .stream import CHUNK_SIZE, decrypt_stream, encrypt_stream, encrypted_size, padded_size, verify_stream
 
 __all__ = [
     "CHUNK_SIZE",
@@ -57,6 +58,7 @@ __all__ = [
     "Keyring",
     "KeyringError",
     "NullFieldCipher",
+    "PAD_BUCKET",
     "PlaintextTooLarge",
     "blind_index",
     "decrypt_stream",
@@ -78,6 +80,7 @@ __all__ = [
     "normalise_plate",
     "normalise_postcode",
     "normalise_postcode_huisnummer",
+    "padded_size",
     "rewrap_dek",
     "unwrap_dek",
     "verify_stream",

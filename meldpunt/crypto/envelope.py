@@ -3,13 +3,22 @@ and authenticated field encryption under a DEK.
 
 Wrapped DEK blob::
 
-    version (1 byte, = 1) | nonce (12 bytes) | AES-256-GCM(KEK, DEK) + tag (48 bytes)
+    version (1 byte, DEK_FORMAT_VERSION = 1) | nonce (12 bytes) | AES-256-GCM(KEK, DEK) + tag (48 bytes)
     AAD = enc(b"meldpunt:dek:v1", kek_id, key_ref)
 
 Encrypted field blob::
 
-    version (1 byte, = 1) | nonce (12 bytes) | AES-256-GCM(DEK, plaintext) + tag
+    version (1 byte, = 2) | nonce (12 bytes) | AES-256-GCM(DEK, pad(plaintext)) + tag
     AAD = enc(b"meldpunt:field", version byte, table, column, row_id)
+
+    pad(p) = p | 0x80 | 0x00 ... up to the next multiple of PAD_BUCKET (256) bytes
+             (ISO/IEC 7816-4 padding: always at least one byte, so 255 bytes of
+             plaintext take one bucket and 256 bytes take two)
+
+Version 1 (written before padding was introduced) is the same without ``pad``;
+it still decrypts, and is never written any more. The version byte is part of
+the AAD, so a version-2 blob relabelled as version 1 (to skip the unpadding)
+fails authentication.
 
 ``enc`` is the canonical length-prefixed encoding of :func:`encode_aad`: every
 part is preceded by its length as a 4-byte big-endian integer, so
@@ -27,8 +36,15 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from .errors import CryptoError, DecryptionError
 from .keyring import Keyring
 
-FORMAT_VERSION = 1
+#: Field format written now (padded plaintext).
+FORMAT_VERSION = 2
+#: Field format without padding; still decrypted, never written.
+LEGACY_FORMAT_VERSION = 1
 NULL_FORMAT_VERSION = 0
+#: Format of a wrapped data key (unchanged by field padding: a DEK is always 32 bytes).
+DEK_FORMAT_VERSION = 1
+#: Field plaintexts are padded to a multiple of this many bytes (so lengths show only in steps of 256).
+PAD_BUCKET = 256
 DEK_LENGTH = 32
 NONCE_LENGTH = 12
 TAG_LENGTH = 16
@@ -58,6 +74,22 @@ def generate_dek() -> bytes:
     return os.urandom(DEK_LENGTH)
 
 
+def pad(data: bytes, bucket: int = PAD_BUCKET) -> bytes:
+    """ISO/IEC 7816-4 padding of ``data`` to the next multiple of ``bucket`` (always adds 1..bucket bytes)."""
+    filler = bucket - len(data) % bucket
+    return bytes(data) + b"\x80" + bytes(filler - 1)
+
+
+def unpad(data: bytes, bucket: int = PAD_BUCKET) -> bytes:
+    """Inverse of :func:`pad`; raises ``ValueError`` on anything :func:`pad` cannot have produced."""
+    if not data or len(data) % bucket:
+        raise ValueError("padded data must be a non-empty multiple of the bucket size")
+    end = len(data.rstrip(b"\x00"))
+    if end == 0 or data[end - 1] != 0x80 or len(data) - end >= bucket:
+        raise ValueError("invalid padding")
+    return data[: end - 1]
+
+
 def _dek_aad(kek_id: str, key_ref: str) -> bytes:
     return encode_aad(_DEK_AAD_LABEL, kek_id, str(key_ref))
 
@@ -72,7 +104,7 @@ def wrap_dek(keyring: Keyring, dek: bytes, *, key_ref: str) -> tuple[str, bytes]
     kek_id, kek = keyring.active_kek()
     nonce = os.urandom(NONCE_LENGTH)
     ct = AESGCM(kek).encrypt(nonce, dek, _dek_aad(kek_id, key_ref))
-    return kek_id, bytes([FORMAT_VERSION]) + nonce + ct
+    return kek_id, bytes([DEK_FORMAT_VERSION]) + nonce + ct
 
 
 def unwrap_dek(keyring: Keyring, kek_id: str, blob: bytes, *, key_ref: str) -> bytes:
@@ -82,7 +114,7 @@ def unwrap_dek(keyring: Keyring, kek_id: str, blob: bytes, *, key_ref: str) -> b
     blob = bytes(blob)
     if len(blob) != 1 + NONCE_LENGTH + DEK_LENGTH + TAG_LENGTH:
         raise DecryptionError(f"{where}: wrapped key has the wrong length")
-    if blob[0] != FORMAT_VERSION:
+    if blob[0] != DEK_FORMAT_VERSION:
         raise DecryptionError(f"{where}: unknown format version {blob[0]}")
     nonce, ct = blob[1 : 1 + NONCE_LENGTH], blob[1 + NONCE_LENGTH :]
     try:
@@ -119,8 +151,9 @@ class FieldCipher:
         return "FieldCipher(<key hidden>)"
 
     def encrypt(self, plaintext: bytes, *, table: str, column: str, row_id: str) -> bytes:
+        """Pad and encrypt (format 2): the blob's length shows the plaintext length only in steps of 256."""
         nonce = os.urandom(NONCE_LENGTH)
-        ct = self._aead.encrypt(nonce, bytes(plaintext), _field_aad(FORMAT_VERSION, table, column, row_id))
+        ct = self._aead.encrypt(nonce, pad(bytes(plaintext)), _field_aad(FORMAT_VERSION, table, column, row_id))
         return bytes([FORMAT_VERSION]) + nonce + ct
 
     def decrypt(self, blob: bytes, *, table: str, column: str, row_id: str) -> bytes:
@@ -128,13 +161,20 @@ class FieldCipher:
         blob = bytes(blob)
         if len(blob) < 1 + NONCE_LENGTH + TAG_LENGTH:
             raise DecryptionError(f"{where}: ciphertext too short")
-        if blob[0] != FORMAT_VERSION:
-            raise DecryptionError(f"{where}: unknown format version {blob[0]}")
+        version = blob[0]
+        if version not in (FORMAT_VERSION, LEGACY_FORMAT_VERSION):
+            raise DecryptionError(f"{where}: unknown format version {version}")
         nonce, ct = blob[1 : 1 + NONCE_LENGTH], blob[1 + NONCE_LENGTH :]
         try:
-            return self._aead.decrypt(nonce, ct, _field_aad(blob[0], table, column, row_id))
+            data = self._aead.decrypt(nonce, ct, _field_aad(version, table, column, row_id))
         except InvalidTag:
             raise DecryptionError(where) from None
+        if version == LEGACY_FORMAT_VERSION:
+            return data
+        try:
+            return unpad(data)
+        except ValueError:  # authenticated, so only a faulty writer gets here
+            raise DecryptionError(f"{where}: invalid padding") from None
 
     def encrypt_text(self, text: str, *, table: str, column: str, row_id: str) -> bytes:
         return self.encrypt(text.encode("utf-8"), table=table, column=column, row_id=row_id)
@@ -151,7 +191,7 @@ class NullFieldCipher:
     """No encryption at all (version byte 0 + plaintext).
 
     For the benchmark's "encryption disabled" comparison only. It refuses to
-    decrypt real (version 1) ciphertexts and FieldCipher refuses its output.
+    decrypt real (version 1 or 2) ciphertexts and FieldCipher refuses its output.
     """
 
     __slots__ = ()

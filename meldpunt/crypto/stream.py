@@ -8,16 +8,22 @@ truncating chunks and appending data all fail authentication. Nothing is ever
 written to disk in plaintext: the caller streams the upload straight into
 :func:`encrypt_stream` and the output file holds only ciphertext.
 
-File layout::
+File layout (version 2)::
 
     header (28 bytes):
-        version      1 byte   (= 1)
+        version      1 byte   (= 2)
         chunk_size   4 bytes  big-endian plaintext chunk size
         salt        16 bytes  random, for the per-stream subkey
         nonce_prefix 7 bytes  random
-    chunk 0 .. n-1:  AES-256-GCM(stream_key, plaintext chunk) + 16-byte tag
-        every chunk except the last holds exactly chunk_size plaintext bytes;
-        the last holds 0..chunk_size bytes (empty input = one empty last chunk)
+    chunk 0 .. n-1:  AES-256-GCM(stream_key, chunk) + 16-byte tag
+        the plaintext is followed by 0x80 and zero bytes up to the next multiple
+        of chunk_size (ISO/IEC 7816-4 padding, always at least one byte), so
+        every chunk holds exactly chunk_size bytes and the file size shows the
+        plaintext size only in steps of chunk_size (64 KiB): n = size // chunk_size + 1
+
+Version 1 (written before padding was introduced) has no padding: every chunk
+except the last holds chunk_size bytes, the last 0..chunk_size (empty input =
+one empty last chunk). It still decrypts and is never written any more.
 
     stream_key = HKDF-SHA256(DEK, salt, info=b"meldpunt:stream:v1")
     nonce_i    = nonce_prefix (7) | i as 4-byte big-endian | last flag (1 byte: 0 or 1)
@@ -41,7 +47,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from .errors import CryptoError, DecryptionError, PlaintextTooLarge
 
-STREAM_FORMAT_VERSION = 1
+STREAM_FORMAT_VERSION = 2
+#: Unpadded stream format; still decrypted, never written.
+LEGACY_STREAM_FORMAT_VERSION = 1
 CHUNK_SIZE = 64 * 1024
 MAX_CHUNK_SIZE = 16 * 1024 * 1024
 SALT_LENGTH = 16
@@ -76,10 +84,15 @@ def _read_full(src: BinaryIO, n: int) -> bytes:
     return b"".join(parts)
 
 
+def padded_size(plaintext_size: int, chunk_size: int = CHUNK_SIZE) -> int:
+    """Plaintext plus padding: the size that the encrypted file reveals (a multiple of ``chunk_size``)."""
+    return (plaintext_size // chunk_size + 1) * chunk_size
+
+
 def encrypted_size(plaintext_size: int, chunk_size: int = CHUNK_SIZE) -> int:
     """Size in bytes of the encrypted file for ``plaintext_size`` bytes."""
-    chunks = max(1, -(-plaintext_size // chunk_size))
-    return HEADER_LENGTH + plaintext_size + chunks * TAG_LENGTH
+    chunks = plaintext_size // chunk_size + 1
+    return HEADER_LENGTH + chunks * (chunk_size + TAG_LENGTH)
 
 
 def encrypt_stream(
@@ -115,18 +128,18 @@ def encrypt_stream(
         return data
 
     dst.write(header)
-    current = read_chunk()
     counter = 0
     while True:
-        following = read_chunk() if len(current) == chunk_size else b""
-        last = not following
-        dst.write(aead.encrypt(_nonce(prefix, counter, last), current, aad))
-        if last:
+        current = read_chunk()  # _read_full: shorter than chunk_size only at the end of the input
+        if len(current) == chunk_size:
+            dst.write(aead.encrypt(_nonce(prefix, counter, False), current, aad))
+        else:
+            padded = current + b"\x80" + bytes(chunk_size - len(current) - 1)
+            dst.write(aead.encrypt(_nonce(prefix, counter, True), padded, aad))
             return total
         counter += 1
         if counter >= _MAX_CHUNKS:
             raise CryptoError("stream too long for this chunk size")
-        current = following
 
 
 def decrypt_stream(dek: bytes, src: BinaryIO, *, context: str) -> Iterator[bytes]:
@@ -141,8 +154,9 @@ def decrypt_stream(dek: bytes, src: BinaryIO, *, context: str) -> Iterator[bytes
     header = _read_full(src, HEADER_LENGTH)
     if len(header) != HEADER_LENGTH:
         raise DecryptionError(f"{where}: header truncated")
-    if header[0] != STREAM_FORMAT_VERSION:
-        raise DecryptionError(f"{where}: unknown format version {header[0]}")
+    version = header[0]
+    if version not in (STREAM_FORMAT_VERSION, LEGACY_STREAM_FORMAT_VERSION):
+        raise DecryptionError(f"{where}: unknown format version {version}")
     (chunk_size,) = struct.unpack(">I", header[1:5])
     if not 1 <= chunk_size <= MAX_CHUNK_SIZE:
         raise DecryptionError(f"{where}: invalid chunk size")
@@ -163,6 +177,8 @@ def decrypt_stream(dek: bytes, src: BinaryIO, *, context: str) -> Iterator[bytes
             plaintext = aead.decrypt(_nonce(prefix, counter, last), current, aad)
         except InvalidTag:
             raise DecryptionError(f"{where} (chunk {counter})") from None
+        if version == STREAM_FORMAT_VERSION and last:
+            plaintext = _unpad_last(plaintext, chunk_size, where)
         if plaintext:
             yield plaintext
         if last:
@@ -171,6 +187,14 @@ def decrypt_stream(dek: bytes, src: BinaryIO, *, context: str) -> Iterator[bytes
         if counter >= _MAX_CHUNKS:
             raise DecryptionError(f"{where}: too many chunks")
         current = following
+
+
+def _unpad_last(chunk: bytes, chunk_size: int, where: str) -> bytes:
+    """Strip the ISO/IEC 7816-4 padding of the (authenticated) last chunk of a version 2 stream."""
+    end = len(chunk.rstrip(b"\x00"))
+    if len(chunk) != chunk_size or end == 0 or chunk[end - 1] != 0x80:
+        raise DecryptionError(f"{where}: invalid padding")
+    return chunk[: end - 1]
 
 
 def verify_stream(dek: bytes, src: BinaryIO, *, context: str) -> int:

@@ -28,3 +28,7 @@ class FeedbackForm(FlaskForm):
 
 class MarkReadForm(FlaskForm):
     """Only the CSRF token: marking read is a POST."""
+
+
+class RetryForm(FlaskForm):
+    """Only the CSRF token: "Opnieuw proberen" is a POST."""

@@ -1,6 +1,7 @@
 """Compose and send notice e-mails.
 
-An e-mail only says that there is news on melding MO-… and where to read it. It never
+An e-mail only says that there is news on melding MO-… (or, to staff, that a request for rights
+awaits their decision) and where to read it. It never
 carries the signal's content, its subject, its status, the feedback text, or the reporter's
 name: whoever reads the mailbox (or the relay's logs) learns nothing beyond the reference.
 """
@@ -36,13 +37,19 @@ def message_id_for(notice_id: int, *, base_url: str) -> str:
 
 
 def compose_notice_mail(
-    *, notice_id: int, reference: str, to: str, for_handler: bool, base_url: str, organisation: str
+    *, notice_id: int, reference: str, to: str, for_handler: bool, base_url: str, organisation: str,
+    about_grant: bool = False,
 ) -> NoticeMail:
-    """The e-mail for one notice, rendered from templates/email/ (text and HTML)."""
-    template = "email/handler_reminder" if for_handler else "email/reporter_news"
-    subject = (
-        f"Herinnering over melding {reference}" if for_handler else f"Nieuws over uw melding {reference}"
-    )
+    """The e-mail for one notice, rendered from templates/email/ (text and HTML).
+
+    ``about_grant``: a role grant awaits the recipient's decision; the mail names no account and no role.
+    """
+    if about_grant:
+        template, subject = "email/grant_request", "Een verzoek om rechten wacht op uw besluit"
+    elif for_handler:
+        template, subject = "email/handler_reminder", f"Herinnering over melding {reference}"
+    else:
+        template, subject = "email/reporter_news", f"Nieuws over uw melding {reference}"
     context = {"reference": reference, "base_url": base_url, "organisation": organisation, "subject": subject}
     return NoticeMail(
         to=to,

@@ -23,22 +23,30 @@ class NoticeKind(enum.StrEnum):
     MESSAGE = "bericht"  # new message from the handler
     FEEDBACK = "terugkoppeling"  # free "terugkoppeling op hoofdlijnen"
     REMINDER = "herinnering"  # to a handler: first feedback overdue
+    ROLE_GRANT = "rechtenverzoek"  # to holders of a content role: a grant of that role awaits a decision
 
 
 _KINDS = ", ".join(f"'{k.value}'" for k in NoticeKind)
 
 
 class Notice(Base):
-    """One notice to deliver. Holds ids and kinds only; a free feedback text is encrypted (``body_ct``)."""
+    """One notice to deliver. Holds ids and kinds only; a free feedback text is encrypted (``body_ct``).
+
+    A notice is about a signal, or (to staff, kind ``rechtenverzoek``) about a pending role grant.
+    """
 
     __tablename__ = "notices"
     __table_args__ = (
         CheckConstraint(f"kind IN ({_KINDS})", name="kind_valid"),
+        CheckConstraint("(signal_id IS NULL) <> (grant_id IS NULL)", name="about_signal_or_grant"),
+        CheckConstraint("grant_id IS NULL OR recipient_user_id IS NOT NULL", name="grant_notice_has_recipient"),
         Index("ix_notices_pending", "delivered_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signals.id", ondelete="CASCADE"), index=True)
+    signal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("signals.id", ondelete="CASCADE"), index=True)
+    #: For ``rechtenverzoek``: the grant waiting for the recipient's decision (no signal).
+    grant_id: Mapped[int | None] = mapped_column(ForeignKey("role_grants.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     #: For handler reminders: the user to remind. For reporter notices: NULL (the signal says who).
     recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

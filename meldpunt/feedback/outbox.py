@@ -41,7 +41,8 @@ SWEEP_BATCH = 500
 
 
 def _collect_new_notices(session: Session, _flush_context) -> None:
-    ids = [obj.id for obj in session.new if isinstance(obj, Notice) and obj.id is not None]
+    # Notices delivered when made (an anonymous reporter's, see ``queue_notice``) are never published.
+    ids = [obj.id for obj in session.new if isinstance(obj, Notice) and obj.id is not None and obj.delivered_at is None]
     if ids:
         session.info.setdefault(_PENDING_KEY, set()).update(ids)
 
@@ -112,8 +113,26 @@ def _mark_published(app: Flask, ids: list[int]) -> None:
         log.warning("outbox: marking notices %s published failed (%s)", ",".join(map(str, ids)), type(exc).__name__)
 
 
+def publish_after_commit(session: Session, notice_id: int) -> None:
+    """Publish an existing notice once the caller's transaction commits (as for a new one)."""
+    session.info.setdefault(_PENDING_KEY, set()).add(int(notice_id))
+
+
+def failed_delivery():
+    """SQL condition on ``Notice``: one of its channels gave up (``failed`` is final: see ``reset_failed``)."""
+    return (
+        select(NoticeDelivery.id)
+        .where(NoticeDelivery.notice_id == Notice.id, NoticeDelivery.state == DeliveryState.FAILED.value)
+        .exists()
+    )
+
+
 def pending_notice_ids(session: Session, *, settings: Settings, limit: int = SWEEP_BATCH) -> list[int]:
-    """Undelivered notices never published, or published longer ago than ``republish_after_seconds``."""
+    """Undelivered notices never published, or published longer ago than ``republish_after_seconds``.
+
+    A notice whose e-mail failed ``[feedback] max_attempts`` times is ``failed``: final, never picked up
+    again; only the handler's "Opnieuw proberen" (``reset_failed``) gives it a new budget.
+    """
     cutoff = utcnow() - timedelta(seconds=settings.feedback.republish_after_seconds)
     return list(
         session.scalars(
@@ -121,6 +140,7 @@ def pending_notice_ids(session: Session, *, settings: Settings, limit: int = SWE
             .where(
                 Notice.delivered_at.is_(None),
                 Notice.attempts < settings.feedback.max_attempts,
+                ~failed_delivery(),
                 or_(Notice.published_at.is_(None), Notice.published_at < cutoff),
             )
             .order_by(Notice.id)
@@ -158,7 +178,16 @@ class DeliveryBusy(Exception):
 
 
 class DeliveryFailed(Exception):
-    """A transient failure (SMTP, network): retry with backoff. The message names the error class only."""
+    """An SMTP or network failure. The message names the error class only.
+
+    ``attempts`` is the number of failed runs of this notice so far; ``final`` says the budget
+    (``[feedback] max_attempts``) is spent and the e-mail is now ``failed``: do not retry.
+    """
+
+    def __init__(self, error: str, *, attempts: int, final: bool) -> None:
+        super().__init__(error)
+        self.attempts = attempts
+        self.final = final
 
 
 @dataclass(frozen=True)
@@ -171,7 +200,7 @@ class DeliveryPlan:
 def plan_delivery(notice: Notice) -> DeliveryPlan:
     """Who gets a notice, and how.
 
-    Handler reminders: the handler's inbox, and e-mail to their account address.
+    Handler reminders and role-grant notices: the staff member's inbox, and e-mail to their account address.
     Identified reporter: the inbox always; e-mail only if they asked for feedback by e-mail.
     Anonymous reporter: only the receipt-code page (there is no address, and there must be none).
     """
@@ -212,7 +241,8 @@ def deliver(session: Session, *, notice_id: int, settings: Settings, organisatio
 
     This is the task body, so it commits its own steps (the claim must be durable before
     the e-mail leaves). Returns what happened: "missing", "already", "delivered".
-    Raises ``DeliveryBusy`` or ``DeliveryFailed`` for the task to retry.
+    Returns "failed" (and sends nothing) for an e-mail that already gave up.
+    Raises ``DeliveryBusy`` or ``DeliveryFailed`` for the task to retry (or to stop, when final).
     """
     notice = session.get(Notice, notice_id)
     if notice is None:
@@ -222,16 +252,20 @@ def deliver(session: Session, *, notice_id: int, settings: Settings, organisatio
         session.rollback()
         return "already"
     plan = plan_delivery(notice)
-    reference = notice.signal.reference
+    reference = notice.signal.reference if notice.signal is not None else ""
+    about_grant = notice.grant_id is not None
     for channel in plan.channels:
         _ensure_row(session, notice_id, channel, sent=True)
     session.commit()
 
     if plan.email_to:
-        _deliver_email(
+        sent = _deliver_email(
             session, notice_id=notice_id, to=plan.email_to, reference=reference,
             for_handler=plan.for_handler, settings=settings, organisation=organisation or settings.organisation,
+            about_grant=about_grant,
         )
+        if not sent:
+            return "failed"
 
     session.execute(
         update(Notice).where(Notice.id == notice_id, Notice.delivered_at.is_(None)).values(delivered_at=utcnow())
@@ -243,7 +277,10 @@ def deliver(session: Session, *, notice_id: int, settings: Settings, organisatio
 def _deliver_email(
     session: Session, *, notice_id: int, to: str, reference: str, for_handler: bool, settings: Settings,
     organisation: str,
-) -> None:
+    about_grant: bool = False,
+) -> bool:
+    """Claim, send, mark sent. True when the e-mail is sent (now or by an earlier run), False when it is
+    ``failed`` (final: nothing is sent). Raises ``DeliveryBusy`` or ``DeliveryFailed``."""
     from meldpunt.feedback.mail import build_message, compose_notice_mail, send_mail
 
     _ensure_row(session, notice_id, DeliveryChannel.EMAIL, sent=False)
@@ -257,7 +294,7 @@ def _deliver_email(
         update(NoticeDelivery)
         .where(
             *where,
-            NoticeDelivery.state != DeliveryState.SENT.value,
+            NoticeDelivery.state.not_in([DeliveryState.SENT.value, DeliveryState.FAILED.value]),
             or_(NoticeDelivery.claim_token.is_(None), NoticeDelivery.claimed_at < now - timedelta(seconds=lease)),
         )
         .values(state=DeliveryState.SENDING.value, claim_token=token, claimed_at=now,
@@ -269,7 +306,9 @@ def _deliver_email(
         state = session.scalar(select(NoticeDelivery.state).where(*where))
         session.rollback()
         if state == DeliveryState.SENT.value:
-            return  # an earlier run sent it: exactly one e-mail
+            return True  # an earlier run sent it: exactly one e-mail
+        if state == DeliveryState.FAILED.value:
+            return False  # gave up: final until a handler resets it
         raise DeliveryBusy(countdown=lease)
 
     if settings.feedback.test_delivery_delay > 0:  # tests: a window to kill the worker before sending
@@ -277,28 +316,32 @@ def _deliver_email(
     still_mine = session.scalar(select(NoticeDelivery.claim_token).where(*where)) == token
     session.rollback()
     if not still_mine:
-        return  # our lease ran out and another run took over; it sends, not us
+        return True  # our lease ran out and another run took over; it sends, not us
 
     mail = compose_notice_mail(
         notice_id=notice_id, reference=reference, to=to, for_handler=for_handler,
-        base_url=settings.base_url, organisation=organisation,
+        base_url=settings.base_url, organisation=organisation, about_grant=about_grant,
     )
     try:
         send_mail(settings.mail, build_message(mail, sender=settings.mail.sender))
-    except Exception as exc:  # noqa: BLE001 - SMTP, socket, TLS: release the claim and retry later
+    except Exception as exc:  # noqa: BLE001 - SMTP, socket, TLS: count the failure, release or give up
         error = type(exc).__name__
-        session.execute(
-            update(NoticeDelivery).where(*where, NoticeDelivery.claim_token == token)
-            .values(state=DeliveryState.PENDING.value, claim_token=None, claimed_at=None, last_error=error)
-            .execution_options(synchronize_session=False)
-        )
         session.execute(
             update(Notice).where(Notice.id == notice_id)
             .values(attempts=Notice.attempts + 1, last_error=f"email: {error}")
             .execution_options(synchronize_session=False)
         )
+        attempts = session.scalar(select(Notice.attempts).where(Notice.id == notice_id)) or 0
+        final = attempts >= settings.feedback.max_attempts
+        # In the same transaction as the count: the budget spent means failed (final), otherwise pending again.
+        session.execute(
+            update(NoticeDelivery).where(*where, NoticeDelivery.claim_token == token)
+            .values(state=(DeliveryState.FAILED if final else DeliveryState.PENDING).value, claim_token=None,
+                    claimed_at=None, last_error=error)
+            .execution_options(synchronize_session=False)
+        )
         session.commit()
-        raise DeliveryFailed(error) from None
+        raise DeliveryFailed(error, attempts=attempts, final=final) from None
 
     marked = session.execute(
         update(NoticeDelivery).where(*where, NoticeDelivery.claim_token == token)
@@ -308,18 +351,32 @@ def _deliver_email(
     session.commit()
     if marked != 1:
         log.warning("outbox: notice %s e-mail sent after its claim expired; a duplicate is possible", notice_id)
+    return True
 
 
-def give_up(session: Session, *, notice_id: int) -> None:
-    """After the last retry: mark the e-mail failed (the sweep skips notices past max_attempts)."""
-    session.execute(
+def reset_failed(session: Session, *, notice_id: int) -> bool:
+    """"Opnieuw proberen": give a ``failed`` e-mail a new budget and publish it after the caller commits.
+
+    The delivery goes back to ``pending`` and the notice's failure count to zero, so the worker and
+    the sweep treat it as new: it is sent once (the same claim as always guards against doubles).
+    Returns False when there is no failed e-mail for this notice (nothing changed).
+    """
+    reset = session.execute(
         update(NoticeDelivery)
         .where(NoticeDelivery.notice_id == notice_id, NoticeDelivery.channel == DeliveryChannel.EMAIL.value,
-               NoticeDelivery.state != DeliveryState.SENT.value, NoticeDelivery.claim_token.is_(None))
-        .values(state=DeliveryState.FAILED.value)
+               NoticeDelivery.state == DeliveryState.FAILED.value)
+        .values(state=DeliveryState.PENDING.value, claim_token=None, claimed_at=None, last_error=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if reset != 1:
+        return False
+    session.execute(
+        update(Notice).where(Notice.id == notice_id)
+        .values(attempts=0, last_error=None, published_at=None)
         .execution_options(synchronize_session=False)
     )
-    session.commit()
+    publish_after_commit(session, notice_id)
+    return True
 
 
 # ----------------------------------------------------------------------------- CLI

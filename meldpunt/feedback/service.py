@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from meldpunt.crypto import Keyring
 from meldpunt.database import utcnow
-from meldpunt.feedback.models import Notice, NoticeKind
+from meldpunt.feedback.models import DeliveryChannel, DeliveryState, Notice, NoticeDelivery, NoticeKind
 from meldpunt.intake.models import Signal
 from meldpunt.vault.service import ShreddedError, cipher_for, field_reader
 
@@ -26,6 +26,7 @@ NOTICE_TITLES = {
     NoticeKind.MESSAGE: "U heeft een nieuw bericht",
     NoticeKind.FEEDBACK: "Terugkoppeling over uw melding",
     NoticeKind.REMINDER: "Herinnering: melding wacht op eerste terugkoppeling",
+    NoticeKind.ROLE_GRANT: "Een verzoek om rechten wacht op uw besluit",
 }
 
 #: Notices that count as the reporter's first feedback (the received-confirmation does not).
@@ -50,16 +51,41 @@ def queue_notice(
     kind: NoticeKind,
     body_ct: bytes | None = None,
     recipient_user_id: int | None = None,
+    created_at: datetime | None = None,
 ) -> Notice:
     """Add one outbox row for ``signal`` in the current transaction; it is published after commit.
 
     The first notice that tells the reporter something beyond "received" sets
     ``signal.first_feedback_at`` (the feedback term is measured against it).
+
+    A notice for the reporter of an anonymous signal is delivered here, at once: its only
+    channel is the receipt-code page, which reads the outbox itself. It is never published to
+    a worker, so no worker run, log line or delivery time marks the moment it was made
+    (``created_at`` is the hour when the anonymous reporter's own action made it).
     """
-    notice = Notice(signal_id=signal.id, kind=kind.value, body_ct=body_ct, recipient_user_id=recipient_user_id)
+    notice = Notice(
+        signal_id=signal.id, kind=kind.value, body_ct=body_ct, recipient_user_id=recipient_user_id,
+        created_at=created_at or utcnow(),
+    )
+    if recipient_user_id is None and signal.is_anonymous:
+        notice.delivered_at = notice.created_at
+        notice.deliveries.append(NoticeDelivery(
+            channel=DeliveryChannel.RECEIPT.value, state=DeliveryState.SENT.value,
+            sent_at=notice.created_at, created_at=notice.created_at,
+        ))
     session.add(notice)
     if recipient_user_id is None and kind in FIRST_FEEDBACK_KINDS and signal.first_feedback_at is None:
         signal.first_feedback_at = utcnow()
+    session.flush()
+    return notice
+
+
+def queue_grant_notice(session: Session, *, grant_id: int, recipient_user_id: int) -> Notice:
+    """Tell one holder of a content role that a grant of that role awaits a decision (in-app and
+    e-mail). Content-free: the notice names neither the account nor the role, only that a request waits."""
+    notice = Notice(signal_id=None, grant_id=grant_id, kind=NoticeKind.ROLE_GRANT.value,
+                    recipient_user_id=recipient_user_id)
+    session.add(notice)
     session.flush()
     return notice
 
@@ -103,6 +129,62 @@ def feedback_history(session: Session, *, keyring: Keyring, signal: Signal) -> l
         text = read(notice, "body")
         items.append(FeedbackItem(created_at=notice.created_at, kind=kind.value, title=NOTICE_TITLES[kind], text=text))
     return items
+
+
+# ----------------------------------------------------------------------------- failed e-mail (handler)
+
+
+@dataclass(frozen=True)
+class FailedDelivery:
+    """A notice to the reporter whose e-mail gave up after ``[feedback] max_attempts`` tries."""
+
+    notice_id: int
+    created_at: datetime
+    title: str
+    attempts: int
+
+
+def failed_deliveries(session: Session, *, signal: Signal) -> list[FailedDelivery]:
+    """The reporter's notices on this signal whose e-mail is ``failed`` (final), oldest first."""
+    from meldpunt.feedback.outbox import failed_delivery
+
+    notices = session.scalars(
+        select(Notice)
+        .where(Notice.signal_id == signal.id, Notice.recipient_user_id.is_(None), failed_delivery())
+        .order_by(Notice.created_at, Notice.id)
+    ).all()
+    return [FailedDelivery(n.id, n.created_at, NOTICE_TITLES[NoticeKind(n.kind)], n.attempts) for n in notices]
+
+
+def retry_failed_delivery(session: Session, *, signal: Signal, notice_id: int, actor) -> bool:
+    """"Opnieuw proberen": the failed e-mail of one of this signal's reporter notices is sent once more.
+
+    Resets the delivery (``outbox.reset_failed``), publishes it after the caller commits, and
+    writes an audit entry. Returns False when that notice has no failed e-mail (e.g. a second
+    click): nothing changes. A notice of another signal is refused like a missing one.
+    """
+    from meldpunt.audit.service import record
+    from meldpunt.feedback.outbox import reset_failed
+
+    notice = session.scalar(
+        select(Notice).where(Notice.id == notice_id, Notice.signal_id == signal.id, Notice.recipient_user_id.is_(None))
+    )
+    if notice is None:
+        raise FeedbackError("Dit bericht hoort niet bij deze melding.")
+    previous = notice.attempts
+    if not reset_failed(session, notice_id=notice.id):
+        return False
+    record(
+        session,
+        action="notice.retry",
+        actor_id=actor.id,
+        actor_label=actor.email,
+        object_type="signal",
+        object_id=signal.id,
+        details={"notice_id": notice.id, "kind": notice.kind, "attempts": previous},
+    )
+    session.flush()
+    return True
 
 
 # ----------------------------------------------------------------------------- regisseur: free feedback
@@ -275,6 +357,7 @@ class InboxItem:
     signal_id: object
     for_handler: bool
     read: bool
+    grant_id: int | None = None
 
 
 def _inbox_filter(user):
@@ -290,15 +373,16 @@ def inbox(session: Session, *, user, limit: int = 200) -> list[InboxItem]:
     """The user's notices, newest first: their own signals' news, and reminders addressed to them."""
     rows = session.execute(
         select(Notice, Signal.reference)
-        .join(Signal, Signal.id == Notice.signal_id)
+        .outerjoin(Signal, Signal.id == Notice.signal_id)
         .where(_inbox_filter(user))
         .order_by(Notice.created_at.desc(), Notice.id.desc())
         .limit(limit)
     ).all()
     return [
         InboxItem(
-            id=n.id, created_at=n.created_at, title=NOTICE_TITLES[NoticeKind(n.kind)], reference=reference,
+            id=n.id, created_at=n.created_at, title=NOTICE_TITLES[NoticeKind(n.kind)], reference=reference or "",
             signal_id=n.signal_id, for_handler=n.recipient_user_id is not None, read=n.read_at is not None,
+            grant_id=n.grant_id,
         )
         for n, reference in rows
     ]
@@ -309,7 +393,7 @@ def unread_count(session: Session, *, user) -> int:
 
     return session.scalar(
         select(func.count(Notice.id))
-        .join(Signal, Signal.id == Notice.signal_id)
+        .outerjoin(Signal, Signal.id == Notice.signal_id)
         .where(_inbox_filter(user), Notice.read_at.is_(None))
     ) or 0
 
@@ -323,7 +407,7 @@ def mark_read(session: Session, *, user, notice_id: int | None = None, origin: s
     from meldpunt.audit.service import record, record_reporter_action
 
     query = (
-        select(Notice).join(Signal, Signal.id == Notice.signal_id)
+        select(Notice).outerjoin(Signal, Signal.id == Notice.signal_id)
         .where(_inbox_filter(user), Notice.read_at.is_(None))
     )
     if notice_id is not None:
@@ -354,5 +438,6 @@ def mark_read(session: Session, *, user, notice_id: int | None = None, origin: s
 
 def find_inbox_notice(session: Session, *, user, notice_id: int) -> Notice | None:
     return session.scalar(
-        select(Notice).join(Signal, Signal.id == Notice.signal_id).where(_inbox_filter(user), Notice.id == notice_id)
+        select(Notice).outerjoin(Signal, Signal.id == Notice.signal_id)
+        .where(_inbox_filter(user), Notice.id == notice_id)
     )

@@ -6,15 +6,17 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 
 from meldpunt.extensions import db
-from meldpunt.feedback.forms import FeedbackForm, MarkReadForm
+from meldpunt.feedback.forms import FeedbackForm, MarkReadForm, RetryForm
 from meldpunt.feedback.models import Notice
 from meldpunt.feedback.service import (
     FEEDBACK_TEMPLATES,
     FeedbackError,
+    failed_deliveries,
     feedback_history,
     find_inbox_notice,
     inbox as load_inbox,
     mark_read,
+    retry_failed_delivery,
     send_feedback,
     signals_awaiting_feedback,
     unread_count,
@@ -38,6 +40,8 @@ def _unread_notices():
 
 
 def _target(item) -> str:
+    if item.grant_id is not None:
+        return url_for("grants.index")
     endpoint = "triage.signal_detail" if item.for_handler else "intake.my_signal"
     return url_for(endpoint, signal_id=item.signal_id)
 
@@ -61,7 +65,11 @@ def read_one(notice_id: int):
     form = MarkReadForm()
     if not form.validate_on_submit():
         abort(400)
-    target = url_for("triage.signal_detail" if notice.recipient_user_id else "intake.my_signal", signal_id=notice.signal_id)
+    if notice.grant_id is not None:
+        target = url_for("grants.index")
+    else:
+        target = url_for("triage.signal_detail" if notice.recipient_user_id else "intake.my_signal",
+                         signal_id=notice.signal_id)
     mark_read(db.session, user=current_user, notice_id=notice_id, origin=client_origin())
     db.session.commit()
     return redirect(target)
@@ -114,12 +122,32 @@ def compose(signal_id):
                 flash("De terugkoppeling is verstuurd. De melder ziet hem bij de melding.", "success")
                 return redirect(url_for("feedback.compose", signal_id=signal.id))
     history = feedback_history(db.session, keyring=keyring, signal=signal)
+    failed = failed_deliveries(db.session, signal=signal)
     audit_event("feedback.read", object_type="signal", object_id=signal.id, details={"items": len(history)})
     db.session.commit()
     return render_template(
         "feedback/compose.html", signal=signal, form=form, preview_text=preview_text,
-        feedback_items=history, templates=FEEDBACK_TEMPLATES,
+        feedback_items=history, templates=FEEDBACK_TEMPLATES, failed=failed,
     ), status
+
+
+@bp.post("/behandelen/meldingen/<uuid:signal_id>/terugkoppeling/<int:notice_id>/opnieuw")
+@login_required
+def retry_delivery(signal_id, notice_id: int):
+    """"Opnieuw proberen" for an e-mail to the reporter that failed: it is sent once more."""
+    signal = load_or_404(Signal, signal_id, Action.HANDLE_SIGNAL)
+    if not RetryForm().validate_on_submit():
+        abort(400)
+    try:
+        retried = retry_failed_delivery(db.session, signal=signal, notice_id=notice_id, actor=current_user)
+    except FeedbackError:
+        abort(404)
+    db.session.commit()  # the after-commit hook publishes the notice to the worker
+    if retried:
+        flash("De e-mail wordt opnieuw verstuurd.", "success")
+    else:
+        flash("Deze e-mail wacht niet (meer) op een nieuwe poging.", "info")
+    return redirect(url_for("feedback.compose", signal_id=signal.id, _anchor="niet-bezorgd"))
 
 
 @bp.get("/behandelen/wacht-op-terugkoppeling")

@@ -10,6 +10,13 @@ Type checking looks at the bytes, not the name: magic numbers for pdf, png,
 jpeg and gif; zip members for docx, xlsx and odt; header lines for eml; and
 valid UTF-8 without NUL bytes for txt (checked while streaming). A name whose
 extension says another type than the content is refused too.
+
+Office documents are zip archives, so a small upload can inflate to gigabytes
+(a zip bomb). Before anything is inflated, the end-of-central-directory record
+gives the member count and the directory size, then the directory gives each
+member's declared size and compression ratio; an archive over the limits below
+is refused. Of the members, only ODF's ``mimetype`` is read, at most
+``ODF_MIMETYPE_MAX + 1`` bytes of it.
 """
 
 from __future__ import annotations
@@ -17,19 +24,33 @@ from __future__ import annotations
 import codecs
 import io
 import os
+import shutil
+import struct
 import unicodedata
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime, time, timezone
 from pathlib import Path
 from typing import BinaryIO
+from zoneinfo import ZoneInfo
 
 from flask import Request, current_app
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from meldpunt.config import UploadSettings
-from meldpunt.crypto import FieldCipher, Keyring, PlaintextTooLarge, decrypt_stream, encrypt_stream, unwrap_dek
+from meldpunt.crypto import (
+    FieldCipher,
+    Keyring,
+    PlaintextTooLarge,
+    decrypt_stream,
+    encrypt_stream,
+    encrypted_size,
+    padded_size,
+    unwrap_dek,
+)
 from meldpunt.intake.models import Attachment, Signal
 from meldpunt.vault.models import DataKey
 from meldpunt.vault.service import ShreddedError, seal, unseal
@@ -67,9 +88,39 @@ _EML_HEADERS = (
 HEAD_SIZE = 8192
 FILENAME_MAX = 200
 
+#: Zip (office document) limits, checked on the directory before anything is inflated.
+ZIP_MAX_MEMBERS = 5_000
+ZIP_MAX_DIRECTORY_BYTES = 512 * 1024
+ZIP_MAX_TOTAL_SIZE = 256 * 1024 * 1024
+#: A member larger than ZIP_RATIO_FLOOR may inflate at most ZIP_MAX_RATIO times its compressed size
+#: (office XML compresses 5-30 times; a zip bomb 1000 times).
+ZIP_MAX_RATIO = 200
+ZIP_RATIO_FLOOR = 1024 * 1024
+#: Bytes read from an ODF ``mimetype`` member (the longest ODF MIME type is under 80 bytes).
+ODF_MIMETYPE_MAX = 100
+_ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
+_EOCD = struct.Struct("<4s4H2LH")
+_EOCD64_LOCATOR = struct.Struct("<4sLQL")
+_EOCD64 = struct.Struct("<4sQ2H2L4Q")
+
 
 class AttachmentError(ValueError):
     """A refused file; the message is Dutch and shown next to the file field."""
+
+
+class UploadCapacityError(AttachmentError):
+    """No files can be taken now (daily quota reached, disk nearly full); the melding can go without them."""
+
+
+QUOTA_MESSAGE = (
+    "Wij kunnen vandaag geen bijlagen meer aannemen. U kunt zonder bijlagen versturen: wat u schreef "
+    "staat er nog. Probeer de bestanden morgen opnieuw mee te sturen."
+)
+DISK_MESSAGE = (
+    "Wij kunnen op dit moment geen bijlagen aannemen. U kunt zonder bijlagen versturen: wat u schreef "
+    "staat er nog. Probeer de bestanden later opnieuw mee te sturen."
+)
+LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
 
 
 def human_size(size: int) -> str:
@@ -99,21 +150,90 @@ def _extension(name: str) -> str | None:
     return ext.lower() if dot and stem else None
 
 
+class UnsafeArchive(Exception):
+    """A zip archive over the limits (zip bomb, too many members); nothing of it was inflated."""
+
+
+def _zip_directory_extent(stream: BinaryIO) -> tuple[int, int] | None:
+    """``(member count, central directory bytes)`` as ``zipfile`` will read them; None when not a zip.
+
+    Read before ``zipfile`` parses the directory (which builds an object per member), and
+    found the way ``zipfile`` finds them: the end record at the very end, else the last one
+    within the final 64 KiB (a trailing comment); a Zip64 record right before its locator.
+    """
+    stream.seek(0, os.SEEK_END)
+    size = stream.tell()
+    tail_start = max(0, size - (_EOCD.size + 0xFFFF))
+    stream.seek(tail_start)
+    tail = stream.read(size - tail_start)
+    at = len(tail) - _EOCD.size
+    if at < 0:
+        return None
+    if not (tail[at : at + 4] == b"PK\x05\x06" and tail[-2:] == b"\x00\x00"):
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < _EOCD.size:
+            return None
+    _sig, _disk, _cd_disk, _here, members, directory, _offset, _comment = _EOCD.unpack_from(tail, at)
+    locator_at = tail_start + at - _EOCD64_LOCATOR.size
+    record_at = locator_at - _EOCD64.size
+    if record_at >= 0:
+        stream.seek(record_at)
+        record = stream.read(_EOCD64.size + _EOCD64_LOCATOR.size)
+        if record[_EOCD64.size : _EOCD64.size + 4] == b"PK\x06\x07" and record[:4] == b"PK\x06\x06":
+            fields = _EOCD64.unpack_from(record)
+            members, directory = max(members, fields[7]), max(directory, fields[8])
+    return members, directory
+
+
+def _check_archive(stream: BinaryIO) -> None:
+    extent = _zip_directory_extent(stream)
+    if extent is None:
+        return  # not a zip after all: zipfile will say so
+    members, directory = extent
+    if members > ZIP_MAX_MEMBERS or directory > ZIP_MAX_DIRECTORY_BYTES:
+        raise UnsafeArchive(f"{members} members, {directory} directory bytes")
+
+
+def _check_members(archive: zipfile.ZipFile) -> None:
+    infos = archive.infolist()
+    if len(infos) > ZIP_MAX_MEMBERS:
+        raise UnsafeArchive(f"{len(infos)} members")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > ZIP_RATIO_FLOOR and info.file_size > ZIP_MAX_RATIO * max(info.compress_size, 1):
+            raise UnsafeArchive("compression ratio")
+        if total > ZIP_MAX_TOTAL_SIZE:
+            raise UnsafeArchive("total size")
+
+
 def _zip_type(stream: BinaryIO) -> str | None:
-    """docx / xlsx / odt by their members (central directory only; nothing is extracted to disk)."""
+    """docx / xlsx / odt by their members (central directory only; nothing is extracted to disk).
+
+    Raises :class:`UnsafeArchive` for a zip over the limits, before anything is inflated.
+    """
     if not stream.seekable():
         return None
     start = stream.tell()
     try:
+        _check_archive(stream)
+        stream.seek(start)
         with zipfile.ZipFile(stream) as archive:
+            _check_members(archive)
             names = set(archive.namelist())
             if "[Content_Types].xml" in names and "word/document.xml" in names:
                 return "docx"
             if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
                 return "xlsx"
-            if "mimetype" in names and archive.read("mimetype").strip() == b"application/vnd.oasis.opendocument.text":
-                return "odt"
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, RuntimeError, NotImplementedError):
+            if "mimetype" in names:
+                info = archive.getinfo("mimetype")
+                if info.file_size > ODF_MIMETYPE_MAX:
+                    return None
+                with archive.open(info) as member:
+                    mimetype = member.read(ODF_MIMETYPE_MAX + 1)
+                if mimetype.strip() == _ODT_MIMETYPE:
+                    return "odt"
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, RuntimeError, NotImplementedError, EOFError, struct.error):
         return None
     finally:
         stream.seek(start)
@@ -185,6 +305,44 @@ def upload_folder(folder: Path | None = None) -> Path:
     return Path(current_app.extensions["meldpunt.settings"].uploads.folder)
 
 
+def _upload_size(upload: Upload, *, limit: int) -> int:
+    """Bytes in an upload's stream (its position is kept); ``limit`` when the stream cannot tell."""
+    stream = upload.stream
+    if not stream.seekable():
+        return limit
+    here = stream.tell()
+    size = stream.seek(0, os.SEEK_END)
+    stream.seek(here)
+    return min(size, limit)
+
+
+def stored_today(session: Session, *, now: datetime | None = None) -> int:
+    """Attachment bytes (rounded sizes) stored since midnight, Europe/Amsterdam."""
+    local = (now or datetime.now(timezone.utc)).astimezone(LOCAL_ZONE)
+    midnight = datetime.combine(local.date(), time(0), tzinfo=LOCAL_ZONE).astimezone(timezone.utc)
+    return int(session.scalar(select(func.coalesce(func.sum(Attachment.size), 0)).where(Attachment.created_at >= midnight)))
+
+
+def check_capacity(
+    session: Session, *, uploads: Sequence[Upload], settings: UploadSettings, now: datetime | None = None
+) -> None:
+    """Refuse all files of a request (``UploadCapacityError``) before storing any of them when they would
+    take the day's stored bytes over ``daily_quota_bytes`` or the disk's free space under ``min_free_bytes``.
+
+    Concurrent requests each check before they store, so the quota can be overrun by at most what the
+    requests in flight carry (``max_files x max_bytes`` each).
+    """
+    if not uploads:
+        return
+    sizes = [_upload_size(u, limit=settings.max_bytes) for u in uploads]
+    if stored_today(session, now=now) + sum(padded_size(n) for n in sizes) > settings.daily_quota_bytes:
+        raise UploadCapacityError(QUOTA_MESSAGE)
+    folder = upload_folder(settings.folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if shutil.disk_usage(folder).free - sum(encrypted_size(n) for n in sizes) < settings.min_free_bytes:
+        raise UploadCapacityError(DISK_MESSAGE)
+
+
 def _dek(session: Session, *, keyring: Keyring, signal: Signal) -> bytes:
     data_key = session.get(DataKey, signal.data_key_id) if signal.data_key_id else None
     if data_key is None:
@@ -218,7 +376,13 @@ def store_attachment(
         raise AttachmentError(f"Het bestand {label} is leeg. Kies een bestand met inhoud.")
     if upload.stream.seekable():
         upload.stream.seek(0)
-        kind = detect_type(head, upload.stream)
+        try:
+            kind = detect_type(head, upload.stream)
+        except UnsafeArchive:
+            raise AttachmentError(
+                f"Het bestand {label} kunnen wij niet aannemen: uitgepakt is het veel groter dan het bestand zelf, "
+                "of het bestaat uit te veel onderdelen. Sla het opnieuw op, of stuur het als PDF."
+            ) from None
         src: BinaryIO = upload.stream
     else:  # not seekable: no zip check possible, continue after the head we already read
         kind = detect_type(head, io.BytesIO(head))
@@ -258,7 +422,7 @@ def store_attachment(
     if text_check is not None and not text_check.valid:
         path.unlink(missing_ok=True)
         raise AttachmentError(f"Het bestand {label} heeft een soort die wij niet aannemen. Toegestaan: {allowed}.")
-    attachment.size = size
+    attachment.size = padded_size(size)  # what the encrypted file shows anyway; the exact size is not kept
     seal(cipher, attachment, "filename", name)
     seal(cipher, attachment, "mime", TYPES[kind][0])
     session.add(attachment)

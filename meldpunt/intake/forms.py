@@ -110,14 +110,6 @@ class SubjectForm(Form):
 class SignalForm(FlaskForm):
     """The melden form ("een A4'tje"): only the description is required."""
 
-    identity = RadioField(
-        "Hoe wilt u melden?",
-        choices=choices({
-            "naam": "Met mijn naam. Ik kan mijn melding volgen onder Mijn meldingen.",
-            "anoniem": "Anoniem. Wij slaan niet op wie u bent. U krijgt een ontvangstcode om uw melding te volgen.",
-        }),
-        default="naam",
-    )
     description = TextAreaField(
         "Wat heeft u gezien of gehoord?",
         description="Beschrijf het in uw eigen woorden. Wie, wat, waar en wanneer helpt ons het meest.",

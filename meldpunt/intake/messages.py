@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from meldpunt.audit.service import record, record_reporter_action
+from meldpunt.audit.service import record, record_anonymous, record_reporter_action
 from meldpunt.auth.models import User
 from meldpunt.crypto import Keyring
-from meldpunt.database import utcnow
+from meldpunt.database import utc_hour, utcnow
 from meldpunt.feedback.models import NoticeKind
 from meldpunt.feedback.service import queue_notice
 from meldpunt.intake.models import Message, MessageSender, Signal
@@ -37,7 +37,8 @@ def post_message(
     """Store one encrypted message; a handler's message queues a ``NoticeKind.MESSAGE`` notice.
 
     ``author`` is None for the reporter of an anonymous signal: no account, no
-    request metadata is kept with the message or its audit entry.
+    request metadata is kept with the message or its audit entry, the message is stamped
+    with the hour (``anonymous_message_time``) and the audit entry waits for the hour to end.
     """
     body = (body or "").strip()
     if not body:
@@ -54,7 +55,7 @@ def post_message(
         author = None
     message = Message(
         id=uuid.uuid4(), signal_id=signal.id, sender=sender.value, author_id=author.id if author else None,
-        created_at=utcnow(),
+        created_at=anonymous_message_time(session, signal=signal) if anonymous_reporter else utcnow(),
     )
     seal(cipher, message, "body", body)
     session.add(message)
@@ -62,13 +63,30 @@ def post_message(
     if sender == MessageSender.HANDLER:
         queue_notice(session, signal=signal, kind=NoticeKind.MESSAGE)
     details = {"message": str(message.id), "sender": sender.value}
-    if sender == MessageSender.REPORTER:  # the reporter's own melding: under its pseudonym, never the account
+    if anonymous_reporter:
+        record_anonymous(session, action="message.post", object_type="signal", object_id=signal.id, details=details)
+    elif sender == MessageSender.REPORTER:  # the reporter's own melding: under its pseudonym, never the account
         record_reporter_action(session, action="message.post", signal_id=signal.id, details=details)
     else:
         record(session, action="message.post", actor_id=author.id if author else None,
                actor_label=author.email if author else "anoniem", object_type="signal", object_id=signal.id,
                details=details)
     return message
+
+
+def anonymous_message_time(session: Session, *, signal: Signal, now: datetime | None = None) -> datetime:
+    """The time stored for an anonymous reporter's message: the hour, but never before the newest message.
+
+    Rounded down to the hour like everything an anonymous reporter does; moved to just after
+    the newest message of the conversation when that one is later, so an answer never sorts
+    above the question. That tells no more than the order of the conversation already does.
+    """
+    stamp = utc_hour(now)
+    newest = session.scalar(select(func.max(Message.created_at)).where(Message.signal_id == signal.id))
+    if newest is not None:
+        newest = newest if newest.tzinfo is not None else newest.replace(tzinfo=timezone.utc)
+        stamp = max(stamp, newest + timedelta(microseconds=1))
+    return stamp
 
 
 @dataclass(frozen=True)

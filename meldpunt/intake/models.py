@@ -71,6 +71,12 @@ def _in(values) -> str:
     return ", ".join(f"'{v.value}'" for v in values)
 
 
+#: Reference series per track at filing time: each series numbers per year without gaps
+#: (``MO-2026-0001``, ``MI-2026-0001``), so the regular series shows nothing of integrity filings.
+#: A signal that later changes track keeps its reference.
+REFERENCE_SERIES = {Track.REGULAR.value: "MO", Track.INTEGRITY.value: "MI"}
+
+
 class Signal(Base):
     """A melding. ``reporter_id`` is NULL for anonymous reports, which also keep no request metadata."""
 
@@ -80,12 +86,15 @@ class Signal(Base):
         CheckConstraint(f"track IN ({_in(Track)})", name="track_valid"),
         CheckConstraint("NOT is_anonymous OR reporter_id IS NULL", name="anonymous_has_no_reporter"),
         CheckConstraint("(receipt_digest IS NULL) OR is_anonymous", name="receipt_only_anonymous"),
-        UniqueConstraint("ref_year", "ref_seq"),
+        CheckConstraint("ref_series IN ('MO', 'MI')", name="ref_series_valid"),
+        UniqueConstraint("ref_series", "ref_year", "ref_seq", name="uq_signals_ref_series_ref_year_ref_seq"),
         Index("ix_signals_status_created_at", "status", "created_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
+    #: "MO" (filed on the regular track) or "MI" (filed on the integrity track); see REFERENCE_SERIES.
+    ref_series: Mapped[str] = mapped_column(String(2), default="MO", server_default="MO")
     ref_year: Mapped[int] = mapped_column(Integer)
     ref_seq: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(30), default=SignalStatus.RECEIVED.value)
@@ -150,15 +159,33 @@ class SubjectKind(enum.StrEnum):
     VEHICLE = "voertuig"
 
 
+class SubjectOrigin(enum.StrEnum):
+    """Who named a subject: the reporter when filing, or a handler afterwards (need-to-know both ways)."""
+
+    REPORTER = "melder"
+    HANDLER = "behandelaar"
+
+
 class Subject(Base):
-    """A betrokkene named in a signal. All identifying values are in ``data_ct`` (JSON, encrypted)."""
+    """A betrokkene named in a signal. All identifying values are in ``data_ct`` (JSON, encrypted).
+
+    ``added_by`` says who named it. The reporter's own pages show only ``melder`` subjects; a subject
+    a handler adds (``behandelaar``, the default, so a forgotten value never reaches the reporter)
+    stays on the handler's side.
+    """
 
     __tablename__ = "subjects"
-    __table_args__ = (CheckConstraint(f"kind IN ({_in(SubjectKind)})", name="kind_valid"),)
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_in(SubjectKind)})", name="kind_valid"),
+        CheckConstraint(f"added_by IN ({_in(SubjectOrigin)})", name="added_by_valid"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signals.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
+    added_by: Mapped[str] = mapped_column(
+        String(20), default=SubjectOrigin.HANDLER.value, server_default=SubjectOrigin.HANDLER.value
+    )
     data_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -195,12 +222,22 @@ class Attachment(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signals.id", ondelete="CASCADE"), index=True)
     storage_name: Mapped[str] = mapped_column(String(80), unique=True)
+    #: Size rounded up like the encrypted file (plaintext + padding, a multiple of 64 KiB); never the exact size.
     size: Mapped[int] = mapped_column(Integer)
     filename_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     mime_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     signal: Mapped[Signal] = relationship(back_populates="attachments")
+
+    @property
+    def size_label(self) -> str:
+        """The rounded size in plain Dutch: "kleiner dan 64 kB", "ca. 192 kB", "ca. 3 MB"."""
+        if self.size <= 64 * 1024:
+            return "kleiner dan 64 kB"
+        if self.size < 1024 * 1024:
+            return f"ca. {self.size // 1024} kB"
+        return f"ca. {round(self.size / (1024 * 1024))} MB"
 
 
 class MessageSender(enum.StrEnum):
@@ -241,3 +278,20 @@ class StatusChange(Base):
 
     signal: Mapped[Signal] = relationship(back_populates="history")
     actor = relationship("User")
+
+
+class ReceiptGrant(Base):
+    """Access to one anonymous signal after its receipt code was entered (see ``meldpunt.intake.receipts``).
+
+    The browser's cookie holds only a random handle. This row is keyed by a SHA-256 digest of the
+    handle, and the signal's receipt digest is stored encrypted under a key derived from the
+    handle: without the cookie, the row does not say which signal it opens. Deleted by
+    "Melding sluiten" and when it expires (idle or absolute lifetime).
+    """
+
+    __tablename__ = "receipt_grants"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    digest_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    last_used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

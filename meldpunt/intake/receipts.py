@@ -6,6 +6,13 @@ A code is 20 characters from Crockford's base32 alphabet (100 bits from
 own domain separator so it can never equal a subject digest. Look-ups try every
 index key in the keyring, so codes keep working while index keys rotate; a code
 found under an older key is re-digested under the active one.
+
+After a correct code the browser gets a *grant* (``open_grant``): a random 256-bit handle in
+the session cookie, and a ``ReceiptGrant`` row keyed by a digest of that handle. The row holds
+the signal's receipt digest encrypted under a key derived from the handle, and expires after
+``GRANT_IDLE`` without use or ``GRANT_ABSOLUTE`` in total; "Melding sluiten" deletes it. Every
+request re-checks that the row is live and that an anonymous signal still has that digest
+(``signal_for_grant``). The cookie names no signal, and the app's secret key alone opens nothing.
 """
 
 from __future__ import annotations
@@ -13,12 +20,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import DateTime, delete, literal, or_, select
 from sqlalchemy.orm import Session
 
-from meldpunt.crypto import Keyring
-from meldpunt.intake.models import Signal
+from meldpunt.crypto import CryptoError, FieldCipher, Keyring
+from meldpunt.database import utc_hour, utcnow
+from meldpunt.intake.models import ReceiptGrant, Signal
 
 #: Crockford's base32: no I, L, O or U, so codes read aloud or retyped without confusion.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -71,8 +80,18 @@ def issue_receipt_code(session: Session, *, keyring: Keyring, signal: Signal) ->
         raise ValueError("receipt codes are for anonymous signals only")
     code = generate_code()
     signal.receipt_digest = receipt_digest(keyring, code)
+    _stamp_update(signal)
     session.flush()
     return code
+
+
+def _stamp_update(signal: Signal) -> None:
+    """This update is the anonymous reporter's: ``updated_at`` gets the hour, not the exact time.
+
+    Assigned as a SQL value so it is always written: an attribute set to the value it already
+    holds is left out of the UPDATE, and the column's ``onupdate`` would then store the exact time.
+    """
+    signal.updated_at = literal(utc_hour(), DateTime(timezone=True))
 
 
 #: Digested when the entered text cannot be a code, so every attempt costs the same work.
@@ -89,5 +108,101 @@ def find_signal_by_receipt(session: Session, *, keyring: Keyring, entered: str) 
     current = receipt_digest(keyring, code)
     if signal.receipt_digest != current:  # found under an older index key: move to the active one
         signal.receipt_digest = current
+        _stamp_update(signal)
         session.flush()
     return signal
+
+
+# ----------------------------------------------------------------------------- grants
+
+#: A grant ends after this long without a request, or this long after the code was entered.
+GRANT_IDLE = timedelta(minutes=30)
+GRANT_ABSOLUTE = timedelta(hours=4)
+_GRANT_ID_DOMAIN = b"meldpunt:receipt-grant:id:v1\x00"
+_GRANT_KEY_DOMAIN = b"meldpunt:receipt-grant:key:v1\x00"
+_HANDLE_BYTES = 32
+
+
+def _grant_id(handle: str) -> str:
+    return hashlib.sha256(_GRANT_ID_DOMAIN + handle.encode("ascii")).hexdigest()
+
+
+def _grant_cipher(handle: str) -> FieldCipher:
+    """AES-GCM under a key only the cookie's handle gives: the row alone does not name its signal."""
+    return FieldCipher(hmac.new(handle.encode("ascii"), _GRANT_KEY_DOMAIN, hashlib.sha256).digest())
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+def _expired(grant: ReceiptGrant, now: datetime) -> bool:
+    return now - _aware(grant.last_used_at) > GRANT_IDLE or now - _aware(grant.created_at) > GRANT_ABSOLUTE
+
+
+def purge_expired_grants(session: Session, *, now: datetime | None = None) -> int:
+    """Delete every grant past its idle or absolute lifetime; returns how many."""
+    now = now or utcnow()
+    result = session.execute(
+        delete(ReceiptGrant)
+        .where(or_(ReceiptGrant.last_used_at < now - GRANT_IDLE, ReceiptGrant.created_at < now - GRANT_ABSOLUTE))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def open_grant(session: Session, *, signal: Signal, now: datetime | None = None) -> str:
+    """A new grant for ``signal`` (its code was just entered); returns the handle for the session cookie."""
+    if not signal.is_anonymous or not signal.receipt_digest:
+        raise ValueError("receipt grants are for anonymous signals with a receipt code only")
+    now = now or utcnow()
+    purge_expired_grants(session, now=now)
+    handle = secrets.token_urlsafe(_HANDLE_BYTES)
+    grant_id = _grant_id(handle)
+    sealed = _grant_cipher(handle).encrypt_text(
+        signal.receipt_digest, table=ReceiptGrant.__tablename__, column="digest", row_id=grant_id
+    )
+    session.add(ReceiptGrant(id=grant_id, digest_ct=sealed, created_at=now, last_used_at=now))
+    session.flush()
+    return handle
+
+
+def signal_for_grant(session: Session, *, handle: object, now: datetime | None = None) -> Signal | None:
+    """The signal a live grant opens, or None; a dead grant (expired, or its signal changed) is deleted.
+
+    Checked on every request: the grant row exists and is within its lifetimes, and an anonymous
+    signal still carries the digest the grant was opened with. Moves ``last_used_at`` forward.
+    """
+    if not isinstance(handle, str) or not 20 <= len(handle) <= 100 or not handle.isascii():
+        return None
+    grant = session.get(ReceiptGrant, _grant_id(handle))
+    if grant is None:
+        return None
+    now = now or utcnow()
+    signal = None
+    if not _expired(grant, now):
+        try:
+            digest = _grant_cipher(handle).decrypt_text(
+                grant.digest_ct, table=ReceiptGrant.__tablename__, column="digest", row_id=grant.id
+            )
+        except CryptoError:
+            digest = None
+        if digest:
+            signal = session.scalar(
+                select(Signal).where(Signal.receipt_digest == digest, Signal.is_anonymous.is_(True))
+            )
+    if signal is None:
+        session.delete(grant)
+    else:
+        grant.last_used_at = now
+    session.flush()
+    return signal
+
+
+def close_grant(session: Session, *, handle: object) -> None:
+    """"Melding sluiten": delete the grant, so the cookie (or a copy of it) opens nothing any more."""
+    if isinstance(handle, str) and handle.isascii() and len(handle) <= 100:
+        session.execute(
+            delete(ReceiptGrant).where(ReceiptGrant.id == _grant_id(handle)).execution_options(synchronize_session=False)
+        )
+        session.flush()

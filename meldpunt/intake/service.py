@@ -11,21 +11,37 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from meldpunt.audit.service import record_reporter_action
+from meldpunt.audit.service import record_anonymous, record_reporter_action
 from meldpunt.auth.models import User
 from meldpunt.config import UploadSettings
 from meldpunt.crypto import Keyring
-from meldpunt.database import utcnow
+from meldpunt.database import utc_hour, utcnow
 from meldpunt.feedback.models import NoticeKind
 from meldpunt.feedback.service import queue_notice
-from meldpunt.intake.attachments import Attachment, AttachmentError, Upload, remove_files, store_attachment
+from meldpunt.intake.attachments import (
+    Attachment,
+    AttachmentError,
+    Upload,
+    UploadCapacityError,
+    check_capacity,
+    remove_files,
+    store_attachment,
+)
 from meldpunt.intake.messages import MessageError, post_message
-from meldpunt.intake.models import MessageSender, Signal, SignalStatus, StatusChange, Track
+from meldpunt.intake.models import (
+    REFERENCE_SERIES,
+    MessageSender,
+    Signal,
+    SignalStatus,
+    StatusChange,
+    Subject,
+    SubjectOrigin,
+    Track,
+)
 from meldpunt.intake.receipts import issue_receipt_code
 from meldpunt.intake.subjects import SubjectError, add_subject, read_subject
 from meldpunt.vault.service import ShreddedError, cipher_for, create_data_key, seal, seal_json, unseal, unseal_json
 
-REFERENCE_PREFIX = "MO"
 DESCRIPTION_MAX = 20_000
 TEXT_MAX = 1_000
 
@@ -51,6 +67,10 @@ class IntakeError(ValueError):
     def __init__(self, message: str, *, field: str = "description") -> None:
         super().__init__(message)
         self.field = field
+
+
+class FilesNotTakenError(IntakeError):
+    """No files can be taken now (quota, disk space); the same melding can be sent without them."""
 
 
 @dataclass
@@ -106,13 +126,16 @@ class FiledReport:
     receipt_code: str | None
 
 
-def format_reference(year: int, seq: int) -> str:
-    """``MO-2026-0042``."""
-    return f"{REFERENCE_PREFIX}-{year}-{seq:04d}"
+def format_reference(series: str, year: int, seq: int) -> str:
+    """``MO-2026-0042`` (regular track) or ``MI-2026-0042`` (integrity track)."""
+    return f"{series}-{year}-{seq:04d}"
 
 
-def _next_sequence(session: Session, year: int) -> int:
-    current = session.scalar(select(func.max(Signal.ref_seq)).where(Signal.ref_year == year))
+def _next_sequence(session: Session, series: str, year: int) -> int:
+    """The next number in ``series`` for ``year``: each track's series has no gaps from the other."""
+    current = session.scalar(
+        select(func.max(Signal.ref_seq)).where(Signal.ref_series == series, Signal.ref_year == year)
+    )
     return (current or 0) + 1
 
 
@@ -139,7 +162,10 @@ def file_signal(
 ) -> Signal:
     """Store a new signal encrypted, with subjects, attachments, history, audit entry and confirmation notice.
 
-    ``reporter=None`` files anonymously: no user id, no request metadata.
+    ``reporter=None`` files anonymously: no user id, no request metadata, and every row
+    written here (signal, data key, subjects, attachments, history, notice) is stamped with
+    the hour instead of the exact time; the audit entry waits for the hour to end
+    (``record_anonymous``).
     ``report`` carries the optional fields of the form (its description and
     codes win over the plain keyword arguments). Raises ``IntakeError`` with the
     form field to show it next to; files stored before the error are removed.
@@ -164,7 +190,9 @@ def file_signal(
     if upload_settings is not None and len(uploads) > upload_settings.max_files:
         raise IntakeError(f"U kunt hoogstens {upload_settings.max_files} bijlagen meesturen.", field="attachments")
     now = now or utcnow()
+    stamp = now if reporter is not None else utc_hour(now)
     data_key, cipher = create_data_key(session, keyring=keyring)
+    data_key.created_at = stamp
     signal = Signal(
         id=uuid.uuid4(),
         ref_year=now.year,
@@ -180,7 +208,8 @@ def file_signal(
         wants_feedback=bool(report.wants_feedback),
         feedback_by_email=bool(report.feedback_by_email and reporter is not None),
         data_key_id=data_key.id,
-        created_at=now,
+        created_at=stamp,
+        updated_at=stamp,
     )
     seal(cipher, signal, "description", text)
     location = _clean(report.location, field_name="location")
@@ -195,9 +224,10 @@ def file_signal(
     seal_json(cipher, signal, "relation", relation if any(relation.values()) else None)
     seal(cipher, signal, "contact", _clean(report.contact, field_name="contact") if reporter is not None else None)
 
+    signal.ref_series = REFERENCE_SERIES[signal.track]
     for _attempt in range(5):
-        signal.ref_seq = _next_sequence(session, now.year)
-        signal.reference = format_reference(now.year, signal.ref_seq)
+        signal.ref_seq = _next_sequence(session, signal.ref_series, now.year)
+        signal.reference = format_reference(signal.ref_series, now.year, signal.ref_seq)
         try:
             with session.begin_nested():
                 session.add(signal)
@@ -214,22 +244,27 @@ def file_signal(
             continue
         try:
             subjects.append(
-                add_subject(session, keyring=keyring, signal=signal, cipher=cipher, kind=subject.kind or None, **subject.values())
+                add_subject(
+                    session, keyring=keyring, signal=signal, cipher=cipher, kind=subject.kind or None,
+                    added_by=SubjectOrigin.REPORTER, **subject.values(),
+                )
             )
         except SubjectError as exc:
             raise IntakeError(str(exc), field=f"subjects-{position}-{exc.field}") from None
-    stored = _store_uploads(session, keyring=keyring, signal=signal, cipher=cipher, uploads=uploads, settings=upload_settings)
-
-    session.add(StatusChange(signal_id=signal.id, from_status=None, to_status=signal.status, actor_id=None, created_at=now))
-    queue_notice(session, signal=signal, kind=NoticeKind.RECEIVED)
-    # Under the signal's pseudonym, never the account: the audit view must not show who reported,
-    # and the details leave out the track (about a colleague or not) and whether it is anonymous.
-    record_reporter_action(
-        session,
-        action="signal.file",
-        signal_id=signal.id,
-        details={"subjects": len(subjects), "attachments": len(stored)},
+        subjects[-1].created_at = stamp
+    stored = _store_uploads(
+        session, keyring=keyring, signal=signal, cipher=cipher, uploads=uploads, settings=upload_settings, stamp=stamp
     )
+
+    session.add(StatusChange(signal_id=signal.id, from_status=None, to_status=signal.status, actor_id=None, created_at=stamp))
+    queue_notice(session, signal=signal, kind=NoticeKind.RECEIVED, created_at=stamp)
+    # Who reported stays out of the audit trail: a named reporter's actions are under the signal's
+    # pseudonym, never the account; the details leave out the track (about a colleague or not).
+    details = {"subjects": len(subjects), "attachments": len(stored)}
+    if reporter is None:
+        record_anonymous(session, action="signal.file", object_type="signal", object_id=signal.id, details=details, now=now)
+    else:
+        record_reporter_action(session, action="signal.file", signal_id=signal.id, details=details)
     session.flush()
     return signal
 
@@ -242,8 +277,15 @@ def _store_uploads(
     cipher,
     uploads: Sequence[Upload],
     settings: UploadSettings | None,
+    stamp: datetime | None = None,
 ) -> list[Attachment]:
+    """Store every upload; ``stamp`` (the hour, for an anonymous reporter) replaces their exact creation time."""
     stored: list[Attachment] = []
+    if uploads and settings is not None:
+        try:
+            check_capacity(session, uploads=uploads, settings=settings)
+        except UploadCapacityError as exc:
+            raise FilesNotTakenError(str(exc), field="attachments") from None
     try:
         for upload in uploads:
             stored.append(
@@ -255,6 +297,9 @@ def _store_uploads(
     except BaseException:
         remove_files(stored, folder=settings.folder if settings else None)
         raise
+    if stamp is not None:
+        for attachment in stored:
+            attachment.created_at = stamp
     return stored
 
 
@@ -286,7 +331,11 @@ def add_reporter_information(
     uploads: Sequence[Upload] = (),
     upload_settings: UploadSettings | None = None,
 ) -> None:
-    """The reporter answers a question or adds information: a message and/or extra attachments."""
+    """The reporter answers a question or adds information: a message and/or extra attachments.
+
+    On an anonymous signal the author is never recorded, the message and attachments are stamped
+    with the hour and the audit entry waits for the hour to end (see ``file_signal``).
+    """
     body = (body or "").strip()
     if not body and not uploads:
         raise IntakeError("Schrijf een bericht of kies een bestand.", field="body")
@@ -301,8 +350,16 @@ def add_reporter_information(
             post_message(session, keyring=keyring, signal=signal, sender=MessageSender.REPORTER, author=author, body=body)
         except MessageError as exc:
             raise IntakeError(str(exc), field="body") from None
-    stored = _store_uploads(session, keyring=keyring, signal=signal, cipher=cipher, uploads=uploads, settings=upload_settings)
-    if stored:
+    stored = _store_uploads(
+        session, keyring=keyring, signal=signal, cipher=cipher, uploads=uploads, settings=upload_settings,
+        stamp=utc_hour() if signal.is_anonymous else None,
+    )
+    if stored and signal.is_anonymous:
+        record_anonymous(
+            session, action="signal.add_attachments", object_type="signal", object_id=signal.id,
+            details={"attachments": len(stored)},
+        )
+    elif stored:
         record_reporter_action(
             session, action="signal.add_attachments", signal_id=signal.id, details={"attachments": len(stored)}
         )
@@ -311,7 +368,12 @@ def add_reporter_information(
 
 @dataclass(frozen=True)
 class SignalContent:
-    """Decrypted content of a signal, or ``shredded=True`` when its key is gone."""
+    """What the reporter gave, decrypted, or ``shredded=True`` when the signal's key is gone.
+
+    Only the reporter's own input: subjects a handler added are not in ``subjects`` (the handler
+    page reads those with ``meldpunt.triage.service.subjects_with_links``), and ``about_colleague``
+    is true only when the reporter said so, not after a handler moved the signal to the integrity track.
+    """
 
     description: str | None
     shredded: bool = False
@@ -321,6 +383,7 @@ class SignalContent:
     contact: str | None = None
     subjects: list[dict] = field(default_factory=list)
     attachments: list[tuple[Attachment, str]] = field(default_factory=list)
+    about_colleague: bool = False
 
     @property
     def occurred_label(self) -> str | None:
@@ -355,19 +418,38 @@ def _nl_date(iso: str) -> str:
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
+def reported_about_colleague(session: Session, *, signal: Signal) -> bool:
+    """True when the reporter filed it as being about a colleague (not when a handler transferred it)."""
+    if signal.track != Track.INTEGRITY.value:
+        return False
+    transferred = session.scalar(
+        select(StatusChange.id)
+        .where(StatusChange.signal_id == signal.id, StatusChange.to_status == SignalStatus.TO_INTEGRITY.value)
+        .limit(1)
+    )
+    return transferred is None
+
+
 def read_signal_content(session: Session, *, keyring: Keyring, signal: Signal) -> SignalContent:
+    """The reporter's own content of ``signal`` (see ``SignalContent``): safe for the reporter's pages."""
     try:
         cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
     except ShreddedError:
         return SignalContent(description=None, shredded=True)
+    own_subjects = session.scalars(
+        select(Subject)
+        .where(Subject.signal_id == signal.id, Subject.added_by == SubjectOrigin.REPORTER.value)
+        .order_by(Subject.created_at, Subject.id)
+    ).all()
     return SignalContent(
         description=unseal(cipher, signal, "description"),
         location=unseal(cipher, signal, "location"),
         occurred=unseal_json(cipher, signal, "occurred"),
         relation=unseal_json(cipher, signal, "relation"),
         contact=unseal(cipher, signal, "contact"),
-        subjects=[read_subject(session, keyring=keyring, subject=s, cipher=cipher) for s in signal.subjects],
+        subjects=[read_subject(session, keyring=keyring, subject=s, cipher=cipher) for s in own_subjects],
         attachments=[(a, unseal(cipher, a, "filename") or "bijlage") for a in signal.attachments],
+        about_colleague=reported_about_colleague(session, signal=signal),
     )
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from meldpunt.crypto import FieldCipher, Keyring, index_identifier, index_identifier_all_keys, normalise
 from meldpunt.crypto.blind_index import normalise_huisnummer, normalise_kvk, normalise_postcode
-from meldpunt.intake.models import Signal, Subject, SubjectIdentifier, SubjectKind
+from meldpunt.intake.models import Signal, Subject, SubjectIdentifier, SubjectKind, SubjectOrigin
 from meldpunt.vault.service import ShreddedError, cipher_for, seal_json, unseal_json
 
 #: The values a subject may carry, in display order, with their Dutch labels.
@@ -130,8 +130,12 @@ def add_subject(
     plate: str | None = None,
     permit: str | None = None,
     role: str | None = None,
+    added_by: SubjectOrigin | str = SubjectOrigin.HANDLER,
 ) -> Subject:
     """Store one subject of ``signal`` encrypted, with a blind-index row per identifier.
+
+    ``added_by`` records who named it: ``SubjectOrigin.REPORTER`` only for what the reporter gave
+    when filing; everything else is the handler's and never shown to the reporter.
 
     Raises ``SubjectError`` (Dutch, with the field name) for an invalid KvK number,
     postcode or huisnummer, or when no value at all was given.
@@ -145,7 +149,7 @@ def add_subject(
     kind = kind or guess_kind(values)
     if kind not in KIND_LABELS:
         raise SubjectError("Kies wat voor betrokkene het is.", field="kind")
-    subject = Subject(id=uuid.uuid4(), signal_id=signal.id, kind=kind)
+    subject = Subject(id=uuid.uuid4(), signal_id=signal.id, kind=kind, added_by=SubjectOrigin(added_by).value)
     seal_json(cipher, subject, "data", values)
     session.add(subject)
     session.flush()

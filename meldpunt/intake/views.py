@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
+import ipaddress
 import uuid
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from meldpunt.audit.service import record, reporter_label
+from meldpunt.audit.service import record_anonymous
+from meldpunt.auth.forms import LogoutForm
+from meldpunt.auth.sessions import SESSION_KEY as AUTH_SESSION_KEY
 from meldpunt.extensions import db, limiter
 from meldpunt.feedback.service import feedback_history
 from meldpunt.intake.attachments import TYPE_LABELS, Upload, human_size
@@ -25,9 +27,18 @@ from meldpunt.intake.forms import (
 )
 from meldpunt.intake.messages import list_messages
 from meldpunt.intake.models import Signal
-from meldpunt.intake.receipts import find_signal_by_receipt, format_code
+from meldpunt.intake.receipts import (
+    GRANT_ABSOLUTE,
+    GRANT_IDLE,
+    close_grant,
+    find_signal_by_receipt,
+    format_code,
+    open_grant,
+    signal_for_grant,
+)
 from meldpunt.intake.service import (
     CERTAINTY_LABELS,
+    FilesNotTakenError,
     IntakeError,
     ReportInput,
     SubjectInput,
@@ -43,8 +54,8 @@ from meldpunt.vault.service import current_keyring
 
 bp = Blueprint("intake", __name__)
 
-RECEIPT_SESSION_KEY = "receipt_signal"
-RECEIPT_SESSION_SECONDS = 30 * 60
+#: Session key of the receipt grant's random handle (the only thing the cookie carries about it).
+RECEIPT_SESSION_KEY = "receipt_grant"
 WRONG_CODE = "Deze code kennen wij niet. Controleer de code en probeer het opnieuw."
 
 
@@ -67,16 +78,16 @@ def _prepare(form: SignalForm, *, anonymous_only: bool) -> dict:
     form.process_code.choices, process_help = _term_choices(TermKind.PROCESS, "Weet ik niet")
     form.location_type_code.choices, location_help = _term_choices(TermKind.LOCATION_TYPE, "Weet ik niet")
     if anonymous_only:
-        del form.identity
         del form.contact
         form.feedback.choices = choices(FEEDBACK_CHOICES_ANONYMOUS)
-    else:  # choosing "anoniem" on this form turns "app"/"email" into "via the receipt code"
+    else:
         form.feedback.choices = choices(FEEDBACK_CHOICES_NAMED)
     if not form.feedback.data:
         form.feedback.data = next(iter(FEEDBACK_CHOICES_ANONYMOUS if anonymous_only else FEEDBACK_CHOICES_NAMED))
     uploads = _settings().uploads
     return {
         "anonymous_only": anonymous_only,
+        "logout_form": LogoutForm(formdata=None),
         "phenomenon_help": phenomenon_help,
         "process_help": process_help,
         "location_help": location_help,
@@ -142,16 +153,18 @@ def error_list(form) -> list[tuple[str, str, str]]:
     return found
 
 
-def _form_page(form: SignalForm, context: dict, status: int):
-    files_lost = bool(_uploads()) and status == 422
-    return render_template("intake/new.html", form=form, files_lost=files_lost, errors=error_list(form), **context), status
+def _form_page(form: SignalForm, context: dict, status: int, *, refused: str | None = None):
+    files_lost = bool(_uploads()) and status in (422, 429) and not g.get("files_not_taken")
+    return render_template(
+        "intake/new.html", form=form, files_lost=files_lost, errors=error_list(form), refused=refused, **context
+    ), status
 
 
 def _handle_signal_form(form: SignalForm, *, anonymous_only: bool):
     context = _prepare(form, anonymous_only=anonymous_only)
     if not form.validate_on_submit():
         return _form_page(form, context, 422 if form.is_submitted() else 200)
-    anonymous = anonymous_only or form.identity.data == "anoniem"
+    anonymous = anonymous_only
     reporter = None if anonymous else current_user._get_current_object()
     try:
         filed = file_report(
@@ -160,19 +173,97 @@ def _handle_signal_form(form: SignalForm, *, anonymous_only: bool):
         )
     except IntakeError as exc:
         db.session.rollback()
+        g.files_not_taken = isinstance(exc, FilesNotTakenError)
         _field_for(form, exc.field).errors.append(str(exc))
         return _form_page(form, context, 422)
     db.session.commit()
     if filed.receipt_code is None:
         return redirect(url_for("intake.confirmation", reference=filed.signal.reference))
     # Shown once, in this response only: the code is not stored, not in a cookie, not in a URL.
+    # The link is built from the configured base_url, never from the request's Host header.
     return render_template(
         "intake/confirmation_anonymous.html", signal=filed.signal, receipt_code=format_code(filed.receipt_code),
         feedback_days=_settings().first_feedback_working_days,
+        receipt_url=_settings().base_url + url_for("intake.receipt"),
     )
 
 
+# Anonymous filing is limited per client and in total (issue 15 item 13). A filing counts when it was
+# stored, or when it carried files (refused files were still received and encrypted); a form sent back
+# for a typo does not count. The per-client key is an HMAC of the client's network: no address is stored.
+
+CLIENT_LIMIT_MESSAGE = (
+    "U heeft de afgelopen tijd al een paar meldingen gedaan vanaf dit apparaat of netwerk. "
+    "Wacht een uur en verstuur het formulier dan opnieuw. Wat u invulde staat er nog."
+)
+TOTAL_LIMIT_MESSAGE = (
+    "Er komen nu erg veel anonieme meldingen binnen. Wacht een uur en verstuur het formulier dan opnieuw. "
+    "Wat u invulde staat er nog."
+)
+
+
+def _anonymous_client_limit() -> str:
+    return _settings().security.anonymous_filing_limit_per_client
+
+
+def _anonymous_total_limit() -> str:
+    return _settings().security.anonymous_filing_limit_total
+
+
+def _anonymous_filing_key() -> str:
+    """Per-client key: an HMAC (under the secret key) of the client address, IPv6 by its /64 network.
+
+    The limiter storage (memory or Redis) thus never holds a client address, and one IPv6
+    subscriber cannot dodge the limit by taking the next address from its own /64.
+    """
+    address = request.remote_addr or ""
+    try:
+        parsed = ipaddress.ip_address(address)
+        if parsed.version == 6:
+            address = str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    except ValueError:
+        pass
+    digest = hmac.new(
+        current_app.config["SECRET_KEY"].encode(), b"anonymous-filing\x00" + address.encode(), hashlib.sha256
+    )
+    return "anon-filing:" + digest.hexdigest()[:32]
+
+
+def _filing_counts(response) -> bool:
+    return response.status_code == 200 or (response.status_code == 422 and bool(_uploads()))
+
+
+def _not_anonymous_filing() -> bool:
+    """On /melden only the choice "anoniem" counts against the anonymous limits."""
+    return request.endpoint == "intake.new_signal" and request.form.get("identity") != "anoniem"
+
+
+def _refused_page(message: str):
+    def on_breach(_limit):
+        """The form again, with everything typed and the reason: nothing is lost (status 429)."""
+        form = SignalForm()
+        context = _prepare(form, anonymous_only=request.endpoint == "intake.new_anonymous_signal")
+        page, status = _form_page(form, context, 429, refused=message)
+        return current_app.make_response((page, status))
+
+    return on_breach
+
+
+def _anonymous_filing_limits(view):
+    view = limiter.shared_limit(
+        _anonymous_client_limit, scope="anonymous-filing-client", key_func=_anonymous_filing_key, methods=["POST"],
+        deduct_when=_filing_counts, exempt_when=_not_anonymous_filing, error_message=CLIENT_LIMIT_MESSAGE,
+        on_breach=_refused_page(CLIENT_LIMIT_MESSAGE),
+    )(view)
+    return limiter.shared_limit(
+        _anonymous_total_limit, scope="anonymous-filing-total", key_func=lambda: "alle-melders", methods=["POST"],
+        deduct_when=_filing_counts, exempt_when=_not_anonymous_filing, error_message=TOTAL_LIMIT_MESSAGE,
+        on_breach=_refused_page(TOTAL_LIMIT_MESSAGE),
+    )(view)
+
+
 @bp.route("/melden", methods=["GET", "POST"])
+@_anonymous_filing_limits
 def new_signal():
     """Named reporting needs a login; without one, the page offers the choice (login or anonymous)."""
     if not current_user.is_authenticated:
@@ -180,13 +271,48 @@ def new_signal():
             return redirect(url_for("auth.login", next=url_for("intake.new_signal")), 303)
         return render_template("intake/choose.html")
     require(current_user, Action.FILE_SIGNAL)
+    if request.method == "POST" and request.form.get("identity") == "anoniem":
+        # A form from before anonymous filing needed a logout: never file it under the person's name.
+        return logged_in_page(continue_to="anoniem-melden", refused=True)
     return _handle_signal_form(SignalForm(), anonymous_only=False)
 
 
 @bp.route("/melden/anoniem", methods=["GET", "POST"])
+@_anonymous_filing_limits
 def new_anonymous_signal():
-    """Anonymous reporting: no login needed; nothing about the client is stored with the signal."""
+    """Anonymous reporting: no login (``refuse_anonymous_routes_when_logged_in`` refuses one);
+    nothing about the client is stored with the signal, and its times are rounded to the hour."""
     return _handle_signal_form(SignalForm(), anonymous_only=True)
+
+
+# ----------------------------------------------------------------------------- anonymous routes need a logout first
+
+#: Routes of the anonymous reporter. While the browser carries a login they answer only with a page
+#: that offers to log out first, so nothing done here can be linked to an account (not even by time).
+ANONYMOUS_ENDPOINTS = frozenset({
+    "intake.new_anonymous_signal", "intake.receipt", "intake.receipt_signal", "intake.receipt_reply",
+    "intake.receipt_close",
+})
+
+
+def logged_in_page(*, continue_to: str, refused: bool):
+    """"Eerst uitloggen": why, and a logout button that continues to the anonymous form or the code page."""
+    return render_template(
+        "intake/logged_in.html", logout_form=LogoutForm(formdata=None), continue_to=continue_to, refused=refused,
+    ), 409 if refused else 200
+
+
+def refuse_anonymous_routes_when_logged_in():
+    """before_request, registered before the session check: a browser that carries a login gets the
+    logout page on the anonymous routes. Decided on the cookie alone, before any account row is read
+    or touched (the session check would move ``last_seen_at``, or revoke an expired session, at the
+    very moment of the anonymous action)."""
+    if request.endpoint not in ANONYMOUS_ENDPOINTS:
+        return None
+    if "_user_id" not in session and AUTH_SESSION_KEY not in session:
+        return None
+    continue_to = "anoniem-melden" if request.endpoint == "intake.new_anonymous_signal" else "ontvangstcode"
+    return logged_in_page(continue_to=continue_to, refused=request.method != "GET")
 
 
 @bp.get("/melden/bevestiging/<reference>")
@@ -229,6 +355,7 @@ def _reply(signal: Signal, form: ReplyForm, *, author) -> str | None:
         )
     except IntakeError as exc:
         db.session.rollback()
+        g.files_not_taken = isinstance(exc, FilesNotTakenError)
         (form[exc.field] if exc.field in form else form.body).errors.append(str(exc))
         return "invalid"
     db.session.commit()
@@ -288,26 +415,23 @@ def _client_key() -> str:
 
 
 def _anonymous_audit(action: str, signal: Signal | None, *, result: str = "ok", details: dict | None = None) -> None:
-    """Audit entries on the receipt pages never name the person or the client, even when logged in.
-
-    With a signal the actor is the signal's reporter pseudonym, as for every reporter action on it."""
-    record(
-        db.session, action=action, actor_label=reporter_label(signal.id) if signal else "anoniem",
-        object_type="signal" if signal else "",
-        object_id=signal.id if signal else "", result=result, origin="", details=details,
+    """Audit entries on the receipt pages name no person and no client, and join the chain after the hour."""
+    record_anonymous(
+        db.session, action=action, object_type="signal" if signal else "",
+        object_id=signal.id if signal else "", result=result, details=details,
     )
 
 
 def _receipt_signal() -> Signal | None:
-    """The signal opened with a code in this session (for 30 minutes), else None."""
-    opened = session.get(RECEIPT_SESSION_KEY)
-    if not isinstance(opened, dict) or opened.get("until", 0) < time.time():
+    """The signal this browser's receipt grant opens, or None (no grant, expired, closed, or the code changed)."""
+    handle = session.get(RECEIPT_SESSION_KEY)
+    if handle is None:
+        return None
+    signal = signal_for_grant(db.session, handle=handle)
+    if signal is None:
         session.pop(RECEIPT_SESSION_KEY, None)
-        return None
-    try:
-        return db.session.get(Signal, uuid.UUID(opened["signal"]))
-    except (KeyError, ValueError):
-        return None
+        db.session.commit()  # the dead grant is deleted
+    return signal
 
 
 @bp.route("/ontvangstcode", methods=["GET", "POST"])
@@ -318,7 +442,8 @@ def receipt():
     if form.validate_on_submit():
         signal = find_signal_by_receipt(db.session, keyring=current_keyring(), entered=form.code.data or "")
         if signal is not None:
-            session[RECEIPT_SESSION_KEY] = {"signal": str(signal.id), "until": int(time.time()) + RECEIPT_SESSION_SECONDS}
+            close_grant(db.session, handle=session.get(RECEIPT_SESSION_KEY))
+            session[RECEIPT_SESSION_KEY] = open_grant(db.session, signal=signal)
             _anonymous_audit("receipt.open", signal)
             db.session.commit()
             return redirect(url_for("intake.receipt_signal"), 303)
@@ -340,8 +465,16 @@ def receipt_signal():
     db.session.commit()
     return render_template(
         "intake/receipt_signal.html", reply_form=ReplyForm(), reply_url=url_for("intake.receipt_reply"),
-        close_form=CloseReceiptForm(), **_signal_page_context(signal),
+        close_form=CloseReceiptForm(), **_receipt_page_context(signal),
     )
+
+
+def _receipt_page_context(signal: Signal) -> dict:
+    return {
+        **_signal_page_context(signal),
+        "grant_idle_minutes": int(GRANT_IDLE.total_seconds() // 60),
+        "grant_absolute_hours": int(GRANT_ABSOLUTE.total_seconds() // 3600),
+    }
 
 
 @bp.post("/ontvangstcode/bericht")
@@ -356,7 +489,7 @@ def receipt_reply():
         return redirect(url_for("intake.receipt_signal") + "#berichten", 303)
     return render_template(
         "intake/receipt_signal.html", reply_form=form, reply_url=url_for("intake.receipt_reply"),
-        close_form=CloseReceiptForm(), files_lost=bool(_uploads()), **_signal_page_context(signal),
+        close_form=CloseReceiptForm(), files_lost=bool(_uploads()), **_receipt_page_context(signal),
     ), 422
 
 
@@ -364,6 +497,7 @@ def receipt_reply():
 def receipt_close():
     form = CloseReceiptForm()
     if form.validate_on_submit():
-        session.pop(RECEIPT_SESSION_KEY, None)
+        close_grant(db.session, handle=session.pop(RECEIPT_SESSION_KEY, None))
+        db.session.commit()
         flash("Uw melding is gesloten op dit apparaat.", "success")
     return redirect(url_for("intake.receipt"), 303)

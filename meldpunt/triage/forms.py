@@ -74,3 +74,7 @@ class MessageForm(FlaskForm):
 class DecisionForm(FlaskForm):
     decision = HiddenField(validators=[DataRequired()])
     submit = SubmitField("Opslaan")
+
+
+class RevealReporterForm(FlaskForm):
+    """The "Toon melder" button: only the CSRF token. A POST, because showing the identity is an audited read."""

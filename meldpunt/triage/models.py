@@ -10,7 +10,7 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Uuid
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Uuid, and_, literal_column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meldpunt.database import Base, utcnow
@@ -21,11 +21,34 @@ def _in(values) -> str:
     return ", ".join(f"'{v.value}'" for v in values)
 
 
-# Queue indexes: every tab is one range scan on (track, <tab column>, created_at).
-Index("ix_signals_track_status_created", Signal.track, Signal.status, Signal.created_at)
-Index("ix_signals_track_created", Signal.track, Signal.created_at)
-Index("ix_signals_track_feedback_created", Signal.track, Signal.first_feedback_at, Signal.created_at)
-Index("ix_signals_track_assignee_status_created", Signal.track, Signal.assignee_id, Signal.status, Signal.created_at)
+#: Statuses after which nobody works on a signal any more (the queue's "open" means: none of these).
+#: The same set as ``transitions.FINAL_STATUSES``; spelled out here because the partial indexes below
+#: and the queue's queries must compare with exactly these literals for the planner to match them.
+QUEUE_EXIT_STATUSES = ("afgesloten", "doorgezonden", "integriteitstraject", "niet_ontvankelijk")
+
+
+def queue_open_condition(table=Signal.__table__):
+    """SQL: the signal is still open. Literal values (no bind parameters), so a partial index matches."""
+    return table.c.status.not_in([literal_column(f"'{value}'") for value in QUEUE_EXIT_STATUSES])
+
+
+def queue_waiting_condition(table=Signal.__table__):
+    """SQL: "wacht op terugkoppeling": open, the reporter wants feedback and has had none yet.
+
+    Same rows as ``feedback.service.awaiting_first_feedback``; written with literals for the partial index.
+    """
+    return and_(table.c.first_feedback_at.is_(None), table.c.wants_feedback.is_(True), queue_open_condition(table))
+
+
+# Queue indexes: every tab is one range scan on (track, <tab column>, created_at, id); the id makes the
+# order total, so keyset pagination ("after this row") is a range condition on the same index.
+# The two partial indexes hold only open signals: their size follows the work in hand, not the archive.
+Index("ix_signals_track_status_created", Signal.track, Signal.status, Signal.created_at, Signal.id)
+Index("ix_signals_track_created", Signal.track, Signal.created_at, Signal.id)
+Index("ix_signals_queue_waiting", Signal.track, Signal.created_at, Signal.id,
+      postgresql_where=queue_waiting_condition(), sqlite_where=queue_waiting_condition())
+Index("ix_signals_queue_mine", Signal.track, Signal.assignee_id, Signal.created_at, Signal.id,
+      postgresql_where=queue_open_condition(), sqlite_where=queue_open_condition())
 
 
 class Register(enum.StrEnum):

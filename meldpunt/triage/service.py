@@ -6,12 +6,14 @@ outbox row where the table says so) in the caller's transaction; the view commit
 
 from __future__ import annotations
 
+import base64
 import enum
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, literal, select, text, tuple_
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -19,7 +21,7 @@ from meldpunt.audit.service import record
 from meldpunt.auth.models import Role, User
 from meldpunt.crypto import FieldCipher, Keyring
 from meldpunt.database import utcnow
-from meldpunt.feedback.service import add_working_days, awaiting_first_feedback, queue_notice
+from meldpunt.feedback.service import add_working_days, queue_notice
 from meldpunt.intake.models import Signal, SignalStatus, StatusChange, Subject, Track
 from meldpunt.triage.models import (
     Approval,
@@ -30,8 +32,18 @@ from meldpunt.triage.models import (
     Forwarding,
     ForwardingState,
     Register,
+    queue_open_condition,
+    queue_waiting_condition,
 )
-from meldpunt.triage.transitions import FINAL_STATUSES, TransitionError, check_transition, track_after
+from meldpunt.triage.transitions import (
+    FINAL_STATUSES,
+    Path,
+    TransitionError,
+    check_start,
+    check_transition,
+    requires_approval,
+    track_after,
+)
 from meldpunt.vault.service import ShreddedError, cipher_for, field_reader, seal, unseal
 
 REASON_MAX = 5_000
@@ -41,6 +53,10 @@ STALE_MESSAGE = "Iemand anders heeft deze melding net gewijzigd. Bekijk de nieuw
 
 class TriageError(ValueError):
     """A refused triage action; the message is Dutch and shown to the user."""
+
+
+class ReasonError(TransitionError):
+    """The move is allowed but its reason is missing or too long (shown next to the reason field)."""
 
 
 class StaleSignalError(TriageError):
@@ -83,12 +99,20 @@ def transition_signal(
     signal: Signal,
     actor: User,
     target: SignalStatus | str,
+    path: Path | str,
+    four_eyes: bool,
     reason: str | None = None,
     expected_version: int | None = None,
+    approval: Approval | None = None,
     audit_details: dict | None = None,
     now: datetime | None = None,
 ) -> StatusChange:
-    """Move ``signal`` to ``target`` if the table allows it for ``actor``; refuse before changing anything.
+    """Move ``signal`` to ``target`` if the table allows it for ``actor`` on ``path``; refuse before changing anything.
+
+    ``path`` is where the caller is (the status buttons, a forwarding, a case, the casusoverleg,
+    or the completion of an approved request); ``four_eyes`` is the ``[security] four_eyes``
+    setting: a row that carries four eyes is then taken only on the approval path, with the
+    approved ``approval`` in hand. A signal in an open case does not move on the status path.
 
     Writes the status change (reason encrypted), exactly one audit entry and, where
     the table says so, one outbox row for the reporter — all in the caller's transaction.
@@ -96,12 +120,21 @@ def transition_signal(
     check_version(signal, expected_version)
     if signal.is_shredded:
         raise TriageError("Deze melding is verwijderd (bewaartermijn verstreken). De status kan niet meer veranderen.")
-    transition = check_transition(signal.status, target, role=actor.role, track=signal.track)
+    transition = check_transition(signal.status, target, role=actor.role, track=signal.track, path=path,
+                                  four_eyes=four_eyes)
+    path = Path(path)
+    if path == Path.APPROVAL:
+        _check_approved(session, approval, signal)
+    elif path == Path.STATUS:
+        case_reference = open_case_reference(session, signal=signal)
+        if case_reference is not None:
+            raise TransitionError(f"Deze melding hoort bij casus {case_reference}. Wat er verder met de melding "
+                                  "gebeurt, gaat via de casus.")
     reason = (reason or "").strip() or None
     if transition.reason_required and not reason:
-        raise TransitionError("Geef een reden op. Die wordt vertrouwelijk bewaard.")
+        raise ReasonError("Geef een reden op. Die wordt vertrouwelijk bewaard.")
     if reason and len(reason) > REASON_MAX:
-        raise TransitionError(f"De reden is te lang (hoogstens {REASON_MAX} tekens).")
+        raise ReasonError(f"De reden is te lang (hoogstens {REASON_MAX} tekens).")
     cipher = _cipher(session, keyring, signal) if reason else None
     now = now or utcnow()
     source = signal.status
@@ -114,7 +147,7 @@ def transition_signal(
     if new_track != signal.track:
         # Cases are the regisseur's: a signal leaving the regular track leaves its case (and the case its subjects),
         # or every regisseur would keep reading it on the case page.
-        left_case = _unlink_from_case(session, signal)
+        left_case = unlink_from_case(session, signal=signal)
         if left_case is not None:
             audit_details = {**(audit_details or {}), "left_case_id": str(left_case)}
     signal.track = new_track
@@ -126,8 +159,10 @@ def transition_signal(
         seal(cipher, change, "reason", reason)
     if transition.notice is not None:
         queue_notice(session, signal=signal, kind=transition.notice)
-    details = {"from": source, "to": transition.target.value, "notice": transition.notice is not None,
-               "reason": reason is not None}
+    details = {"from": source, "to": transition.target.value, "path": path.value,
+               "notice": transition.notice is not None, "reason": reason is not None}
+    if approval is not None:
+        details["approval_id"] = approval.id
     details.update(audit_details or {})
     record(
         session,
@@ -142,7 +177,36 @@ def transition_signal(
     return change
 
 
-def _unlink_from_case(session: Session, signal: Signal) -> uuid.UUID | None:
+def _check_approved(session: Session, approval: Approval | None, signal: Signal) -> None:
+    """The approval path needs an approval that a second person granted, about this very signal (or its case)."""
+    from meldpunt.cases.models import CaseSignal
+
+    refused = TransitionError("Hiervoor is eerst akkoord van een collega nodig (vier ogen).")
+    if approval is None or approval.state != ApprovalState.APPROVED.value or approval.decided_by_id is None:
+        raise refused
+    if approval.decided_by_id == approval.requested_by_id:
+        raise refused
+    if approval.kind == ApprovalKind.FORWARD_SIGNAL.value:
+        if approval.signal_id != signal.id:
+            raise refused
+    elif approval.kind == ApprovalKind.CLOSE_CASE.value:
+        if session.get(CaseSignal, (approval.case_id, signal.id)) is None:
+            raise refused
+    else:  # pragma: no cover - the kinds are a closed set
+        raise refused
+
+
+def open_case_reference(session: Session, *, signal: Signal) -> str | None:
+    """The reference of the open case this signal sits in, or None (closed cases do not count)."""
+    from meldpunt.cases.models import Case, CaseSignal, CaseStatus
+
+    return session.scalar(
+        select(Case.reference).join(CaseSignal, CaseSignal.case_id == Case.id)
+        .where(CaseSignal.signal_id == signal.id, Case.status != CaseStatus.CLOSED.value)
+    )
+
+
+def unlink_from_case(session: Session, *, signal: Signal) -> uuid.UUID | None:
     """Remove the signal's case link and the case's choice of its subjects; returns the case id (or None)."""
     from meldpunt.cases.models import CaseSignal, CaseSubject
 
@@ -181,13 +245,58 @@ TAB_LABELS = {
     Tab.ALL: "Alle",
 }
 
-SORTS = {
-    "nieuwste": (Signal.created_at.desc(), Signal.id),
-    "oudste": (Signal.created_at.asc(), Signal.id),
-    "status": (Signal.status.asc(), Signal.created_at.desc(), Signal.id),
-    "nummer": (Signal.reference.asc(),),
+#: Sort keys, each ending in a unique column so the order is total (keyset pagination needs that).
+#: All columns of one key run in the same direction, so "after this row" is one row comparison
+#: that the matching index answers as a range.
+SORTS: dict[str, tuple[tuple, bool]] = {
+    "nieuwste": ((Signal.created_at, Signal.id), True),
+    "oudste": ((Signal.created_at, Signal.id), False),
+    "status": ((Signal.status, Signal.created_at, Signal.id), False),
+    "nummer": ((Signal.reference,), False),
 }
-SORT_LABELS = {"nieuwste": "Nieuwste eerst", "oudste": "Oudste eerst", "status": "Status", "nummer": "Nummer"}
+SORT_LABELS = {"nieuwste": "Nieuwste eerst", "oudste": "Oudste eerst", "status": "Status (daarbinnen oudste eerst)",
+               "nummer": "Nummer"}
+
+#: Below this many signals a count is exact; above it "alle" shows the planner's estimate on PostgreSQL
+#: and a filtered list says "meer dan 10.000" (counting further would read the whole archive on every load).
+EXACT_COUNT_LIMIT = 10_000
+#: Until this page a link without a cursor ("?pagina=N") is answered with OFFSET; deeper pages need a cursor.
+OFFSET_PAGE_LIMIT = 40
+CURSOR_MAX = 300
+BAD_CURSOR_MESSAGE = "Deze paginalink klopt niet (meer). U ziet de eerste pagina."
+
+
+class QueueError(TriageError):
+    """A queue request that cannot be answered as asked (a broken page link); the message is Dutch."""
+
+
+def format_number(value: int) -> str:
+    """Dutch thousands separator: 949312 -> "949.312"."""
+    return f"{value:,}".replace(",", ".")
+
+
+@dataclass(frozen=True)
+class Count:
+    """A number of signals: exact, an estimate by the database planner, or "more than" a bound."""
+
+    value: int
+    kind: str = "exact"  # "exact" | "estimate" | "at_least"
+
+    @property
+    def exact(self) -> bool:
+        return self.kind == "exact"
+
+    @property
+    def label(self) -> str:
+        if self.kind == "estimate":
+            # The planner's figure can be a little above the truth (ANALYZE samples 30,000 rows: about
+            # 0.1 % at a million), so "ruim" takes 1 % off and rounds down to three significant digits.
+            floor = self.value * 99 // 100
+            step = 10 ** max(0, len(str(floor)) - 3)
+            return f"ruim {format_number(floor // step * step)}"
+        if self.kind == "at_least":
+            return f"meer dan {format_number(self.value)}"
+        return format_number(self.value)
 
 
 @dataclass(frozen=True)
@@ -197,21 +306,63 @@ class QueueFilters:
     process_code: str | None = None
     department_code: str | None = None
 
+    def __bool__(self) -> bool:
+        return any([self.status, self.phenomenon_code, self.process_code, self.department_code])
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One line of the queue: only the listed columns (never ciphertext, never a whole ORM row)."""
+
+    id: uuid.UUID
+    reference: str
+    created_at: datetime
+    phenomenon_code: str | None
+    process_code: str | None
+    status: str
+    assignee_name: str | None
+    first_feedback_at: datetime | None
+    wants_feedback: bool
+
+    @property
+    def status_enum(self) -> SignalStatus:
+        return SignalStatus(self.status)
+
+
+QUEUE_COLUMNS = (Signal.id, Signal.reference, Signal.created_at, Signal.phenomenon_code, Signal.process_code,
+                 Signal.status, User.name, Signal.first_feedback_at, Signal.wants_feedback)
+
 
 @dataclass(frozen=True)
 class QueuePage:
-    signals: list[Signal]
+    signals: list[QueueRow]
     total: int
     page: int
     per_page: int
     counts: dict[Tab, int] = field(default_factory=dict)
     overdue_before: datetime | None = None
+    #: How each count was obtained (``Count.kind``); a tab missing here is exact.
+    count_kinds: dict[Tab, str] = field(default_factory=dict)
+    total_kind: str = "exact"
+    #: Cursors for the page links ("na" = after the last row, "voor" = before the first row).
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+    #: Set when the page link was broken or too deep without a cursor: the first page is shown instead.
+    link_error: str | None = None
 
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    def pages(self) -> int | None:
+        """Number of pages, when the total is exact."""
+        return max(1, -(-self.total // self.per_page)) if self.total_kind == "exact" else None
 
-    def is_overdue(self, signal: Signal) -> bool:
+    @property
+    def total_label(self) -> str:
+        return Count(self.total, self.total_kind).label
+
+    def count_label(self, tab: Tab) -> str:
+        return Count(self.counts.get(tab, 0), self.count_kinds.get(tab, "exact")).label
+
+    def is_overdue(self, signal: QueueRow | Signal) -> bool:
         if signal.first_feedback_at is not None or not signal.wants_feedback or self.overdue_before is None:
             return False
         created = signal.created_at if signal.created_at.tzinfo else signal.created_at.replace(tzinfo=timezone.utc)
@@ -231,33 +382,108 @@ def overdue_cutoff(today: date, *, working_days: int) -> datetime:
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=timezone.utc)
 
 
-def _open():
-    return Signal.status.not_in([s.value for s in FINAL_STATUSES])
-
-
 def _tab_condition(tab: Tab, *, user_id: int, cutoff: datetime):
+    """The tab's rows, written exactly like the partial indexes' predicates (see ``triage.models``)."""
     if tab == Tab.NEW:
         return Signal.status == SignalStatus.RECEIVED.value
     if tab == Tab.MINE:
-        return and_(Signal.assignee_id == user_id, _open())
+        return and_(Signal.assignee_id == user_id, queue_open_condition())
     if tab == Tab.WAITING:
-        return awaiting_first_feedback()
+        return queue_waiting_condition()
     if tab == Tab.OVERDUE:
-        return and_(awaiting_first_feedback(), Signal.created_at < cutoff)
+        return and_(queue_waiting_condition(), Signal.created_at < cutoff)
     return None
 
 
-def tab_counts(session: Session, *, track: str, user_id: int, cutoff: datetime) -> dict[Tab, int]:
-    """All tab counts in one statement: one scalar subquery per tab, each an index-only range count."""
-    subqueries = []
-    for tab in Tab:
-        where = [Signal.track == track]
-        condition = _tab_condition(tab, user_id=user_id, cutoff=cutoff)
-        if condition is not None:
-            where.append(condition)
-        subqueries.append(select(func.count()).select_from(Signal).where(*where).scalar_subquery().label(tab.name.lower()))
+def _bounded_count(session: Session, where: list, limit: int) -> Count:
+    """Exact up to ``limit``; beyond that "more than ``limit``" without reading further."""
+    inner = select(Signal.id).where(*where).limit(limit + 1).subquery()
+    found = session.scalar(select(func.count()).select_from(inner)) or 0
+    return Count(limit, "at_least") if found > limit else Count(found)
+
+
+def planner_estimate(session: Session, statement) -> int:
+    """Rows the PostgreSQL planner expects ``statement`` to return (from the statistics ANALYZE keeps)."""
+    compiled = statement.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
+    plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar_one()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def _count_all(session: Session, *, track: str, exact_limit: int) -> Count:
+    """Tab "alle": exact while small; on PostgreSQL above ``exact_limit`` the planner's estimate.
+
+    A real count of "alle" reads every signal of the track on every queue load and grows with the
+    archive; no index avoids that. The estimate costs one EXPLAIN and is kept fresh by autovacuum's
+    ANALYZE (docs/queue.md).
+    """
+    where = [Signal.track == track]
+    if session.get_bind().dialect.name == "postgresql":
+        estimate = planner_estimate(session, select(Signal.id).where(*where))
+        if estimate > exact_limit:
+            return Count(estimate, "estimate")
+        bounded = _bounded_count(session, where, exact_limit)
+        return Count(estimate, "estimate") if not bounded.exact else bounded
+    return Count(session.scalar(select(func.count()).select_from(Signal).where(*where)) or 0)
+
+
+def queue_counts(
+    session: Session, *, track: str, user_id: int, cutoff: datetime, exact_limit: int = EXACT_COUNT_LIMIT
+) -> dict[Tab, Count]:
+    """Every tab's count: one statement for the four work tabs (each a range count on its own index)
+    and ``_count_all`` for "alle"."""
+    work_tabs = [tab for tab in Tab if tab != Tab.ALL]
+    subqueries = [
+        select(func.count()).select_from(Signal)
+        .where(Signal.track == track, _tab_condition(tab, user_id=user_id, cutoff=cutoff))
+        .scalar_subquery().label(tab.name.lower())
+        for tab in work_tabs
+    ]
     row = session.execute(select(*subqueries)).one()
-    return {tab: int(value or 0) for tab, value in zip(Tab, row, strict=True)}
+    counts = {tab: Count(int(value or 0)) for tab, value in zip(work_tabs, row, strict=True)}
+    counts[Tab.ALL] = _count_all(session, track=track, exact_limit=exact_limit)
+    return {tab: counts[tab] for tab in Tab}
+
+
+def tab_counts(session: Session, *, track: str, user_id: int, cutoff: datetime) -> dict[Tab, int]:
+    """The tab counts as numbers ("alle" may be the planner's estimate on a large PostgreSQL table)."""
+    return {tab: count.value for tab, count in queue_counts(session, track=track, user_id=user_id, cutoff=cutoff).items()}
+
+
+def _encode_cursor(values: tuple) -> str:
+    plain = [value.isoformat() if isinstance(value, datetime) else str(value) for value in values]
+    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(token: str, columns: tuple) -> tuple:
+    """The sort-key values of a page link, typed per column; ``QueueError`` for anything else."""
+    try:
+        if len(token) > CURSOR_MAX:
+            raise ValueError("too long")
+        plain = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if not isinstance(plain, list) or len(plain) != len(columns) or not all(isinstance(v, str) for v in plain):
+            raise ValueError("shape")
+        values = []
+        for column, value in zip(columns, plain, strict=True):
+            if column.key == "id":
+                values.append(uuid.UUID(value))
+            elif column.key == "created_at":
+                moment = datetime.fromisoformat(value)
+                values.append(moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc))
+            else:
+                values.append(value)
+        return tuple(values)
+    except (ValueError, TypeError, UnicodeDecodeError, json.JSONDecodeError):
+        raise QueueError(BAD_CURSOR_MESSAGE) from None
+
+
+def _row_key(row: QueueRow, columns: tuple) -> tuple:
+    return tuple(getattr(row, column.key) for column in columns)
+
+
+def cursor_for(row: QueueRow, sort: str = "nieuwste") -> str:
+    """The page-link cursor for "the rows after ``row``" in ``sort`` order."""
+    return _encode_cursor(_row_key(row, SORTS.get(sort, SORTS["nieuwste"])[0]))
 
 
 def load_queue(
@@ -269,11 +495,20 @@ def load_queue(
     filters: QueueFilters | None = None,
     sort: str = "nieuwste",
     page: int = 1,
+    after: str | None = None,
+    before: str | None = None,
     per_page: int = 25,
     working_days: int = 5,
     today: date | None = None,
+    exact_limit: int = EXACT_COUNT_LIMIT,
 ) -> QueuePage:
-    """One page of the handler's queue; reads plaintext metadata only (nothing is decrypted)."""
+    """One page of the handler's queue; reads plaintext metadata only (nothing is decrypted).
+
+    Paging is by keyset: ``after`` / ``before`` are cursors (the sort key of the last / first row
+    of the page the user came from), so page 1,000 costs what page 1 costs. ``page`` is then only
+    the number shown. Without a cursor, pages up to ``OFFSET_PAGE_LIMIT`` are read with OFFSET.
+    A broken cursor, or a page beyond that without one, gives the first page with ``link_error`` set.
+    """
     filters = filters or QueueFilters()
     cutoff = overdue_cutoff(today or utcnow().date(), working_days=working_days)
     where = [Signal.track == track]
@@ -288,22 +523,47 @@ def load_queue(
         where.append(Signal.process_code == filters.process_code)
     if filters.department_code:
         where.append(Signal.department_code == filters.department_code)
-    filtered = any([filters.status, filters.phenomenon_code, filters.process_code, filters.department_code])
-    counts = tab_counts(session, track=track, user_id=user_id, cutoff=cutoff)
-    if filtered:
-        total = session.scalar(select(func.count()).select_from(Signal).where(*where)) or 0
-    else:
-        total = counts[tab]
-    page = max(1, min(page, max(1, -(-total // per_page))))
-    rows = session.scalars(
-        select(Signal)
-        .options(joinedload(Signal.assignee))
-        .where(*where)
-        .order_by(*SORTS.get(sort, SORTS["nieuwste"]))
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return QueuePage(signals=list(rows), total=total, page=page, per_page=per_page, counts=counts, overdue_before=cutoff)
+    counts = queue_counts(session, track=track, user_id=user_id, cutoff=cutoff, exact_limit=exact_limit)
+    total = _bounded_count(session, where, exact_limit) if filters else counts[tab]
+
+    columns, descending = SORTS.get(sort, SORTS["nieuwste"])
+    backwards = before is not None and after is None
+    cursor = after if after is not None else before
+    link_error, position = None, None
+    if cursor is not None:
+        try:
+            position = _decode_cursor(cursor, columns)
+        except QueueError as exc:  # a broken link: the first page, and say so
+            link_error, backwards, page = str(exc), False, 1
+    elif page > OFFSET_PAGE_LIMIT:  # deep pages only through a cursor
+        link_error, page = BAD_CURSOR_MESSAGE, 1
+    query = select(*QUEUE_COLUMNS).outerjoin(User, User.id == Signal.assignee_id).where(*where)
+    if position is not None:
+        key = tuple_(*columns) if len(columns) > 1 else columns[0]
+        value = tuple_(*[literal(v, type_=c.type) for v, c in zip(position, columns, strict=True)]) \
+            if len(columns) > 1 else literal(position[0], type_=columns[0].type)
+        query = query.where(key < value if descending != backwards else key > value)
+    reverse = descending != backwards
+    query = query.order_by(*[c.desc() if reverse else c.asc() for c in columns]).limit(per_page + 1)
+    if position is None and page > 1:
+        query = query.offset((page - 1) * per_page)
+    rows = [QueueRow(*row) for row in session.execute(query)]
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    if backwards:
+        rows.reverse()
+        if not more:  # reached the start: this is the first page
+            page = 1
+    has_next = more if not backwards else True
+    has_prev = page > 1
+    return QueuePage(
+        signals=rows, total=total.value, page=max(1, page), per_page=per_page, overdue_before=cutoff,
+        counts={t: c.value for t, c in counts.items()}, count_kinds={t: c.kind for t, c in counts.items() if not c.exact},
+        total_kind=total.kind,
+        next_cursor=_encode_cursor(_row_key(rows[-1], columns)) if rows and has_next else None,
+        prev_cursor=_encode_cursor(_row_key(rows[0], columns)) if rows and has_prev else None,
+        link_error=link_error,
+    )
 
 
 # ---------------------------------------------------------------------------- assignment
@@ -441,7 +701,8 @@ def forward_signal(
         authority = Authority(authority)
     except ValueError:
         raise TriageError("Kies naar wie u de melding doorzendt.") from None
-    check_transition(signal.status, SignalStatus.FORWARDED, role=actor.role, track=signal.track)
+    transition = check_start(signal.status, SignalStatus.FORWARDED, role=actor.role, track=signal.track,
+                             path=Path.FORWARD)
     recipient = _text(recipient, "de ontvanger", required=False, maximum=300)
     legal_basis = _text(legal_basis, "de grondslag", maximum=1000)
     reason = _text(reason, "de reden", maximum=REASON_MAX)
@@ -458,7 +719,7 @@ def forward_signal(
     seal(cipher, forwarding, "reason", reason)
     session.add(forwarding)
     session.flush()
-    if four_eyes:
+    if requires_approval(transition, four_eyes=four_eyes):
         approval = Approval(kind=ApprovalKind.FORWARD_SIGNAL.value, signal_id=signal.id, forwarding_id=forwarding.id,
                             requested_by_id=actor.id)
         session.add(approval)
@@ -468,17 +729,18 @@ def forward_signal(
                details={"approval_id": approval.id, "kind": approval.kind, "authority": authority.value})
         _flush(session)
         return forwarding
-    _complete_forwarding(session, keyring=keyring, signal=signal, forwarding=forwarding, actor=actor, reason=reason)
+    _complete_forwarding(session, keyring=keyring, signal=signal, forwarding=forwarding, actor=actor, reason=reason,
+                         four_eyes=four_eyes)
     return forwarding
 
 
-def _complete_forwarding(session, *, keyring, signal, forwarding, actor, reason, approval_id=None) -> None:
+def _complete_forwarding(session, *, keyring, signal, forwarding, actor, reason, four_eyes, approval=None) -> None:
+    """The move to "doorgezonden": on the forward path, or on the approval path once a colleague approved."""
     now = utcnow()
     details = {"forwarding_id": str(forwarding.id), "authority": forwarding.authority}
-    if approval_id is not None:
-        details["approval_id"] = approval_id
     transition_signal(session, keyring=keyring, signal=signal, actor=actor, target=SignalStatus.FORWARDED,
-                      reason=reason, audit_details=details, now=now)
+                      path=Path.APPROVAL if approval is not None else Path.FORWARD, four_eyes=four_eyes,
+                      approval=approval, reason=reason, audit_details=details, now=now)
     forwarding.state = ForwardingState.DONE.value
     forwarding.forwarded_at = now
     session.flush()
@@ -560,7 +822,7 @@ def decide_approval(
             cipher = _cipher(session, keyring, signal)
             reason = unseal(cipher, forwarding, "reason")
             _complete_forwarding(session, keyring=keyring, signal=signal, forwarding=forwarding,
-                                 actor=actor, reason=reason, approval_id=approval.id)
+                                 actor=actor, reason=reason, four_eyes=True, approval=approval)
         else:
             forwarding.state = ForwardingState.REJECTED.value
     elif approval.kind == ApprovalKind.CLOSE_CASE.value and approve:
@@ -589,6 +851,7 @@ class SubjectView:
     values: list[tuple[str, str]]  # (Dutch label, value), display order
     shredded: bool
     linked: list[LinkedSignal]
+    added_by: str = "behandelaar"  # SubjectOrigin: "melder" when the reporter named it when filing
 
 
 def linked_signals(session: Session, *, keyring: Keyring, signal: Signal, track: str) -> dict[uuid.UUID, list[LinkedSignal]]:
@@ -626,8 +889,54 @@ def subjects_with_links(session: Session, *, keyring: Keyring, signal: Signal, t
         data = read_subject(session, keyring=keyring, subject=subject)
         values = [(label, str(data[key])) for key, label in SUBJECT_FIELDS.items() if data.get(key)]
         views.append(SubjectView(subject.id, subject.kind, data.get("kind_label", subject.kind), values,
-                                 bool(data.get("shredded")), links.get(subject.id, [])))
+                                 bool(data.get("shredded")), links.get(subject.id, []), subject.added_by))
     return views
+
+
+# ---------------------------------------------------------------------------- reporter identity
+
+#: Audit action of every time a handler has the reporter's identity shown ("Toon melder").
+REPORTER_IDENTITY_VIEW = "signal.reporter_identity.view"
+
+
+@dataclass(frozen=True)
+class ReporterIdentity:
+    name: str
+    email: str
+    contact: str | None  # how the reporter wants to hear back (encrypted with the signal)
+
+
+def reveal_reporter_identity(
+    session: Session, *, keyring: Keyring, signal: Signal, actor: User, origin: str = ""
+) -> ReporterIdentity:
+    """Who filed ``signal``, for a handler of its track only; audited as a read of identity.
+
+    The handler's page shows "Melder met naam" until the handler asks for this. Refused with a
+    Dutch ``TriageError`` for an anonymous or shredded signal. The audit entry names the signal
+    and the handler, never the reporter.
+    """
+    from meldpunt.policy import Action, can
+
+    if not can(actor, Action.VIEW_REPORTER_IDENTITY, signal):
+        raise TriageError("U mag niet zien wie deze melding deed.")
+    if signal.is_anonymous or signal.reporter is None:
+        raise TriageError("Deze melding is anoniem gedaan. Er is geen melder om te tonen.")
+    try:
+        cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
+    except ShreddedError:
+        raise TriageError("Deze melding is verwijderd. Wie de melder was, wordt niet meer getoond.") from None
+    identity = ReporterIdentity(signal.reporter.name, signal.reporter.email, unseal(cipher, signal, "contact"))
+    record(
+        session,
+        action=REPORTER_IDENTITY_VIEW,
+        actor_id=actor.id,
+        actor_label=_actor_label(actor),
+        object_type="signal",
+        object_id=signal.id,
+        origin=origin,
+    )
+    session.flush()
+    return identity
 
 
 # ---------------------------------------------------------------------------- history
@@ -666,6 +975,7 @@ __all__ = [
     "STALE_MESSAGE",
     "QueueFilters",
     "QueuePage",
+    "ReasonError",
     "StaleSignalError",
     "Tab",
     "TransitionError",
@@ -678,10 +988,13 @@ __all__ = [
     "forwardings_of",
     "linked_signals",
     "load_queue",
+    "open_case_reference",
     "overdue_cutoff",
     "pending_approvals",
+    "reveal_reporter_identity",
     "signal_history",
     "subjects_with_links",
     "tab_counts",
     "transition_signal",
+    "unlink_from_case",
 ]

@@ -10,19 +10,38 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from meldpunt.cases.models import CaseStatus
 from meldpunt.extensions import db
+from meldpunt.feedback.service import failed_deliveries
 from meldpunt.intake.models import Attachment, MessageSender, Signal, SignalStatus
 from meldpunt.intake.service import read_signal_content
 from meldpunt.policy import Action, can, handler_track, load_or_404, refuse, require
 from meldpunt.taxonomy.models import TermKind
 from meldpunt.taxonomy.service import term_labels
 from meldpunt.triage import service
-from meldpunt.triage.forms import AssignForm, DecisionForm, ForwardForm, MessageForm, NoteForm, SubjectForm, TransitionForm
+from meldpunt.triage.forms import (
+    AssignForm,
+    DecisionForm,
+    ForwardForm,
+    MessageForm,
+    NoteForm,
+    RevealReporterForm,
+    SubjectForm,
+    TransitionForm,
+)
 from meldpunt.triage.models import Approval, ApprovalKind, ApprovalState
-from meldpunt.triage.service import SORT_LABELS, QueueFilters, StaleSignalError, Tab, TransitionError, TriageError
-from meldpunt.triage.transitions import available_transitions
+from meldpunt.triage.service import (
+    SORT_LABELS,
+    QueueFilters,
+    ReasonError,
+    StaleSignalError,
+    Tab,
+    TransitionError,
+    TriageError,
+)
+from meldpunt.triage.transitions import Path, available_transitions, can_start
 from meldpunt.vault.service import ShreddedError, cipher_for, current_keyring
-from meldpunt.web import audit_event
+from meldpunt.web import audit_event, client_origin
 
 bp = Blueprint("triage", __name__, url_prefix="/behandelen")
 PER_PAGE = 25
@@ -59,24 +78,28 @@ def queue():
         department_code=request.args.get("afdeling") or None,
     )
     page = max(request.args.get("pagina", 1, type=int) or 1, 1)
+    after, before = request.args.get("na") or None, request.args.get("voor") or None
     result = service.load_queue(
         db.session, track=handler_track(current_user) or "", user_id=current_user.id, tab=tab, filters=filters,
-        sort=sort, page=page, per_page=PER_PAGE, working_days=_settings().first_feedback_working_days,
+        sort=sort, page=page, after=after, before=before, per_page=PER_PAGE,
+        working_days=_settings().first_feedback_working_days,
     )
-    args = {k: v for k, v in request.args.items() if k not in ("pagina", "tab") and v}
+    args = {k: v for k, v in request.args.items() if k not in ("pagina", "tab", "na", "voor") and v}
     return render_template(
         "triage/queue.html", result=result, tab=tab, tabs=[Tab.NEW, Tab.MINE, Tab.WAITING, Tab.OVERDUE, Tab.ALL],
-        filters=filters, sort=sort, sorts=SORT_LABELS, args=args, statuses=list(SignalStatus),
+        filters=filters, sort=sort, sorts=SORT_LABELS, args=args, statuses=list(SignalStatus), error=result.link_error,
         phenomena=term_labels(db.session, kind=TermKind.PHENOMENON),
         processes=term_labels(db.session, kind=TermKind.PROCESS),
         departments=term_labels(db.session, kind=TermKind.DEPARTMENT),
-    )
+    ), 400 if result.link_error else 200
 
 
 # ---------------------------------------------------------------------------- signal page
 
 
-def _page(signal: Signal, *, status: int = 200, error: str | None = None, **forms):
+def _page(signal: Signal, *, status: int = 200, error: str | None = None, reporter_identity=None, **forms):
+    """The handler's page. The reporter's name and e-mail only in the response to "Toon melder"
+    (``reporter_identity``); every other rendering says "Melder met naam" or "Anoniem"."""
     keyring = current_keyring()
     track = handler_track(current_user) or ""
     from meldpunt.cases.service import case_of_signal
@@ -92,6 +115,9 @@ def _page(signal: Signal, *, status: int = 200, error: str | None = None, **form
         (str(u.id), u.name) for u in service.handlers_for_track(db.session, track=signal.track)
     ]
     assign.assignee_id.data = str(signal.assignee_id or "")
+    four_eyes = _settings().security.four_eyes
+    case = case_of_signal(db.session, signal=signal)
+    in_open_case = case is not None and case.status != CaseStatus.CLOSED.value
     context = dict(
         signal=signal,
         error=error,
@@ -102,22 +128,28 @@ def _page(signal: Signal, *, status: int = 200, error: str | None = None, **form
         history=service.signal_history(db.session, keyring=keyring, signal=signal),
         notes=service.enrichment_notes(db.session, keyring=keyring, signal=signal),
         forwardings=service.forwardings_of(db.session, keyring=keyring, signal=signal),
-        transitions=[t for t in available_transitions(signal.status, role=current_user.role, track=signal.track)
-                     if t.target != SignalStatus.FORWARDED and t.target != SignalStatus.LINKED_TO_CASE
-                     and not signal.is_shredded],
-        can_forward=not signal.is_shredded and any(
-            t.target == SignalStatus.FORWARDED
-            for t in available_transitions(signal.status, role=current_user.role, track=signal.track)),
-        case=case_of_signal(db.session, signal=signal),
+        # The status buttons offer status-path moves only; forwarding and cases have their own forms.
+        transitions=[] if signal.is_shredded or in_open_case else available_transitions(
+            signal.status, role=current_user.role, track=signal.track, path=Path.STATUS, four_eyes=four_eyes),
+        can_forward=not signal.is_shredded and can_start(
+            signal.status, SignalStatus.FORWARDED, role=current_user.role, track=signal.track, path=Path.FORWARD),
+        case=case,
+        in_open_case=in_open_case,
+        can_leave_case=in_open_case and can(current_user, Action.HANDLE_CASE, case)
+        and signal.status not in (SignalStatus.ON_AGENDA.value, SignalStatus.DISCUSSED.value),
         transition_form=forms.get("transition_form") or TransitionForm(formdata=None),
         forward_form=forms.get("forward_form") or ForwardForm(formdata=None),
         assign_form=assign,
         note_form=forms.get("note_form") or NoteForm(formdata=None, prefix="note"),
         subject_form=forms.get("subject_form") or SubjectForm(formdata=None),
         message_form=forms.get("message_form") or MessageForm(formdata=None),
-        four_eyes=_settings().security.four_eyes,
+        reporter_identity=reporter_identity,
+        may_reveal_reporter=can(current_user, Action.VIEW_REPORTER_IDENTITY, signal),
+        reveal_form=RevealReporterForm(formdata=None),
+        four_eyes=four_eyes,
         feedback_url=(url_for("feedback.compose", signal_id=signal.id)
                       if "feedback.compose" in current_app.view_functions else None),
+        failed_mail=len(failed_deliveries(db.session, signal=signal)),
         phenomena=term_labels(db.session, kind=TermKind.PHENOMENON),
         processes=term_labels(db.session, kind=TermKind.PROCESS),
     )
@@ -130,6 +162,23 @@ def _page(signal: Signal, *, status: int = 200, error: str | None = None, **form
 @login_required
 def signal_detail(signal_id):
     return _page(_load_signal(signal_id))
+
+
+@bp.post("/meldingen/<uuid:signal_id>/melder")
+@login_required
+def reveal_reporter(signal_id):
+    """The "Toon melder" action: the page again, this once with the reporter's identity; audited as a read of identity."""
+    signal = load_or_404(Signal, signal_id, Action.VIEW_REPORTER_IDENTITY)
+    if not RevealReporterForm().validate_on_submit():
+        abort(400)
+    try:
+        identity = service.reveal_reporter_identity(
+            db.session, keyring=current_keyring(), signal=signal, actor=current_user, origin=client_origin()
+        )
+    except TriageError as exc:
+        db.session.rollback()
+        return _page(_load_signal(signal_id), status=422, error=str(exc))
+    return _page(signal, reporter_identity=identity)
 
 
 def _refused(signal_id, exc: Exception, *, form_name: str, form, field: str | None = None):
@@ -160,10 +209,13 @@ def change_status(signal_id):
     try:
         service.transition_signal(
             db.session, keyring=current_keyring(), signal=signal, actor=current_user, target=form.target.data,
-            reason=form.reason.data, expected_version=form.version.data,
+            path=Path.STATUS, four_eyes=_settings().security.four_eyes, reason=form.reason.data,
+            expected_version=form.version.data,
         )
     except (TransitionError, TriageError) as exc:
-        return _refused(signal_id, exc, form_name="transition_form", form=form, field="reason")
+        # A reason problem shows at the reason field; a refused move (path, role, case) at the top of the page.
+        return _refused(signal_id, exc, form_name="transition_form", form=form,
+                        field="reason" if isinstance(exc, ReasonError) else None)
     db.session.commit()
     flash("De status is gewijzigd.", "success")
     return redirect(url_for("triage.signal_detail", signal_id=signal_id))
@@ -235,6 +287,7 @@ def add_note(signal_id):
 @bp.post("/meldingen/<uuid:signal_id>/subjecten")
 @login_required
 def add_subject(signal_id):
+    from meldpunt.intake.models import SubjectOrigin
     from meldpunt.intake.subjects import SubjectError
     from meldpunt.intake.subjects import add_subject as add
 
@@ -247,7 +300,8 @@ def add_subject(signal_id):
         cipher = cipher_for(db.session, keyring=keyring, data_key_id=signal.data_key_id)
         subject = add(db.session, keyring=keyring, signal=signal, cipher=cipher, kind=form.kind.data,
                       name=form.name.data, kvk=form.kvk.data, street=form.street.data, huisnummer=form.huisnummer.data,
-                      postcode=form.postcode.data, city=form.city.data, plate=form.plate.data, permit=form.permit.data)
+                      postcode=form.postcode.data, city=form.city.data, plate=form.plate.data, permit=form.permit.data,
+                      added_by=SubjectOrigin.HANDLER)
     except ShreddedError:
         return _refused(signal_id, TriageError("Deze melding is verwijderd."), form_name="subject_form", form=form)
     except SubjectError as exc:

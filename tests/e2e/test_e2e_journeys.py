@@ -40,6 +40,11 @@ def test_identified_melder_files_and_regisseur_opens_it(new_page, live_server):
     regisseur.get_by_role("link", name=reference).click()
     assert regisseur.get_by_role("heading", level=1).inner_text().endswith(reference)
     assert DESCRIPTION in regisseur.inner_text("main")
+    # Who reported is folded behind "Toon melder" (an audited POST), then shown on the same page.
+    assert live_server.users["melder"].name not in regisseur.inner_text("main")
+    assert "Melder met naam" in regisseur.inner_text("main")
+    regisseur.get_by_role("button", name="Toon melder").click()
+    assert regisseur.get_by_role("heading", level=1).inner_text().endswith(reference)
     assert live_server.users["melder"].name in regisseur.inner_text("main")
 
 

@@ -15,7 +15,7 @@ ANONYMOUS_PAGES = [
     ("start", "/"), ("inloggen", "/inloggen"), ("niet-gevonden", "/bestaat-niet"), ("melden-kiezen", "/melden"),
     ("anoniem-melden", "/melden/anoniem"), ("ontvangstcode", "/ontvangstcode"),
 ]
-MELDER_PAGES = [("melden", "/melden"), ("mijn-meldingen", "/mijn-meldingen")]
+MELDER_PAGES = [("melden", "/melden"), ("eerst-uitloggen", "/melden/anoniem"), ("mijn-meldingen", "/mijn-meldingen")]
 REGISSEUR_PAGES = [("werkvoorraad", "/behandelen/")]
 
 PAGE_CHECKS = """() => {
@@ -137,7 +137,8 @@ def work_data(live_server):
                                   subjects=[SubjectInput(name="Transport Havenweg B.V.", kvk="12345678",
                                                          street="Havenweg", huisnummer="12", postcode="1234 AB",
                                                          city="Voorbeeld")]))
-        transition_signal(db.session, keyring=keyring, signal=handled, actor=regisseur, target=SignalStatus.IN_PROGRESS)
+        transition_signal(db.session, keyring=keyring, signal=handled, actor=regisseur, target=SignalStatus.IN_PROGRESS,
+                          path="status", four_eyes=False)
         send_feedback(db.session, keyring=keyring, signal=handled, actor=regisseur,
                       text="Dank voor uw melding. Wij zoeken dit verder uit met onze partners.")
         case = create_case(db.session, keyring=keyring, actor=regisseur, title="Bedrijventerrein Havenweg",
@@ -152,11 +153,26 @@ def work_data(live_server):
         shred_signal(db.session, signal=shredded, actor_label="test", reason=ShredReason.MISTAKE)
         anonymous = file_report(db.session, keyring=keyring, reporter=None,
                                 report=ReportInput(description="Drugshandel bij het viaduct, elke avond."))
+        # The e-mail of the waiting signal's confirmation gave up: the pages show "Opnieuw proberen".
+        from sqlalchemy import select
+
+        from meldpunt.feedback.models import DeliveryChannel, DeliveryState, Notice, NoticeDelivery
+
+        db.session.flush()
+        notice = db.session.scalar(select(Notice).where(Notice.signal_id == waiting.id))
+        notice.attempts = 12
+        db.session.add(NoticeDelivery(notice_id=notice.id, channel=DeliveryChannel.EMAIL.value,
+                                      state=DeliveryState.FAILED.value, attempts=12))
+        from meldpunt.grants.service import request_role
+
+        candidate = db.session.get(User, second["deelnemer"].id)
+        request_role(db.session, actor=db.session.get(User, live_server.users["beheerder"].id), user=candidate,
+                     role="regisseur")  # waits for the regisseur's decision on /rechten
         db.session.commit()
         return {
             "waiting": waiting.id, "handled": handled.id, "case": case.id, "closing": closing.id,
             "shredded": shredded.id, "receipt_code": anonymous.receipt_code, "second": second["regisseur"],
-            "melder": melder.id,
+            "melder": melder.id, "candidate": candidate.id,
         }
 
 
@@ -175,7 +191,9 @@ def test_work_pages_fit_the_screen_and_pass_basic_checks(new_page, live_server, 
         ("casus", f"/behandelen/casussen/{work_data['case']}"),
         ("casus-afsluiten-wacht", f"/behandelen/casussen/{work_data['closing']}"),
         ("akkoord", "/behandelen/akkoord"),
+        ("rechten", "/rechten/"),
         ("melding-met-casus", f"/behandelen/meldingen/{work_data['handled']}"),
+        ("melding-mail-niet-bezorgd", f"/behandelen/meldingen/{work_data['waiting']}"),
         ("melding-verwijderd", f"/behandelen/meldingen/{work_data['shredded']}"),
         ("berichten-regisseur", "/berichten"),
         ("account", "/account"),
@@ -200,6 +218,7 @@ def test_work_pages_fit_the_screen_and_pass_basic_checks(new_page, live_server, 
     for name, path in [
         ("beheer-gebruikers", "/beheer/gebruikers"), ("beheer-gebruiker-nieuw", "/beheer/gebruikers/nieuw"),
         ("beheer-gebruiker", f"/beheer/gebruikers/{work_data['melder']}"), ("beheer-taxonomie", "/beheer/taxonomie"),
+        ("beheer-gebruiker-rol-wacht", f"/beheer/gebruikers/{work_data['candidate']}"),
         ("beheer-term-nieuw", "/beheer/taxonomie/nieuw"), ("beheer-audit", "/beheer/audit"),
     ]:
         response = beheerder.goto(live_server(path))

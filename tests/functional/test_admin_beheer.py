@@ -45,7 +45,8 @@ def test_role_change_ends_sessions_and_new_privileged_role_must_enrol(app, users
     login(melder, users["melder"].email)
     admin = _admin(app, users)
     uid = users["melder"].id
-    response = _post(admin, f"/beheer/gebruikers/{uid}", f"/beheer/gebruikers/{uid}/rol", {"role": "regisseur"})
+    # beheerder: a privileged role (TOTP) without content, so it takes effect at once (content roles: test_role_grants)
+    response = _post(admin, f"/beheer/gebruikers/{uid}", f"/beheer/gebruikers/{uid}/rol", {"role": "beheerder"})
     assert response.status_code == 302
     assert melder.get("/mijn-meldingen").status_code == 302
     again = login(app.test_client(), users["melder"].email)

@@ -13,6 +13,7 @@ from meldpunt.intake.models import Signal, SignalStatus
 from meldpunt.intake.service import file_signal
 from meldpunt.triage.models import Approval
 from meldpunt.triage.service import transition_signal
+from meldpunt.triage.transitions import Path
 from meldpunt.vault.service import current_keyring
 from tests.conftest import csrf_token, make_users
 from tests.functional.conftest_auth import login_full
@@ -23,7 +24,8 @@ def _signal_in_progress(app, users):
         signal = file_signal(db.session, keyring=current_keyring(), reporter=db.session.get(User, users["melder"].id),
                              description="Hennepkwekerij vermoed")
         transition_signal(db.session, keyring=current_keyring(), signal=signal,
-                          actor=db.session.get(User, users["regisseur"].id), target=SignalStatus.IN_PROGRESS)
+                          actor=db.session.get(User, users["regisseur"].id), target=SignalStatus.IN_PROGRESS,
+                          path=Path.STATUS, four_eyes=False)
         db.session.commit()
         return signal.id, signal.reference
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from meldpunt.crypto import padded_size
 from meldpunt.extensions import db
 from meldpunt.intake.attachments import open_attachment
 from meldpunt.intake.models import Attachment, Signal
@@ -72,7 +73,7 @@ def test_accepted_files_round_trip(small_app, content, name, mime):
     assert content[:16] not in raw and len(path.name) == 32
     with small_app.app_context():
         attachment = db.session.scalar(select(Attachment))
-        assert path.name == attachment.storage_name and attachment.size == len(content)
+        assert path.name == attachment.storage_name and attachment.size == padded_size(len(content)) == 64 * 1024
         assert name.encode() not in (attachment.filename_ct or b"")
         filename, found_mime, chunks = open_attachment(
             db.session, keyring=small_app.extensions["meldpunt.keyring"], attachment=attachment

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from meldpunt.audit.models import AuditEntry
-from meldpunt.audit.service import reporter_label
+from meldpunt.audit.service import append_deferred, reporter_label
+from meldpunt.database import utcnow
 from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice
 from meldpunt.intake.models import Signal, SubjectIdentifier
@@ -109,25 +111,27 @@ def test_anonymous_filing_without_login_keeps_no_link_to_anyone(app, users):
         assert signal.is_anonymous and signal.reporter_id is None and signal.assignee_id is None
         assert signal.contact_ct is None and not signal.feedback_by_email
         assert code.replace(" ", "") not in signal.receipt_digest
+        # The audit entry joins the chain after the hour (meldpunt.audit.service.append_deferred).
+        append_deferred(db.session, now=utcnow() + timedelta(hours=1))
+        db.session.commit()
         entries = db.session.scalars(select(AuditEntry).where(AuditEntry.object_id == str(signal.id))).all()
-        pseudonym = reporter_label(signal.id)  # the same "Melder …" label as every reporter action on a signal
-        assert entries and all(e.actor_id is None and e.actor_label == pseudonym and e.origin == "" for e in entries)
+        assert entries and all(e.actor_id is None and e.actor_label == "anoniem" and e.origin == "" for e in entries)
 
 
-def test_logged_in_user_may_choose_anonymous(app, users):
+def test_item_05_logged_in_form_sends_anonymous_choice_to_logout_first(app, users):
+    """The named form no longer files anonymously; an old form that still says "anoniem" files nothing."""
     client = app.test_client()
     login(client, users["melder"].email)
+    page = client.get("/melden").get_data(as_text=True)
+    assert 'name="identity"' not in page
+    assert 'name="verder" value="anoniem-melden"' in page and "Uitloggen en anoniem melden" in page
     response = post_form(client, "/melden", {"description": "Liever anoniem", "identity": "anoniem", "contact": "06-12345678"})
-    assert response.status_code == 200
-    receipt_code_from(response.get_data(as_text=True))
+    assert response.status_code == 409
+    text = response.get_data(as_text=True)
+    assert "Eerst uitloggen" in text and "Er is niets verstuurd." in text
+    assert 'name="verder" value="anoniem-melden"' in text
     with app.app_context():
-        signal = db.session.scalar(select(Signal))
-        assert signal.is_anonymous and signal.reporter_id is None and signal.contact_ct is None
-        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.object_id == str(signal.id))).all()
-        pseudonym = reporter_label(signal.id)
-        assert entries and all(e.actor_id is None and e.actor_label == pseudonym and e.origin == "" for e in entries)
-        email = users["melder"].email
-        assert all(email not in (e.details or "") for e in entries)
+        assert db.session.scalar(select(Signal)) is None  # neither anonymous nor under the person's name
     assert "Liever anoniem" not in client.get("/mijn-meldingen").get_data(as_text=True)
 
 

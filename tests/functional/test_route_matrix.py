@@ -24,6 +24,8 @@ from tests.functional.conftest_auth import login_full
 
 ALL = frozenset(r.value for r in Role)
 HANDLERS = frozenset({"regisseur", "integriteit"})
+#: Roles that read content or aggregates; their holders decide on grants of their own role (issue 15 item 2).
+CONTENT_ROLES = frozenset({"regisseur", "integriteit", "voorzitter", "deelnemer", "management"})
 
 #: Reachable without login (login steps, anonymous reporting with a receipt code, health, static files).
 PUBLIC = {
@@ -45,8 +47,8 @@ ROUTE_ACCESS: dict[str, frozenset[str]] = {
     "triage.queue": HANDLERS, "triage.approvals": HANDLERS, "triage.decide": HANDLERS,
     "triage.signal_detail": HANDLERS, "triage.post_message": HANDLERS, "triage.download_attachment": HANDLERS,
     "triage.forward": HANDLERS, "triage.change_status": HANDLERS, "triage.add_subject": HANDLERS,
-    "triage.assign": HANDLERS, "triage.add_note": HANDLERS,
-    "feedback.compose": HANDLERS, "feedback.awaiting": HANDLERS,
+    "triage.assign": HANDLERS, "triage.add_note": HANDLERS, "triage.reveal_reporter": HANDLERS,
+    "feedback.compose": HANDLERS, "feedback.awaiting": HANDLERS, "feedback.retry_delivery": HANDLERS,
     # cases
     "cases.index": frozenset({"regisseur"}), "cases.create": frozenset({"regisseur"}),
     "cases.detail": frozenset({"regisseur"}), "cases.update": frozenset({"regisseur"}),
@@ -63,6 +65,8 @@ ROUTE_ACCESS: dict[str, frozenset[str]] = {
     "admin.taxonomy": frozenset({"beheerder"}), "admin.term_new": frozenset({"beheerder"}),
     "admin.term_edit": frozenset({"beheerder"}), "admin.term_toggle": frozenset({"beheerder"}),
     "admin.audit": frozenset({"beheerder"}),
+    # role grants: another holder of the requested role decides (never the beheerder)
+    "grants.index": CONTENT_ROLES, "grants.decide": CONTENT_ROLES,
 }
 
 
@@ -81,6 +85,7 @@ class World:
     approval: dict
     notice: Any
     term: Any
+    grant: dict
 
 
 def _hidden_signal(world: World, role: str):
@@ -104,12 +109,15 @@ ID_FACTORIES = {
     "intervention_id": lambda w, role: w.intervention.id,
     "user_id": lambda w, role: None if role == "beheerder" else w.users["melder"].id,
     "term_id": lambda w, role: None if role == "beheerder" else w.term.id,
+    # a pending grant of another content role than the viewer's (the beheerder, who asked, may decide none)
+    "grant_id": lambda w, role: w.grant["integriteit" if role == "regisseur" else "regisseur"],
 }
 
 
 def _build_world(app) -> World:
     from meldpunt.cases.models import Case, CaseIntervention
     from meldpunt.feedback.models import Notice
+    from meldpunt.grants.models import RoleGrant
     from meldpunt.intake.models import Attachment, Signal, Subject, Track
     from meldpunt.intake.service import file_signal
     from meldpunt.taxonomy.models import TaxonomyTerm
@@ -146,10 +154,19 @@ def _build_world(app) -> World:
                                         created_by_id=others["regisseur"].id)
         notice = Notice(signal_id=regular.id, kind="ontvangen", recipient_user_id=others["melder"].id)
         db.session.add_all([intervention, notice])
+        grant = {}
+        for wanted in ("regisseur", "integriteit"):
+            candidate = create_user(db.session, email=f"kandidaat-{wanted}@test.example", name="Kandidaat",
+                                    role="melder", password=None)
+            row = RoleGrant(user_id=candidate.id, role=wanted, previous_role="melder",
+                            requested_by_id=users["beheerder"].id)
+            db.session.add(row)
+            db.session.flush()
+            grant[wanted] = row.id
         db.session.commit()
         term = db.session.scalar(db.select(TaxonomyTerm).limit(1))
         world = World(users, others, regular, integrity, attachment, subject, case, intervention, approval, notice,
-                      term)
+                      term, grant)
         for obj in (regular, integrity, case, intervention, notice, term):
             db.session.refresh(obj)
             db.session.expunge(obj)

@@ -6,12 +6,13 @@ from sqlalchemy import select
 
 from meldpunt.auth.models import User
 from meldpunt.cases.models import CaseSignal, CaseSubject
-from meldpunt.cases.service import add_signal_to_case, add_subject_to_case, create_case
+from meldpunt.cases.service import add_signal_to_case, add_subject_to_case, close_case, create_case
 from meldpunt.extensions import db
 from meldpunt.intake.models import Signal, SignalStatus
 from meldpunt.intake.service import file_signal
 from meldpunt.intake.subjects import add_subject
 from meldpunt.triage.service import transition_signal
+from meldpunt.triage.transitions import Path
 from meldpunt.vault.service import cipher_for, current_keyring
 from tests.functional.conftest_auth import login_full
 
@@ -19,14 +20,14 @@ from tests.functional.conftest_auth import login_full
 def _move(signal, actor, *targets):
     for target in targets:
         transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=actor, target=target,
-                          reason="Reden voor de stap")
+                          path=Path.STATUS, four_eyes=False, reason="Reden voor de stap")
 
 
 def test_signal_transferred_to_integrity_leaves_its_case(app, users):
     """A regular signal in a case that later goes to the integrity track must not stay readable on the case page.
 
-    Path: linked to a case -> closed (the link stays) -> reopened -> transferred to integrity. Before the fix the
-    case page decrypted the integrity signal's subjects for every regisseur.
+    Path: linked to a case -> closed with the case (the link stays) -> reopened -> transferred to integrity. Before
+    the fix the case page decrypted the integrity signal's subjects for every regisseur.
     """
     with app.app_context():
         regisseur = db.session.get(User, users["regisseur"].id)
@@ -39,7 +40,9 @@ def test_signal_transferred_to_integrity_leaves_its_case(app, users):
         case = create_case(db.session, keyring=current_keyring(), actor=regisseur, title="Casus Zuid")
         add_signal_to_case(db.session, keyring=current_keyring(), case=case, signal=signal, actor=regisseur)
         add_subject_to_case(db.session, case=case, subject=subject, actor=regisseur)
-        _move(signal, regisseur, SignalStatus.CLOSED, SignalStatus.IN_PROGRESS, SignalStatus.TO_INTEGRITY)
+        close_case(db.session, keyring=current_keyring(), case=case, actor=regisseur, reason="Afgerond",
+                   four_eyes=False)
+        _move(signal, regisseur, SignalStatus.IN_PROGRESS, SignalStatus.TO_INTEGRITY)
         db.session.commit()
         signal_id, case_id = signal.id, case.id
         assert db.session.get(Signal, signal_id).track == "integriteit"

@@ -155,6 +155,7 @@ def write_toml(path: Path, config: dict[str, dict[str, Any]]) -> Path:
         lines.extend(f"{key} = {_toml_value(value)}" for key, value in values.items())
         lines.append("")
     path.write_text("\n".join(lines))
+    path.chmod(0o600)  # the app refuses a config file others can read
     return path
 
 

@@ -47,6 +47,7 @@ def write_config_toml(app) -> Path:
             ]
         )
     )
+    path.chmod(0o600)  # the app refuses a config file others can read
     return path
 
 

@@ -24,6 +24,7 @@ def _config(tmp_path, keyring_name: str = "keyring.json"):
         "[crypto]\n"
         f'keyring_file = "{keyring_name}"\n'
     )
+    path.chmod(0o600)
     return path
 
 

@@ -113,7 +113,7 @@ def test_shredding_makes_everything_of_the_signal_unreadable(shred_app):
         before = (signal.status, signal.version_id)
         with pytest.raises(TriageError, match="verwijderd"):
             transition_signal(db.session, keyring=app.extensions["meldpunt.keyring"], signal=signal, actor=actor,
-                              target="in_behandeling")
+                              target="in_behandeling", path="status", four_eyes=False)
         assert (signal.status, signal.version_id) == before
         db.session.rollback()
 

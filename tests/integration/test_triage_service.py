@@ -16,7 +16,7 @@ from meldpunt.intake.service import file_signal
 from meldpunt.triage import service
 from meldpunt.triage.models import Approval, ApprovalState, Forwarding, ForwardingState
 from meldpunt.triage.service import StaleSignalError, Tab, TransitionError, overdue_cutoff
-from meldpunt.triage.transitions import TRANSITIONS
+from meldpunt.triage.transitions import TRANSITIONS, Path
 from meldpunt.vault.service import cipher_for, current_keyring, unseal
 from tests.conftest import make_users
 
@@ -55,7 +55,8 @@ def test_every_table_transition_on_the_database_writes_one_audit_one_notice(ctx)
         actor = db.session.get(User, users[role.value].id)
         before = _counts(signal.id)
         change = service.transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=actor,
-                                           target=target, reason="Omdat het moet", expected_version=signal.version_id)
+                                           target=target, path=transition.main_path, four_eyes=False,
+                                           reason="Omdat het moet", expected_version=signal.version_id)
         db.session.commit()
         after = _counts(signal.id)
         assert after[0] - before[0] == 1, (source, target)
@@ -76,14 +77,14 @@ def test_refused_moves_change_nothing(ctx):
         actor = db.session.get(User, users[role].id)
         with pytest.raises(TransitionError):
             service.transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=actor,
-                                      target=SignalStatus.IN_PROGRESS)
+                                      target=SignalStatus.IN_PROGRESS, path=Path.STATUS, four_eyes=False)
     regisseur = db.session.get(User, users["regisseur"].id)
     with pytest.raises(TransitionError):  # not in the table
         service.transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=regisseur,
-                                  target=SignalStatus.DISCUSSED)
+                                  target=SignalStatus.DISCUSSED, path=Path.STATUS, four_eyes=False)
     with pytest.raises(TransitionError):  # reason missing
         service.transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=regisseur,
-                                  target=SignalStatus.NOT_ADMISSIBLE, reason="  ")
+                                  target=SignalStatus.NOT_ADMISSIBLE, path=Path.STATUS, four_eyes=False, reason="  ")
     db.session.rollback()
     db.session.refresh(signal)
     assert signal.status == SignalStatus.RECEIVED.value and signal.version_id == version
@@ -96,12 +97,12 @@ def test_stale_version_is_refused_and_changes_nothing(ctx):
     stale = signal.version_id
     regisseur = db.session.get(User, users["regisseur"].id)
     service.transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=regisseur,
-                              target=SignalStatus.IN_PROGRESS, expected_version=stale)
+                              target=SignalStatus.IN_PROGRESS, path=Path.STATUS, four_eyes=False, expected_version=stale)
     db.session.commit()
     before = _counts(signal.id)
     with pytest.raises(StaleSignalError) as info:
         service.transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=regisseur,
-                                  target=SignalStatus.ENRICHMENT, expected_version=stale)
+                                  target=SignalStatus.ENRICHMENT, path=Path.STATUS, four_eyes=False, expected_version=stale)
     assert "Iemand anders heeft deze melding net gewijzigd" in str(info.value)
     db.session.rollback()
     assert _counts(signal.id) == before
@@ -113,12 +114,12 @@ def test_transfer_to_integrity_moves_track(ctx):
     signal = _file(users)
     regisseur = db.session.get(User, users["regisseur"].id)
     service.transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=regisseur,
-                              target=SignalStatus.TO_INTEGRITY, reason="Gaat over een collega")
+                              target=SignalStatus.TO_INTEGRITY, path=Path.STATUS, four_eyes=False, reason="Gaat over een collega")
     db.session.commit()
     assert signal.track == Track.INTEGRITY.value
     integriteit = db.session.get(User, users["integriteit"].id)
     service.transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=integriteit,
-                              target=SignalStatus.IN_PROGRESS)
+                              target=SignalStatus.IN_PROGRESS, path=Path.STATUS, four_eyes=False)
     db.session.commit()
     assert signal.status == SignalStatus.IN_PROGRESS.value
 
@@ -137,7 +138,7 @@ def test_queue_tabs_and_counts(ctx):
     old.created_at = datetime(2020, 1, 1, tzinfo=timezone.utc)
     mine = _file(users)
     service.transition_signal(db.session, keyring=current_keyring(), signal=mine, actor=regisseur,
-                              target=SignalStatus.IN_PROGRESS)
+                              target=SignalStatus.IN_PROGRESS, path=Path.STATUS, four_eyes=False)
     service.assign_signal(db.session, signal=mine, actor=regisseur, assignee_id=regisseur.id)
     _file(users, about_colleague=True)  # other track: never counted for the regisseur
     db.session.commit()

@@ -40,8 +40,8 @@ def test_text_round_trip(text, table, column, row_id):
 @given(st.binary(max_size=4000))
 def test_bytes_round_trip_and_layout(data):
     blob = CIPHER.encrypt(data, **CTX)
-    assert blob[0] == FORMAT_VERSION == 1
-    assert len(blob) == 1 + 12 + len(data) + 16
+    assert blob[0] == FORMAT_VERSION == 2
+    assert len(blob) == 1 + 12 + (len(data) // 256 + 1) * 256 + 16
     assert CIPHER.decrypt(blob, **CTX) == data
 
 
@@ -193,3 +193,69 @@ def test_rewrap_moves_to_active_kek():
     new_id, new_blob = rewrap_dek(kr2, old_id, blob, key_ref="5")
     assert new_id == kr2.active_kek_id != old_id
     assert unwrap_dek(kr2, new_id, new_blob, key_ref="5") == dek
+
+
+# ---------------------------------------------------------------------------- issue 15 item 8: padding
+
+
+def legacy_encrypt(dek: bytes, data: bytes, *, table: str, column: str, row_id: str) -> bytes:
+    """A version 1 field blob, written by hand from the documented format (no padding)."""
+    import os
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = os.urandom(12)
+    aad = encode_aad(b"meldpunt:field", bytes([1]), table, column, row_id)
+    return bytes([1]) + nonce + AESGCM(dek).encrypt(nonce, data, aad)
+
+
+def test_item_08_descriptions_of_10_and_200_characters_give_equal_ciphertext_lengths():
+    short = CIPHER.encrypt_text("a" * 10, **CTX)
+    long = CIPHER.encrypt_text("b" * 200, **CTX)
+    assert len(short) == len(long) == 1 + 12 + 256 + 16
+    assert len(CIPHER.encrypt_text("c" * 255, **CTX)) == len(short)
+    assert len(CIPHER.encrypt_text("d" * 256, **CTX)) == len(short) + 256  # the next bucket
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=1200), idents, idents, idents)
+def test_item_08_old_format_ciphertext_still_decrypts(data, table, column, row_id):
+    blob = legacy_encrypt(DEK, data, table=table, column=column, row_id=row_id)
+    assert len(blob) == 1 + 12 + len(data) + 16
+    assert CIPHER.decrypt(blob, table=table, column=column, row_id=row_id) == data
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=600))
+def test_item_08_old_format_text_still_decrypts(text):
+    blob = legacy_encrypt(DEK, text.encode(), **CTX)
+    assert CIPHER.decrypt_text(blob, **CTX) == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=1100))
+def test_item_08_padding_is_unambiguous(data):
+    from meldpunt.crypto.envelope import PAD_BUCKET, pad, unpad
+
+    padded = pad(data)
+    assert len(padded) % PAD_BUCKET == 0 and len(data) < len(padded) <= len(data) + PAD_BUCKET
+    assert unpad(padded) == data
+
+
+@pytest.mark.parametrize("bad", [b"", b"\x00" * 256, b"a" * 256, b"\x80" + b"\x00" * 255 + b"\x00" * 256, b"x" * 255])
+def test_item_08_invalid_padding_is_refused(bad):
+    from meldpunt.crypto.envelope import unpad
+
+    with pytest.raises(ValueError):
+        unpad(bad)
+
+
+def test_item_08_padded_blob_relabelled_as_old_format_fails():
+    blob = bytearray(CIPHER.encrypt(b"geheim", **CTX))
+    blob[0] = 1
+    with pytest.raises(DecryptionError, match="integrity check failed"):
+        CIPHER.decrypt(bytes(blob), **CTX)
+    old = bytearray(legacy_encrypt(DEK, b"geheim", **CTX))
+    old[0] = 2
+    with pytest.raises(DecryptionError, match="integrity check failed"):
+        CIPHER.decrypt(bytes(old), **CTX)

@@ -100,9 +100,9 @@ def test_default_chunk_size_exact_multiple_and_empty():
         assert dec(out.getvalue()) == data
 
 
-def test_empty_input_is_one_empty_final_chunk():
+def test_empty_input_is_one_final_chunk_of_padding():
     blob = enc(b"", 16)
-    assert len(blob) == HEADER_LENGTH + TAG_LENGTH
+    assert len(blob) == HEADER_LENGTH + 16 + TAG_LENGTH
     assert dec(blob) == b""
 
 
@@ -112,7 +112,7 @@ def test_same_plaintext_twice_differs(data):
     assert enc(data) != enc(data)
 
 
-DATA = bytes(range(200))  # 13 chunks of 16 (last one 8 bytes)
+DATA = bytes(range(200))  # 13 chunks of 16 (the last one 8 bytes and 8 bytes of padding)
 
 
 def test_drop_last_chunk_fails():
@@ -123,7 +123,7 @@ def test_drop_last_chunk_fails():
 
 def test_drop_last_chunk_of_exact_multiple_fails():
     header, chunks = split(enc(DATA[:64]), 16)
-    assert len(chunks) == 4
+    assert len(chunks) == 5  # four full chunks and one chunk of padding
     with pytest.raises(DecryptionError):
         dec(header + b"".join(chunks[:-1]))
 
@@ -226,3 +226,59 @@ def test_max_bytes():
 def test_plaintext_never_in_output():
     secret = b"VERTROUWELIJK-" * 50
     assert b"VERTROUWELIJK" not in enc(secret)
+
+
+# ---------------------------------------------------------------------------- issue 15 item 8: padding
+
+
+def legacy_stream(data: bytes, chunk_size: int, context: str = CTX, dek: bytes = DEK) -> bytes:
+    """A version 1 (unpadded) stream, written by hand from the documented format."""
+    import os
+    import struct
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    salt, prefix = os.urandom(16), os.urandom(7)
+    header = bytes([1]) + struct.pack(">I", chunk_size) + salt + prefix
+    aead = AESGCM(HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=b"meldpunt:stream:v1").derive(dek))
+    pieces = [data[i : i + chunk_size] for i in range(0, len(data), chunk_size)] or [b""]
+    out = [header]
+    for i, piece in enumerate(pieces):
+        nonce = prefix + struct.pack(">I", i) + (b"\x01" if i == len(pieces) - 1 else b"\x00")
+        out.append(aead.encrypt(nonce, piece, header + context.encode()))
+    return b"".join(out)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data_and_chunk())
+def test_item_08_old_format_stream_still_decrypts(dc):
+    data, chunk = dc
+    blob = legacy_stream(data, chunk)
+    assert len(blob) == HEADER_LENGTH + len(data) + max(1, -(-len(data) // chunk)) * TAG_LENGTH
+    assert dec(blob) == data
+    assert verify_stream(DEK, io.BytesIO(blob), context=CTX) == len(data)
+    with pytest.raises(DecryptionError):
+        dec(legacy_stream(data, chunk, context="attachments:other"))
+
+
+def test_item_08_file_size_shows_the_plaintext_size_only_in_chunk_steps():
+    sizes = {len(enc(b"x" * n, 64)) for n in range(0, 64)}
+    assert sizes == {HEADER_LENGTH + 64 + TAG_LENGTH}
+    assert len(enc(b"x" * 64, 64)) == len(enc(b"x" * 127, 64)) == HEADER_LENGTH + 2 * (64 + TAG_LENGTH)
+    small, larger = io.BytesIO(), io.BytesIO()
+    encrypt_stream(DEK, io.BytesIO(b"a" * 10), small, context=CTX)
+    encrypt_stream(DEK, io.BytesIO(b"a" * 60_000), larger, context=CTX)
+    assert len(small.getvalue()) == len(larger.getvalue()) == encrypted_size(0)
+
+
+def test_item_08_relabelled_version_fails():
+    blob = bytearray(enc(DATA))
+    blob[0] = 1
+    with pytest.raises(DecryptionError):
+        dec(bytes(blob))
+    old = bytearray(legacy_stream(DATA, 16))
+    old[0] = 2
+    with pytest.raises(DecryptionError):
+        dec(bytes(old))

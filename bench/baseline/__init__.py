@@ -1,0 +1,1 @@
+"""The smallest honest web app that files a signal: the yardstick for ``python -m bench http``."""

@@ -1,0 +1,262 @@
+"""Filing over HTTP: Meldpunt against a minimal Flask + SQLAlchemy app, same gunicorn, same PostgreSQL.
+
+Starts two gunicorn servers (``--workers`` sync workers each) side by side on one fresh
+PostgreSQL database: Meldpunt (``meldpunt:create_app()``, real config file, keyring, Redis
+broker) and ``bench/baseline`` (one plaintext INSERT per POST). The load alternates between
+them in ``--rounds`` rounds of ``--seconds`` each (interleaved, so both see the same machine
+state); ``--threads`` client threads each POST filings back to back. Meldpunt's clients are
+logged-in reporters posting the real form (CSRF token, named report, feedback in the app).
+Prints filings/s, p50/p95 per server and the ratio Meldpunt / baseline.
+
+    .venv/bin/python -m bench http [--signals 10000] [--seconds 15] [--rounds 3] [--threads 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess  # nosec B404 # starts our own gunicorn servers
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.report import record, summary  # noqa: E402
+from tests.conftest import PASSWORD  # noqa: E402  (make_users gives every account this password)
+
+DESCRIPTION = "Bij het pand aan de Dorpsstraat worden 's nachts steeds andere busjes gelost. " * 3
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+    if not found:
+        raise RuntimeError("no CSRF token on the page")
+    return found.group(1)
+
+
+def _wait(url: str, timeout: float = 60.0) -> None:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=2, allow_redirects=False)
+            return
+        except requests.RequestException:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def _gunicorn(app_spec: str, port: int, workers: int, env: dict, log: Path) -> subprocess.Popen:
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    return subprocess.Popen(  # nosec B603 # fixed arguments
+        [str(gunicorn), "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT),
+         "--log-level", "warning", "--error-logfile", str(log), app_spec],
+        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+
+
+class MeldpuntClient:
+    """A logged-in reporter with the form's CSRF token."""
+
+    def __init__(self, base: str, email: str):
+        import requests
+
+        self.base = base
+        self.http = requests.Session()
+        page = self.http.get(f"{base}/inloggen").text
+        answer = self.http.post(f"{base}/inloggen", data={"email": email, "password": PASSWORD, "csrf_token": _csrf(page)},
+                                allow_redirects=False)
+        if answer.status_code != 302:
+            raise RuntimeError(f"login of {email} answered {answer.status_code}")
+        self.token = _csrf(self.http.get(f"{base}/melden").text)
+
+    def file(self) -> bool:
+        answer = self.http.post(f"{self.base}/melden", allow_redirects=False, data={
+            "csrf_token": self.token, "identity": "naam", "description": DESCRIPTION, "feedback": "app"})
+        return answer.status_code in (302, 303)
+
+
+class BaselineClient:
+    def __init__(self, base: str, email: str):
+        import requests
+
+        self.base = base
+        self.http = requests.Session()
+
+    def file(self) -> bool:
+        answer = self.http.post(f"{self.base}/melden", data={"description": DESCRIPTION}, allow_redirects=False)
+        return answer.status_code in (302, 303)
+
+
+def _load(clients: list, seconds: float) -> tuple[list[float], int, float]:
+    """Every client files back to back for ``seconds``; returns (latencies ms, errors, elapsed s)."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def work(client) -> None:
+        mine, failed = [], 0
+        while time.perf_counter() < stop:
+            start = time.perf_counter()
+            try:
+                ok = client.file()
+            except Exception:  # noqa: BLE001  (a dropped connection counts as an error)
+                ok = False
+            mine.append((time.perf_counter() - start) * 1000)
+            failed += not ok
+        with lock:
+            latencies.extend(mine)
+            errors[0] += failed
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=work, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, errors[0], time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench http", description=__doc__.splitlines()[0])
+    parser.add_argument("--signals", type=int, default=10_000, help="signals in the database before the run")
+    parser.add_argument("--seconds", type=float, default=15.0, help="length of one round per server")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers per server")
+    parser.add_argument("--pg-url", default=os.environ.get("MELDPUNT_TEST_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test"))
+    parser.add_argument("--redis-url", default=os.environ.get("MELDPUNT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"))
+    args = parser.parse_args(argv)
+    import redis
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from bench.baseline.app import create_schema
+    from bench.seed import seed
+    from meldpunt import create_app
+    from meldpunt.config import load_settings
+    from meldpunt.crypto import generate_keyring, write_keyring
+    from meldpunt.extensions import db
+    from tests.conftest import make_users
+
+    admin = sa.create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        redis.Redis.from_url(args.redis_url).ping()
+    except Exception as exc:  # noqa: BLE001
+        print(f"http: PostgreSQL ({args.pg_url}) or Redis ({args.redis_url}) not reachable ({type(exc).__name__}); skipped")
+        return 0
+    name = f"mp_bench_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(args.pg_url).set(database=name).render_as_string(hide_password=False)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-http-"))
+    instance = tmp / "instance"
+    (instance / "uploads").mkdir(parents=True)
+    write_keyring(instance / "keyring.json", generate_keyring())
+    queue = f"meldpunt-bench-{uuid.uuid4().hex[:8]}"
+    config = instance / "config.toml"
+    config.write_text(f"""[app]
+secret_key = "{secrets.token_urlsafe(48)}"
+log_level = "WARNING"
+[database]
+url = "{url}"
+[broker]
+url = "{args.redis_url}"
+queue = "{queue}"
+[crypto]
+keyring_file = "keyring.json"
+[mail]
+host = "127.0.0.1"
+port = 1
+[uploads]
+folder = "uploads"
+""")
+    config.chmod(0o600)
+    servers: list[subprocess.Popen] = []
+    try:
+        app = create_app(load_settings(config))
+        with app.app_context():
+            upgrade(directory=str(ROOT / "migrations"))
+        users = make_users(app)
+        if args.signals:
+            seed(app, users, args.signals, quiet=True)
+        create_schema(url)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        ports = {"meldpunt": _free_port(), "baseline": _free_port()}
+        servers.append(_gunicorn("meldpunt:create_app()", ports["meldpunt"], args.workers,
+                                 {"MELDPUNT_CONFIG": str(config)}, tmp / "meldpunt.log"))
+        servers.append(_gunicorn("bench.baseline.app:create_app()", ports["baseline"], args.workers,
+                                 {"BASELINE_DATABASE_URL": url}, tmp / "baseline.log"))
+        for port in ports.values():
+            _wait(f"http://127.0.0.1:{port}/")
+        clients = {
+            "meldpunt": [MeldpuntClient(f"http://127.0.0.1:{ports['meldpunt']}", users["melder"].email)
+                         for _ in range(args.threads)],
+            "baseline": [BaselineClient(f"http://127.0.0.1:{ports['baseline']}", "") for _ in range(args.threads)],
+        }
+        for target, group in clients.items():  # warm up: connections, caches, first-request work
+            _load(group, 2.0)
+        totals = {target: {"latencies": [], "errors": 0, "seconds": 0.0} for target in clients}
+        for round_no in range(args.rounds):
+            order = ["meldpunt", "baseline"] if round_no % 2 == 0 else ["baseline", "meldpunt"]
+            for target in order:
+                latencies, errors, elapsed = _load(clients[target], args.seconds)
+                totals[target]["latencies"] += latencies
+                totals[target]["errors"] += errors
+                totals[target]["seconds"] += elapsed
+                print(f"  round {round_no + 1} {target:<8}: {len(latencies) / elapsed:6.1f} filings/s, "
+                      f"{errors} errors", flush=True)
+        rates = {}
+        for target, total in totals.items():
+            rates[target] = len(total["latencies"]) / total["seconds"]
+            p50, p95 = summary(total["latencies"])
+            print(f"http: {target:<8} {rates[target]:6.1f} filings/s  p50={p50:6.1f} ms  p95={p95:6.1f} ms  "
+                  f"errors={total['errors']}", flush=True)
+            record("http", f"{target} filings/s", rates[target], "/s")
+            record("http", f"{target} p50", p50, "ms")
+            record("http", f"{target} p95", p95, "ms")
+            record("http", f"{target} errors", total["errors"], "count")
+        ratio = rates["meldpunt"] / rates["baseline"] if rates["baseline"] else 0.0
+        print(f"http: meldpunt / baseline = {ratio:.2f}x ({args.workers} sync workers each, {args.threads} client "
+              f"threads, {args.signals:,} signals before the run)", flush=True)
+        record("http", "meldpunt / baseline filings/s", ratio, "x")
+    finally:
+        for server in servers:
+            try:
+                os.killpg(server.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            server.wait(timeout=30)
+        try:
+            redis.Redis.from_url(args.redis_url).delete(queue)
+        except redis.RedisError:
+            pass
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""Printable documents (PDF) rendered from the app's own HTML templates."""
