@@ -22,7 +22,7 @@ from meldpunt.feedback.service import (
     unread_count,
 )
 from meldpunt.intake.models import Signal
-from meldpunt.policy import Action, handler_track, load_or_404, refuse, require
+from meldpunt.policy import Action, can, handler_track, load_or_404, refuse, require
 from meldpunt.vault.service import current_keyring
 from meldpunt.web import audit_event, client_origin
 
@@ -136,6 +136,16 @@ def compose(signal_id):
 def retry_delivery(signal_id, notice_id: int):
     """"Opnieuw proberen" for an e-mail to the reporter that failed: it is sent once more."""
     signal = load_or_404(Signal, signal_id, Action.HANDLE_SIGNAL)
+    notice = db.session.get(Notice, notice_id)
+    if notice is None:
+        abort(404)
+    if notice.signal_id != signal.id or notice.recipient_user_id is not None:
+        # Checked before the form: a notice addressed to someone, or about a signal this user may not
+        # handle, is refused like a missing one (audited); a reporter notice of another signal is just not here.
+        if notice.recipient_user_id is not None or notice.signal is None \
+                or not can(current_user, Action.HANDLE_SIGNAL, notice.signal):
+            refuse(Action.HANDLE_SIGNAL, notice)
+        abort(404)
     if not RetryForm().validate_on_submit():
         abort(400)
     try:

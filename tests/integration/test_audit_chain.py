@@ -3,6 +3,8 @@ deletions (also of the newest entries) and a rewritten chain, naming the entry."
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import text
 
@@ -111,10 +113,14 @@ def _checkpoint_file(app):
 
 
 def _file_a_signal(app):
+    """A named melding (an anonymous one's audit entry waits for its hour to end)."""
+    from meldpunt.auth.service import create_user
     from meldpunt.intake.service import file_signal
 
     with app.app_context():
-        file_signal(db.session, keyring=app.extensions["meldpunt.keyring"], reporter=None, description="iets")
+        reporter = create_user(db.session, email=f"melder{uuid.uuid4().hex[:6]}@test.example", name="Melder",
+                               role="melder", password=None)
+        file_signal(db.session, keyring=app.extensions["meldpunt.keyring"], reporter=reporter, description="iets")
         db.session.commit()
 
 
