@@ -213,6 +213,10 @@ def register_web(app: Flask) -> None:
     app.add_template_filter(_format_day, "format_day")
     app.add_template_filter(_format_hour, "format_hour")
 
+    from meldpunt.templating import register_templating
+
+    register_templating(app)
+
     @app.context_processor
     def _globals():
         settings = current_app.extensions["meldpunt.settings"]

@@ -1,7 +1,10 @@
+from datetime import date, datetime
+
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
+from meldpunt.audit.labels import ACTION_GROUPS, ACTION_LABELS, OBJECT_LABELS, RESULT_LABELS
 from meldpunt.auth.models import ROLE_LABELS
 
 
@@ -49,14 +52,54 @@ class TermEditForm(FlaskForm):
     submit = SubmitField("Opslaan")
 
 
+#: Ways a beheerder types a day: Dutch first (31-1-2026, 31/1/2026, 31.1.2026), ISO as well.
+DAY_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d")
+DAY_ERROR = "Vul een datum in als dag-maand-jaar, bijvoorbeeld 31-1-2026."
+
+
+def parse_day(raw: str | None) -> date | None:
+    """``31-1-2026`` / ``31-01-2026`` / ``31/1/2026`` / ``2026-01-31`` -> that day; anything else -> None."""
+    text = (raw or "").strip()
+    for day_format in DAY_FORMATS:
+        try:
+            return datetime.strptime(text, day_format).date()
+        except ValueError:
+            continue
+    return None
+
+
+class DayField(StringField):
+    """A day typed as text, the Dutch way; after validation ``.day`` holds the date (or None when empty)."""
+
+    day: date | None = None
+
+    def pre_validate(self, form) -> None:
+        self.day = None
+        if self.data and self.data.strip():
+            self.day = parse_day(self.data)
+            if self.day is None:
+                raise StopValidation(DAY_ERROR)
+
+
+def _action_choices() -> list[tuple[str, str]]:
+    groups = [(prefix, f"{label}: alles") for prefix, label in ACTION_GROUPS.items()]
+    actions = sorted(ACTION_LABELS.items(), key=lambda item: item[1])
+    return [("", "Alle acties"), *groups, *[(code, label) for code, label in actions]]
+
+
 class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter, no state change
 
-    action = StringField("Actie", validators=[Optional(), Length(max=60)])
+    action = SelectField("Actie", choices=_action_choices(), validators=[Optional()],
+                         validate_choice=False)
     actor = StringField("Gebruiker (e-mailadres, nummer of schuilnaam)", validators=[Optional(), Length(max=254)])
-    object_type = StringField("Soort object", validators=[Optional(), Length(max=40)])
-    result = SelectField("Resultaat", choices=[("", "Alle"), ("ok", "Gelukt"), ("failed", "Mislukt"),
-                                               ("denied", "Geweigerd")], validators=[Optional()])
-    since = StringField("Vanaf (datum)", description="Bijvoorbeeld 2026-01-31", validators=[Optional(), Length(max=10)])
-    until = StringField("Tot en met (datum)", validators=[Optional(), Length(max=10)])
+    object_type = SelectField("Soort object", choices=[("", "Alle soorten"), *OBJECT_LABELS.items()],
+                              validators=[Optional()], validate_choice=False)
+    result = SelectField("Resultaat", choices=[("", "Alle"), *RESULT_LABELS.items()], validators=[Optional()])
+    since = DayField("Vanaf (datum)", description="Bijvoorbeeld 31-1-2026", validators=[Optional(), Length(max=10)])
+    until = DayField("Tot en met (datum)", description="Bijvoorbeeld 31-1-2026", validators=[Optional(), Length(max=10)])
+
+    def validate_until(self, field) -> None:
+        if field.day and self.since.day and field.day < self.since.day:
+            raise ValidationError("De einddatum ligt vóór de begindatum.")

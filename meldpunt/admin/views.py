@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_timezone
 from flask_login import current_user, login_required
 
 from meldpunt.admin import service
 from meldpunt.admin.forms import ActionForm, AuditFilterForm, RoleForm, TermEditForm, TermForm, UserCreateForm
+from meldpunt.audit import labels as audit_labels
 from meldpunt.audit.service import search_entries
 from meldpunt.auth.models import ROLE_LABELS, User
 from meldpunt.auth.service import AccountError
@@ -242,26 +245,15 @@ def term_toggle(term_id: int):
 # ---------------------------------------------------------------------------- audit trail
 
 
-def _parse_day(raw: str | None) -> date | None:
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        return None
-
-
 @bp.get("/audit")
 @login_required
 def audit():
     require(current_user, Action.VIEW_AUDIT)
     form = AuditFilterForm(request.args)
     form.validate()
-    since_day, until_day = _parse_day(form.since.data), _parse_day(form.until.data)
-    if form.since.data and since_day is None:
-        form.since.errors = ["Vul een datum in als 2026-01-31."]
-    if form.until.data and until_day is None:
-        form.until.errors = ["Vul een datum in als 2026-01-31."]
+    since_day = form.since.day
+    until_day = form.until.day if not form.until.errors else None
+    local = ZoneInfo(str(get_timezone()))  # the days the beheerder means are Dutch days, not UTC days
     page = max(request.args.get("pagina", 1, type=int) or 1, 1)
     result = search_entries(
         db.session,
@@ -269,11 +261,12 @@ def audit():
         actor=form.actor.data or None,
         object_type=form.object_type.data or None,
         result=form.result.data or None,
-        since=datetime.combine(since_day, time.min, tzinfo=timezone.utc) if since_day else None,
-        until=datetime.combine(until_day + timedelta(days=1), time.min, tzinfo=timezone.utc) if until_day else None,
+        since=datetime.combine(since_day, time.min, tzinfo=local).astimezone(timezone.utc) if since_day else None,
+        until=(datetime.combine(until_day + timedelta(days=1), time.min, tzinfo=local).astimezone(timezone.utc)
+               if until_day else None),
         page=page,
     )
     audit_event("audit.view", object_type="audit", details={"page": page, "results": result.total})
     db.session.commit()
     args = {k: v for k, v in request.args.items() if k != "pagina" and v}
-    return render_template("admin/audit.html", form=form, result=result, args=args)
+    return render_template("admin/audit.html", form=form, result=result, args=args, labels=audit_labels)

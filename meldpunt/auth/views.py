@@ -50,6 +50,11 @@ def _settings():
     return current_app.extensions["meldpunt.settings"]
 
 
+#: Where to go after logging in (only a local path; see ``_safe_next``). Not "next": flask-login
+#: treats that session key as its own and wipes it when it checks the session (session protection).
+NEXT_KEY = "login_next"
+
+
 def home_for(user) -> str:
     if user.role in (Role.REGISSEUR, Role.INTEGRITEIT):
         return url_for("triage.queue")
@@ -132,14 +137,14 @@ def _login_client_limit() -> str:
 
 def _start_session(user: User, *, method: str) -> None:
     """A brand-new session (fresh cookie contents, fresh server-side id) for ``user``."""
-    next_url = session.get("next")
+    next_url = session.get(NEXT_KEY)
     session.clear()
     token = auth_sessions.create_session(db.session, user=user, method=method)
     session[auth_sessions.SESSION_KEY] = token
     login_user(user, remember=False, fresh=True)
     session.permanent = False
     if next_url:
-        session["next"] = next_url
+        session[NEXT_KEY] = next_url
 
 
 def _finish_login(user: User, *, method: str):
@@ -149,7 +154,7 @@ def _finish_login(user: User, *, method: str):
     _start_session(user, method=method)
     _record("auth.login", user=user, details={"method": method})
     db.session.commit()
-    return redirect(_safe_next(session.pop("next", None)) or home_for(user))
+    return redirect(_safe_next(session.pop(NEXT_KEY, None)) or home_for(user))
 
 
 def _pending_user() -> User | None:
@@ -214,10 +219,10 @@ def index():
 @bp.route("/inloggen", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(home_for(current_user))
+        return redirect(_safe_next(request.args.get("next")) or home_for(current_user))
     form = LoginForm()
     if request.method == "GET" and _safe_next(request.args.get("next")):
-        session["next"] = request.args["next"]
+        session[NEXT_KEY] = request.args["next"]
     if form.validate_on_submit():
         keys = _password_keys(form.email.data or "")
         refused = current_throttle().refusal(**keys)
@@ -234,11 +239,11 @@ def login():
             return _login_page(form), 200
         current_throttle().succeeded(**keys)
         if totp_required(user, _settings().security.totp_required_roles):
-            next_url = session.get("next")
+            next_url = session.get(NEXT_KEY)
             session.clear()
             session[PENDING_KEY] = {"uid": user.id, "gen": user.session_generation, "at": time.time()}
             if next_url:
-                session["next"] = next_url
+                session[NEXT_KEY] = next_url
             db.session.commit()  # a rehashed password is kept
             if user.totp_enrolled:
                 return redirect(url_for("auth.code"))
@@ -331,7 +336,7 @@ def enrol():
         if not logged_in:
             _record("auth.login", user=user, details={"method": "totp"})
         db.session.commit()
-        next_url = _safe_next(session.pop("next", None)) or home_for(user)
+        next_url = _safe_next(session.pop(NEXT_KEY, None)) or home_for(user)
         return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
     status = 422 if form.is_submitted() else 200
     return _enrol_page(form, user, secret), status

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from meldpunt.cases import service
 from meldpunt.cases.forms import AddSignalForm, CaseForm, CloseCaseForm, InterventionForm, NewCaseForm, SimpleForm
-from meldpunt.cases.models import Case, CaseIntervention, CaseStatus
+from meldpunt.cases.models import Case, CaseIntervention, CaseStatus, Intervention
 from meldpunt.extensions import db
 from meldpunt.intake.models import Signal, Subject
 from meldpunt.policy import Action, handler_track, load_or_404, require
@@ -190,12 +190,15 @@ def add_intervention(case_id):
     if not form.validate_on_submit():
         return _detail(case, 422, "Controleer wat u heeft ingevuld.", intervention_form=form)
     try:
-        service.add_intervention(db.session, keyring=current_keyring(), case=case, actor=current_user,
-                                 kind=form.kind.data, note=form.note.data)
+        item = service.add_intervention(db.session, keyring=current_keyring(), case=case, actor=current_user,
+                                        kind=form.kind.data, note=form.note.data)
     except TriageError as exc:
         return _refused(case_id, exc, intervention_form=form)
     db.session.commit()
-    return redirect(url_for("cases.detail", case_id=case_id, _anchor="interventies"))
+    flash(f"Interventie „{Intervention(item.kind).label}” is toegevoegd aan casus {case.reference}. Ze staat bij "
+          "Voorgestelde interventies; bespreek haar in het casusoverleg. Zolang de casus open is, kunt u haar "
+          "weer verwijderen.", "success")
+    return redirect(url_for("cases.detail", case_id=case_id))
 
 
 @bp.post("/<uuid:case_id>/interventies/<uuid:intervention_id>/verwijderen")
@@ -212,7 +215,8 @@ def remove_intervention(case_id, intervention_id):
     except TriageError as exc:
         return _refused(case_id, exc)
     db.session.commit()
-    return redirect(url_for("cases.detail", case_id=case_id, _anchor="interventies"))
+    flash(f"De interventie is uit casus {case.reference} verwijderd.", "success")
+    return redirect(url_for("cases.detail", case_id=case_id))
 
 
 @bp.post("/<uuid:case_id>/agenderen")
@@ -222,12 +226,19 @@ def propose(case_id):
     form = SimpleForm()
     if not form.validate_on_submit():
         abort(400)
+    propose = form.value.data != "intrekken"
     try:
-        service.propose_for_meeting(db.session, case=case, actor=current_user, propose=form.value.data != "intrekken")
+        service.propose_for_meeting(db.session, case=case, actor=current_user, propose=propose)
     except TriageError as exc:
         return _refused(case_id, exc)
     db.session.commit()
-    flash("Opgeslagen.", "success")
+    if propose:
+        flash(f"Casus {case.reference} staat nu op de lijst voor het volgende casusoverleg. U ziet dat bij "
+              "‘Voor overleg’ en in het overzicht Casussen. Hoort ze er toch niet bij? Kies dan "
+              "‘Voorstel voor overleg intrekken’.", "success")
+    else:
+        flash(f"Casus {case.reference} staat niet meer op de lijst voor het casusoverleg. U kunt haar later "
+              "opnieuw voorstellen.", "success")
     return redirect(url_for("cases.detail", case_id=case_id))
 
 

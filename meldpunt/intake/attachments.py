@@ -124,9 +124,10 @@ LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
 
 
 def human_size(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.0f} MB".replace(".", ",")
-    return f"{max(size // 1024, 1)} kB"
+    """The size in Dutch notation (``0,6 kB``, ``10 MB``): the same as the ``file_size`` template filter."""
+    from meldpunt.templating import file_size
+
+    return file_size(size)
 
 
 def check_filename(filename: str) -> str:

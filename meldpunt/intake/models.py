@@ -232,12 +232,12 @@ class Attachment(Base):
 
     @property
     def size_label(self) -> str:
-        """The rounded size in plain Dutch: "kleiner dan 64 kB", "ca. 192 kB", "ca. 3 MB"."""
+        """The rounded size in plain Dutch notation: "kleiner dan 64 kB", "ca. 192 kB", "ca. 2,5 MB"."""
+        from meldpunt.templating import file_size
+
         if self.size <= 64 * 1024:
             return "kleiner dan 64 kB"
-        if self.size < 1024 * 1024:
-            return f"ca. {self.size // 1024} kB"
-        return f"ca. {round(self.size / (1024 * 1024))} MB"
+        return f"ca. {file_size(self.size)}"
 
 
 class MessageSender(enum.StrEnum):

@@ -135,19 +135,34 @@ def _field_for(form, name: str):
     return form[name] if name in form else form.description
 
 
-def error_list(form) -> list[tuple[str, str, str]]:
-    """``(field id, label, message)`` for every error, also inside the subject blocks."""
-    found: list[tuple[str, str, str]] = []
+#: Messages that do not say which question they are about; the error summary names the question for them.
+GENERIC_MESSAGES = ("Dit is te lang", "Kies een van de mogelijkheden", "Deze datum", "Vul een datum in", "Not a valid")
 
-    def walk(fields, prefix: str) -> None:
+
+def summary_line(label: str, message: str, block: str = "") -> str:
+    """One line of the error summary that reads well on its own.
+
+    A message written for its field ("Beschrijf wat u heeft gezien of gehoord.") stands alone; a
+    generic one gets the question in quotes ("„Hoe zeker bent u?”: Kies een van de mogelijkheden.");
+    a field of a subject block starts with that block ("Betrokkene 2: …").
+    """
+    line = f"„{label.strip()}”: {message}" if message.startswith(GENERIC_MESSAGES) else message
+    return f"{block}: {line}" if block else line
+
+
+def error_list(form) -> list[tuple[str, str]]:
+    """``(field id, summary line)`` for every error, also inside the subject blocks."""
+    found: list[tuple[str, str]] = []
+
+    def walk(fields, block: str) -> None:
         for f in fields:
             if f.type == "FieldList":
                 for number, entry in enumerate(f, start=1):
-                    walk(entry, f"Betrokkene {number}, ")
+                    walk(entry, f"Betrokkene {number}")
             elif f.type == "FormField":
-                walk(f, prefix)
+                walk(f, block)
             elif f.type not in ("CSRFTokenField", "HiddenField"):
-                found.extend((f.id, prefix + str(f.label.text), str(message)) for message in f.errors)
+                found.extend((f.id, summary_line(str(f.label.text), str(message), block)) for message in f.errors)
 
     walk(form, "")
     return found
@@ -233,16 +248,11 @@ def _filing_counts(response) -> bool:
     return response.status_code == 200 or (response.status_code == 422 and bool(_uploads()))
 
 
-def _not_anonymous_filing() -> bool:
-    """On /melden only the choice "anoniem" counts against the anonymous limits."""
-    return request.endpoint == "intake.new_signal" and request.form.get("identity") != "anoniem"
-
-
 def _refused_page(message: str):
     def on_breach(_limit):
         """The form again, with everything typed and the reason: nothing is lost (status 429)."""
         form = SignalForm()
-        context = _prepare(form, anonymous_only=request.endpoint == "intake.new_anonymous_signal")
+        context = _prepare(form, anonymous_only=True)
         page, status = _form_page(form, context, 429, refused=message)
         return current_app.make_response((page, status))
 
@@ -252,18 +262,17 @@ def _refused_page(message: str):
 def _anonymous_filing_limits(view):
     view = limiter.shared_limit(
         _anonymous_client_limit, scope="anonymous-filing-client", key_func=_anonymous_filing_key, methods=["POST"],
-        deduct_when=_filing_counts, exempt_when=_not_anonymous_filing, error_message=CLIENT_LIMIT_MESSAGE,
+        deduct_when=_filing_counts, error_message=CLIENT_LIMIT_MESSAGE,
         on_breach=_refused_page(CLIENT_LIMIT_MESSAGE),
     )(view)
     return limiter.shared_limit(
         _anonymous_total_limit, scope="anonymous-filing-total", key_func=lambda: "alle-melders", methods=["POST"],
-        deduct_when=_filing_counts, exempt_when=_not_anonymous_filing, error_message=TOTAL_LIMIT_MESSAGE,
+        deduct_when=_filing_counts, error_message=TOTAL_LIMIT_MESSAGE,
         on_breach=_refused_page(TOTAL_LIMIT_MESSAGE),
     )(view)
 
 
 @bp.route("/melden", methods=["GET", "POST"])
-@_anonymous_filing_limits
 def new_signal():
     """Named reporting needs a login; without one, the page offers the choice (login or anonymous)."""
     if not current_user.is_authenticated:

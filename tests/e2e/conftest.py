@@ -9,7 +9,13 @@ Fixtures:
   have gone to the live server and no console error may have happened (CSP violations are errors).
 - ``shots``: a folder for screenshots (``MELDPUNT_E2E_SCREENSHOTS`` or a pytest tmp folder).
 
-Helpers: ``log_in(page, server, role)`` types e-mail, password and, when asked, the current TOTP code.
+Accessibility: ``check_axe(page, name)`` runs axe-core (bundled by ``axe-playwright-python``, injected
+from the local package: no CDN) with the WCAG 2.1 A/AA rules on the page as it is now and records every
+violation (page, rule, element) on the page's recorder; ``new_page`` fails the test after it ends when
+any page had one, listing them all.
+
+Helpers: ``log_in(page, server, role)`` types e-mail, password and, when asked, the current TOTP code;
+``nav_link(page, name)`` finds a link of the main menu (opening the folded phone menu first).
 """
 
 from __future__ import annotations
@@ -144,10 +150,12 @@ def enrol_totp_where_required(app, users: dict[str, Any]) -> dict[str, str]:
 
 @dataclass
 class Recorder:
-    """What one browser context did: every request URL and every console error / page error."""
+    """What one browser context did: every request URL, every console error / page error, axe violations."""
 
     requests: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
+    axe_violations: list[str] = field(default_factory=list)
+    axe_pages: list[str] = field(default_factory=list)
 
     def foreign_requests(self, origin: str) -> list[str]:
         return [
@@ -198,6 +206,8 @@ def new_page(browser, live_server) -> Iterator[Callable[..., Any]]:
             problems.append(f"requests outside {live_server.origin}: {foreign}")
         if recorder.console_errors:
             problems.append(f"console errors: {recorder.console_errors}")
+        if recorder.axe_violations:
+            problems.append(f"{len(recorder.axe_violations)} axe-core violations (WCAG 2.1 A/AA):\n" + "\n".join(recorder.axe_violations))
     assert not problems, "; ".join(problems)
 
 
@@ -207,6 +217,50 @@ def shots(tmp_path_factory) -> Path:
     path = Path(folder) if folder else tmp_path_factory.getbasetemp() / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+# ---------------------------------------------------------------------------- accessibility (axe-core)
+
+#: The rule sets that must pass on every page: WCAG 2.0 and 2.1, levels A and AA.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+_AXE: list[Any] = []
+
+
+def axe_engine() -> Any:
+    """axe-core as bundled by ``axe-playwright-python`` (a local copy of axe.min.js; nothing is fetched)."""
+    if not _AXE:
+        try:
+            from axe_playwright_python.sync_playwright import Axe
+        except ImportError as exc:  # pragma: no cover - the test extra installs it
+            if IN_CI:
+                pytest.fail(f"CI needs the axe-playwright-python package: {exc}", pytrace=False)
+            pytest.skip(f"axe-playwright-python is not installed: {exc}")
+        _AXE.append(Axe())
+    return _AXE[0]
+
+
+def axe_violations(page, name: str) -> list[str]:
+    """Every WCAG 2.1 A/AA violation axe-core finds on the page now, one line per element."""
+    page.wait_for_load_state("load")
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+    results = axe_engine().run(page, options=options).response
+    width = page.viewport_size["width"] if page.viewport_size else "?"
+    lines = []
+    for violation in results["violations"]:
+        for node in violation["nodes"]:
+            target = " ".join(str(t) for t in node["target"])
+            html = " ".join(node.get("html", "").split())[:160]
+            lines.append(f"{name}@{width} {urlsplit(page.url).path}: {violation['id']} ({violation['impact']}): "
+                         f"{violation['help']} -> {target} {html}")
+    return lines
+
+
+def check_axe(page, name: str) -> list[str]:
+    """Run axe-core on the page and record what it finds (``new_page`` fails the test on any)."""
+    found = axe_violations(page, name)
+    page.recorder.axe_pages.append(name)
+    page.recorder.axe_violations.extend(found)
+    return found
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -238,6 +292,14 @@ def log_in(page, server: LiveServer, role: str) -> None:
         with page.expect_navigation():
             page.locator("main form button[type=submit]").first.click()
     assert "/inloggen" not in urlsplit(page.url).path, f"login as {role} failed: {page.url}"
+
+
+def nav_link(page, name: str):
+    """A link of the main menu; on a phone the menu is folded behind "Menu", which is opened first."""
+    menu = page.locator("details.nav-menu")
+    if menu.count() and page.locator("details.nav-menu > summary").is_visible() and not menu.evaluate("d => d.open"):
+        page.locator("details.nav-menu > summary").click()
+    return page.locator(".main-nav").get_by_role("link", name=name, exact=True)
 
 
 def reference_on(page) -> str:

@@ -51,15 +51,16 @@ def test_melder_journey_by_keyboard_only(new_page, live_server):
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "inhoud", "the skip link moves focus to the content"
 
-    tab_until(page, lambda i: i["tag"] == "A" and i["href"].endswith("/inloggen"))
+    tab_until(page, lambda i: i["tag"] == "A" and i["text"] == "Inloggen en melden")
     enter_and_wait(page)
     tab_until(page, lambda i: i["id"] == "email")
     page.keyboard.type(live_server.users["melder"].email)
     tab_until(page, lambda i: i["id"] == "password")
     page.keyboard.type(PASSWORD)
     enter_and_wait(page)  # Enter in a field submits the form
-    assert page.get_by_role("heading", level=1).inner_text() == "Mijn meldingen"
+    assert page.get_by_role("heading", level=1).inner_text() == "Melding doen", "Inloggen en melden lands on the form"
 
+    page.goto(live_server("/mijn-meldingen"))
     tab_until(page, lambda i: i["tag"] == "A" and i["text"] == "Melden")
     enter_and_wait(page)
     tab_until(page, lambda i: i["id"] == "description")

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import log_in, no_horizontal_scroll, reference_on
+from tests.e2e.conftest import check_axe, log_in, no_horizontal_scroll, reference_on
 from tests.e2e.test_e2e_journeys import file_signal_as_melder
+from tests.page_data import seed_work_data
 
 #: Pages per viewer; every one is checked at the given widths.
 ANONYMOUS_PAGES = [
@@ -55,6 +56,7 @@ def check_page(page, name: str, width: int, shots: Path) -> list[str]:
     if scroll_width > width:
         problems.append(f"{name}@{width}: scrolls sideways ({scroll_width} > {width})")
     page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+    check_axe(page, name)  # WCAG 2.1 A/AA: the new_page fixture fails the test on any violation
     return problems
 
 
@@ -109,71 +111,8 @@ def test_no_requests_leave_the_server_and_no_console_errors(new_page, live_serve
 
 @pytest.fixture
 def work_data(live_server):
-    """Data for the handling, feedback, case, approval, admin and shredding pages, made via the services."""
-    from meldpunt.auth.models import User
-    from meldpunt.cases.models import Intervention
-    from meldpunt.cases.service import add_intervention, close_case, create_case
-    from meldpunt.extensions import db
-    from meldpunt.feedback.service import send_feedback
-    from meldpunt.intake.models import SignalStatus
-    from meldpunt.intake.service import ReportInput, SubjectInput, file_report, file_signal
-    from meldpunt.triage.service import transition_signal
-    from meldpunt.vault.shredding import ShredReason, shred_signal
-    from tests.conftest import make_users
-
-    app = live_server.app
-    second = make_users(app, suffix="b")  # a second regisseur, TOTP not enrolled yet
-    with app.app_context():
-        keyring = app.extensions["meldpunt.keyring"]
-        melder = db.session.get(User, live_server.users["melder"].id)
-        regisseur = db.session.get(User, live_server.users["regisseur"].id)
-        other = db.session.get(User, second["regisseur"].id)
-        waiting = file_signal(db.session, keyring=keyring, reporter=melder,
-                              description="Een kapsalon aan de Stationsstraat is altijd leeg maar heeft veel geld.")
-        handled = file_signal(db.session, keyring=keyring, reporter=melder,
-                              description="Bij de loods aan de Havenweg komen 's nachts busjes zonder kenteken.",
-                              report=ReportInput(
-                                  description="Bij de loods aan de Havenweg komen 's nachts busjes zonder kenteken.",
-                                  subjects=[SubjectInput(name="Transport Havenweg B.V.", kvk="12345678",
-                                                         street="Havenweg", huisnummer="12", postcode="1234 AB",
-                                                         city="Voorbeeld")]))
-        transition_signal(db.session, keyring=keyring, signal=handled, actor=regisseur, target=SignalStatus.IN_PROGRESS,
-                          path="status", four_eyes=False)
-        send_feedback(db.session, keyring=keyring, signal=handled, actor=regisseur,
-                      text="Dank voor uw melding. Wij zoeken dit verder uit met onze partners.")
-        case = create_case(db.session, keyring=keyring, actor=regisseur, title="Bedrijventerrein Havenweg",
-                           signals=[handled])
-        add_intervention(db.session, keyring=keyring, case=case, actor=regisseur, kind=Intervention.BIBOB,
-                         note="Bij de aanvraag van de nieuwe vergunning")
-        closing = create_case(db.session, keyring=keyring, actor=other, title="Winkelstraat Oost")
-        close_case(db.session, keyring=keyring, case=closing, actor=other, reason="Geen aanwijzingen gevonden.",
-                   four_eyes=True)
-        shredded = file_signal(db.session, keyring=keyring, reporter=melder, description="Wordt vernietigd.")
-        send_feedback(db.session, keyring=keyring, signal=shredded, actor=regisseur, text="Wij kijken ernaar.")
-        shred_signal(db.session, signal=shredded, actor_label="test", reason=ShredReason.MISTAKE)
-        anonymous = file_report(db.session, keyring=keyring, reporter=None,
-                                report=ReportInput(description="Drugshandel bij het viaduct, elke avond."))
-        # The e-mail of the waiting signal's confirmation gave up: the pages show "Opnieuw proberen".
-        from sqlalchemy import select
-
-        from meldpunt.feedback.models import DeliveryChannel, DeliveryState, Notice, NoticeDelivery
-
-        db.session.flush()
-        notice = db.session.scalar(select(Notice).where(Notice.signal_id == waiting.id))
-        notice.attempts = 12
-        db.session.add(NoticeDelivery(notice_id=notice.id, channel=DeliveryChannel.EMAIL.value,
-                                      state=DeliveryState.FAILED.value, attempts=12))
-        from meldpunt.grants.service import request_role
-
-        candidate = db.session.get(User, second["deelnemer"].id)
-        request_role(db.session, actor=db.session.get(User, live_server.users["beheerder"].id), user=candidate,
-                     role="regisseur")  # waits for the regisseur's decision on /rechten
-        db.session.commit()
-        return {
-            "waiting": waiting.id, "handled": handled.id, "case": case.id, "closing": closing.id,
-            "shredded": shredded.id, "receipt_code": anonymous.receipt_code, "second": second["regisseur"],
-            "melder": melder.id, "candidate": candidate.id,
-        }
+    """Data for the handling, feedback, case, approval, admin and shredding pages (``tests.page_data``)."""
+    return seed_work_data(live_server.app, live_server.users)
 
 
 @pytest.mark.parametrize("width", [320, 1280])
@@ -267,3 +206,60 @@ def test_work_pages_fit_the_screen_and_pass_basic_checks(new_page, live_server, 
     regisseur.wait_for_load_state("load")
     problems += check_page(regisseur, "doorzenden-fout", width, shots)
     assert not problems, "\n".join(problems)
+
+
+# ---------------------------------------------------------------------------- the phone menu (issue 22 item 8)
+
+HEADER_SHARE = """() => [document.querySelector('.site-header').getBoundingClientRect().bottom / window.innerHeight,
+                         document.querySelector('.main-nav').getBoundingClientRect().height / window.innerHeight]"""
+
+
+def test_item_08_phone_menu_folds_behind_a_menu_button_without_javascript(new_page, live_server, shots):
+    page = new_page(width=320, height=568, java_script_enabled=False)
+    log_in(page, live_server, "regisseur")
+    page.goto(live_server("/mijn-meldingen"))
+    button = page.locator("details.nav-menu > summary")
+    assert button.is_visible() and button.inner_text().strip() == "Menu"
+    assert button.bounding_box()["height"] >= 44
+    assert not page.locator(".main-nav").get_by_role("link", name="Werkvoorraad").is_visible()
+    header, menu = page.evaluate(HEADER_SHARE)
+    page.screenshot(path=str(shots / "menu-dicht-320.png"))
+    assert menu <= 0.1, f"the folded menu takes {menu:.0%} of the first screen"
+    assert header <= 1 / 3, f"header and menu take {header:.0%} of the first screen"
+
+    button.click()  # a <details>: opens without any script
+    assert page.locator("details.nav-menu").evaluate("d => d.open")
+    links = page.locator(".main-nav").get_by_role("link")
+    assert links.count() >= 4 and all(links.nth(i).is_visible() for i in range(links.count()))
+    page.screenshot(path=str(shots / "menu-open-320.png"))
+    with page.expect_navigation():
+        page.locator(".main-nav").get_by_role("link", name="Werkvoorraad", exact=True).click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Werkvoorraad"
+    assert page.locator("details.nav-menu > summary").is_visible(), "every page starts with the menu folded"
+    assert not page.locator("details.nav-menu").evaluate("d => d.open")
+
+
+def test_item_08_phone_menu_open_and_closed_pass_axe(new_page, live_server):
+    """axe-core needs script in the page, so this check runs in a normal context (same markup and CSS)."""
+    page = new_page(width=320, height=568)
+    log_in(page, live_server, "regisseur")
+    check_axe(page, "menu-dicht")
+    page.locator("details.nav-menu > summary").click()
+    assert page.locator("details.nav-menu").evaluate("d => d.open")
+    check_axe(page, "menu-open")
+
+
+def test_item_08_wide_screen_shows_the_menu_without_a_button(new_page, live_server):
+    page = new_page(width=1280, height=800)
+    log_in(page, live_server, "melder")
+    assert not page.locator("details.nav-menu > summary").is_visible()
+    links = page.locator(".main-nav").get_by_role("link")
+    assert links.count() >= 3 and all(links.nth(i).is_visible() for i in range(links.count()))
+    tops = {round(links.nth(i).bounding_box()["y"]) for i in range(links.count())}
+    assert len(tops) == 1, "the menu is one row on a wide screen"
+    page.keyboard.press("Tab")  # skip link
+    page.keyboard.press("Tab")  # the brand (home)
+    page.keyboard.press("Tab")  # Uitloggen
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('.main-nav') !== null && document.activeElement.tagName") == "A", \
+        "Tab goes straight from the header to the first menu link (no hidden button in between)"

@@ -14,6 +14,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from meldpunt.audit.labels import ACTION_LABELS
 from meldpunt.audit.models import AuditEntry
 from meldpunt.audit.service import reporter_label
 from meldpunt.extensions import db
@@ -23,7 +24,9 @@ from tests.functional.conftest_auth import enrol_totp, login_full
 from tests.functional.conftest_intake import PDF, post_form
 
 _ROW = re.compile(r"<tr>\s*<td data-label=\"Nr.\">.*?</tr>", re.S)
-_ACTION = re.compile(r'<td data-label="Actie" class="nowrap"><code>([^<]*)</code>')
+_ACTION = re.compile(r'<td data-label="Actie"[^>]*>([^<]*)</td>')
+#: How the view names the account events (login, logout ...): the only rows that may carry the reporter's e-mail.
+_ACCOUNT_EVENTS = {label for code, label in ACTION_LABELS.items() if code.startswith("auth.")}
 
 
 def _rows(page: str) -> list[str]:
@@ -76,7 +79,7 @@ def test_item_04_audit_view_hides_who_reported_and_the_track(app, users):
     today = date.today().isoformat()
     filters = [
         "", f"actor={melder.email}", f"actor={melder.email.upper()}", f"actor={melder.id}", f"actor={melder.name}",
-        "action=signal", "action=signal.file", "action=message", "action=notice", "object_type=signal",
+        "action=signal.", "action=signal.file", "action=message.post", "action=notice.read_all", "object_type=signal",
         "object_type=notice", "result=ok", f"since={today}&until={today}", f"actor={reporter_label(signal_id)}",
     ]
     seen_signal_rows = 0
@@ -89,7 +92,7 @@ def test_item_04_audit_view_hides_who_reported_and_the_track(app, users):
                 action = _ACTION.search(row).group(1)
                 if melder.email in row:
                     # Only the reporter's account events carry the account, and they never name the melding.
-                    assert action.startswith("auth.") and signal_id not in row, (query, row)
+                    assert action in _ACCOUNT_EVENTS and signal_id not in row, (query, row)
                 if signal_id in row:
                     seen_signal_rows += 1
                     assert reporter_label(signal_id) in row and melder.email not in row, (query, row)
@@ -98,7 +101,7 @@ def test_item_04_audit_view_hides_who_reported_and_the_track(app, users):
     # Filtering by the reporter's e-mail or account number finds no row about the melding.
     for query in (f"actor={melder.email}", f"actor={melder.id}"):
         actions = [_ACTION.search(row).group(1) for text in _all_pages(admin, query) for row in _rows(text)]
-        assert actions and all(a.startswith("auth.") for a in actions), actions
+        assert actions and all(a in _ACCOUNT_EVENTS for a in actions), actions
     # The pseudonym finds the melding's rows (and nothing else).
     rows = [row for text in _all_pages(admin, f"actor={reporter_label(signal_id)}") for row in _rows(text)]
     assert len(rows) >= 5 and all(signal_id in row for row in rows)

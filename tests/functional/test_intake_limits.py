@@ -186,7 +186,8 @@ def test_item_13_global_limit_on_anonymous_filing(app_factory):
     assert "Er komen nu erg veel anonieme meldingen binnen." in page and "Vierde melding van een nieuw adres" in page
 
 
-def test_item_13_logged_in_anonymous_choice_counts_and_named_filing_does_not(app_factory):
+def test_item_13_named_filing_and_the_refused_logged_in_choice_do_not_count(app_factory):
+    """Only /melden/anoniem files anonymously (a logged-in browser must log out first, item 5), so only it counts."""
     from tests.conftest import login, make_users
 
     app = app_factory(security={"anonymous_filing_limit_per_client": "1 per hour"})
@@ -195,9 +196,10 @@ def test_item_13_logged_in_anonymous_choice_counts_and_named_filing_does_not(app
     login(client, users["melder"].email)
     assert post_form(client, "/melden", {"description": "Met naam", "identity": "naam"}).status_code == 302
     assert post_form(client, "/melden", {"description": "Met naam", "identity": "naam"}).status_code == 302
-    assert post_form(client, "/melden", {"description": "Anoniem", "identity": "anoniem"}).status_code == 200
-    assert post_form(client, "/melden", {"description": "Weer anoniem", "identity": "anoniem"}).status_code == 429
-    assert _file_anonymously(_client_at(app, "198.51.100.40"), "Via de anonieme pagina").status_code == 429
+    assert post_form(client, "/melden", {"description": "Anoniem", "identity": "anoniem"}).status_code == 409
+    assert post_form(client, "/melden", {"description": "Weer anoniem", "identity": "anoniem"}).status_code == 409
+    assert _file_anonymously(_client_at(app, "198.51.100.40"), "Via de anonieme pagina").status_code == 200
+    assert _file_anonymously(_client_at(app, "198.51.100.40"), "Nog een keer").status_code == 429
 
 
 @pytest.mark.redis
