@@ -212,7 +212,7 @@ def demo() -> None:
 
 @audit_cli.command("verify")
 def audit_verify() -> None:
-    """Recompute the hash chain; exit 1 naming every broken entry.
+    """Recompute the hash chain and compare it with the checkpoints; exit 1 naming every problem.
 
     First moves the anonymous reporters' entries of hours that have ended into the chain.
     """
@@ -224,7 +224,7 @@ def audit_verify() -> None:
     breaks = verify_chain(db.session)
     if breaks:
         for b in breaks:
-            click.echo(f"audit entry {b.entry_id}: {b.problem}", err=True)
+            click.echo(f"audit entry {b.entry_id}: {b.problem}" if b.entry_id else f"audit trail: {b.problem}", err=True)
         raise SystemExit(1)
     last_id, last_hash = chain_summary(db.session)
     # Print the chain's end so operators can note it elsewhere (an external anchor).

@@ -33,6 +33,8 @@ ENV_OVERRIDES: dict[tuple[str, str], str] = {
     ("oidc", "client_secret"): "MELDPUNT_OIDC_CLIENT_SECRET",
     ("security", "ratelimit_storage_url"): "MELDPUNT_RATELIMIT_STORAGE_URL",
     ("security", "trusted_proxies"): "MELDPUNT_TRUSTED_PROXIES",
+    ("audit", "checkpoint_file"): "MELDPUNT_AUDIT_CHECKPOINT_FILE",
+    ("audit", "syslog_address"): "MELDPUNT_AUDIT_SYSLOG_ADDRESS",
 }
 
 
@@ -120,6 +122,16 @@ class FeedbackSettings:
 
 
 @dataclass(frozen=True)
+class AuditSettings:
+    """Where each audit checkpoint is also written, outside the database (see docs/security/access.md)."""
+
+    #: Append-only file of signed checkpoints (default: ``audit-checkpoints.log`` next to the keyring file).
+    checkpoint_file: Path = Path("audit-checkpoints.log")
+    #: Syslog destination for the same lines: "" (off), a socket path such as "/dev/log", or "host:port" (UDP).
+    syslog_address: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Typed, validated settings. ``source`` is the file they came from (or None)."""
 
@@ -140,6 +152,7 @@ class Settings:
     security: SecuritySettings = field(default_factory=SecuritySettings)
     oidc: OidcSettings = field(default_factory=OidcSettings)
     feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
+    audit: AuditSettings = field(default_factory=AuditSettings)
     broker_queue: str = "meldpunt"
     source: Path | None = None
 
@@ -361,6 +374,19 @@ def _validate(raw: dict[str, Any], *, base: Path, source: Path | None) -> Settin
     if oidc.enabled and not (oidc.issuer and oidc.client_id and oidc.client_secret):
         raise ConfigError("setting [oidc] needs issuer, client_id and client_secret when enabled = true")
 
+    audit_file_raw = _get(raw, "audit", "checkpoint_file", "")
+    if audit_file_raw:
+        checkpoint_file = _resolve(base, _typed("audit", "checkpoint_file", audit_file_raw, str))
+    else:
+        checkpoint_file = (keyring_file.parent if keyring_file is not None else base) / "audit-checkpoints.log"
+    syslog_address = _typed("audit", "syslog_address", _get(raw, "audit", "syslog_address", "") or "", str).strip()
+    if syslog_address and not syslog_address.startswith("/"):
+        host, _sep, port = syslog_address.rpartition(":")
+        if not host or not port.isdigit():
+            raise ConfigError(
+                f"setting [audit] syslog_address must be a socket path (/dev/log) or host:port, got {syslog_address!r}"
+            )
+    audit = AuditSettings(checkpoint_file=checkpoint_file, syslog_address=syslog_address)
     base_url = str(_get(raw, "app", "base_url", "http://127.0.0.1:5000")).rstrip("/")
     parts = urlsplit(base_url)
     if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path or parts.query or parts.fragment:
@@ -401,6 +427,7 @@ def _validate(raw: dict[str, Any], *, base: Path, source: Path | None) -> Settin
                 "feedback", "test_delivery_delay", fb_raw.get("test_delivery_delay", 0.0), float
             ),
         ),
+        audit=audit,
         broker_queue=str(raw.get("broker", {}).get("queue", "meldpunt")),
         source=source,
     )

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import abort
 
@@ -147,7 +147,11 @@ def _can_signal(user: User, action: Action, signal: Any) -> bool:
 
 def require(user: User | Any, action: Action, obj: Any = None) -> None:
     """Abort unless allowed: 404 for an object, or on any URL that carries an id (so a refusal never
-    tells whether the id exists); 403 for a page without one."""
+    tells whether the id exists); 403 for a page without one.
+
+    The refusal is audited after the response has been sent (``meldpunt.web.audit_denied``), so a
+    forbidden id answers as fast as a missing one and the request's transaction is left alone.
+    """
     if not can(user, action, obj):
         from flask import has_request_context, request
 
@@ -156,6 +160,18 @@ def require(user: User | Any, action: Action, obj: Any = None) -> None:
         audit_denied(action, obj)
         url_has_id = has_request_context() and bool(request.view_args)
         abort(404 if obj is not None or url_has_id else 403)
+
+
+def refuse(action: Action | str, obj: Any) -> NoReturn:
+    """Refuse ``action`` on an existing object exactly as if it did not exist: 404, audited after the response.
+
+    For checks that are not a registered rule (a sub-object named under the wrong parent, a
+    four-eyes request another track decides on): call it where a missing id calls ``abort(404)``.
+    """
+    from meldpunt.web import audit_denied
+
+    audit_denied(action, obj)
+    abort(404)
 
 
 def load_or_404(model: type, obj_id: Any, action: Action) -> Any:

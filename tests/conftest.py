@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from meldpunt import create_app
 from meldpunt.crypto import generate_keyring, write_keyring
@@ -111,6 +112,17 @@ def make_config(instance_path: Path, database_url: str, **sections: dict[str, An
     return config
 
 
+class ClosingClient(FlaskClient):
+    """A test client that reads every response whole and closes it, as a WSGI server does after sending it.
+
+    Work the app defers until the response is closed (``response.call_on_close``: the audit entry
+    of a refused id) has then happened when ``client.get``/``post`` returns.
+    """
+
+    def open(self, *args: Any, buffered: bool = True, **kwargs: Any):
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
 @pytest.fixture
 def app_factory(instance_path: Path, sqlite_database: str) -> Iterator[Callable[..., Any]]:
     """Build an app with a fresh schema: ``app_factory(database_url=None, **config_sections)``."""
@@ -121,6 +133,7 @@ def app_factory(instance_path: Path, sqlite_database: str) -> Iterator[Callable[
 
         app = create_app(make_config(instance_path, database_url or sqlite_database, **sections))
         app.config["TESTING"] = True
+        app.test_client_class = ClosingClient
         with app.app_context():
             db.create_all()
         built.append(app)

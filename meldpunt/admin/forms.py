@@ -93,7 +93,7 @@ class AuditFilterForm(FlaskForm):
 
     action = SelectField("Actie", choices=_action_choices(), validators=[Optional()],
                          validate_choice=False)
-    actor = StringField("Gebruiker (e-mailadres of nummer)", validators=[Optional(), Length(max=254)])
+    actor = StringField("Gebruiker (e-mailadres, nummer of schuilnaam)", validators=[Optional(), Length(max=254)])
     object_type = SelectField("Soort object", choices=[("", "Alle soorten"), *OBJECT_LABELS.items()],
                               validators=[Optional()], validate_choice=False)
     result = SelectField("Resultaat", choices=[("", "Alle"), *RESULT_LABELS.items()], validators=[Optional()])

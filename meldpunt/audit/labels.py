@@ -19,6 +19,7 @@ ACTION_LABELS: dict[str, str] = {
     "auth.recovery_codes": "Nieuwe herstelcodes gemaakt",
     "auth.password_change": "Wachtwoord gewijzigd",
     "authz.denied": "Toegang geweigerd",
+    "request.not_found": "Onbekend nummer opgevraagd",
     "audit.view": "Audittrail bekeken",
     # accounts and lists (beheer, command line)
     "user.create": "Gebruiker aangemaakt",
@@ -128,6 +129,7 @@ VALUE_LABELS: dict[str, str] = {
     "view_queue": "werkvoorraad bekijken", "handle_signal": "melding behandelen", "view_reporter_identity": "melder tonen",
     "manage_users": "gebruikers beheren", "manage_taxonomy": "lijsten beheren", "view_audit": "audittrail bekijken",
     "view_statistics": "cijfers bekijken", "manage_cases": "casussen beheren", "handle_case": "casus behandelen",
+    "decide_approval": "over een verzoek om akkoord beslissen", "read_notice": "bericht lezen",
 }
 
 

@@ -7,23 +7,37 @@ content, names, passwords, codes or tokens in ``details``.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import stat
+import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
-import hmac
-from collections.abc import Sequence
-
-from sqlalchemy import func, select, text
+from sqlalchemy import func, literal, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from meldpunt.audit import checkpoints
 from meldpunt.audit.models import AuditCheckpoint, AuditEntry, DeferredAuditEntry
 from meldpunt.database import utc_hour
 
 GENESIS = "0" * 64
 _PG_LOCK_KEY = 0x4D454C44  # "MELD": serialises appends on PostgreSQL
+#: SQLite: how often taking the append lock is tried when it stays busy beyond ``busy_timeout``.
+SQLITE_LOCK_ATTEMPTS = 3
+
+#: Tables whose rows are only ever made together with an audit entry in the same transaction
+#: (``signal.file``, ``message.post``, ``signal.enrich``, ``case.create``; for an anonymous reporter a
+#: deferred entry that joins the chain when its hour has ended). When one of them has rows and neither
+#: the chain nor the deferred entries hold anything, the audit trail has been deleted.
+ALWAYS_AUDITED_TABLES = ("signals", "messages", "enrichment_notes", "cases")
+
+checkpoints.install()
 
 
 def _canonical(entry: AuditEntry) -> bytes:
@@ -67,10 +81,10 @@ def record(
 
     ``created_at`` (default: now) is the time the entry states; the chain orders entries by id,
     not by time, so an earlier stated time (a deferred anonymous entry's hour) keeps it valid.
+    Appends are serialised (one transaction at a time holds the append lock until it ends), so
+    two requests never compute the same id or link to the same previous hash.
     """
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    _lock_appends(session)
     last = session.execute(select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)).first()
     entry = AuditEntry(
         id=(last.id + 1) if last else 1,
@@ -90,6 +104,56 @@ def record(
     _advance_checkpoint(session, entry)
     session.flush()
     return entry
+
+
+def _lock_appends(session: Session) -> None:
+    """Take the append lock for the rest of this transaction.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: a write on the checkpoint row takes
+    SQLite's single write lock (pysqlite opens the transaction right before it), so the newest
+    entry read next cannot change before this transaction commits or rolls back. Waiting for the
+    lock is SQLite's ``busy_timeout`` (meldpunt.database); a lock that stays busy beyond it is tried
+    up to ``SQLITE_LOCK_ATTEMPTS`` times in all before the error goes up.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+        return
+    if dialect != "sqlite":
+        return
+    for attempt in range(1, SQLITE_LOCK_ATTEMPTS + 1):
+        try:
+            session.execute(text("UPDATE audit_checkpoint SET id = id WHERE id = 1"))
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig).lower() or attempt == SQLITE_LOCK_ATTEMPTS:
+                raise
+            time.sleep(0.05 * attempt)
+
+
+def reporter_label(signal_id: uuid.UUID | str) -> str:
+    """The pseudonymous actor of a reporter's own actions on a signal: "Melder" and a code per signal.
+
+    Stable for one signal (all the reporter's entries about it carry the same label), different for
+    every signal (two signals of one person do not look alike), and never derived from the person.
+    """
+    digest = hashlib.sha256(f"meldpunt-melder\x00{signal_id}".encode()).hexdigest()
+    return f"Melder {digest[:4]}-{digest[4:8]}"
+
+
+def record_reporter_action(
+    session: Session, *, action: str, signal_id: Any, object_type: str = "signal", object_id: Any = None,
+    result: str = "ok", details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Audit what a reporter does on their own melding (filing, messages, extra files, reading it).
+
+    The actor is the signal's pseudonym (``reporter_label``): no account id, no e-mail, no client
+    address, so the beheerder's audit view (and its actor filter) cannot tell who reported.
+    """
+    return record(
+        session, action=action, actor_id=None, actor_label=reporter_label(signal_id), object_type=object_type,
+        object_id=signal_id if object_id is None else object_id, result=result, origin="", details=details,
+    )
 
 
 ANONYMOUS_ACTOR = "anoniem"
@@ -185,6 +249,25 @@ def _advance_checkpoint(session: Session, entry: AuditEntry) -> None:
     checkpoint.key_id = key[0] if key else ""
     checkpoint.mac = checkpoint_mac(key[1], entry.id, entry.entry_hash) if key else ""
     checkpoint.updated_at = datetime.now(timezone.utc)
+    target = _checkpoint_target()
+    if key is not None and target is not None:
+        first_hash = entry.entry_hash if entry.id == 1 else session.scalar(
+            select(AuditEntry.entry_hash).where(AuditEntry.id == 1)
+        )
+        if first_hash:
+            line = checkpoints.format_line(key_id=key[0], key=key[1], db=checkpoints.database_id(first_hash),
+                                           last_id=entry.id, last_hash=entry.entry_hash)
+            checkpoints.queue_line(session, entry=entry, line=line, path=target[0], syslog_address=target[1])
+
+
+def _checkpoint_target() -> tuple[Path, str] | None:
+    """(checkpoint file, syslog address) from the app's settings; None without an app."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context() or "meldpunt.settings" not in current_app.extensions:
+        return None
+    settings = current_app.extensions["meldpunt.settings"].audit
+    return settings.checkpoint_file, settings.syslog_address
 
 
 @dataclass(frozen=True)
@@ -194,8 +277,17 @@ class ChainBreak:
 
 
 def verify_chain(session: Session, *, batch_size: int = 5000) -> list[ChainBreak]:
-    """Recompute the chain; return every entry that was edited, inserted or follows a deletion."""
+    """Recompute the chain; return every entry that was edited, inserted or follows a deletion.
+
+    Then compare the chain's end with the signed checkpoint row, with the checkpoint file outside
+    the database, and (for an empty trail) with the tables whose rows are always audited.
+    ``ChainBreak.entry_id`` is 0 for problems that are not about one entry.
+    """
     breaks: list[ChainBreak] = []
+    first_hash = session.scalar(select(AuditEntry.entry_hash).where(AuditEntry.id == 1))
+    external = _read_checkpoint_file(db=checkpoints.database_id(first_hash) if first_hash else None)
+    wanted = external.latest.last_id if external is not None and external.latest is not None else None
+    hash_at_wanted: str | None = None
     prev_hash = GENESIS
     expected_id = 1
     last_id = 0
@@ -212,16 +304,23 @@ def verify_chain(session: Session, *, batch_size: int = 5000) -> list[ChainBreak
                 breaks.append(ChainBreak(entry.id, "previous-hash link does not match (entry deleted or reordered)"))
             if compute_hash(entry) != entry.entry_hash:
                 breaks.append(ChainBreak(entry.id, "content does not match its hash (entry edited)"))
+            if entry.id == wanted:
+                hash_at_wanted = entry.entry_hash
             prev_hash = entry.entry_hash
             expected_id = entry.id + 1
             last_id = entry.id
         session.expunge_all()
-    breaks.extend(_verify_checkpoint(session, last_id=last_id, last_hash=prev_hash))
+    checkpoint = session.get(AuditCheckpoint, 1)
+    breaks.extend(_verify_checkpoint(checkpoint, last_id=last_id, last_hash=prev_hash))
+    if external is not None:
+        breaks.extend(_verify_against_file(external, checkpoint=checkpoint, last_id=last_id, hash_at_latest=hash_at_wanted,
+                                           has_first=first_hash is not None))
+    if last_id == 0 and not deferred_count(session):
+        breaks.extend(_verify_not_emptied(session))
     return breaks
 
 
-def _verify_checkpoint(session: Session, *, last_id: int, last_hash: str) -> list[ChainBreak]:
-    checkpoint = session.get(AuditCheckpoint, 1)
+def _verify_checkpoint(checkpoint: AuditCheckpoint | None, *, last_id: int, last_hash: str) -> list[ChainBreak]:
     if checkpoint is None:
         if last_id:
             return [ChainBreak(last_id, "checkpoint row is missing (deleted?)")]
@@ -243,6 +342,122 @@ def _verify_checkpoint(session: Session, *, last_id: int, last_hash: str) -> lis
             problems.append(ChainBreak(last_id, f"entries after {checkpoint.last_id} are not covered by the checkpoint"))
     elif not hmac.compare_digest(checkpoint.last_hash, last_hash):
         problems.append(ChainBreak(last_id, "chain end does not match the checkpoint (chain rewritten)"))
+    return problems
+
+
+@dataclass(frozen=True)
+class _FileState:
+    path: Path
+    exists: bool
+    problems: list[ChainBreak]
+    latest: checkpoints.CheckpointLine | None  # newest signed line about this database
+    other_databases: int  # signed lines about other databases (or all of them, when this one has no entry 1)
+    newest_any: checkpoints.CheckpointLine | None
+
+
+def _read_checkpoint_file(*, db: str | None) -> _FileState | None:
+    """Read and check the signatures of the checkpoint file; None without an app (no keyring, no path)."""
+    from flask import current_app, has_app_context
+
+    from meldpunt.crypto.errors import KeyNotFoundError
+
+    if not has_app_context() or "meldpunt.keyring" not in current_app.extensions:
+        return None
+    target = _checkpoint_target()
+    if target is None:
+        return None
+    path = target[0]
+    keyring = current_app.extensions["meldpunt.keyring"]
+    read = checkpoints.read_lines(path)
+    if read is None:
+        return _FileState(path, False, [], None, 0, None)
+    lines, malformed = read
+    problems = [ChainBreak(0, f"checkpoint file line {n} is not a checkpoint line (file edited)") for n in malformed]
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        problems.append(ChainBreak(0, f"checkpoint file {path} is open to group or others (mode {mode:04o}); "
+                                      "run chmod 600"))
+    signed: list[checkpoints.CheckpointLine] = []
+    unknown_key: list[checkpoints.CheckpointLine] = []
+    for line in lines:
+        try:
+            key = keyring.index_key(line.key_id)
+        except KeyNotFoundError:
+            unknown_key.append(line)
+            continue
+        if checkpoints.line_is_signed(line, key):
+            signed.append(line)
+        else:
+            problems.append(ChainBreak(line.last_id, f"checkpoint file line {line.number}: signature does not match "
+                                                     "(line edited or forged)"))
+    mine = [line for line in signed if line.db == db]
+    latest = max(mine, key=lambda line: line.last_id, default=None)
+    newest_unknown = max((line for line in unknown_key if line.db == db), key=lambda line: line.last_id, default=None)
+    if newest_unknown is not None and (latest is None or newest_unknown.last_id > latest.last_id):
+        problems.append(ChainBreak(newest_unknown.last_id, f"checkpoint file line {newest_unknown.number} is signed "
+                                                           f"with key {newest_unknown.key_id!r}, which is not in the keyring"))
+    others = [line for line in signed if line.db != db]
+    return _FileState(path, True, problems, latest, len(others), max(signed, key=lambda line: line.last_id, default=None))
+
+
+def _verify_against_file(
+    state: _FileState, *, checkpoint: AuditCheckpoint | None, last_id: int, hash_at_latest: str | None, has_first: bool
+) -> list[ChainBreak]:
+    """The database's newest checkpoint must be the file's newest one for this database."""
+    problems = list(state.problems)
+    if not state.exists:
+        if last_id:
+            problems.append(ChainBreak(0, f"checkpoint file {state.path} does not exist, but the database holds "
+                                          f"{last_id} audit entries (file deleted or moved; after an upgrade the next "
+                                          "audit entry writes it)"))
+        return problems
+    if last_id == 0:
+        if state.newest_any is not None:
+            newest = state.newest_any
+            problems.append(ChainBreak(0, f"the database has no audit entries, but checkpoint file {state.path} "
+                                          f"records {newest.last_id} (line {newest.number}): the audit trail and its "
+                                          "checkpoint were deleted"))
+        return problems
+    if not has_first:
+        return problems  # entry 1 is gone (reported above): the file cannot be matched to this database
+    latest = state.latest
+    if latest is None:
+        problems.append(ChainBreak(0, f"checkpoint file {state.path} has no checkpoint for this database "
+                                      "(the file was replaced or belongs to another database)"))
+        return problems
+    where = f"checkpoint file line {latest.number}"
+    if latest.last_id > last_id:
+        problems.append(ChainBreak(latest.last_id, f"{where} records entries up to {latest.last_id}, the database only "
+                                                   f"up to {last_id}: newest entries deleted"))
+    elif hash_at_latest is None or not hmac.compare_digest(hash_at_latest, latest.last_hash):
+        problems.append(ChainBreak(latest.last_id, f"entry {latest.last_id} does not match {where} (chain rewritten)"))
+    if checkpoint is not None and (checkpoint.last_id, checkpoint.last_hash) != (latest.last_id, latest.last_hash):
+        if checkpoint.last_id < latest.last_id:
+            problems.append(ChainBreak(checkpoint.last_id, f"the database checkpoint (entry {checkpoint.last_id}) is "
+                                                           f"older than {where} (entry {latest.last_id}): checkpoint "
+                                                           "rolled back"))
+        elif checkpoint.last_id > latest.last_id:
+            problems.append(ChainBreak(checkpoint.last_id, f"the database checkpoint (entry {checkpoint.last_id}) is "
+                                                           f"not in the checkpoint file, which ends at entry "
+                                                           f"{latest.last_id} (line {latest.number})"))
+        else:
+            problems.append(ChainBreak(checkpoint.last_id, f"the database checkpoint does not match {where}"))
+    return problems
+
+
+def _verify_not_emptied(session: Session) -> list[ChainBreak]:
+    """An empty trail is only right for a database in which nothing audited has happened yet."""
+    from meldpunt.database import Base
+
+    if not all(name in Base.metadata.tables for name in ALWAYS_AUDITED_TABLES):
+        import meldpunt.models  # noqa: F401 - registers every table
+
+    problems = []
+    for name in ALWAYS_AUDITED_TABLES:
+        table = Base.metadata.tables[name]
+        if session.execute(select(literal(1)).select_from(table).limit(1)).first() is not None:
+            problems.append(ChainBreak(0, f"the audit trail is empty, but table {name} has rows that are always "
+                                          "audited: the audit trail was deleted"))
     return problems
 
 
@@ -279,7 +494,9 @@ def search_entries(
         if actor.isdigit():
             query = query.where(AuditEntry.actor_id == int(actor))
         else:
-            query = query.where(AuditEntry.actor_label == actor.strip().lower())
+            # An e-mail address or a pseudonym ("Melder 4f9c-2a1b"). A reporter's own actions carry only
+            # their signal's pseudonym, so filtering on the reporter's e-mail or id never finds them.
+            query = query.where(func.lower(AuditEntry.actor_label) == actor.strip().lower())
     if object_type:
         query = query.where(AuditEntry.object_type == object_type)
     if object_id:

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from meldpunt.cases import service
 from meldpunt.cases.forms import AddSignalForm, CaseForm, CloseCaseForm, InterventionForm, NewCaseForm, SimpleForm
-from meldpunt.cases.models import Case, CaseStatus, Intervention
+from meldpunt.cases.models import Case, CaseIntervention, CaseStatus, Intervention
 from meldpunt.extensions import db
 from meldpunt.intake.models import Signal, Subject
 from meldpunt.policy import Action, handler_track, load_or_404, require
@@ -145,13 +145,10 @@ def add_signal(case_id):
 @login_required
 def remove_signal(case_id, signal_id):
     case = _load(case_id)
+    signal = load_or_404(Signal, signal_id, Action.HANDLE_SIGNAL)
     form = SimpleForm()
     if not form.validate_on_submit():
         abort(400)
-    signal = db.session.get(Signal, signal_id)
-    if signal is None:
-        abort(404)
-    require(current_user, Action.HANDLE_SIGNAL, signal)
     try:
         service.remove_signal_from_case(db.session, keyring=current_keyring(), case=case, signal=signal, actor=current_user)
     except TriageError as exc:
@@ -167,12 +164,13 @@ def remove_signal(case_id, signal_id):
 @login_required
 def toggle_subject(case_id, subject_id):
     case = _load(case_id)
-    form = SimpleForm()
-    if not form.validate_on_submit():
-        abort(400)
     subject = db.session.get(Subject, subject_id)
     if subject is None:
         abort(404)
+    require(current_user, Action.HANDLE_SIGNAL, subject.signal)  # a subject of a signal the user may not see
+    form = SimpleForm()
+    if not form.validate_on_submit():
+        abort(400)
     try:
         if form.value.data == "verwijderen":
             service.remove_subject_from_case(db.session, case=case, subject_id=subject.id, actor=current_user)
@@ -207,6 +205,9 @@ def add_intervention(case_id):
 @login_required
 def remove_intervention(case_id, intervention_id):
     case = _load(case_id)
+    intervention = db.session.get(CaseIntervention, intervention_id)
+    if intervention is None or intervention.case_id != case.id:
+        abort(404)
     if not SimpleForm().validate_on_submit():
         abort(400)
     try:

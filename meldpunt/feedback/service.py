@@ -398,21 +398,42 @@ def unread_count(session: Session, *, user) -> int:
     ) or 0
 
 
-def mark_read(session: Session, *, user, notice_id: int | None = None) -> int:
-    """Mark one notice (or, with ``notice_id=None``, all) of this user read. Returns how many changed."""
+def mark_read(session: Session, *, user, notice_id: int | None = None, origin: str = "") -> int:
+    """Mark one notice (or, with ``notice_id=None``, all) of this user read. Returns how many changed.
+
+    Audited: notices addressed to the user as handler (reminders) under their account; notices about
+    the user's own meldingen as a reporter action, under each melding's pseudonym (never the account).
+    """
+    from meldpunt.audit.service import record, record_reporter_action
+
     query = (
         select(Notice).outerjoin(Signal, Signal.id == Notice.signal_id)
         .where(_inbox_filter(user), Notice.read_at.is_(None))
     )
     if notice_id is not None:
         query = query.where(Notice.id == notice_id)
-    changed = 0
+    own: list[int] = []
+    as_reporter: dict = {}
     now = utcnow()
     for notice in session.scalars(query):
         notice.read_at = now
-        changed += 1
+        if notice.recipient_user_id is None:
+            as_reporter.setdefault(notice.signal_id, []).append(notice.id)
+        else:
+            own.append(notice.id)
+    action = "notice.read" if notice_id is not None else "notice.read_all"
+    if own:
+        record(session, action=action, actor_id=user.id, actor_label=user.email, origin=origin,
+               **({"object_type": "notice", "object_id": own[0]} if notice_id is not None
+                  else {"object_type": "user", "object_id": user.id, "details": {"count": len(own)}}))
+    for signal_id, ids in as_reporter.items():
+        if notice_id is not None:
+            record_reporter_action(session, action=action, signal_id=signal_id, object_type="notice",
+                                   object_id=ids[0])
+        else:
+            record_reporter_action(session, action=action, signal_id=signal_id, details={"count": len(ids)})
     session.flush()
-    return changed
+    return len(own) + sum(len(ids) for ids in as_reporter.values())
 
 
 def find_inbox_notice(session: Session, *, user, notice_id: int) -> Notice | None:

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from meldpunt.extensions import db
 from meldpunt.feedback.forms import FeedbackForm, MarkReadForm, RetryForm
+from meldpunt.feedback.models import Notice
 from meldpunt.feedback.service import (
     FEEDBACK_TEMPLATES,
     FeedbackError,
@@ -21,9 +22,9 @@ from meldpunt.feedback.service import (
     unread_count,
 )
 from meldpunt.intake.models import Signal
-from meldpunt.policy import Action, handler_track, load_or_404, require
+from meldpunt.policy import Action, can, handler_track, load_or_404, refuse, require
 from meldpunt.vault.service import current_keyring
-from meldpunt.web import audit_event
+from meldpunt.web import audit_event, client_origin
 
 bp = Blueprint("feedback", __name__)
 
@@ -55,19 +56,21 @@ def inbox():
 @bp.post("/berichten/<int:notice_id>/gelezen")
 @login_required
 def read_one(notice_id: int):
+    notice = find_inbox_notice(db.session, user=current_user, notice_id=notice_id)
+    if notice is None:
+        other = db.session.get(Notice, notice_id)  # a missing and a forbidden id both take these two look-ups
+        if other is not None:
+            refuse("read_notice", other)  # someone else's notice: answered like a missing one, audited
+        abort(404)
     form = MarkReadForm()
     if not form.validate_on_submit():
         abort(400)
-    notice = find_inbox_notice(db.session, user=current_user, notice_id=notice_id)
-    if notice is None:
-        abort(404)
     if notice.grant_id is not None:
         target = url_for("grants.index")
     else:
         target = url_for("triage.signal_detail" if notice.recipient_user_id else "intake.my_signal",
                          signal_id=notice.signal_id)
-    if mark_read(db.session, user=current_user, notice_id=notice_id):
-        audit_event("notice.read", object_type="notice", object_id=notice_id)
+    mark_read(db.session, user=current_user, notice_id=notice_id, origin=client_origin())
     db.session.commit()
     return redirect(target)
 
@@ -78,9 +81,7 @@ def read_all():
     form = MarkReadForm()
     if not form.validate_on_submit():
         abort(400)
-    changed = mark_read(db.session, user=current_user)
-    if changed:
-        audit_event("notice.read_all", object_type="user", object_id=current_user.id, details={"count": changed})
+    mark_read(db.session, user=current_user, origin=client_origin())
     db.session.commit()
     flash("Alle berichten staan op gelezen.", "success")
     return redirect(url_for("feedback.inbox"))
@@ -135,6 +136,16 @@ def compose(signal_id):
 def retry_delivery(signal_id, notice_id: int):
     """"Opnieuw proberen" for an e-mail to the reporter that failed: it is sent once more."""
     signal = load_or_404(Signal, signal_id, Action.HANDLE_SIGNAL)
+    notice = db.session.get(Notice, notice_id)
+    if notice is None:
+        abort(404)
+    if notice.signal_id != signal.id or notice.recipient_user_id is not None:
+        # Checked before the form: a notice addressed to someone, or about a signal this user may not
+        # handle, is refused like a missing one (audited); a reporter notice of another signal is just not here.
+        if notice.recipient_user_id is not None or notice.signal is None \
+                or not can(current_user, Action.HANDLE_SIGNAL, notice.signal):
+            refuse(Action.HANDLE_SIGNAL, notice)
+        abort(404)
     if not RetryForm().validate_on_submit():
         abort(400)
     try:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from meldpunt.audit.service import record, record_anonymous
+from meldpunt.audit.service import record, record_anonymous, record_reporter_action
 from meldpunt.auth.models import User
 from meldpunt.crypto import Keyring
 from meldpunt.database import utc_hour, utcnow
@@ -62,21 +62,15 @@ def post_message(
     session.flush()
     if sender == MessageSender.HANDLER:
         queue_notice(session, signal=signal, kind=NoticeKind.MESSAGE)
+    details = {"message": str(message.id), "sender": sender.value}
     if anonymous_reporter:
-        record_anonymous(
-            session, action="message.post", object_type="signal", object_id=signal.id,
-            details={"message": str(message.id), "sender": sender.value},
-        )
-        return message
-    record(
-        session,
-        action="message.post",
-        actor_id=author.id if author else None,
-        actor_label=author.email if author else "anoniem",
-        object_type="signal",
-        object_id=signal.id,
-        details={"message": str(message.id), "sender": sender.value},
-    )
+        record_anonymous(session, action="message.post", object_type="signal", object_id=signal.id, details=details)
+    elif sender == MessageSender.REPORTER:  # the reporter's own melding: under its pseudonym, never the account
+        record_reporter_action(session, action="message.post", signal_id=signal.id, details=details)
+    else:
+        record(session, action="message.post", actor_id=author.id if author else None,
+               actor_label=author.email if author else "anoniem", object_type="signal", object_id=signal.id,
+               details=details)
     return message
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from meldpunt.audit.service import record, record_anonymous
+from meldpunt.audit.service import record_anonymous, record_reporter_action
 from meldpunt.auth.models import User
 from meldpunt.config import UploadSettings
 from meldpunt.crypto import Keyring
@@ -258,16 +258,13 @@ def file_signal(
 
     session.add(StatusChange(signal_id=signal.id, from_status=None, to_status=signal.status, actor_id=None, created_at=stamp))
     queue_notice(session, signal=signal, kind=NoticeKind.RECEIVED, created_at=stamp)
-    details = {
-        "track": signal.track, "anonymous": signal.is_anonymous, "subjects": len(subjects), "attachments": len(stored),
-    }
+    # Who reported stays out of the audit trail: a named reporter's actions are under the signal's
+    # pseudonym, never the account; the details leave out the track (about a colleague or not).
+    details = {"subjects": len(subjects), "attachments": len(stored)}
     if reporter is None:
         record_anonymous(session, action="signal.file", object_type="signal", object_id=signal.id, details=details, now=now)
     else:
-        record(
-            session, action="signal.file", actor_id=reporter.id, actor_label=reporter.email,
-            object_type="signal", object_id=signal.id, details=details,
-        )
+        record_reporter_action(session, action="signal.file", signal_id=signal.id, details=details)
     session.flush()
     return signal
 
@@ -363,14 +360,8 @@ def add_reporter_information(
             details={"attachments": len(stored)},
         )
     elif stored:
-        record(
-            session,
-            action="signal.add_attachments",
-            actor_id=author.id if author else None,
-            actor_label=author.email if author else "anoniem",
-            object_type="signal",
-            object_id=signal.id,
-            details={"attachments": len(stored)},
+        record_reporter_action(
+            session, action="signal.add_attachments", signal_id=signal.id, details={"attachments": len(stored)}
         )
     session.flush()
 

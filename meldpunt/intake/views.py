@@ -386,9 +386,9 @@ def _own_signal(signal_id: uuid.UUID) -> Signal:
 @login_required
 def my_signal(signal_id):
     signal = _own_signal(signal_id)
-    from meldpunt.web import audit_event
+    from meldpunt.web import audit_reporter_event
 
-    audit_event("signal.read", object_type="signal", object_id=signal.id, details={"as": "reporter"})
+    audit_reporter_event("signal.read", signal_id=signal.id, details={"as": "reporter"})
     db.session.commit()
     return render_template(
         "intake/detail.html", reply_form=ReplyForm(), reply_url=url_for("intake.my_signal_reply", signal_id=signal.id),

@@ -15,7 +15,7 @@ from meldpunt.extensions import db
 from meldpunt.feedback.service import failed_deliveries
 from meldpunt.intake.models import Attachment, MessageSender, Signal, SignalStatus
 from meldpunt.intake.service import read_signal_content
-from meldpunt.policy import Action, can, handler_track, load_or_404, require
+from meldpunt.policy import Action, can, handler_track, load_or_404, refuse, require
 from meldpunt.taxonomy.models import TermKind
 from meldpunt.taxonomy.service import term_labels
 from meldpunt.triage import service
@@ -340,7 +340,11 @@ def download_attachment(signal_id, attachment_id):
 
     signal = _load_signal(signal_id)
     attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.signal_id != signal.id:
+    if attachment is None:
+        abort(404)
+    if attachment.signal_id != signal.id:
+        if not can(current_user, Action.HANDLE_SIGNAL, attachment.signal):
+            refuse(Action.HANDLE_SIGNAL, attachment)  # a file of a signal the user may not see
         abort(404)
     try:
         filename, _mime, chunks = open_attachment(db.session, keyring=current_keyring(), attachment=attachment)
@@ -378,9 +382,11 @@ def approvals():
 def decide(approval_id):
     require(current_user, Action.VIEW_QUEUE)
     approval = db.session.get(Approval, approval_id)
-    signal = db.session.get(Signal, approval.signal_id) if approval and approval.signal_id else None
-    if approval is None or not service.may_decide(approval, current_user, signal.track if signal else None):
+    if approval is None:
         abort(404)
+    signal = db.session.get(Signal, approval.signal_id) if approval.signal_id else None
+    if not service.may_decide(approval, current_user, signal.track if signal else None):
+        refuse("decide_approval", approval)
     form = DecisionForm()
     if not form.validate_on_submit() or form.decision.data not in ("akkoord", "afwijzen"):
         abort(400)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from meldpunt.audit.models import AuditEntry
-from meldpunt.audit.service import append_deferred
+from meldpunt.audit.service import append_deferred, reporter_label
 from meldpunt.database import utcnow
 from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice
@@ -73,7 +73,9 @@ def test_named_filing_stores_everything_encrypted_and_confirms(app, users):
         assert sorted(name for _, name in content.attachments) == ["brief.pdf", "foto.png"]
         assert db.session.scalar(select(Notice.kind).where(Notice.signal_id == signal.id)) == "ontvangen"
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "signal.file"))
-        assert json.loads(entry.details) == {"anonymous": False, "attachments": 2, "subjects": 2, "track": "regulier"}
+        # Named, yet under the signal's pseudonym; neither the track nor "anonymous" in the details (issue 15 item 4).
+        assert json.loads(entry.details) == {"attachments": 2, "subjects": 2}
+        assert entry.actor_id is None and entry.actor_label == reporter_label(signal.id) and entry.origin == ""
 
     mine = client.get("/mijn-meldingen").get_data(as_text=True)
     assert signal.reference in mine and "Ontvangen" in mine

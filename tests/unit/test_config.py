@@ -103,6 +103,21 @@ def test_trusted_proxies_from_environment(keyring_file, monkeypatch):
         load_settings(overrides=base(keyring_file))
 
 
+def test_item_17_checkpoint_file_next_to_the_keyring_and_syslog_address_checked(keyring_file, tmp_path, monkeypatch):
+    monkeypatch.delenv("MELDPUNT_AUDIT_CHECKPOINT_FILE", raising=False)
+    monkeypatch.delenv("MELDPUNT_AUDIT_SYSLOG_ADDRESS", raising=False)
+    settings = load_settings(overrides=base(keyring_file))
+    assert settings.audit.checkpoint_file == keyring_file.parent / "audit-checkpoints.log"
+    assert settings.audit.syslog_address == ""
+    settings = load_settings(overrides=base(keyring_file, audit={"checkpoint_file": str(tmp_path / "elders.log"),
+                                                                 "syslog_address": "logs.example.local:514"}))
+    assert settings.audit.checkpoint_file == tmp_path / "elders.log"
+    assert settings.audit.syslog_address == "logs.example.local:514"
+    assert load_settings(overrides=base(keyring_file, audit={"syslog_address": "/dev/log"})).audit.syslog_address == "/dev/log"
+    with pytest.raises(ConfigError, match=r"\[audit\] syslog_address must be a socket path"):
+        load_settings(overrides=base(keyring_file, audit={"syslog_address": "logserver"}))
+
+
 def test_item_13_anonymous_filing_limits_and_upload_capacity_are_configurable(keyring_file):
     settings = load_settings(overrides=base(
         keyring_file,
