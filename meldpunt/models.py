@@ -6,6 +6,9 @@ from meldpunt.cases.models import Case, CaseIntervention, CaseSignal, CaseSubjec
 from meldpunt.feedback.models import Notice, NoticeDelivery
 from meldpunt.grants.models import RoleGrant
 from meldpunt.intake.models import Attachment, Message, Signal, StatusChange, Subject, SubjectIdentifier
+from meldpunt.resilience.models import (
+    AwarenessSession, KnowledgePage, Measure, MeasureNote, ProgressReport, RegisterEntry,
+)
 from meldpunt.taxonomy.models import TaxonomyTerm
 from meldpunt.triage.models import Approval, EnrichmentNote, Forwarding
 from meldpunt.vault.models import DataKey
@@ -16,6 +19,7 @@ __all__ = [
     "AuditCheckpoint",
     "AuditEntry",
     "AuthSession",
+    "AwarenessSession",
     "Case",
     "CaseIntervention",
     "CaseSignal",
@@ -23,8 +27,13 @@ __all__ = [
     "DataKey",
     "EnrichmentNote",
     "Forwarding",
+    "KnowledgePage",
+    "Measure",
+    "MeasureNote",
     "Message",
     "Notice",
+    "ProgressReport",
+    "RegisterEntry",
     "NoticeDelivery",
     "RecoveryCode",
     "RoleGrant",
