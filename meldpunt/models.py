@@ -7,7 +7,7 @@ from meldpunt.feedback.models import Notice, NoticeDelivery
 from meldpunt.grants.models import RoleGrant
 from meldpunt.intake.models import Attachment, Message, Signal, StatusChange, Subject, SubjectIdentifier
 from meldpunt.resilience.models import (
-    AwarenessSession, KnowledgePage, Measure, MeasureNote, ProgressReport, RegisterEntry,
+    AwarenessSession, KnowledgePage, Measure, MeasureEvidence, MeasureNote, ProgressReport, RegisterEntry,
 )
 from meldpunt.taxonomy.models import TaxonomyTerm
 from meldpunt.triage.models import Approval, EnrichmentNote, Forwarding
@@ -29,6 +29,7 @@ __all__ = [
     "Forwarding",
     "KnowledgePage",
     "Measure",
+    "MeasureEvidence",
     "MeasureNote",
     "Message",
     "Notice",

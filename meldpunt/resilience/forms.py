@@ -89,3 +89,7 @@ class SessionForm(FlaskForm):
     participants = IntegerField("Aantal deelnemers", validators=[InputRequired("Vul het aantal deelnemers in."),
                                                                  NumberRange(min=0, max=10000, message="Vul een aantal van 0 tot 10000 in.")])
     topic = StringField("Onderwerp", validators=[Optional(), Length(max=200)])
+
+
+class EvidenceForm(FlaskForm):
+    file = FileField("Bewijsstuk", description="Bijvoorbeeld een besluit, werkinstructie of verslag. Eén bestand per keer.")

@@ -15,7 +15,7 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
-    CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint,
+    CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, Uuid,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -165,6 +165,9 @@ class Measure(Base):
     notes: Mapped[list[MeasureNote]] = relationship(
         back_populates="measure", cascade="all, delete-orphan", order_by="MeasureNote.created_at"
     )
+    evidence: Mapped[list[MeasureEvidence]] = relationship(
+        back_populates="measure", cascade="all, delete-orphan", order_by="MeasureEvidence.created_at"
+    )
 
     @property
     def status_enum(self) -> MeasureStatus:
@@ -193,6 +196,34 @@ class MeasureNote(Base):
 
     measure: Mapped[Measure] = relationship(back_populates="notes")
     author = relationship("User", foreign_keys=[author_id])
+
+
+class MeasureEvidence(Base):
+    """Evidence (bewijsstuk) for a measure: a file encrypted on disk with the measure's data key, like a
+    signal's attachment (meldpunt.intake.attachments.store_encrypted_file); name and type sealed here."""
+
+    __tablename__ = "improvement_measure_evidence"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("improvement_measures.id", ondelete="CASCADE"), index=True)
+    storage_name: Mapped[str] = mapped_column(String(80), unique=True)
+    #: Padded size, like the encrypted file; never the exact size.
+    size: Mapped[int] = mapped_column(Integer)
+    filename_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    mime_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    measure: Mapped[Measure] = relationship(back_populates="evidence")
+    uploaded_by = relationship("User", foreign_keys=[uploaded_by_id])
+
+    @property
+    def size_label(self) -> str:
+        if self.size <= 64 * 1024:
+            return "kleiner dan 64 kB"
+        if self.size < 1024 * 1024:
+            return f"ca. {self.size // 1024} kB"
+        return f"ca. {round(self.size / (1024 * 1024))} MB"
 
 
 class ProgressReport(Base):

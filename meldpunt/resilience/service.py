@@ -24,7 +24,8 @@ from meldpunt.crypto import Keyring
 from meldpunt.database import utcnow
 from meldpunt.intake.models import Signal, Track
 from meldpunt.resilience.models import (
-    OPEN_STATUSES, AwarenessSession, Control, EntryKind, KnowledgeKind, KnowledgePage, Measure, MeasureNote,
+    OPEN_STATUSES, AwarenessSession, Control, EntryKind, KnowledgeKind, KnowledgePage, Measure, MeasureEvidence,
+    MeasureNote,
     MeasureSource, MeasureStatus, ProgressReport, RegisterEntry,
 )
 from meldpunt.taxonomy.models import TaxonomyTerm, TermKind
@@ -419,6 +420,60 @@ def update_measure(session: Session, *, keyring: Keyring, actor: User, measure: 
                                    "due_on": measure.due_on.isoformat() if measure.due_on else None})
     session.flush()
     return measure
+
+
+def _evidence_context(evidence_id: uuid.UUID) -> str:
+    return f"improvement_measure_evidence:{evidence_id}"
+
+
+def add_evidence(session: Session, *, keyring: Keyring, actor: User, measure: Measure, upload, settings,
+                 origin: str = "") -> MeasureEvidence:
+    """Store one evidence file encrypted with the measure's data key (same checks and streaming encryption
+    as a signal's attachment). Raises ``ResilienceError`` (Dutch) and leaves no file when refused."""
+    from meldpunt.intake.attachments import AttachmentError, store_encrypted_file
+    from meldpunt.vault.service import data_key_bytes
+
+    evidence_id = uuid.uuid4()
+    dek = data_key_bytes(session, keyring=keyring, data_key_id=measure.data_key_id)
+    try:
+        stored = store_encrypted_file(dek=dek, upload=upload, settings=settings,
+                                      context=_evidence_context(evidence_id))
+    except AttachmentError as exc:
+        raise ResilienceError(str(exc)) from None
+    evidence = MeasureEvidence(id=evidence_id, measure_id=measure.id, storage_name=stored.storage_name,
+                               size=stored.size, uploaded_by_id=actor.id)
+    cipher = cipher_for(session, keyring=keyring, data_key_id=measure.data_key_id)
+    seal(cipher, evidence, "filename", stored.filename)
+    seal(cipher, evidence, "mime", stored.mime)
+    session.add(evidence)
+    session.flush()
+    _audit(session, actor=actor, action="resilience.evidence.add", object_type="measure", object_id=measure.id,
+           origin=origin, details={"evidence_id": str(evidence_id), "size": stored.size})
+    session.flush()
+    return evidence
+
+
+def evidence_names(session: Session, *, keyring: Keyring, measure: Measure) -> list[tuple[MeasureEvidence, str]]:
+    read = field_reader(session, keyring=keyring, data_key_id=measure.data_key_id)
+    return [(e, read(e, "filename") or "bewijsstuk") for e in measure.evidence]
+
+
+def open_evidence(session: Session, *, keyring: Keyring, measure: Measure, evidence_id: uuid.UUID, actor: User,
+                  origin: str = ""):
+    """``(filename, mime, chunks)`` of one evidence file of ``measure`` (None when it is not this measure's)."""
+    from meldpunt.intake.attachments import decrypt_file_chunks
+    from meldpunt.vault.service import data_key_bytes, unseal
+
+    evidence = session.get(MeasureEvidence, evidence_id)
+    if evidence is None or evidence.measure_id != measure.id:
+        return None
+    cipher = cipher_for(session, keyring=keyring, data_key_id=measure.data_key_id)
+    dek = data_key_bytes(session, keyring=keyring, data_key_id=measure.data_key_id)
+    _audit(session, actor=actor, action="resilience.evidence.read", object_type="measure", object_id=measure.id,
+           origin=origin, details={"evidence_id": str(evidence_id)})
+    chunks = decrypt_file_chunks(dek=dek, storage_name=evidence.storage_name, context=_evidence_context(evidence.id))
+    return (unseal(cipher, evidence, "filename") or "bewijsstuk", unseal(cipher, evidence, "mime")
+            or "application/octet-stream", chunks)
 
 
 def remind_overdue(session: Session, *, today: date) -> int:

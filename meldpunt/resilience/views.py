@@ -13,7 +13,7 @@ from meldpunt.extensions import db
 from meldpunt.policy import load_or_404, require
 from meldpunt.resilience import service
 from meldpunt.resilience.forms import (
-    EntryForm, ImportForm, KnowledgeForm, MeasureForm, ProgressForm, ReportForm, SessionForm,
+    EntryForm, EvidenceForm, ImportForm, KnowledgeForm, MeasureForm, ProgressForm, ReportForm, SessionForm,
 )
 from meldpunt.resilience.markdown import render_markdown
 from meldpunt.resilience.models import (
@@ -211,13 +211,16 @@ def measure_import():
     return redirect(url_for("resilience.measures"))
 
 
-def _measure_page(measure: Measure, form: ProgressForm | None = None, status: int = 200):
+def _measure_page(measure: Measure, form: ProgressForm | None = None, status: int = 200,
+                  evidence_form: EvidenceForm | None = None):
     view = service.read_measure(db.session, keyring=current_keyring(), measure=measure, with_notes=True)
     audit_event("resilience.measure.read", object_type="measure", object_id=measure.id)
     db.session.commit()
     if form is None:
         form = ProgressForm(data={"status": measure.status, "due_on": measure.due_on})
+    evidence = service.evidence_names(db.session, keyring=current_keyring(), measure=measure)
     return render_template("resilience/measure_detail.html", view=view, m=measure, form=form, today=today(),
+                           evidence=evidence, evidence_form=evidence_form or EvidenceForm(),
                            keeper=is_keeper(current_user), signal=service.signal_link(current_user, measure),
                            processes=service.process_labels(db.session), statuses=STATUS_LABELS,
                            sources=SOURCE_LABELS), status
@@ -250,6 +253,48 @@ def measure_update(measure_id: int):
     db.session.commit()
     flash("De voortgang is opgeslagen.", "success")
     return redirect(url_for("resilience.measure_detail", measure_id=measure_id))
+
+
+@bp.post("/weerbaarheid/maatregelen/<int:measure_id>/bewijs")
+@login_required
+def evidence_add(measure_id: int):
+    from meldpunt.intake.attachments import Upload
+
+    measure = load_or_404(Measure, measure_id, ResilienceAction.UPDATE_MEASURE)
+    form = EvidenceForm()
+    upload = form.file.data if form.validate_on_submit() else None
+    if upload is None or not getattr(upload, "filename", ""):
+        form.file.errors = ["Kies een bestand."]
+        return _measure_page(measure, status=422, evidence_form=form)
+    settings = current_app.extensions["meldpunt.settings"]
+    try:
+        service.add_evidence(db.session, keyring=current_keyring(), actor=current_user, measure=measure,
+                             upload=Upload(upload.filename, upload.stream), settings=settings.uploads,
+                             origin=client_origin())
+    except service.ResilienceError as exc:
+        db.session.rollback()
+        form.file.errors = [str(exc)]
+        return _measure_page(db.session.get(Measure, measure_id), status=422, evidence_form=form)
+    db.session.commit()
+    flash("Het bewijsstuk is toegevoegd.", "success")
+    return redirect(url_for("resilience.measure_detail", measure_id=measure_id, _anchor="bewijs"))
+
+
+@bp.get("/weerbaarheid/maatregelen/<int:measure_id>/bewijs/<uuid:evidence_id>")
+@login_required
+def evidence_download(measure_id: int, evidence_id):
+    measure = load_or_404(Measure, measure_id, ResilienceAction.VIEW_MEASURE)
+    opened = service.open_evidence(db.session, keyring=current_keyring(), measure=measure, evidence_id=evidence_id,
+                                   actor=current_user, origin=client_origin())
+    if opened is None:
+        abort(404)
+    db.session.commit()
+    filename, mime, chunks = opened
+    from urllib.parse import quote
+
+    return Response(chunks, mimetype=mime, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+        "X-Content-Type-Options": "nosniff"})
 
 
 @bp.get("/mijn-maatregelen")

@@ -127,6 +127,23 @@ def upgrade():
     with op.batch_alter_table('improvement_measure_notes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_improvement_measure_notes_measure_id'), ['measure_id'], unique=False)
 
+    op.create_table('improvement_measure_evidence',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('measure_id', sa.Integer(), nullable=False),
+    sa.Column('storage_name', sa.String(length=80), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('filename_ct', sa.LargeBinary(), nullable=True),
+    sa.Column('mime_ct', sa.LargeBinary(), nullable=True),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['measure_id'], ['improvement_measures.id'], name=op.f('fk_improvement_measure_evidence_measure_id_improvement_measures'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_improvement_measure_evidence_uploaded_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_improvement_measure_evidence')),
+    sa.UniqueConstraint('storage_name', name=op.f('uq_improvement_measure_evidence_storage_name'))
+    )
+    with op.batch_alter_table('improvement_measure_evidence', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_improvement_measure_evidence_measure_id'), ['measure_id'], unique=False)
+
     with op.batch_alter_table('notices', schema=None) as batch_op:
         batch_op.add_column(sa.Column('measure_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_notices_measure_id'), ['measure_id'], unique=False)
@@ -153,6 +170,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_notices_measure_id'))
         batch_op.drop_column('measure_id')
 
+    with op.batch_alter_table('improvement_measure_evidence', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_improvement_measure_evidence_measure_id'))
+
+    op.drop_table('improvement_measure_evidence')
     with op.batch_alter_table('improvement_measure_notes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_improvement_measure_notes_measure_id'))
 

@@ -206,9 +206,33 @@ def test_item_03_measure_status_rules_and_signal_link_never_shows_the_signal(app
     refused = _post(owner, page_url, url, {"status": "niet_overgenomen", "reason": "Geen geld"})
     assert refused.status_code == 422 and "Alleen de regisseur" in refused.get_data(as_text=True)
     assert _post(owner, page_url, url, {"status": "in_uitvoering", "note": "Offerte gevraagd"}).status_code == 302
-    # Another account (not owner, not regisseur) gets 404 on the measure.
+    # Evidence: encrypted on disk like a signal's attachment, downloadable by the owner and the regisseur.
+    from io import BytesIO
+
+    added = _post(owner, page_url, f"/weerbaarheid/maatregelen/{measure_id}/bewijs",
+                  {"file": (BytesIO(b"BEWIJS-werkinstructie inkoop\n"), "werkinstructie.txt")},
+                  content_type="multipart/form-data")
+    assert added.status_code == 302
+    refused_file = _post(owner, page_url, f"/weerbaarheid/maatregelen/{measure_id}/bewijs",
+                         {"file": (BytesIO(b"MZ\x90\x00binary"), "programma.exe")}, content_type="multipart/form-data")
+    assert refused_file.status_code == 422 and "soort die wij niet aannemen" in refused_file.get_data(as_text=True)
+    with app.app_context():
+        evidence = db.session.get(Measure, measure_id).evidence
+        assert len(evidence) == 1
+        evidence_id, storage_name = evidence[0].id, evidence[0].storage_name
+        folder = app.extensions["meldpunt.settings"].uploads.folder
+    from pathlib import Path
+
+    assert b"BEWIJS" not in (Path(folder) / storage_name).read_bytes()
+    download_url = f"/weerbaarheid/maatregelen/{measure_id}/bewijs/{evidence_id}"
+    assert "werkinstructie.txt" in owner.get(page_url).get_data(as_text=True)
+    download = regisseur.get(download_url)
+    assert download.status_code == 200 and download.data == b"BEWIJS-werkinstructie inkoop\n"
+    assert "attachment" in download.headers["Content-Disposition"]
+    # Another account (not owner, not regisseur) gets 404 on the measure and its evidence.
     other = _login(app, users, "deelnemer")
     assert other.get(page_url).status_code == 404
+    assert other.get(download_url).status_code == 404
     # "Niet overgenomen" needs a reason.
     no_reason = _post(regisseur, page_url, url, {"status": "niet_overgenomen", "reason": ""})
     assert no_reason.status_code == 422 and "reden" in no_reason.get_data(as_text=True)

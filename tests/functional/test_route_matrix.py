@@ -74,6 +74,7 @@ ROUTE_ACCESS: dict[str, frozenset[str]] = {
     "resilience.measures": frozenset({"regisseur"}), "resilience.measure_create": frozenset({"regisseur"}),
     "resilience.measure_import": frozenset({"regisseur"}), "resilience.measure_detail": ALL,
     "resilience.measure_update": ALL, "resilience.my_measures": ALL,
+    "resilience.evidence_add": ALL, "resilience.evidence_download": ALL,
     "resilience.reports": frozenset({"regisseur"}), "resilience.report_issue": frozenset({"regisseur"}),
     "resilience.report_detail": frozenset({"regisseur"}), "resilience.report_pdf": frozenset({"regisseur"}),
     "resilience.knowledge_index": ALL, "resilience.knowledge_page": ALL,
@@ -128,6 +129,7 @@ ID_FACTORIES = {
     "entry_id": lambda w, role: None if role == "regisseur" else w.resilience["entry"],
     "measure_id": lambda w, role: None if role == "regisseur" else w.resilience["measure"],
     "report_id": lambda w, role: None if role == "regisseur" else w.resilience["report"],
+    "evidence_id": lambda w, role: None if role == "regisseur" else w.resilience["evidence"],
     # knowledge pages are for everyone (kind/code of a taxonomy term): nothing hidden to probe
     "kind": lambda w, role: None,
     "code": lambda w, role: None,
@@ -183,14 +185,16 @@ def _build_world(app) -> World:
             db.session.add(row)
             db.session.flush()
             grant[wanted] = row.id
-        from meldpunt.resilience.models import Measure, ProgressReport, RegisterEntry
+        from meldpunt.resilience.models import Measure, MeasureEvidence, ProgressReport, RegisterEntry
 
         entry = RegisterEntry(kind="proces", process_code="vergunningen", risks="r")
         measure = Measure(source="overig", status="open", owner_id=others["melder"].id)
         report = ProgressReport(title="r", as_of=datetime.date(2026, 1, 1), snapshot="{}")
         db.session.add_all([entry, measure, report])
         db.session.flush()
-        resilience = {"entry": entry.id, "measure": measure.id, "report": report.id}
+        evidence = MeasureEvidence(id=uuid.uuid4(), measure_id=measure.id, storage_name=uuid.uuid4().hex, size=1)
+        db.session.add(evidence)
+        resilience = {"entry": entry.id, "measure": measure.id, "report": report.id, "evidence": evidence.id}
         db.session.commit()
         term = db.session.scalar(db.select(TaxonomyTerm).limit(1))
         world = World(users, others, regular, integrity, attachment, subject, case, intervention, approval, notice,
