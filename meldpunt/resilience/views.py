@@ -135,7 +135,7 @@ def _measure_form() -> MeasureForm:
 
 
 def _import_form() -> ImportForm:
-    form = ImportForm()
+    form = ImportForm(prefix="scan")  # its own ids next to the single-measure form on the same page
     _owner_choices(form.owner_id)
     return form
 

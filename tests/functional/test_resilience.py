@@ -129,15 +129,15 @@ def test_item_03_scan_import_creates_measures_and_overdue_owner_gets_a_content_f
     users = make_users(app)
     regisseur = _login(app, users, "regisseur")
     response = _post(regisseur, "/weerbaarheid/maatregelen", "/weerbaarheid/maatregelen/importeren",
-                     {"source": "weerbaarheidsscan", "source_document": "Weerbaarheidsscan 2026", "lines": SCAN,
-                      "owner_id": str(users["melder"].id), "due_on": "2026-06-30"})
+                     {"scan-source": "weerbaarheidsscan", "scan-source_document": "Weerbaarheidsscan 2026",
+                      "scan-lines": SCAN, "scan-owner_id": str(users["melder"].id), "scan-due_on": "2026-06-30"})
     assert response.status_code == 302
     measures = _measures(app)
     assert [m.number for m in measures] == ["1", "2", "3.2"]
     assert all(m.source == "weerbaarheidsscan" and m.source_document == "Weerbaarheidsscan 2026" for m in measures)
     assert all(b"vier-ogenprincipe" not in (m.text_ct or b"") for m in measures)  # sealed
     empty = _post(regisseur, "/weerbaarheid/maatregelen", "/weerbaarheid/maatregelen/importeren",
-                  {"source": "weerbaarheidsscan", "source_document": "Leeg", "lines": "  \n"})
+                  {"scan-source": "weerbaarheidsscan", "scan-source_document": "Leeg", "scan-lines": "  \n"})
     assert empty.status_code == 422 and "één per regel" in empty.get_data(as_text=True)
 
     # A CSV file works too.
@@ -146,7 +146,7 @@ def test_item_03_scan_import_creates_measures_and_overdue_owner_gets_a_content_f
     csv_file = (BytesIO("nummer;tekst;brondocument\n7;Logging van inzage invoeren;Rekenkamer 2025\n".encode()),
                 "aanbevelingen.csv")
     response = _post(regisseur, "/weerbaarheid/maatregelen", "/weerbaarheid/maatregelen/importeren",
-                     {"source": "rekenkamer", "source_document": "Rekenkamer", "csv_file": csv_file},
+                     {"scan-source": "rekenkamer", "scan-source_document": "Rekenkamer", "scan-csv_file": csv_file},
                      content_type="multipart/form-data")
     assert response.status_code == 302
     assert _measures(app)[-1].source_document == "Rekenkamer 2025"
@@ -250,8 +250,8 @@ def test_item_04_progress_report_counts_overdue_and_what_changed_html_and_pdf(ap
     users = make_users(app)
     regisseur = _login(app, users, "regisseur")
     _post(regisseur, "/weerbaarheid/maatregelen", "/weerbaarheid/maatregelen/importeren",
-          {"source": "weerbaarheidsscan", "source_document": "Scan", "lines": SCAN,
-           "owner_id": str(users["melder"].id), "due_on": "2026-06-30"})
+          {"scan-source": "weerbaarheidsscan", "scan-source_document": "Scan", "scan-lines": SCAN,
+           "scan-owner_id": str(users["melder"].id), "scan-due_on": "2026-06-30"})
     first, second, third = _measures(app)
     melder = _login(app, users, "melder")
     assert _post(melder, f"/weerbaarheid/maatregelen/{first.id}", f"/weerbaarheid/maatregelen/{first.id}/voortgang",
