@@ -93,3 +93,7 @@ class SessionForm(FlaskForm):
 
 class EvidenceForm(FlaskForm):
     file = FileField("Bewijsstuk", description="Bijvoorbeeld een besluit, werkinstructie of verslag. Eén bestand per keer.")
+
+
+class SeedForm(FlaskForm):
+    """The button "Startregels toevoegen" (CSRF only)."""

@@ -133,6 +133,33 @@ def save_entry(session: Session, *, actor: User, entry: RegisterEntry | None = N
     return entry
 
 
+def add_starting_lines(session: Session, *, actor: User, origin: str = "") -> int:
+    """Add the generic starting lines (``meldpunt.resilience.seed``) for processes and functions that have
+    no line yet; existing lines are never changed. Returns how many were added."""
+    from meldpunt.resilience.seed import FUNCTION_LINES, PROCESS_LINES
+
+    known = process_labels(session)
+    have_process = set(session.scalars(select(RegisterEntry.process_code).where(RegisterEntry.process_code.is_not(None))))
+    have_function = {n.lower() for n in session.scalars(
+        select(RegisterEntry.function_name).where(RegisterEntry.function_name.is_not(None)))}
+    added = 0
+    for code, risks, controls in PROCESS_LINES:
+        if code in known and code not in have_process:
+            session.add(RegisterEntry(kind=EntryKind.PROCESS.value, process_code=code, risks=risks,
+                                      controls=",".join(controls), controls_note=""))
+            added += 1
+    for name, risks, controls in FUNCTION_LINES:
+        if name.lower() not in have_function:
+            session.add(RegisterEntry(kind=EntryKind.FUNCTION.value, function_name=name, risks=risks,
+                                      controls=",".join(controls), controls_note=""))
+            added += 1
+    session.flush()
+    _audit(session, actor=actor, action="resilience.entry.seed", object_type="register_entry", object_id="",
+           origin=origin, details={"added": added})
+    session.flush()
+    return added
+
+
 # ============================================================================ 2. signals per process per quarter
 
 #: Counts below this are shown as "< 5" (a small number could point at a person or a case).

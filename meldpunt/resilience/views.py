@@ -13,7 +13,7 @@ from meldpunt.extensions import db
 from meldpunt.policy import load_or_404, require
 from meldpunt.resilience import service
 from meldpunt.resilience.forms import (
-    EntryForm, EvidenceForm, ImportForm, KnowledgeForm, MeasureForm, ProgressForm, ReportForm, SessionForm,
+    EntryForm, EvidenceForm, ImportForm, KnowledgeForm, MeasureForm, ProgressForm, ReportForm, SeedForm, SessionForm,
 )
 from meldpunt.resilience.markdown import render_markdown
 from meldpunt.resilience.models import (
@@ -71,7 +71,21 @@ def register():
     audit_event("resilience.register.list", object_type="register_entry")
     db.session.commit()
     return render_template("resilience/register.html", entries=service.register_entries(db.session), counts=counts,
+                           seed_form=SeedForm(),
                            processes=service.process_labels(db.session), controls=CONTROL_LABELS)
+
+
+@bp.post("/weerbaarheid/register/startregels")
+@login_required
+def register_seed():
+    require(current_user, KEEP)
+    if not SeedForm().validate_on_submit():
+        abort(400)
+    added = service.add_starting_lines(db.session, actor=current_user, origin=client_origin())
+    db.session.commit()
+    flash(f"{added} startregels toegevoegd. Pas ze aan voor onze gemeente en kies een eigenaar."
+          if added else "Alle startregels staan al in het register.", "success")
+    return redirect(url_for("resilience.register"))
 
 
 def _entry_form(entry: RegisterEntry | None) -> EntryForm:

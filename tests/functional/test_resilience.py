@@ -14,7 +14,7 @@ import subprocess
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from meldpunt.audit.models import AuditEntry
 from meldpunt.auth.models import User
@@ -74,8 +74,23 @@ def test_item_01_register_kept_by_regisseur_with_owner_and_beheerder_cannot_edit
     page = regisseur.get("/weerbaarheid/register").get_data(as_text=True)
     assert RISK in page and "Test management" in page and "BOA" in page and "Bibob-toets" in page
 
+    # Generic starting lines fill the gaps and never overwrite a line that exists.
+    seeded = _post(regisseur, "/weerbaarheid/register", "/weerbaarheid/register/startregels", {})
+    assert seeded.status_code == 302
+    with app.app_context():
+        assert db.session.get(RegisterEntry, entry_id).risks == RISK
+        names = set(db.session.scalars(select(RegisterEntry.function_name)))
+        assert {"Inkoper", "BOA"} <= names and "BOA / toezichthouder" in names
+        count = db.session.scalar(select(func.count(RegisterEntry.id)))
+    _post(regisseur, "/weerbaarheid/register", "/weerbaarheid/register/startregels", {})
+    with app.app_context():
+        assert db.session.scalar(select(func.count(RegisterEntry.id))) == count
+
     beheerder = _login(app, users, "beheerder")
     assert beheerder.get("/weerbaarheid/register").status_code == 403
+    assert beheerder.post("/weerbaarheid/register/startregels",
+                          data={"csrf_token": csrf_token(beheerder.get("/account").get_data(as_text=True))}
+                          ).status_code == 403
     assert beheerder.get(f"/weerbaarheid/register/{entry_id}").status_code == 404
     token = csrf_token(beheerder.get("/account").get_data(as_text=True))
     changed = beheerder.post(f"/weerbaarheid/register/{entry_id}",

@@ -70,7 +70,7 @@ ROUTE_ACCESS: dict[str, frozenset[str]] = {
     "grants.index": CONTENT_ROLES, "grants.decide": CONTENT_ROLES,
     # weerbaarheid (issue 21): the regisseur keeps it; owners (any role) see their measures; all read knowledge
     "resilience.index": frozenset({"regisseur"}), "resilience.register": frozenset({"regisseur"}),
-    "resilience.entry_new": frozenset({"regisseur"}), "resilience.entry_edit": frozenset({"regisseur"}),
+    "resilience.entry_new": frozenset({"regisseur"}), "resilience.register_seed": frozenset({"regisseur"}), "resilience.entry_edit": frozenset({"regisseur"}),
     "resilience.measures": frozenset({"regisseur"}), "resilience.measure_create": frozenset({"regisseur"}),
     "resilience.measure_import": frozenset({"regisseur"}), "resilience.measure_detail": ALL,
     "resilience.measure_update": ALL, "resilience.my_measures": ALL,
