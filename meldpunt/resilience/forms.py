@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from meldpunt.resilience.models import CONTROL_LABELS, SOURCE_LABELS, STATUS_LABELS, EntryKind
@@ -16,8 +16,15 @@ def _int_or_none(value):
 
 
 class MultiCheckboxField(SelectMultipleField):
+    """Checkboxes; an unknown value gets a fixed Dutch message (WTForms' own would echo the value)."""
+
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        allowed = {str(value) for value, _label in self.choices}
+        if any(str(value) not in allowed for value in self.data or []):
+            raise ValidationError("Kies uit de lijst.")
 
 
 class EntryForm(FlaskForm):

@@ -7,6 +7,8 @@ its content.
 
 from __future__ import annotations
 
+import logging
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -17,6 +19,9 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}}
 URL_SCHEMES = {"http", "https", "mailto"}
+
+# markdown-it-py traces every parser rule at DEBUG; keep that noise (about text a person wrote) out of the log.
+logging.getLogger("markdown_it").setLevel(logging.INFO)
 
 _md = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable("table")
 _md.validateLink = lambda url: True  # nh3 decides (see module docstring)
