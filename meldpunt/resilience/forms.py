@@ -11,8 +11,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from meldpunt.resilience.models import CONTROL_LABELS, SOURCE_LABELS, STATUS_LABELS, EntryKind
 
 
-def _int_or_none(value):
-    return int(value) if value not in (None, "", "None") else None
+OWNER_HELP = "Het e-mailadres waarmee de eigenaar inlogt. Iedere medewerker kan eigenaar zijn."
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -38,7 +37,8 @@ class EntryForm(FlaskForm):
     controls = MultiCheckboxField("Beheersmaatregelen die er al zijn",
                                   choices=[(c.value, label) for c, label in CONTROL_LABELS.items()])
     controls_note = TextAreaField("Toelichting op de beheersmaatregelen", validators=[Optional(), Length(max=20000)])
-    owner_id = SelectField("Eigenaar", coerce=_int_or_none, validators=[Optional()])
+    owner_email = StringField("E-mailadres van de eigenaar", description=OWNER_HELP,
+                              validators=[Optional(), Length(max=254)])
     reviewed_on = DateField("Laatst beoordeeld op", validators=[Optional()])
 
 
@@ -55,7 +55,8 @@ class MeasureForm(FlaskForm):
     signal_reference = StringField("Nummer van de melding", description="Alleen bij de bron Melding. Bijvoorbeeld MO-2026-0001.",
                                    validators=[Optional(), Length(max=20)])
     process_code = SelectField("Werkproces", validators=[Optional()])
-    owner_id = SelectField("Eigenaar", coerce=_int_or_none, validators=[Optional()])
+    owner_email = StringField("E-mailadres van de eigenaar", description=OWNER_HELP,
+                              validators=[Optional(), Length(max=254)])
     due_on = DateField("Klaar op", validators=[Optional()])
 
 
@@ -66,7 +67,8 @@ class ImportForm(FlaskForm):
     lines = TextAreaField("Aanbevelingen", description="Eén per regel: nummer en tekst, bijvoorbeeld ‘3.2 Voer het vier-ogenprincipe in’. "
                           "Of CSV met puntkomma: nummer;tekst;brondocument.", validators=[Optional(), Length(max=200000)])
     csv_file = FileField("Of kies een CSV-bestand", description="Kolommen: nummer, tekst en eventueel brondocument.")
-    owner_id = SelectField("Eigenaar", coerce=_int_or_none, validators=[Optional()])
+    owner_email = StringField("E-mailadres van de eigenaar", description=OWNER_HELP,
+                              validators=[Optional(), Length(max=254)])
     due_on = DateField("Klaar op", validators=[Optional()])
 
 

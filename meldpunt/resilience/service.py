@@ -43,21 +43,19 @@ def _audit(session: Session, *, actor: User | None, action: str, object_type: st
            origin=origin, details=details)
 
 
-def _owner(session: Session, owner_id: int | None, *, required: bool = False) -> User | None:
-    if owner_id is None:
-        if required:
-            raise ResilienceError("Kies een eigenaar.")
+def _owner(session: Session, owner_email: str | None) -> User | None:
+    """The enabled account with this e-mail address (any role), or None for an empty field.
+
+    Owners are typed by e-mail address rather than picked from a list of every account: the pages then
+    show no list of colleagues' names (a handler page must not show a reporter's name) and it scales.
+    """
+    email = (owner_email or "").strip().lower()
+    if not email:
         return None
-    user = session.get(User, owner_id)
+    user = session.scalar(select(User).where(func.lower(User.email) == email))
     if user is None or not user.is_enabled:
-        raise ResilienceError("Deze eigenaar bestaat niet of is uitgeschakeld. Kies een andere eigenaar.")
+        raise ResilienceError("Er is geen actief account met dit e-mailadres. Controleer het adres van de eigenaar.")
     return user
-
-
-def owner_choices(session: Session) -> list[tuple[int, str]]:
-    """Enabled accounts that may own a register entry or a measure (any role)."""
-    users = session.scalars(select(User).where(User.is_enabled.is_(True)).order_by(User.name, User.id))
-    return [(u.id, u.name) for u in users]
 
 
 def _terms(session: Session, kind: TermKind, *, active_only: bool = True) -> list[TaxonomyTerm]:
@@ -90,7 +88,7 @@ def entry_for_process(session: Session, *, process_code: str | None) -> Register
 
 def save_entry(session: Session, *, actor: User, entry: RegisterEntry | None = None, kind: str,
                process_code: str | None, function_name: str | None, risks: str, controls: list[str],
-               controls_note: str, owner_id: int | None, reviewed_on: date | None, origin: str = "") -> RegisterEntry:
+               controls_note: str, owner_email: str | None, reviewed_on: date | None, origin: str = "") -> RegisterEntry:
     """Create (``entry=None``) or change a register entry; kept by the regisseur."""
     if kind not in {k.value for k in EntryKind}:
         raise ResilienceError("Kies of het om een werkproces of een functie gaat.")
@@ -108,7 +106,7 @@ def save_entry(session: Session, *, actor: User, entry: RegisterEntry | None = N
         RegisterEntry.process_code == process_code if process_code else RegisterEntry.function_name == function_name))
     if clash is not None and (entry is None or clash.id != entry.id):
         raise ResilienceError("Dit werkproces of deze functie staat al in het register. Pas die regel aan.")
-    owner = _owner(session, owner_id)
+    owner = _owner(session, owner_email)
     valid = [c.value for c in Control]
     if any(c not in valid for c in controls):
         raise ResilienceError("Kies beheersmaatregelen uit de lijst.")
@@ -305,13 +303,13 @@ def _new_measure(session: Session, *, keyring: Keyring, actor: User, source: str
 
 
 def import_scan(session: Session, *, keyring: Keyring, actor: User, raw: str, source_document: str,
-                owner_id: int | None, due_on: date | None, source: str = MeasureSource.SCAN.value,
+                owner_email: str | None, due_on: date | None, source: str = MeasureSource.SCAN.value,
                 origin: str = "") -> list[Measure]:
     """Import a weerbaarheidsscan's (or rekenkamer report's) recommendations as open measures."""
     if source not in (MeasureSource.SCAN.value, MeasureSource.AUDIT_OFFICE.value):
         raise ResilienceError("Importeren kan voor een weerbaarheidsscan of een rekenkamerrapport.")
     items = parse_scan_list(raw)
-    owner = _owner(session, owner_id)
+    owner = _owner(session, owner_email)
     measures = [
         _new_measure(session, keyring=keyring, actor=actor, source=source, number=number, text=text,
                      source_document=document or source_document, owner=owner, due_on=due_on)
@@ -326,7 +324,7 @@ def import_scan(session: Session, *, keyring: Keyring, actor: User, raw: str, so
 
 def create_measure(session: Session, *, keyring: Keyring, actor: User, source: str, number: str, text: str,
                    source_document: str, source_reference: str, signal_reference: str,
-                   process_code: str | None, owner_id: int | None, due_on: date | None,
+                   process_code: str | None, owner_email: str | None, due_on: date | None,
                    origin: str = "") -> Measure:
     if source not in {s.value for s in MeasureSource}:
         raise ResilienceError("Kies een bron uit de lijst.")
@@ -339,7 +337,7 @@ def create_measure(session: Session, *, keyring: Keyring, actor: User, source: s
         raise ResilienceError("Kies een werkproces uit de lijst.")
     measure = _new_measure(session, keyring=keyring, actor=actor, source=source, number=number, text=text,
                            source_document=source_document, source_reference=source_reference,
-                           signal_id=signal_id, process_code=process_code, owner=_owner(session, owner_id),
+                           signal_id=signal_id, process_code=process_code, owner=_owner(session, owner_email),
                            due_on=due_on)
     _audit(session, actor=actor, action="resilience.measure.create", object_type="measure", object_id=measure.id,
            origin=origin, details={"source": source, "owner_id": measure.owner_id,

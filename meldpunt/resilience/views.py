@@ -33,10 +33,6 @@ def today() -> date:
     return datetime.now(ZoneInfo("Europe/Amsterdam")).date()
 
 
-def _owner_choices(form_field) -> None:
-    form_field.choices = [(None, "Nog niemand")] + service.owner_choices(db.session)
-
-
 def _process_choices(form_field, *, empty: str = "Geen") -> None:
     form_field.choices = [("", empty)] + list(service.process_labels(db.session).items())
 
@@ -94,9 +90,9 @@ def _entry_form(entry: RegisterEntry | None) -> EntryForm:
         form = EntryForm(data={"kind": entry.kind, "process_code": entry.process_code or "",
                                "function_name": entry.function_name or "", "risks": entry.risks,
                                "controls": [c.value for c in entry.control_list], "controls_note": entry.controls_note,
-                               "owner_id": entry.owner_id, "reviewed_on": entry.reviewed_on})
+                               "owner_email": entry.owner.email if entry.owner else "",
+                               "reviewed_on": entry.reviewed_on})
     _process_choices(form.process_code, empty="Kies een werkproces")
-    _owner_choices(form.owner_id)
     if request.method == "GET" and entry is None and request.args.get("proces"):
         form.process_code.data = request.args["proces"]
     return form
@@ -111,7 +107,7 @@ def _save_entry(entry: RegisterEntry | None):
                     db.session, actor=current_user, entry=entry, kind=form.kind.data,
                     process_code=form.process_code.data, function_name=form.function_name.data,
                     risks=form.risks.data or "", controls=form.controls.data or [],
-                    controls_note=form.controls_note.data or "", owner_id=form.owner_id.data,
+                    controls_note=form.controls_note.data or "", owner_email=form.owner_email.data,
                     reviewed_on=form.reviewed_on.data, origin=client_origin())
             except service.ResilienceError as exc:
                 db.session.rollback()
@@ -144,13 +140,11 @@ def entry_edit(entry_id: int):
 def _measure_form() -> MeasureForm:
     form = MeasureForm()
     _process_choices(form.process_code)
-    _owner_choices(form.owner_id)
     return form
 
 
 def _import_form() -> ImportForm:
     form = ImportForm(prefix="scan")  # its own ids next to the single-measure form on the same page
-    _owner_choices(form.owner_id)
     return form
 
 
@@ -185,7 +179,7 @@ def measure_create():
             db.session, keyring=current_keyring(), actor=current_user, source=form.source.data,
             number=form.number.data or "", text=form.text.data, source_document=form.source_document.data or "",
             source_reference=form.source_reference.data or "", signal_reference=form.signal_reference.data or "",
-            process_code=form.process_code.data or None, owner_id=form.owner_id.data, due_on=form.due_on.data,
+            process_code=form.process_code.data or None, owner_email=form.owner_email.data, due_on=form.due_on.data,
             origin=client_origin())
     except service.ResilienceError as exc:
         db.session.rollback()
@@ -214,7 +208,7 @@ def measure_import():
     try:
         created = service.import_scan(
             db.session, keyring=current_keyring(), actor=current_user, raw=raw, source=form.source.data,
-            source_document=form.source_document.data, owner_id=form.owner_id.data, due_on=form.due_on.data,
+            source_document=form.source_document.data, owner_email=form.owner_email.data, due_on=form.due_on.data,
             origin=client_origin())
     except service.ResilienceError as exc:
         db.session.rollback()

@@ -25,13 +25,13 @@ def resilience_data(live_server):
         melder = db.session.get(User, live_server.users["melder"].id)
         service.save_entry(db.session, actor=regisseur, kind="proces", process_code="vergunningen",
                            function_name=None, risks="Druk van aanvragers op medewerkers aan de balie.",
-                           controls=["vier_ogen", "bibob_toets"], controls_note="", owner_id=melder.id,
+                           controls=["vier_ogen", "bibob_toets"], controls_note="", owner_email=melder.email,
                            reviewed_on=date(2026, 10, 1))
         signal = file_signal(db.session, keyring=keyring, reporter=melder, description="Aanvraag klopt niet.",
                              process_code="vergunningen")
         measures = service.import_scan(db.session, keyring=keyring, actor=regisseur,
                                        raw="1. Voer het vier-ogenprincipe in\n2. Screen nieuwe inkopers\n",
-                                       source_document="Weerbaarheidsscan 2026", owner_id=melder.id,
+                                       source_document="Weerbaarheidsscan 2026", owner_email=melder.email,
                                        due_on=date(2026, 1, 31))
         service.update_measure(db.session, keyring=keyring, actor=melder, measure=measures[0], status="in_uitvoering",
                                note="Werkinstructie in concept.", reason="")

@@ -41,7 +41,7 @@ def _login(app, users, role):
 
 def _entry(client, users, **extra):
     data = {"kind": "proces", "process_code": "vergunningen", "risks": RISK, "controls": ["vier_ogen", "bibob_toets"],
-            "controls_note": "Steekproef per kwartaal", "owner_id": str(users["management"].id),
+            "controls_note": "Steekproef per kwartaal", "owner_email": users["management"].email,
             "reviewed_on": "2026-10-01"}
     data.update(extra)
     return _post(client, "/weerbaarheid/register/nieuw", "/weerbaarheid/register/nieuw", data)
@@ -62,8 +62,12 @@ def test_item_01_register_kept_by_regisseur_with_owner_and_beheerder_cannot_edit
     assert _entry(regisseur, users).status_code == 302
     function = _post(regisseur, "/weerbaarheid/register/nieuw", "/weerbaarheid/register/nieuw",
                      {"kind": "functie", "function_name": "BOA", "risks": "Druk bij controles",
-                      "controls": ["functieroulatie"], "owner_id": ""})
+                      "controls": ["functieroulatie"], "owner_email": ""})
     assert function.status_code == 302
+    unknown = _post(regisseur, "/weerbaarheid/register/nieuw", "/weerbaarheid/register/nieuw",
+                    {"kind": "functie", "function_name": "Inkoper", "owner_email": "niemand@test.example"})
+    assert unknown.status_code == 422 and "geen actief account met dit e-mailadres" in unknown.get_data(as_text=True)
+    assert 'value="Inkoper"' in unknown.get_data(as_text=True)  # nothing typed is lost
     duplicate = _entry(regisseur, users)
     assert duplicate.status_code == 422 and "staat al in het register" in duplicate.get_data(as_text=True)
     with app.app_context():
@@ -145,7 +149,7 @@ def test_item_03_scan_import_creates_measures_and_overdue_owner_gets_a_content_f
     regisseur = _login(app, users, "regisseur")
     response = _post(regisseur, "/weerbaarheid/maatregelen", "/weerbaarheid/maatregelen/importeren",
                      {"scan-source": "weerbaarheidsscan", "scan-source_document": "Weerbaarheidsscan 2026",
-                      "scan-lines": SCAN, "scan-owner_id": str(users["melder"].id), "scan-due_on": "2026-06-30"})
+                      "scan-lines": SCAN, "scan-owner_email": users["melder"].email, "scan-due_on": "2026-06-30"})
     assert response.status_code == 302
     measures = _measures(app)
     assert [m.number for m in measures] == ["1", "2", "3.2"]
@@ -202,7 +206,7 @@ def test_item_03_measure_status_rules_and_signal_link_never_shows_the_signal(app
     regisseur = _login(app, users, "regisseur")
     response = _post(regisseur, "/weerbaarheid/maatregelen", "/weerbaarheid/maatregelen",
                      {"source": "melding", "text": "Leverancierscheck bij inkoop", "signal_reference": reference,
-                      "owner_id": str(users["voorzitter"].id), "due_on": "2030-01-01", "process_code": "inkoop"})
+                      "owner_email": users["voorzitter"].email, "due_on": "2030-01-01", "process_code": "inkoop"})
     assert response.status_code == 302
     measure_id = _measures(app)[0].id
     assert _measures(app)[0].signal_id == signal_id
@@ -266,7 +270,7 @@ def test_item_04_progress_report_counts_overdue_and_what_changed_html_and_pdf(ap
     regisseur = _login(app, users, "regisseur")
     _post(regisseur, "/weerbaarheid/maatregelen", "/weerbaarheid/maatregelen/importeren",
           {"scan-source": "weerbaarheidsscan", "scan-source_document": "Scan", "scan-lines": SCAN,
-           "scan-owner_id": str(users["melder"].id), "scan-due_on": "2026-06-30"})
+           "scan-owner_email": users["melder"].email, "scan-due_on": "2026-06-30"})
     first, second, third = _measures(app)
     melder = _login(app, users, "melder")
     assert _post(melder, f"/weerbaarheid/maatregelen/{first.id}", f"/weerbaarheid/maatregelen/{first.id}/voortgang",

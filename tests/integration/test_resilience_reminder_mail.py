@@ -32,7 +32,7 @@ def test_item_03_overdue_measure_owner_gets_one_content_free_email_from_the_dail
     token = csrf_token(regisseur.get("/weerbaarheid/maatregelen").get_data(as_text=True))
     response = regisseur.post("/weerbaarheid/maatregelen/importeren", data={
         "csrf_token": token, "scan-source": "weerbaarheidsscan", "scan-source_document": "Scan 2026",
-        "scan-lines": f"4.1 {SECRET}\n", "scan-owner_id": str(users["deelnemer"].id), "scan-due_on": "2026-03-31"})
+        "scan-lines": f"4.1 {SECRET}\n", "scan-owner_email": users["deelnemer"].email, "scan-due_on": "2026-03-31"})
     assert response.status_code == 302
     stack.start_worker()
     celery = app.extensions["celery"]
