@@ -356,17 +356,13 @@ def _signal_for(session: Session, *, actor: User, reference: str) -> uuid.UUID:
     return signal.id
 
 
-def signal_link(user: User, measure: Measure) -> tuple[str, uuid.UUID] | None:
+def signal_link(session: Session, *, user: User, measure: Measure) -> tuple[str, uuid.UUID] | None:
     """The reference and id of the measure's signal, only for a viewer who may handle that signal."""
     from meldpunt.policy import Action, can
 
     if measure.signal_id is None:
         return None
-    signal = measure.signal if hasattr(measure, "signal") else None
-    if signal is None:
-        from meldpunt.extensions import db
-
-        signal = db.session.get(Signal, measure.signal_id)
+    signal = session.get(Signal, measure.signal_id)
     if signal is None or not can(user, Action.HANDLE_SIGNAL, signal):
         return None
     return signal.reference, signal.id
@@ -395,9 +391,12 @@ def measures(session: Session, *, owner_id: int | None = None, status: str | Non
     return list(session.scalars(query.order_by(Measure.due_on.is_(None), Measure.due_on, Measure.id)))
 
 
-def open_measure_count(session: Session, *, owner_id: int) -> int:
-    return session.scalar(select(func.count(Measure.id)).where(Measure.owner_id == owner_id,
-                                                               Measure.status.in_(OPEN_STATUSES))) or 0
+def open_measure_count(session: Session, *, owner_id: int | None = None) -> int:
+    """Measures still to be done (open or in uitvoering), of one owner or (``owner_id=None``) all."""
+    query = select(func.count(Measure.id)).where(Measure.status.in_(OPEN_STATUSES))
+    if owner_id is not None:
+        query = query.where(Measure.owner_id == owner_id)
+    return session.scalar(query) or 0
 
 
 def overdue_measures(session: Session, *, today: date) -> list[Measure]:

@@ -17,7 +17,7 @@ from meldpunt.resilience.forms import (
 )
 from meldpunt.resilience.markdown import render_markdown
 from meldpunt.resilience.models import (
-    CONTROL_LABELS, SOURCE_LABELS, STATUS_LABELS, KnowledgeKind, Measure, MeasureStatus, ProgressReport,
+    CONTROL_LABELS, SOURCE_LABELS, STATUS_LABELS, KnowledgeKind, Measure, ProgressReport,
     RegisterEntry,
 )
 from meldpunt.resilience.permissions import ResilienceAction, is_keeper
@@ -50,8 +50,7 @@ def index():
     db.session.commit()
     return render_template("resilience/index.html", overdue=overdue, today=day,
                            entries=service.register_entries(db.session),
-                           open_count=len([m for m in service.measures(db.session) if m.status in
-                                           (MeasureStatus.OPEN.value, MeasureStatus.IN_PROGRESS.value)]),
+                           open_count=service.open_measure_count(db.session),
                            next_report=service.next_report_due(db.session, today=day),
                            processes=service.process_labels(db.session), sources=SOURCE_LABELS)
 
@@ -229,7 +228,7 @@ def _measure_page(measure: Measure, form: ProgressForm | None = None, status: in
     evidence = service.evidence_names(db.session, keyring=current_keyring(), measure=measure)
     return render_template("resilience/measure_detail.html", view=view, m=measure, form=form, today=today(),
                            evidence=evidence, evidence_form=evidence_form or EvidenceForm(),
-                           keeper=is_keeper(current_user), signal=service.signal_link(current_user, measure),
+                           keeper=is_keeper(current_user), signal=service.signal_link(db.session, user=current_user, measure=measure),
                            processes=service.process_labels(db.session), statuses=STATUS_LABELS,
                            sources=SOURCE_LABELS), status
 

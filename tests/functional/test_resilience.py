@@ -13,7 +13,6 @@ import shutil
 import subprocess
 from datetime import date
 
-import pytest
 from sqlalchemy import func, select
 
 from meldpunt.audit.models import AuditEntry
