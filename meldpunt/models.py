@@ -14,6 +14,9 @@ from meldpunt.intake.models import (
     Subject,
     SubjectIdentifier,
 )
+from meldpunt.resilience.models import (
+    AwarenessSession, KnowledgePage, Measure, MeasureEvidence, MeasureNote, ProgressReport, RegisterEntry,
+)
 from meldpunt.taxonomy.models import TaxonomyTerm
 from meldpunt.triage.models import Approval, EnrichmentNote, Forwarding
 from meldpunt.vault.models import DataKey
@@ -24,6 +27,7 @@ __all__ = [
     "AuditCheckpoint",
     "AuditEntry",
     "AuthSession",
+    "AwarenessSession",
     "Case",
     "CaseIntervention",
     "CaseSignal",
@@ -32,8 +36,14 @@ __all__ = [
     "DeferredAuditEntry",
     "EnrichmentNote",
     "Forwarding",
+    "KnowledgePage",
+    "Measure",
+    "MeasureEvidence",
+    "MeasureNote",
     "Message",
     "Notice",
+    "ProgressReport",
+    "RegisterEntry",
     "NoticeDelivery",
     "ReceiptGrant",
     "RecoveryCode",

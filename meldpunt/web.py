@@ -24,6 +24,7 @@ BLUEPRINT_MODULES = [
     "meldpunt.feedback.views",
     "meldpunt.admin.views",
     "meldpunt.grants.views",
+    "meldpunt.resilience.views",
 ]
 
 ERROR_TEXT = {

@@ -56,6 +56,10 @@ def init_celery(app: Flask) -> Celery:
                 "task": "workers.notices.remind_handlers",
                 "schedule": crontab(hour=settings.feedback.reminder_hour, minute=0),
             },
+            "remind-measure-owners": {
+                "task": "workers.notices.remind_measure_owners",
+                "schedule": crontab(hour=settings.feedback.reminder_hour, minute=5),
+            },
         },
     )
     celery.set_default()

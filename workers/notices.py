@@ -79,3 +79,23 @@ def remind_handlers() -> int:
     db.session.commit()  # the after-commit hook publishes the reminders
     log.info("queued %d reminder(s)", count)
     return count
+
+
+@shared_task(name="workers.notices.remind_measure_owners", ignore_result=True)
+def remind_measure_owners(today: str | None = None) -> int:
+    """Daily: a content-free reminder to the owner of each overdue improvement measure (once per day).
+
+    ``today`` (ISO date) is for tests with a frozen clock; the beat sends nothing and the task uses
+    today's date in Europe/Amsterdam.
+    """
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from meldpunt.extensions import db
+    from meldpunt.resilience.service import remind_overdue
+
+    day = date.fromisoformat(today) if today else datetime.now(ZoneInfo("Europe/Amsterdam")).date()
+    count = remind_overdue(db.session, today=day)
+    db.session.commit()  # the after-commit hook publishes the reminders
+    log.info("queued %d measure reminder(s)", count)
+    return count

@@ -39,13 +39,17 @@ def message_id_for(notice_id: int, *, base_url: str) -> str:
 def compose_notice_mail(
     *, notice_id: int, reference: str, to: str, for_handler: bool, base_url: str, organisation: str,
     about_grant: bool = False,
+    about_measure: bool = False,
 ) -> NoticeMail:
     """The e-mail for one notice, rendered from templates/email/ (text and HTML).
 
     ``about_grant``: a role grant awaits the recipient's decision; the mail names no account and no role.
+    ``about_measure``: an improvement measure of the recipient is overdue; the mail names no measure.
     """
     if about_grant:
         template, subject = "email/grant_request", "Een verzoek om rechten wacht op uw besluit"
+    elif about_measure:
+        template, subject = "email/measure_due", "Een verbetermaatregel van u is over de termijn"
     elif for_handler:
         template, subject = "email/handler_reminder", f"Herinnering over melding {reference}"
     else:

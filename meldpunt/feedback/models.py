@@ -24,22 +24,28 @@ class NoticeKind(enum.StrEnum):
     FEEDBACK = "terugkoppeling"  # free "terugkoppeling op hoofdlijnen"
     REMINDER = "herinnering"  # to a handler: first feedback overdue
     ROLE_GRANT = "rechtenverzoek"  # to holders of a content role: a grant of that role awaits a decision
+    MEASURE_DUE = "maatregel_termijn"  # to a measure's owner: an improvement measure is past its due date
 
 
 _KINDS = ", ".join(f"'{k.value}'" for k in NoticeKind)
+#: Exactly one of signal, grant, measure.
+ABOUT_ONE = ("(CASE WHEN signal_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN grant_id IS NULL THEN 0 ELSE 1 END)"
+             " + (CASE WHEN measure_id IS NULL THEN 0 ELSE 1 END) = 1")
 
 
 class Notice(Base):
     """One notice to deliver. Holds ids and kinds only; a free feedback text is encrypted (``body_ct``).
 
-    A notice is about a signal, or (to staff, kind ``rechtenverzoek``) about a pending role grant.
+    A notice is about a signal, or (to staff, kind ``rechtenverzoek``) about a pending role grant, or
+    (to a measure's owner, kind ``maatregel_termijn``) about an improvement measure past its due date.
     """
 
     __tablename__ = "notices"
     __table_args__ = (
         CheckConstraint(f"kind IN ({_KINDS})", name="kind_valid"),
-        CheckConstraint("(signal_id IS NULL) <> (grant_id IS NULL)", name="about_signal_or_grant"),
+        CheckConstraint(ABOUT_ONE, name="about_one_thing"),
         CheckConstraint("grant_id IS NULL OR recipient_user_id IS NOT NULL", name="grant_notice_has_recipient"),
+        CheckConstraint("measure_id IS NULL OR recipient_user_id IS NOT NULL", name="measure_notice_has_recipient"),
         Index("ix_notices_pending", "delivered_at", "created_at"),
     )
 
@@ -47,6 +53,9 @@ class Notice(Base):
     signal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("signals.id", ondelete="CASCADE"), index=True)
     #: For ``rechtenverzoek``: the grant waiting for the recipient's decision (no signal).
     grant_id: Mapped[int | None] = mapped_column(ForeignKey("role_grants.id", ondelete="CASCADE"), index=True)
+    #: For ``maatregel_termijn``: the overdue improvement measure (no signal, no content).
+    measure_id: Mapped[int | None] = mapped_column(ForeignKey("improvement_measures.id", ondelete="CASCADE"),
+                                                   index=True)
     kind: Mapped[str] = mapped_column(String(30))
     #: For handler reminders: the user to remind. For reporter notices: NULL (the signal says who).
     recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -27,6 +27,7 @@ NOTICE_TITLES = {
     NoticeKind.FEEDBACK: "Terugkoppeling over uw melding",
     NoticeKind.REMINDER: "Herinnering: melding wacht op eerste terugkoppeling",
     NoticeKind.ROLE_GRANT: "Een verzoek om rechten wacht op uw besluit",
+    NoticeKind.MEASURE_DUE: "Een verbetermaatregel van u is over de termijn",
 }
 
 #: Notices that count as the reporter's first feedback (the received-confirmation does not).
@@ -84,6 +85,16 @@ def queue_grant_notice(session: Session, *, grant_id: int, recipient_user_id: in
     """Tell one holder of a content role that a grant of that role awaits a decision (in-app and
     e-mail). Content-free: the notice names neither the account nor the role, only that a request waits."""
     notice = Notice(signal_id=None, grant_id=grant_id, kind=NoticeKind.ROLE_GRANT.value,
+                    recipient_user_id=recipient_user_id)
+    session.add(notice)
+    session.flush()
+    return notice
+
+
+def queue_measure_notice(session: Session, *, measure_id: int, recipient_user_id: int) -> Notice:
+    """Tell the owner of an improvement measure that it is past its due date (in-app and e-mail).
+    Content-free: the notice names no measure text, only that one of theirs is over the term."""
+    notice = Notice(signal_id=None, measure_id=measure_id, kind=NoticeKind.MEASURE_DUE.value,
                     recipient_user_id=recipient_user_id)
     session.add(notice)
     session.flush()
@@ -358,6 +369,7 @@ class InboxItem:
     for_handler: bool
     read: bool
     grant_id: int | None = None
+    measure_id: int | None = None
 
 
 def _inbox_filter(user):
@@ -382,7 +394,7 @@ def inbox(session: Session, *, user, limit: int = 200) -> list[InboxItem]:
         InboxItem(
             id=n.id, created_at=n.created_at, title=NOTICE_TITLES[NoticeKind(n.kind)], reference=reference or "",
             signal_id=n.signal_id, for_handler=n.recipient_user_id is not None, read=n.read_at is not None,
-            grant_id=n.grant_id,
+            grant_id=n.grant_id, measure_id=n.measure_id,
         )
         for n, reference in rows
     ]

@@ -42,6 +42,8 @@ def _unread_notices():
 def _target(item) -> str:
     if item.grant_id is not None:
         return url_for("grants.index")
+    if item.measure_id is not None:
+        return url_for("resilience.measure_detail", measure_id=item.measure_id)
     endpoint = "triage.signal_detail" if item.for_handler else "intake.my_signal"
     return url_for(endpoint, signal_id=item.signal_id)
 
@@ -67,6 +69,8 @@ def read_one(notice_id: int):
         abort(400)
     if notice.grant_id is not None:
         target = url_for("grants.index")
+    elif notice.measure_id is not None:
+        target = url_for("resilience.measure_detail", measure_id=notice.measure_id)
     else:
         target = url_for("triage.signal_detail" if notice.recipient_user_id else "intake.my_signal",
                          signal_id=notice.signal_id)

@@ -355,19 +355,22 @@ def _context(attachment_id: uuid.UUID) -> str:
     return f"attachments:{attachment_id}"
 
 
-def store_attachment(
-    session: Session,
-    *,
-    keyring: Keyring,
-    signal: Signal,
-    cipher: FieldCipher,
-    upload: Upload,
-    settings: UploadSettings,
-) -> Attachment:
-    """Check, encrypt and store one file; ``AttachmentError`` (Dutch) leaves no file and no row.
+@dataclass(frozen=True)
+class StoredFile:
+    """A checked upload, encrypted on disk under ``storage_name``: its name, MIME type and padded size."""
 
-    The caller deletes the files of attachments stored earlier in the same
-    request when it rolls back (:func:`remove_files`).
+    filename: str
+    mime: str
+    storage_name: str
+    size: int
+
+
+def store_encrypted_file(*, dek: bytes, upload: Upload, settings: UploadSettings, context: str) -> StoredFile:
+    """Check one upload (name, type, size, archives, text) and stream it encrypted with ``dek`` to a new
+    server-named file in the upload folder; ``AttachmentError`` (Dutch) leaves no file.
+
+    Shared by signal attachments (below) and other encrypted files, e.g. the evidence of an improvement
+    measure (meldpunt.resilience). ``context`` binds the ciphertext to its row (see ``encrypt_stream``).
     """
     name = check_filename(upload.filename)
     label = f"„{name[:80]}”"
@@ -399,17 +402,14 @@ def store_attachment(
     text_check = _TextCheck(src, utf8=kind == "txt") if kind in ("txt", "eml") else None
     reader = text_check if text_check is not None else src
 
-    attachment = Attachment(id=uuid.uuid4(), signal_id=signal.id, storage_name=uuid.uuid4().hex, size=0)
+    storage_name = uuid.uuid4().hex
     folder = upload_folder(settings.folder)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / attachment.storage_name
+    path = folder / storage_name
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as dst:
-            size = encrypt_stream(
-                _dek(session, keyring=keyring, signal=signal), reader, dst,
-                context=_context(attachment.id), max_bytes=settings.max_bytes,
-            )
+            size = encrypt_stream(dek, reader, dst, context=context, max_bytes=settings.max_bytes)
             dst.flush()
             os.fsync(dst.fileno())
     except PlaintextTooLarge:
@@ -423,9 +423,45 @@ def store_attachment(
     if text_check is not None and not text_check.valid:
         path.unlink(missing_ok=True)
         raise AttachmentError(f"Het bestand {label} heeft een soort die wij niet aannemen. Toegestaan: {allowed}.")
-    attachment.size = padded_size(size)  # what the encrypted file shows anyway; the exact size is not kept
-    seal(cipher, attachment, "filename", name)
-    seal(cipher, attachment, "mime", TYPES[kind][0])
+    # The padded size is what the encrypted file shows anyway; the exact size is not kept.
+    return StoredFile(filename=name, mime=TYPES[kind][0], storage_name=storage_name, size=padded_size(size))
+
+
+def decrypt_file_chunks(*, dek: bytes, storage_name: str, context: str, folder: Path | None = None) -> Iterator[bytes]:
+    """The plaintext of a file stored by ``store_encrypted_file``, decrypted and verified chunk by chunk.
+
+    The path is resolved now (inside the request); the file is opened when the response is streamed.
+    """
+    path = upload_folder(folder) / storage_name
+
+    def chunks() -> Iterator[bytes]:
+        with open(path, "rb") as src:
+            yield from decrypt_stream(dek, src, context=context)
+
+    return chunks()
+
+
+def store_attachment(
+    session: Session,
+    *,
+    keyring: Keyring,
+    signal: Signal,
+    cipher: FieldCipher,
+    upload: Upload,
+    settings: UploadSettings,
+) -> Attachment:
+    """Check, encrypt and store one file; ``AttachmentError`` (Dutch) leaves no file and no row.
+
+    The caller deletes the files of attachments stored earlier in the same
+    request when it rolls back (:func:`remove_files`).
+    """
+    attachment_id = uuid.uuid4()
+    stored = store_encrypted_file(dek=_dek(session, keyring=keyring, signal=signal), upload=upload,
+                                  settings=settings, context=_context(attachment_id))
+    attachment = Attachment(id=attachment_id, signal_id=signal.id, storage_name=stored.storage_name,
+                            size=stored.size)
+    seal(cipher, attachment, "filename", stored.filename)
+    seal(cipher, attachment, "mime", stored.mime)
     session.add(attachment)
     session.flush()
     return attachment
@@ -485,14 +521,9 @@ def open_attachment(
     filename = unseal(cipher, attachment, "filename") or "bijlage"
     mime = unseal(cipher, attachment, "mime") or "application/octet-stream"
     dek = _dek(session, keyring=keyring, signal=signal)
-    path = upload_folder(folder) / attachment.storage_name
-    context = _context(attachment.id)
-
-    def chunks() -> Iterator[bytes]:
-        with open(path, "rb") as src:
-            yield from decrypt_stream(dek, src, context=context)
-
-    return filename, mime, chunks()
+    chunks = decrypt_file_chunks(dek=dek, storage_name=attachment.storage_name, context=_context(attachment.id),
+                                 folder=folder)
+    return filename, mime, chunks
 
 
 def read_attachment_names(session: Session, *, cipher: FieldCipher | None, signal: Signal) -> list[tuple[Attachment, str]]:

@@ -11,6 +11,7 @@ A new route fails this test with its name until it is added to ``ROUTE_ACCESS``
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -67,6 +68,18 @@ ROUTE_ACCESS: dict[str, frozenset[str]] = {
     "admin.audit": frozenset({"beheerder"}),
     # role grants: another holder of the requested role decides (never the beheerder)
     "grants.index": CONTENT_ROLES, "grants.decide": CONTENT_ROLES,
+    # weerbaarheid (issue 21): the regisseur keeps it; owners (any role) see their measures; all read knowledge
+    "resilience.index": frozenset({"regisseur"}), "resilience.register": frozenset({"regisseur"}),
+    "resilience.entry_new": frozenset({"regisseur"}), "resilience.register_seed": frozenset({"regisseur"}), "resilience.entry_edit": frozenset({"regisseur"}),
+    "resilience.measures": frozenset({"regisseur"}), "resilience.measure_create": frozenset({"regisseur"}),
+    "resilience.measure_import": frozenset({"regisseur"}), "resilience.measure_detail": ALL,
+    "resilience.measure_update": ALL, "resilience.my_measures": ALL,
+    "resilience.evidence_add": ALL, "resilience.evidence_download": ALL,
+    "resilience.reports": frozenset({"regisseur"}), "resilience.report_issue": frozenset({"regisseur"}),
+    "resilience.report_detail": frozenset({"regisseur"}), "resilience.report_pdf": frozenset({"regisseur"}),
+    "resilience.knowledge_index": ALL, "resilience.knowledge_page": ALL,
+    "resilience.knowledge_edit": frozenset({"regisseur"}),
+    "resilience.sessions": frozenset({"regisseur"}), "resilience.session_create": frozenset({"regisseur"}),
 }
 
 
@@ -86,6 +99,7 @@ class World:
     notice: Any
     term: Any
     grant: dict
+    resilience: dict
 
 
 def _hidden_signal(world: World, role: str):
@@ -111,6 +125,14 @@ ID_FACTORIES = {
     "term_id": lambda w, role: None if role == "beheerder" else w.term.id,
     # a pending grant of another content role than the viewer's (the beheerder, who asked, may decide none)
     "grant_id": lambda w, role: w.grant["integriteit" if role == "regisseur" else "regisseur"],
+    # weerbaarheid: the regisseur sees every entry, measure and report; a measure is owned by someone else
+    "entry_id": lambda w, role: None if role == "regisseur" else w.resilience["entry"],
+    "measure_id": lambda w, role: None if role == "regisseur" else w.resilience["measure"],
+    "report_id": lambda w, role: None if role == "regisseur" else w.resilience["report"],
+    "evidence_id": lambda w, role: None if role == "regisseur" else w.resilience["evidence"],
+    # knowledge pages are for everyone (kind/code of a taxonomy term): nothing hidden to probe
+    "kind": lambda w, role: None,
+    "code": lambda w, role: None,
 }
 
 
@@ -163,10 +185,20 @@ def _build_world(app) -> World:
             db.session.add(row)
             db.session.flush()
             grant[wanted] = row.id
+        from meldpunt.resilience.models import Measure, MeasureEvidence, ProgressReport, RegisterEntry
+
+        entry = RegisterEntry(kind="proces", process_code="vergunningen", risks="r")
+        measure = Measure(source="overig", status="open", owner_id=others["melder"].id)
+        report = ProgressReport(title="r", as_of=datetime.date(2026, 1, 1), snapshot="{}")
+        db.session.add_all([entry, measure, report])
+        db.session.flush()
+        evidence = MeasureEvidence(id=uuid.uuid4(), measure_id=measure.id, storage_name=uuid.uuid4().hex, size=1)
+        db.session.add(evidence)
+        resilience = {"entry": entry.id, "measure": measure.id, "report": report.id, "evidence": evidence.id}
         db.session.commit()
         term = db.session.scalar(db.select(TaxonomyTerm).limit(1))
         world = World(users, others, regular, integrity, attachment, subject, case, intervention, approval, notice,
-                      term, grant)
+                      term, grant, resilience)
         for obj in (regular, integrity, case, intervention, notice, term):
             db.session.refresh(obj)
             db.session.expunge(obj)

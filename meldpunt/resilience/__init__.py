@@ -1,0 +1,1 @@
+"""Weerbaarheid: register of vulnerable processes and functions, improvement measures, knowledge pages."""
