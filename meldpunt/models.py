@@ -5,12 +5,20 @@ from meldpunt.auth.models import AuthSession, RecoveryCode, User
 from meldpunt.cases.models import Case, CaseIntervention, CaseSignal, CaseSubject
 from meldpunt.feedback.models import Notice, NoticeDelivery
 from meldpunt.grants.models import RoleGrant
+from meldpunt.meetings.models import AgendaItem, AgendaItemPartner, Meeting, MeetingMember, MeetingSeries, MeetingType, Proposal
 from meldpunt.intake.models import Attachment, Message, Signal, StatusChange, Subject, SubjectIdentifier
 from meldpunt.taxonomy.models import TaxonomyTerm
 from meldpunt.triage.models import Approval, EnrichmentNote, Forwarding
 from meldpunt.vault.models import DataKey
 
 __all__ = [
+    "AgendaItem",
+    "AgendaItemPartner",
+    "Meeting",
+    "MeetingMember",
+    "MeetingSeries",
+    "MeetingType",
+    "Proposal",
     "Approval",
     "Attachment",
     "AuditCheckpoint",

@@ -21,6 +21,7 @@ BLUEPRINT_MODULES = [
     "meldpunt.feedback.views",
     "meldpunt.admin.views",
     "meldpunt.grants.views",
+    "meldpunt.meetings.views",
 ]
 
 ERROR_TEXT = {

@@ -26,6 +26,8 @@ ALL = frozenset(r.value for r in Role)
 HANDLERS = frozenset({"regisseur", "integriteit"})
 #: Roles that read content or aggregates; their holders decide on grants of their own role (issue 15 item 2).
 CONTENT_ROLES = frozenset({"regisseur", "integriteit", "voorzitter", "deelnemer", "management"})
+CHAIR = frozenset({"voorzitter"})
+MEETING_ROLES = frozenset({"voorzitter", "deelnemer"})
 
 #: Reachable without login (login steps, anonymous reporting with a receipt code, health, static files).
 PUBLIC = {
@@ -67,6 +69,12 @@ ROUTE_ACCESS: dict[str, frozenset[str]] = {
     "admin.audit": frozenset({"beheerder"}),
     # role grants: another holder of the requested role decides (never the beheerder)
     "grants.index": CONTENT_ROLES, "grants.decide": CONTENT_ROLES,
+    # casusoverleg / LIO (issue 17): the chair plans and builds the agenda; members see their meetings
+    "meetings.index": MEETING_ROLES, "meetings.create": CHAIR, "meetings.detail": MEETING_ROLES,
+    "meetings.update": CHAIR, "meetings.add_member": CHAIR, "meetings.remove_member": CHAIR,
+    "meetings.next_meeting": CHAIR, "meetings.proposals": CHAIR, "meetings.accept_proposal": CHAIR,
+    "meetings.return_proposal": CHAIR, "meetings.add_standing_item": CHAIR, "meetings.move_item": CHAIR,
+    "meetings.update_item": CHAIR, "meetings.remove_item": CHAIR,
 }
 
 
@@ -86,6 +94,9 @@ class World:
     notice: Any
     term: Any
     grant: dict
+    meeting: Any = None  # chaired by another voorzitter; no test account is a member
+    proposal: Any = None
+    item: Any = None
 
 
 def _hidden_signal(world: World, role: str):
@@ -111,6 +122,10 @@ ID_FACTORIES = {
     "term_id": lambda w, role: None if role == "beheerder" else w.term.id,
     # a pending grant of another content role than the viewer's (the beheerder, who asked, may decide none)
     "grant_id": lambda w, role: w.grant["integriteit" if role == "regisseur" else "regisseur"],
+    # another chair's meeting, its proposal and its agenda item: hidden from every test account
+    "meeting_id": lambda w, role: w.meeting,
+    "proposal_id": lambda w, role: w.proposal,
+    "item_id": lambda w, role: w.item,
 }
 
 
@@ -164,14 +179,38 @@ def _build_world(app) -> World:
             db.session.flush()
             grant[wanted] = row.id
         db.session.commit()
+        meeting_ids = _hidden_meeting(app, case, regular)
         term = db.session.scalar(db.select(TaxonomyTerm).limit(1))
         world = World(users, others, regular, integrity, attachment, subject, case, intervention, approval, notice,
-                      term, grant)
+                      term, grant, *meeting_ids)
         for obj in (regular, integrity, case, intervention, notice, term):
             db.session.refresh(obj)
             db.session.expunge(obj)
         assert db.session.get(Signal, regular.id) is not None
     return world
+
+
+def _hidden_meeting(app, case, signal) -> tuple:
+    """A meeting of another voorzitter with a proposal and an agenda item (ids only)."""
+    from datetime import datetime, timezone
+
+    from meldpunt.auth.service import create_user
+    from meldpunt.meetings.models import AgendaItem, Meeting, MeetingSeries, MeetingType, Proposal
+
+    chair = create_user(db.session, email="voorzitter2@test.example", name="Andere voorzitter", role="voorzitter",
+                        password=None)
+    db.session.flush()
+    type_id = db.session.scalar(db.select(MeetingType.id).limit(1))
+    series = MeetingSeries(id=uuid.uuid4(), type_id=type_id, chair_id=chair.id)
+    meeting = Meeting(id=uuid.uuid4(), series_id=series.id, type_id=type_id, chair_id=chair.id,
+                      starts_at=datetime(2030, 1, 7, 9, 0, tzinfo=timezone.utc), location="Stadhuis")
+    proposal = Proposal(id=uuid.uuid4(), meeting_id=meeting.id, signal_id=signal.id, proposed_by_id=chair.id)
+    item = AgendaItem(id=uuid.uuid4(), meeting_id=meeting.id, position=1, kind="mededelingen")
+    db.session.add_all([series, meeting])
+    db.session.flush()
+    db.session.add_all([proposal, item])
+    db.session.commit()
+    return meeting.id, proposal.id, item.id
 
 
 def _build(rule, values) -> str:
