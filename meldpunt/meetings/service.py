@@ -121,7 +121,7 @@ def create_meeting(
 def _new_meeting(session: Session, *, keyring: Keyring, series: MeetingSeries, type_id: int, chair_id: int,
                  starts_at: datetime, duration_minutes: int, location: str | None, video_url: str | None) -> Meeting:
     data_key, _cipher = create_data_key(session, keyring=keyring)
-    meeting = Meeting(id=uuid.uuid4(), series_id=series.id, type_id=type_id, chair_id=chair_id,
+    meeting = Meeting(id=uuid.uuid4(), series=series, type_id=type_id, chair_id=chair_id,
                       starts_at=starts_at, duration_minutes=duration_minutes, location=location,
                       video_url=video_url, state=MeetingState.PLANNED.value, data_key_id=data_key.id)
     session.add(meeting)

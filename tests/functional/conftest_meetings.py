@@ -1,0 +1,94 @@
+"""Helpers for the casusoverleg tests: signals in a case, a planned meeting with members, logged-in clients."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from meldpunt.auth.models import User
+from meldpunt.auth.service import create_user
+from meldpunt.cases.models import Case
+from meldpunt.cases.service import create_case
+from meldpunt.extensions import db
+from meldpunt.intake.models import SignalStatus
+from meldpunt.intake.service import ReportInput, SubjectInput, file_signal
+from meldpunt.triage.service import transition_signal
+from meldpunt.triage.transitions import Path
+from meldpunt.vault.service import current_keyring
+from tests.conftest import csrf_token, password_hash
+from tests.functional.conftest_auth import login_full
+
+FUTURE = datetime.now(timezone.utc) + timedelta(days=14)
+
+
+def case_with_signals(app, users, *, title: str, descriptions: list[str], subject_name: str | None = None) -> tuple:
+    """A case (made by the regisseur) holding new signals filed by the melder; returns (case_id, [signal ids])."""
+    with app.app_context():
+        keyring = current_keyring()
+        regisseur = db.session.get(User, users["regisseur"].id)
+        reporter = db.session.get(User, users["melder"].id)
+        signals = []
+        for description in descriptions:
+            subjects = [SubjectInput(kind="persoon", name=subject_name)] if subject_name else []
+            signal = file_signal(db.session, keyring=keyring, reporter=reporter, description=description,
+                                 report=ReportInput(description=description, subjects=subjects, wants_feedback=True))
+            transition_signal(db.session, keyring=keyring, signal=signal, actor=regisseur,
+                              target=SignalStatus.IN_PROGRESS, path=Path.STATUS, four_eyes=False)
+            signals.append(signal)
+        case = create_case(db.session, keyring=keyring, actor=regisseur, title=title, signals=signals)
+        db.session.commit()
+        return case.id, [s.id for s in signals]
+
+
+def add_member_account(app, email: str, name: str) -> User:
+    with app.app_context():
+        user = create_user(db.session, email=email, name=name, role="deelnemer", password=None)
+        user.password_hash = password_hash()
+        db.session.commit()
+        db.session.refresh(user)
+        db.session.expunge(user)
+        return user
+
+
+def client_for(app, email: str):
+    client = app.test_client()
+    login_full(client, email)
+    return client
+
+
+def plan_meeting(chair, *, interval_weeks: str = "", when: datetime = FUTURE) -> str:
+    """The chair plans a meeting through the page; returns its id (from the redirect)."""
+    page = chair.get("/overleg/").get_data(as_text=True)
+    type_id = re.search(r'<option value="(\d+)">Casusoverleg</option>', page).group(1)
+    response = chair.post("/overleg/", data={
+        "csrf_token": csrf_token(page), "type_id": type_id, "date": when.strftime("%Y-%m-%d"), "time": "09:30",
+        "duration_minutes": "120", "location": "Stadhuis, kamer 2.14", "video_url": "", "interval_weeks": interval_weeks,
+    })
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response.headers["Location"].rsplit("/", 1)[-1]
+
+
+def add_member(chair, meeting_id: str, user_id: int, organisation: str, kind: str):
+    page = chair.get(f"/overleg/{meeting_id}").get_data(as_text=True)
+    return chair.post(f"/overleg/{meeting_id}/leden", data={
+        "csrf_token": csrf_token(page), "user_id": str(user_id), "organisation": organisation, "kind": kind})
+
+
+def propose_case(regisseur, case_id, meeting_id: str, question: str, scope: str = "casus"):
+    page = regisseur.get(f"/behandelen/casussen/{case_id}").get_data(as_text=True)
+    return regisseur.post(f"/behandelen/casussen/{case_id}/agenderen", data={
+        "csrf_token": csrf_token(page), "meeting_id": meeting_id, "scope": scope, "question": question})
+
+
+def proposal_ids(app) -> list:
+    from meldpunt.meetings.models import Proposal
+
+    with app.app_context():
+        return [str(p) for p in db.session.scalars(select(Proposal.id).order_by(Proposal.created_at))]
+
+
+def case_reference(app, case_id) -> str:
+    with app.app_context():
+        return db.session.get(Case, case_id).reference
