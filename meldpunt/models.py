@@ -5,7 +5,18 @@ from meldpunt.auth.models import AuthSession, RecoveryCode, User
 from meldpunt.cases.models import Case, CaseIntervention, CaseSignal, CaseSubject
 from meldpunt.feedback.models import Notice, NoticeDelivery
 from meldpunt.grants.models import RoleGrant
-from meldpunt.meetings.models import AgendaItem, AgendaItemPartner, Meeting, MeetingMember, MeetingSeries, MeetingType, Proposal
+from meldpunt.meetings.models import (
+    AgendaItem,
+    AgendaItemPartner,
+    Decision,
+    ItemAttendee,
+    Meeting,
+    MeetingAction,
+    MeetingMember,
+    MeetingSeries,
+    MeetingType,
+    Proposal,
+)
 from meldpunt.intake.models import Attachment, Message, Signal, StatusChange, Subject, SubjectIdentifier
 from meldpunt.taxonomy.models import TaxonomyTerm
 from meldpunt.triage.models import Approval, EnrichmentNote, Forwarding
@@ -14,7 +25,10 @@ from meldpunt.vault.models import DataKey
 __all__ = [
     "AgendaItem",
     "AgendaItemPartner",
+    "Decision",
+    "ItemAttendee",
     "Meeting",
+    "MeetingAction",
     "MeetingMember",
     "MeetingSeries",
     "MeetingType",

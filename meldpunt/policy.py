@@ -61,6 +61,7 @@ class Action(enum.StrEnum):
     VIEW_MEETING = "view_meeting"  # see one meeting's metadata (type, time, place)
     DECIDE_PROPOSAL = "decide_proposal"  # accept into the agenda or send back
     VIEW_AGENDA_ITEM = "view_agenda_item"  # read one agenda item's content
+    UPDATE_MEETING_ACTION = "update_meeting_action"  # status and result of one action (chair or owner)
 
 
 #: Actions that need no object: which roles may take them.

@@ -7,6 +7,8 @@ from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectFi
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from meldpunt.meetings.models import ActionStatus, DecisionKind, Instrument
+
 
 class MeetingForm(FlaskForm):
     type_id = SelectField("Soort overleg", coerce=int, validators=[InputRequired("Kies een soort overleg.")])
@@ -95,3 +97,49 @@ class ItemForm(FlaskForm):
 
 class MoveForm(FlaskForm):
     direction = HiddenField(validators=[AnyOf(["omhoog", "omlaag"])])
+
+
+class AttendanceForm(FlaskForm):
+    present = MultiCheckboxField("Aanwezig bij dit punt", coerce=int)
+    submit = SubmitField("Aanwezigheid opslaan")
+
+
+class DecisionForm(FlaskForm):
+    kind = SelectField("Besluit", choices=[(k.value, k.label) for k in DecisionKind],
+                       validators=[InputRequired("Kies een besluit.")])
+    instrument = SelectField("Bestuurlijk instrument", choices=[("", "Geen (alleen bij bestuurlijke interventie)")]
+                             + [(i.value, i.label) for i in Instrument], validators=[Optional()],
+                             description="Alleen bij een bestuurlijke interventie.")
+    motivation = TextAreaField("Korte motivering", description="Vertrouwelijk. De melder krijgt alleen het standaardbericht.",
+                               validators=[DataRequired("Vul een korte motivering in."), Length(max=4000)])
+    submit = SubmitField("Besluit vastleggen")
+
+
+class ActionForm(FlaskForm):
+    item_id = HiddenField()
+    owner = SelectField("Wie voert de actie uit?", validators=[InputRequired("Kies wie de actie uitvoert.")])
+    organisation = StringField("Organisatie", description="Alleen als u hierboven ‘Een organisatie’ kiest.",
+                               validators=[Optional(), Length(max=120)])
+    deadline = DateField("Uiterlijk klaar op", validators=[InputRequired("Vul een datum in, bijvoorbeeld 2026-12-31.")],
+                         description="Bijvoorbeeld 2026-12-31.")
+    description = TextAreaField("Wat moet er gebeuren?", validators=[DataRequired("Vul in wat er moet gebeuren."),
+                                                                     Length(max=2000)])
+    submit = SubmitField("Actie toevoegen")
+
+
+class ActionUpdateForm(FlaskForm):
+    status = SelectField("Status", choices=[(s.value, s.label) for s in ActionStatus])
+    result_note = TextAreaField("Resultaat", description="Verplicht bij ‘Gereed’.", validators=[Optional(), Length(max=20000)])
+    submit = SubmitField("Actie bijwerken")
+
+
+class MinutesForm(FlaskForm):
+    minutes = TextAreaField("Verslag", description="Vertrouwelijk; versleuteld bewaard.",
+                            validators=[DataRequired("Schrijf het verslag."), Length(max=100000)])
+    submit = SubmitField("Verslag opslaan")
+
+
+class SecrecyForm(FlaskForm):
+    confirm = BooleanField("Ik houd alles wat ik in dit overleg zie en hoor geheim en deel het niet buiten het overleg.",
+                           validators=[DataRequired("Vink de geheimhoudingsverklaring aan om verder te gaan.")])
+    submit = SubmitField("Bevestigen en stukken openen")

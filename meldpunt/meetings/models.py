@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -276,3 +277,145 @@ class AgendaItemPartner(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
 
     item: Mapped[AgendaItem] = relationship(back_populates="partners")
+
+
+class ItemAttendee(Base):
+    """Aanwezig bij een agendapunt: the chair records per item which members were present."""
+
+    __tablename__ = "agenda_item_attendees"
+
+    item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agenda_items.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+
+
+class DecisionKind(enum.StrEnum):
+    """Besluit van het overleg over een casus of melding."""
+
+    ADMINISTRATIVE = "bestuurlijke_interventie"
+    RIEC_CASE = "riec_casus"
+    CRIMINAL = "strafrechtelijk"
+    FISCAL = "fiscaal"
+    MONITOR = "monitoren"
+    BACK_TO_ENRICHMENT = "terug_naar_verrijking"
+    CLOSE = "afsluiten"
+
+    @property
+    def label(self) -> str:
+        return DECISION_LABELS[self]
+
+
+DECISION_LABELS = {
+    DecisionKind.ADMINISTRATIVE: "Bestuurlijke interventie",
+    DecisionKind.RIEC_CASE: "RIEC-casus",
+    DecisionKind.CRIMINAL: "Strafrechtelijk via politie/OM",
+    DecisionKind.FISCAL: "Fiscaal (Belastingdienst)",
+    DecisionKind.MONITOR: "Monitoren",
+    DecisionKind.BACK_TO_ENRICHMENT: "Terug naar verrijking",
+    DecisionKind.CLOSE: "Afsluiten",
+}
+
+
+class Instrument(enum.StrEnum):
+    """Which bestuurlijk instrument (only with a bestuurlijke interventie)."""
+
+    BIBOB = "bibob_toets"
+    CLOSURE_13B = "13b_sluiting"
+    PENALTY = "last_onder_dwangsom"
+    REVOKE_PERMIT = "intrekking_vergunning"
+    INTEGRATED_CHECK = "integrale_controle"
+
+    @property
+    def label(self) -> str:
+        return INSTRUMENT_LABELS[self]
+
+
+INSTRUMENT_LABELS = {
+    Instrument.BIBOB: "Bibob-toets",
+    Instrument.CLOSURE_13B: "13b-sluiting",
+    Instrument.PENALTY: "Last onder dwangsom",
+    Instrument.REVOKE_PERMIT: "Intrekking vergunning",
+    Instrument.INTEGRATED_CHECK: "Integrale controle",
+}
+
+
+class Decision(Base):
+    """The meeting's decision on one agenda item; the motivation is encrypted under the meeting's key."""
+
+    __tablename__ = "meeting_decisions"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_in(DecisionKind)})", name="kind_valid"),
+        CheckConstraint(f"instrument IS NULL OR instrument IN ({_in(Instrument)})", name="instrument_valid"),
+        CheckConstraint("(kind = 'bestuurlijke_interventie') = (instrument IS NOT NULL)",
+                        name="instrument_iff_administrative"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agenda_items.id", ondelete="CASCADE"), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    instrument: Mapped[str | None] = mapped_column(String(30))
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    motivation_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    item: Mapped[AgendaItem] = relationship()
+
+    @property
+    def kind_enum(self) -> DecisionKind:
+        return DecisionKind(self.kind)
+
+
+class ActionStatus(enum.StrEnum):
+    OPEN = "open"
+    BUSY = "bezig"
+    DONE = "gereed"
+    LAPSED = "vervallen"
+
+    @property
+    def label(self) -> str:
+        return {"open": "Open", "bezig": "Bezig", "gereed": "Gereed", "vervallen": "Vervallen"}[self.value]
+
+
+#: Actions that still need work: they stay on the afsprakenlijst of the series' next meetings.
+OPEN_ACTION_STATUSES = (ActionStatus.OPEN.value, ActionStatus.BUSY.value)
+
+
+class MeetingAction(Base):
+    """Actie (afspraak): owner (a member, or an organisation), deadline, status and a result note.
+
+    Description and result note are encrypted under the key of the meeting where it was agreed.
+    """
+
+    __tablename__ = "meeting_actions"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(ActionStatus)})", name="status_valid"),
+        CheckConstraint("(owner_user_id IS NULL) <> (owner_organisation IS NULL)", name="one_owner"),
+        Index("ix_meeting_actions_series_status", "series_id", "status"),
+        Index("ix_meeting_actions_owner_status_deadline", "owner_user_id", "status", "deadline"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    series_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meeting_series.id", ondelete="CASCADE"))
+    item_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agenda_items.id", ondelete="SET NULL"))
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    owner_organisation: Mapped[str | None] = mapped_column(String(120))
+    deadline: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default=ActionStatus.OPEN.value)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    reminded_on: Mapped[date | None] = mapped_column(Date)
+    description_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    result_note_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    meeting: Mapped[Meeting] = relationship()
+    item: Mapped[AgendaItem | None] = relationship()
+    owner = relationship("User", foreign_keys=[owner_user_id])
+
+    @property
+    def status_enum(self) -> ActionStatus:
+        return ActionStatus(self.status)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_ACTION_STATUSES

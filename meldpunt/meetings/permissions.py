@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from meldpunt.auth.models import Role
-from meldpunt.meetings.models import AgendaItem, Meeting, MeetingMember, MeetingState, Proposal
+from meldpunt.meetings.models import AgendaItem, Meeting, MeetingAction, MeetingMember, MeetingState, Proposal
 from meldpunt.policy import ROLE_ACTIONS, Action, register_rule
 
 V, D, R = Role.VOORZITTER.value, Role.DEELNEMER.value, Role.REGISSEUR.value
@@ -77,3 +77,13 @@ def _can_item(user: Any, action: Action, item: AgendaItem) -> bool:
     if action == Action.VIEW_AGENDA_ITEM:
         return may_see_item(user, item)
     return False
+
+
+@register_rule(MeetingAction)
+def _can_action(user: Any, action: Action, meeting_action: MeetingAction) -> bool:
+    """An action is changed by the chair of the meeting where it was agreed, or by the member who owns it."""
+    if action != Action.UPDATE_MEETING_ACTION:
+        return False
+    if is_chair(user, meeting_action.meeting):
+        return True
+    return user.role == D and meeting_action.owner_user_id == user.id

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from meldpunt.auth.models import User
 from meldpunt.extensions import db
 from meldpunt.meetings import permissions  # noqa: F401  (registers the need-to-know rules)
-from meldpunt.meetings import service
+from meldpunt.documents.pdf import PdfUnavailable, pdf_available, render_pdf
+from meldpunt.meetings import outcomes, packs, service
 from meldpunt.meetings.forms import (
     AcceptProposalForm,
+    ActionForm,
+    ActionUpdateForm,
+    AttendanceForm,
+    DecisionForm,
+    MinutesForm,
+    SecrecyForm,
     EditMeetingForm,
     ItemForm,
     MeetingForm,
@@ -23,7 +31,7 @@ from meldpunt.meetings.forms import (
     SimpleForm,
     StandingItemForm,
 )
-from meldpunt.meetings.models import AgendaItem, Meeting, Proposal
+from meldpunt.meetings.models import ActionStatus, AgendaItem, Meeting, MeetingAction, Proposal
 from meldpunt.policy import Action, can, load_or_404, require
 from meldpunt.triage.service import TriageError
 from meldpunt.vault.service import current_keyring
@@ -125,10 +133,18 @@ def _detail(meeting: Meeting, status: int = 200, error: str | None = None, **for
                      pseudonymise=item.pseudonymise, partners=[p.user_id for p in item.partners])
         f.partners.choices = [(m.user_id, f"{m.user.name} ({m.organisation})") for m in partners]
         item_forms[item.id] = f
+    minutes = outcomes.read_minutes(db.session, keyring=keyring, meeting=meeting)
+    minutes_form = forms.get("minutes_form") or MinutesForm(formdata=None, minutes=minutes)
+    actions = [outcomes.read_action(db.session, keyring=keyring, action=a)
+               for a in outcomes.actions_of_meeting(db.session, meeting=meeting)]
+    carried = [outcomes.read_action(db.session, keyring=keyring, action=a)
+               for a in outcomes.carried_actions(db.session, meeting=meeting)]
     audit_event("meeting.read", object_type="meeting", object_id=meeting.id)
     db.session.commit()
     return render_template(
-        "meetings/detail.html", meeting=meeting, local=_local, error=error, edit_form=edit, member_form=member_form,
+        "meetings/detail.html", minutes_form=minutes_form, has_minutes=minutes is not None, actions=actions,
+        carried=carried, action_form=_action_form(meeting, forms.get("action_form") or ActionForm(formdata=None)),
+        update_form=ActionUpdateForm(formdata=None), four_eyes=_four_eyes(), meeting=meeting, local=_local, error=error, edit_form=edit, member_form=member_form,
         simple_form=SimpleForm(formdata=None), standing_form=forms.get("standing_form") or StandingItemForm(formdata=None),
         items=items, item_forms=item_forms, total_minutes=sum(i.minutes_reserved for i, _t in items),
     ), status
@@ -136,9 +152,12 @@ def _detail(meeting: Meeting, status: int = 200, error: str | None = None, **for
 
 def _member_detail(meeting: Meeting):
     member = permissions.membership(current_user, meeting)
+    may_approve = (meeting.minutes_ct is not None and meeting.state != "notulen_vastgesteld"
+                   and outcomes.may_approve_minutes(current_user, meeting, four_eyes=_four_eyes()))
     audit_event("meeting.read", object_type="meeting", object_id=meeting.id)
     db.session.commit()
-    return render_template("meetings/member.html", meeting=meeting, member=member, local=_local)
+    return render_template("meetings/member.html", meeting=meeting, member=member, local=_local,
+                           may_approve=may_approve)
 
 
 def _refused(meeting_id, exc, **forms):
@@ -348,3 +367,296 @@ def remove_item(item_id):
     db.session.commit()
     flash("Het punt is van de agenda gehaald.", "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor="agenda"))
+
+
+# ---------------------------------------------------------------------------- one item: content, attendance, decision
+
+
+def _four_eyes() -> bool:
+    return bool(current_app.extensions["meldpunt.settings"].security.four_eyes)
+
+
+def _item_page(item: AgendaItem, status: int = 200, error: str | None = None, **forms):
+    meeting = item.meeting
+    keyring = current_keyring()
+    number = next(n for n, i in enumerate(meeting.items, 1) if i.id == item.id)
+    content = packs.item_content(db.session, keyring=keyring, item=item, number=number, viewer=current_user)
+    chairing = can(current_user, Action.CHAIR_MEETING, meeting)
+    context = {}
+    if chairing:
+        attendance = forms.get("attendance_form") or AttendanceForm(
+            formdata=None, present=sorted(outcomes.attendees(db.session, item=item)))
+        attendance.present.choices = [(m.user_id, f"{m.user.name} ({m.organisation})") for m in meeting.members]
+        context = dict(
+            attendance_form=attendance,
+            decision_form=forms.get("decision_form") or DecisionForm(formdata=None),
+            action_form=_action_form(meeting, forms.get("action_form") or ActionForm(formdata=None, item_id=str(item.id))),
+            has_decision=outcomes.decision_of(db.session, item=item) is not None,
+        )
+    audit_event("meeting.item_read", object_type="agenda_item", object_id=item.id,
+                details={"meeting_id": str(meeting.id)})
+    db.session.commit()
+    return render_template("meetings/item.html", item=item, meeting=meeting, content=content, chairing=chairing,
+                           error=error, local=_local, update_form=ActionUpdateForm(formdata=None), **context), status
+
+
+def _action_form(meeting: Meeting, form: ActionForm) -> ActionForm:
+    form.owner.choices = [(f"lid-{m.user_id}", f"{m.user.name} ({m.organisation})") for m in meeting.members] + [
+        ("organisatie", "Een organisatie (vul hieronder in)")]
+    return form
+
+
+@bp.get("/punten/<uuid:item_id>")
+@login_required
+def item_detail(item_id):
+    return _item_page(_load_item(item_id, Action.VIEW_AGENDA_ITEM))
+
+
+def _item_refused(item_id, exc, **forms):
+    db.session.rollback()
+    return _item_page(_load_item(item_id), 422, str(exc), **forms)
+
+
+@bp.post("/punten/<uuid:item_id>/aanwezig")
+@login_required
+def attendance(item_id):
+    item = _load_item(item_id)
+    form = AttendanceForm()
+    form.present.choices = [(m.user_id, m.user.name) for m in item.meeting.members]
+    if not form.validate_on_submit():
+        return _item_page(item, 422, "Kies alleen leden van dit overleg.", attendance_form=form)
+    try:
+        outcomes.set_attendance(db.session, item=item, actor=current_user, user_ids=set(form.present.data or []))
+    except TriageError as exc:
+        return _item_refused(item_id, exc, attendance_form=form)
+    db.session.commit()
+    flash("De aanwezigheid is opgeslagen.", "success")
+    return redirect(url_for("meetings.item_detail", item_id=item_id))
+
+
+@bp.post("/punten/<uuid:item_id>/besluit")
+@login_required
+def decide(item_id):
+    item = _load_item(item_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return _item_page(item, 422, "Controleer het besluit.", decision_form=form)
+    try:
+        result = outcomes.record_decision(db.session, keyring=current_keyring(), actor=current_user, item=item,
+                                          kind=form.kind.data, instrument=form.instrument.data or None,
+                                          motivation=form.motivation.data, four_eyes=_four_eyes())
+    except TriageError as exc:
+        return _item_refused(item_id, exc, decision_form=form)
+    db.session.commit()
+    message = "Het besluit is vastgelegd."
+    if result.waits_for_four_eyes:
+        message += (" Vier ogen staat aan: de meldingen staan op ‘besproken’; de regisseur sluit de casus af "
+                    "met akkoord van een tweede regisseur.")
+    flash(message, "success")
+    return redirect(url_for("meetings.item_detail", item_id=item_id))
+
+
+# ---------------------------------------------------------------------------- actions
+
+
+@bp.post("/<uuid:meeting_id>/acties")
+@login_required
+def add_action(meeting_id):
+    meeting = _load(meeting_id)
+    form = _action_form(meeting, ActionForm())
+    item = None
+    if form.item_id.data:
+        try:
+            item = db.session.get(AgendaItem, uuid.UUID(form.item_id.data))
+        except ValueError:
+            abort(400)
+        if item is None or item.meeting_id != meeting.id:
+            abort(404)
+    if not form.validate_on_submit():
+        if item is not None:
+            return _item_page(item, 422, "Controleer de actie.", action_form=form)
+        return _detail(meeting, 422, "Controleer de actie.", action_form=form)
+    owner_user_id = int(form.owner.data[4:]) if form.owner.data.startswith("lid-") else None
+    try:
+        outcomes.add_action(db.session, keyring=current_keyring(), actor=current_user, meeting=meeting, item=item,
+                            owner_user_id=owner_user_id,
+                            owner_organisation=form.organisation.data if owner_user_id is None else None,
+                            deadline=form.deadline.data, description=form.description.data)
+    except TriageError as exc:
+        db.session.rollback()
+        meeting = _load(meeting_id)
+        if item is not None:
+            return _item_page(db.session.get(AgendaItem, item.id), 422, str(exc), action_form=form)
+        return _detail(meeting, 422, str(exc), action_form=form)
+    db.session.commit()
+    flash("De actie is toegevoegd.", "success")
+    if item is not None:
+        return redirect(url_for("meetings.item_detail", item_id=item.id, _anchor="acties"))
+    return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor="acties"))
+
+
+@bp.post("/acties/<uuid:action_id>")
+@login_required
+def update_action(action_id):
+    meeting_action = load_or_404(MeetingAction, action_id, Action.UPDATE_MEETING_ACTION)
+    form = ActionUpdateForm()
+    back = request.form.get("terug") == "overleg"
+    target = (url_for("meetings.detail", meeting_id=meeting_action.meeting_id, _anchor="acties") if back
+              else url_for("meetings.my_actions"))
+    if not form.validate_on_submit():
+        flash("Kies een status.", "error")
+        return redirect(target)
+    try:
+        outcomes.update_action(db.session, keyring=current_keyring(), actor=current_user, action=meeting_action,
+                               status=form.status.data, result_note=form.result_note.data)
+    except TriageError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(target)
+    db.session.commit()
+    flash("De actie is bijgewerkt.", "success")
+    return redirect(target)
+
+
+@bp.get("/acties")
+@login_required
+def my_actions():
+    require(current_user, Action.LIST_MY_MEETINGS)
+    views = outcomes.my_actions(db.session, keyring=current_keyring(), user=current_user)
+    audit_event("meeting.my_actions", details={"count": len(views)})
+    db.session.commit()
+    return render_template("meetings/my_actions.html", actions=views, local=_local,
+                           update_form=ActionUpdateForm(formdata=None))
+
+
+@bp.get("/<uuid:meeting_id>/acties")
+@login_required
+def series_actions(meeting_id):
+    meeting = _load(meeting_id)
+    status = request.args.get("status") or None
+    if status and status not in {s.value for s in ActionStatus}:
+        status = None
+    overdue = request.args.get("verlopen") == "1"
+    owner = request.args.get("eigenaar", type=int)
+    keyring = current_keyring()
+    rows = outcomes.series_actions(db.session, series_id=meeting.series_id, status=status, owner_user_id=owner,
+                                   overdue_only=overdue)
+    views = [outcomes.read_action(db.session, keyring=keyring, action=a) for a in rows]
+    audit_event("meeting.series_actions", object_type="meeting", object_id=meeting.id, details={"count": len(views)})
+    db.session.commit()
+    return render_template("meetings/series_actions.html", meeting=meeting, actions=views, status=status,
+                           overdue=overdue, owner=owner, statuses=list(ActionStatus), local=_local,
+                           update_form=ActionUpdateForm(formdata=None))
+
+
+# ---------------------------------------------------------------------------- minutes
+
+
+@bp.post("/<uuid:meeting_id>/verslag")
+@login_required
+def save_minutes(meeting_id):
+    meeting = _load(meeting_id)
+    form = MinutesForm()
+    if not form.validate_on_submit():
+        return _detail(meeting, 422, "Schrijf het verslag.", minutes_form=form)
+    try:
+        outcomes.save_minutes(db.session, keyring=current_keyring(), actor=current_user, meeting=meeting,
+                              text=form.minutes.data)
+    except TriageError as exc:
+        return _refused(meeting_id, exc, minutes_form=form)
+    db.session.commit()
+    flash("Het verslag is opgeslagen.", "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor="verslag"))
+
+
+@bp.post("/<uuid:meeting_id>/verslag/vaststellen")
+@login_required
+def approve_minutes(meeting_id):
+    meeting = _load(meeting_id, Action.VIEW_MEETING)
+    if not SimpleForm().validate_on_submit():
+        abort(400)
+    try:
+        outcomes.approve_minutes(db.session, actor=current_user, meeting=meeting, four_eyes=_four_eyes())
+    except TriageError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("meetings.detail", meeting_id=meeting_id))
+    db.session.commit()
+    flash("Het verslag is vastgesteld.", "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting_id))
+
+
+# ---------------------------------------------------------------------------- the member's pack
+
+
+@bp.post("/<uuid:meeting_id>/geheimhouding")
+@login_required
+def confirm_secrecy(meeting_id):
+    meeting = _load(meeting_id, Action.VIEW_MEETING)
+    form = SecrecyForm()
+    if not form.validate_on_submit():
+        return _pack_page(meeting, form, 422)
+    try:
+        packs.confirm_secrecy(db.session, viewer=current_user, meeting=meeting)
+    except TriageError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("meetings.detail", meeting_id=meeting_id))
+    db.session.commit()
+    return redirect(url_for("meetings.pack", meeting_id=meeting_id))
+
+
+def _pack_page(meeting: Meeting, secrecy_form=None, status: int = 200):
+    if packs.needs_secrecy(current_user, meeting):
+        audit_event("meeting.secrecy_asked", object_type="meeting", object_id=meeting.id)
+        db.session.commit()
+        return render_template("meetings/secrecy.html", meeting=meeting, local=_local,
+                               form=secrecy_form or SecrecyForm(formdata=None)), status
+    pack = packs.build_pack(db.session, keyring=current_keyring(), meeting=meeting, viewer=current_user)
+    audit_event("meeting.pack_view", object_type="meeting", object_id=meeting.id,
+                details={"items": [str(c.item.id) for c in pack.items]})
+    db.session.commit()
+    return render_template("meetings/pack.html", meeting=meeting, pack=pack, local=_local,
+                           pdf_available=pdf_available(), update_form=ActionUpdateForm(formdata=None)), status
+
+
+@bp.get("/<uuid:meeting_id>/stukken")
+@login_required
+def pack(meeting_id):
+    return _pack_page(_load(meeting_id, Action.VIEW_MEETING))
+
+
+@bp.get("/<uuid:meeting_id>/stukken.pdf")
+@login_required
+def pack_pdf(meeting_id):
+    meeting = _load(meeting_id, Action.VIEW_MEETING)
+    if packs.needs_secrecy(current_user, meeting):
+        return redirect(url_for("meetings.pack", meeting_id=meeting_id))
+    pack = packs.build_pack(db.session, keyring=current_keyring(), meeting=meeting, viewer=current_user)
+    html = render_template("meetings/pack_pdf.html", meeting=meeting, pack=pack, local=_local)
+    try:
+        pdf = render_pdf(html, extra_css=PACK_CSS)
+    except PdfUnavailable as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("meetings.pack", meeting_id=meeting_id))
+    audit_event("meeting.pack_download", object_type="meeting", object_id=meeting.id,
+                details={"items": [str(c.item.id) for c in pack.items]})
+    db.session.commit()
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="agenda-{_local(meeting.starts_at):%Y%m%d}.pdf"'
+    return response
+
+
+#: Print CSS of the pack: A4, the watermark (a fixed element) repeats on every page.
+PACK_CSS = """
+@page { size: A4; margin: 24mm 18mm 20mm 18mm; }
+body { font-size: 10.5pt; line-height: 1.4; color: #111; }
+.watermark { position: fixed; top: -16mm; left: 0; right: 0; text-align: center; font-size: 8.5pt; color: #7a1f1f;
+             border-bottom: 0.5pt solid #7a1f1f; padding-bottom: 2mm; }
+.watermark-diagonal { position: fixed; top: 110mm; left: -10mm; width: 190mm; text-align: center; font-size: 22pt;
+                      color: rgba(122, 31, 31, 0.12); transform: rotate(-35deg); }
+h1 { font-size: 16pt; } h2 { font-size: 12.5pt; margin-top: 8mm; } .item { page-break-inside: auto; }
+dt { font-weight: bold; } .muted { color: #555; }
+"""

@@ -1,8 +1,8 @@
-"""meetings: types, series, meetings, members, proposals, agenda items
+"""meetings: types, series, meetings, members, proposals, agenda items, decisions, actions; meeting notices
 
 Revision ID: 0005m_meetings
 Revises: 0004q_queue_indexes
-Create Date: 2026-12-01 01:30:36.093086
+Create Date: 2026-12-01 01:35:59.701846
 
 """
 from alembic import op
@@ -14,6 +14,12 @@ revision = '0005m_meetings'
 down_revision = '0004q_queue_indexes'
 branch_labels = None
 depends_on = None
+
+_OLD_KINDS = ("'ontvangen', 'in_behandeling', 'doorgezonden', 'besproken', 'afgesloten', 'niet_ontvankelijk', "
+              "'integriteitstraject', 'bericht', 'terugkoppeling', 'herinnering', 'rechtenverzoek'")
+_NEW_KINDS = _OLD_KINDS + ", 'agenda', 'actie_verlopen'"
+_ONE_THING = " + ".join(f"(CASE WHEN {c} IS NULL THEN 0 ELSE 1 END)"
+                        for c in ("signal_id", "grant_id", "meeting_id", "action_id")) + " = 1"
 
 #: The seeded meeting types (meldpunt.meetings.models.DEFAULT_MEETING_TYPES); the beheerder keeps the list.
 _MEETING_TYPES = [
@@ -142,6 +148,13 @@ def upgrade():
     with op.batch_alter_table('agenda_items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_agenda_items_meeting_id'), ['meeting_id'], unique=False)
 
+    op.create_table('agenda_item_attendees',
+    sa.Column('item_id', sa.Uuid(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['agenda_items.id'], name=op.f('fk_agenda_item_attendees_item_id_agenda_items'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_agenda_item_attendees_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('item_id', 'user_id', name=op.f('pk_agenda_item_attendees'))
+    )
     op.create_table('agenda_item_partners',
     sa.Column('item_id', sa.Uuid(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -149,6 +162,65 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_agenda_item_partners_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('item_id', 'user_id', name=op.f('pk_agenda_item_partners'))
     )
+    op.create_table('meeting_actions',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('meeting_id', sa.Uuid(), nullable=False),
+    sa.Column('series_id', sa.Uuid(), nullable=False),
+    sa.Column('item_id', sa.Uuid(), nullable=True),
+    sa.Column('owner_user_id', sa.Integer(), nullable=True),
+    sa.Column('owner_organisation', sa.String(length=120), nullable=True),
+    sa.Column('deadline', sa.Date(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('reminded_on', sa.Date(), nullable=True),
+    sa.Column('description_ct', sa.LargeBinary(), nullable=True),
+    sa.Column('result_note_ct', sa.LargeBinary(), nullable=True),
+    sa.CheckConstraint("status IN ('open', 'bezig', 'gereed', 'vervallen')", name=op.f('ck_meeting_actions_status_valid')),
+    sa.CheckConstraint('(owner_user_id IS NULL) <> (owner_organisation IS NULL)', name=op.f('ck_meeting_actions_one_owner')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_meeting_actions_created_by_id_users')),
+    sa.ForeignKeyConstraint(['item_id'], ['agenda_items.id'], name=op.f('fk_meeting_actions_item_id_agenda_items'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_meeting_actions_meeting_id_meetings'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['owner_user_id'], ['users.id'], name=op.f('fk_meeting_actions_owner_user_id_users')),
+    sa.ForeignKeyConstraint(['series_id'], ['meeting_series.id'], name=op.f('fk_meeting_actions_series_id_meeting_series'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_meeting_actions'))
+    )
+    with op.batch_alter_table('meeting_actions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meeting_actions_meeting_id'), ['meeting_id'], unique=False)
+        batch_op.create_index('ix_meeting_actions_owner_status_deadline', ['owner_user_id', 'status', 'deadline'], unique=False)
+        batch_op.create_index('ix_meeting_actions_series_status', ['series_id', 'status'], unique=False)
+
+    op.create_table('meeting_decisions',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('item_id', sa.Uuid(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('instrument', sa.String(length=30), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=False),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('motivation_ct', sa.LargeBinary(), nullable=True),
+    sa.CheckConstraint("(kind = 'bestuurlijke_interventie') = (instrument IS NOT NULL)", name=op.f('ck_meeting_decisions_instrument_iff_administrative')),
+    sa.CheckConstraint("instrument IS NULL OR instrument IN ('bibob_toets', '13b_sluiting', 'last_onder_dwangsom', 'intrekking_vergunning', 'integrale_controle')", name=op.f('ck_meeting_decisions_instrument_valid')),
+    sa.CheckConstraint("kind IN ('bestuurlijke_interventie', 'riec_casus', 'strafrechtelijk', 'fiscaal', 'monitoren', 'terug_naar_verrijking', 'afsluiten')", name=op.f('ck_meeting_decisions_kind_valid')),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_meeting_decisions_decided_by_id_users')),
+    sa.ForeignKeyConstraint(['item_id'], ['agenda_items.id'], name=op.f('fk_meeting_decisions_item_id_agenda_items'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_meeting_decisions')),
+    sa.UniqueConstraint('item_id', name=op.f('uq_meeting_decisions_item_id'))
+    )
+    with op.batch_alter_table('notices', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('meeting_id', sa.Uuid(), nullable=True))
+        batch_op.add_column(sa.Column('action_id', sa.Uuid(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_notices_action_id'), ['action_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notices_meeting_id'), ['meeting_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_notices_action_id_meeting_actions'), 'meeting_actions', ['action_id'], ['id'], ondelete='CASCADE')
+        batch_op.create_foreign_key(batch_op.f('fk_notices_meeting_id_meetings'), 'meetings', ['meeting_id'], ['id'], ondelete='CASCADE')
+        batch_op.drop_constraint(batch_op.f('ck_notices_kind_valid'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_notices_kind_valid'), f"kind IN ({_NEW_KINDS})")
+        batch_op.drop_constraint(batch_op.f('ck_notices_about_signal_or_grant'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_notices_about_one_thing'), _ONE_THING)
+        batch_op.create_check_constraint(batch_op.f('ck_notices_meeting_notice_has_recipient'),
+                                         "(meeting_id IS NULL AND action_id IS NULL) OR recipient_user_id IS NOT NULL")
+
     # ### end Alembic commands ###
     types = sa.table("meeting_types", sa.column("code", sa.String), sa.column("name", sa.String),
                      sa.column("is_active", sa.Boolean), sa.column("position", sa.Integer))
@@ -157,7 +229,30 @@ def upgrade():
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    op.execute("DELETE FROM notices WHERE meeting_id IS NOT NULL OR action_id IS NOT NULL")
+    with op.batch_alter_table('notices', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_notices_meeting_notice_has_recipient'), type_='check')
+        batch_op.drop_constraint(batch_op.f('ck_notices_about_one_thing'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_notices_about_signal_or_grant'),
+                                         "(signal_id IS NULL) <> (grant_id IS NULL)")
+        batch_op.drop_constraint(batch_op.f('ck_notices_kind_valid'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_notices_kind_valid'), f"kind IN ({_OLD_KINDS})")
+        batch_op.drop_constraint(batch_op.f('fk_notices_meeting_id_meetings'), type_='foreignkey')
+        batch_op.drop_constraint(batch_op.f('fk_notices_action_id_meeting_actions'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_notices_meeting_id'))
+        batch_op.drop_index(batch_op.f('ix_notices_action_id'))
+        batch_op.drop_column('action_id')
+        batch_op.drop_column('meeting_id')
+
+    op.drop_table('meeting_decisions')
+    with op.batch_alter_table('meeting_actions', schema=None) as batch_op:
+        batch_op.drop_index('ix_meeting_actions_series_status')
+        batch_op.drop_index('ix_meeting_actions_owner_status_deadline')
+        batch_op.drop_index(batch_op.f('ix_meeting_actions_meeting_id'))
+
+    op.drop_table('meeting_actions')
     op.drop_table('agenda_item_partners')
+    op.drop_table('agenda_item_attendees')
     with op.batch_alter_table('agenda_items', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_agenda_items_meeting_id'))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
@@ -92,3 +93,49 @@ def proposal_ids(app) -> list:
 def case_reference(app, case_id) -> str:
     with app.app_context():
         return db.session.get(Case, case_id).reference
+
+
+def accept_all(app, chair, minutes: str = "15") -> None:
+    listing = chair.get("/overleg/voorstellen").get_data(as_text=True)
+    for proposal_id in proposal_ids(app):
+        response = chair.post(f"/overleg/voorstellen/{proposal_id}/accepteren",
+                              data={"csrf_token": csrf_token(listing), "minutes_reserved": minutes})
+        assert response.status_code == 302
+
+
+def item_id_of_case(app, case_id):
+    from meldpunt.meetings.models import AgendaItem, Proposal
+
+    with app.app_context():
+        return db.session.scalar(select(AgendaItem.id).join(Proposal).where(Proposal.case_id == case_id))
+
+
+def update_item(chair, meeting_id: str, item_id, *, minutes: int = 15, pseudonymise: bool = True,
+                partners: list[int] = ()):
+    page = chair.get(f"/overleg/{meeting_id}").get_data(as_text=True)
+    prefix = f"punt-{item_id.hex[:8]}"
+    token = re.search(rf'id="{prefix}-csrf_token" name="{prefix}-csrf_token" type="hidden" value="([^"]+)"',
+                      page).group(1)
+    data = {f"{prefix}-csrf_token": token, f"{prefix}-minutes_reserved": str(minutes),
+            f"{prefix}-partners": [str(p) for p in partners]}
+    if pseudonymise:
+        data[f"{prefix}-pseudonymise"] = "y"
+    response = chair.post(f"/overleg/punten/{item_id}", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+
+
+def confirm_secrecy(client, meeting_id: str):
+    page = client.get(f"/overleg/{meeting_id}/stukken").get_data(as_text=True)
+    assert "Geheimhoudingsverklaring" in page
+    return client.post(f"/overleg/{meeting_id}/geheimhouding", data={"csrf_token": csrf_token(page), "confirm": "y"})
+
+
+def pdf_pages(pdf: bytes, tmp_path) -> list[str]:
+    """The text of each page (pdftotext separates pages with a form feed)."""
+    import subprocess
+
+    path = tmp_path / f"pack-{uuid.uuid4().hex}.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    return [page for page in text.split("\f") if page.strip()]

@@ -75,6 +75,10 @@ ROUTE_ACCESS: dict[str, frozenset[str]] = {
     "meetings.next_meeting": CHAIR, "meetings.proposals": CHAIR, "meetings.accept_proposal": CHAIR,
     "meetings.return_proposal": CHAIR, "meetings.add_standing_item": CHAIR, "meetings.move_item": CHAIR,
     "meetings.update_item": CHAIR, "meetings.remove_item": CHAIR,
+    "meetings.item_detail": MEETING_ROLES, "meetings.attendance": CHAIR, "meetings.decide": CHAIR,
+    "meetings.add_action": CHAIR, "meetings.update_action": MEETING_ROLES, "meetings.my_actions": MEETING_ROLES,
+    "meetings.series_actions": CHAIR, "meetings.save_minutes": CHAIR, "meetings.approve_minutes": MEETING_ROLES,
+    "meetings.confirm_secrecy": MEETING_ROLES, "meetings.pack": MEETING_ROLES, "meetings.pack_pdf": MEETING_ROLES,
 }
 
 
@@ -97,6 +101,7 @@ class World:
     meeting: Any = None  # chaired by another voorzitter; no test account is a member
     proposal: Any = None
     item: Any = None
+    action: Any = None
 
 
 def _hidden_signal(world: World, role: str):
@@ -126,6 +131,7 @@ ID_FACTORIES = {
     "meeting_id": lambda w, role: w.meeting,
     "proposal_id": lambda w, role: w.proposal,
     "item_id": lambda w, role: w.item,
+    "action_id": lambda w, role: w.action,
 }
 
 
@@ -195,7 +201,7 @@ def _hidden_meeting(app, case, signal) -> tuple:
     from datetime import datetime, timezone
 
     from meldpunt.auth.service import create_user
-    from meldpunt.meetings.models import AgendaItem, Meeting, MeetingSeries, MeetingType, Proposal
+    from meldpunt.meetings.models import AgendaItem, Meeting, MeetingAction, MeetingSeries, MeetingType, Proposal
 
     chair = create_user(db.session, email="voorzitter2@test.example", name="Andere voorzitter", role="voorzitter",
                         password=None)
@@ -208,9 +214,11 @@ def _hidden_meeting(app, case, signal) -> tuple:
     item = AgendaItem(id=uuid.uuid4(), meeting_id=meeting.id, position=1, kind="mededelingen")
     db.session.add_all([series, meeting])
     db.session.flush()
-    db.session.add_all([proposal, item])
+    action = MeetingAction(id=uuid.uuid4(), meeting_id=meeting.id, series_id=series.id, owner_organisation="Politie",
+                           deadline=datetime(2030, 2, 1).date(), created_by_id=chair.id)
+    db.session.add_all([proposal, item, action])
     db.session.commit()
-    return meeting.id, proposal.id, item.id
+    return meeting.id, proposal.id, item.id, action.id
 
 
 def _build(rule, values) -> str:
