@@ -48,12 +48,16 @@ def init_celery(app: Flask) -> Celery:
         timezone="Europe/Amsterdam",
         enable_utc=True,
         worker_hijack_root_logger=False,
-        imports=("workers.notices",),
+        imports=("workers.notices", "workers.meetings"),
         beat_schedule={
             "sweep-outbox": {"task": "workers.notices.sweep_outbox", "schedule": 30.0},
             "remind-handlers": {
                 "task": "workers.notices.remind_handlers",
                 "schedule": crontab(hour=settings.feedback.reminder_hour, minute=0),
+            },
+            "remind-overdue-actions": {
+                "task": "workers.meetings.remind_overdue_actions",
+                "schedule": crontab(hour=settings.feedback.reminder_hour, minute=5),
             },
         },
     )

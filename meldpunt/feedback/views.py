@@ -41,6 +41,10 @@ def _unread_notices():
 def _target(item) -> str:
     if item.grant_id is not None:
         return url_for("grants.index")
+    if item.meeting_id is not None:
+        return url_for("meetings.detail", meeting_id=item.meeting_id)
+    if item.action_id is not None:
+        return url_for("meetings.my_actions")
     endpoint = "triage.signal_detail" if item.for_handler else "intake.my_signal"
     return url_for(endpoint, signal_id=item.signal_id)
 
@@ -61,8 +65,8 @@ def read_one(notice_id: int):
     notice = find_inbox_notice(db.session, user=current_user, notice_id=notice_id)
     if notice is None:
         abort(404)
-    if notice.grant_id is not None:
-        target = url_for("grants.index")
+    if notice.grant_id is not None or notice.meeting_id is not None or notice.action_id is not None:
+        target = _target(notice)
     else:
         target = url_for("triage.signal_detail" if notice.recipient_user_id else "intake.my_signal",
                          signal_id=notice.signal_id)

@@ -419,3 +419,35 @@ class MeetingAction(Base):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_ACTION_STATUSES
+
+
+class PackState(enum.StrEnum):
+    WAITING = "wacht"
+    READY = "klaar"
+    FAILED = "mislukt"
+
+
+class MeetingPack(Base):
+    """One member's agenda pack as PDF, made by the Celery task after the agenda is sent.
+
+    The PDF (watermarked for that member) is encrypted under the meeting's key. It is served only while
+    it is newer than the last change to the meeting and the minutes are not approved; otherwise the
+    pack is made anew on download.
+    """
+
+    __tablename__ = "meeting_packs"
+    __table_args__ = (
+        CheckConstraint(f"state IN ({_in(PackState)})", name="state_valid"),
+        CheckConstraint("(state = 'klaar') = (pdf_ct IS NOT NULL)", name="ready_has_pdf"),
+        UniqueConstraint("meeting_id", "user_id", name="one_per_member"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(10), default=PackState.WAITING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(200))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    made_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pdf_ct: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -36,7 +36,7 @@ from meldpunt.meetings.models import (
     MeetingAction,
     MeetingState,
 )
-from meldpunt.meetings.service import MeetingError, _audit, _require_not_closed
+from meldpunt.meetings.service import MeetingError, _audit, _require_not_closed, touch
 from meldpunt.triage.service import transition_signal
 from meldpunt.triage.transitions import Path, requires_approval, TRANSITIONS
 from meldpunt.vault.service import ShreddedError, cipher_for, seal, unseal
@@ -63,6 +63,7 @@ def _text(value: str | None, what: str, *, required: bool, maximum: int) -> str 
 
 
 def _mark_held(meeting: Meeting) -> None:
+    touch(meeting)
     if meeting.state in (MeetingState.PLANNED.value, MeetingState.AGENDA_SENT.value):
         meeting.state = MeetingState.HELD.value
 
@@ -240,6 +241,7 @@ def update_action(
     result_note = _text(result_note, "het resultaat", required=status == ActionStatus.DONE, maximum=TEXT_MAX)
     previous = action.status
     action.status = status.value
+    touch(action.meeting)
     if result_note is not None:
         seal(meeting_cipher(session, keyring=keyring, meeting=action.meeting), action, "result_note", result_note)
     _audit(session, actor, "meeting.update_action", "meeting_action", action.id, status_from=previous,

@@ -208,9 +208,13 @@ def confirm_secrecy(session: Session, *, viewer: User, meeting: Meeting, now: da
 
 
 def build_pack(session: Session, *, keyring: Keyring, meeting: Meeting, viewer: User,
-               now: datetime | None = None) -> Pack:
-    """The items ``viewer`` may see, in agenda order, with their content; raises when secrecy is unconfirmed."""
-    if needs_secrecy(viewer, meeting):
+               now: datetime | None = None, require_secrecy: bool = True) -> Pack:
+    """The items ``viewer`` may see, in agenda order, with their content; raises when secrecy is unconfirmed.
+
+    ``require_secrecy=False`` only for the packs the task makes ahead: they are stored encrypted and
+    served only after the member confirmed the geheimhoudingsverklaring.
+    """
+    if require_secrecy and needs_secrecy(viewer, meeting):
         raise MeetingError("Bevestig eerst de geheimhoudingsverklaring.")
     now = now or utcnow()
     member = membership(viewer, meeting)
@@ -218,7 +222,7 @@ def build_pack(session: Session, *, keyring: Keyring, meeting: Meeting, viewer: 
     items = []
     if is_chair(viewer, meeting) or member is not None:
         for number, item in enumerate(meeting.items, 1):
-            if may_see_item(viewer, item):
+            if may_see_item(viewer, item, require_secrecy=require_secrecy):
                 items.append(item_content(session, keyring=keyring, item=item, number=number, viewer=viewer,
                                           today=now.date()))
     own = [outcomes.read_action(session, keyring=keyring, action=a, today=now.date())
@@ -228,3 +232,30 @@ def build_pack(session: Session, *, keyring: Keyring, meeting: Meeting, viewer: 
     if is_chair(viewer, meeting) or (member is not None and not member.is_partner):
         minutes = outcomes.read_minutes(session, keyring=keyring, meeting=meeting)
     return Pack(meeting, viewer, member, items, own, access_ended, now, minutes)
+
+
+#: Print CSS of the pack: A4; the watermark (fixed elements) repeats on every page.
+PACK_CSS = """
+@page { size: A4; margin: 24mm 18mm 20mm 18mm; }
+body { font-size: 10.5pt; line-height: 1.4; color: #111; }
+.watermark { position: fixed; top: -16mm; left: 0; right: 0; text-align: center; font-size: 8.5pt; color: #7a1f1f;
+             border-bottom: 0.5pt solid #7a1f1f; padding-bottom: 2mm; }
+.watermark-diagonal { position: fixed; top: 110mm; left: -10mm; width: 190mm; text-align: center; font-size: 22pt;
+                      color: rgba(122, 31, 31, 0.12); transform: rotate(-35deg); }
+h1 { font-size: 16pt; } h2 { font-size: 12.5pt; margin-top: 8mm; }
+dt { font-weight: bold; } .muted { color: #555; }
+"""
+
+
+def render_pack_pdf(pack: Pack) -> bytes:
+    """The pack as PDF (WeasyPrint, bundled fonts); raises ``PdfUnavailable`` without Pango."""
+    from zoneinfo import ZoneInfo
+
+    from flask import render_template
+
+    from meldpunt.documents.pdf import render_pdf
+    from meldpunt.meetings.service import as_utc
+
+    html = render_template("meetings/pack_pdf.html", meeting=pack.meeting, pack=pack,
+                           local=lambda value: as_utc(value).astimezone(ZoneInfo("Europe/Amsterdam")))
+    return render_pdf(html, extra_css=PACK_CSS)

@@ -144,6 +144,11 @@ def update_meeting(
     return meeting
 
 
+def touch(meeting: Meeting) -> None:
+    """Mark the meeting changed: packs made before this moment are made anew on download."""
+    meeting.updated_at = utcnow()
+
+
 def _require_not_closed(meeting: Meeting) -> None:
     if meeting.state == MeetingState.MINUTES_APPROVED.value:
         raise MeetingError("Het verslag van dit overleg is vastgesteld. Er kan niets meer aan veranderen.")
@@ -164,6 +169,7 @@ def add_member(session: Session, *, meeting: Meeting, actor: User, member: User,
         raise MeetingError(f"{member.name} is al lid van dit overleg.")
     row = MeetingMember(meeting_id=meeting.id, user_id=member.id, organisation=organisation, is_partner=is_partner)
     meeting.members.append(row)
+    touch(meeting)
     _audit(session, actor, "meeting.add_member", "meeting", meeting.id, user_id=member.id, partner=is_partner)
     session.flush()
     return row
@@ -177,6 +183,7 @@ def remove_member(session: Session, *, meeting: Meeting, actor: User, user_id: i
     meeting.members.remove(row)
     for item in meeting.items:
         item.partners[:] = [p for p in item.partners if p.user_id != user_id]
+    touch(meeting)
     _audit(session, actor, "meeting.remove_member", "meeting", meeting.id, user_id=user_id)
     session.flush()
 
@@ -337,6 +344,7 @@ def accept_proposal(session: Session, *, keyring: Keyring, actor: User, proposal
                       kind=(ItemKind.CASE if proposal.case_id else ItemKind.SIGNAL).value, proposal_id=proposal.id,
                       minutes_reserved=minutes_reserved, pseudonymise=True)
     meeting.items.append(item)
+    touch(meeting)
     _audit(session, actor, "meeting.accept_proposal", "proposal", proposal.id, meeting_id=str(meeting.id),
            item_id=str(item.id), signals=len(signals))
     session.flush()
@@ -410,6 +418,7 @@ def add_standing_item(session: Session, *, meeting: Meeting, actor: User, kind: 
     item = AgendaItem(id=uuid.uuid4(), meeting_id=meeting.id, position=_next_position(meeting), kind=kind.value,
                       minutes_reserved=minutes_reserved, pseudonymise=True)
     meeting.items.append(item)
+    touch(meeting)
     _audit(session, actor, "meeting.add_item", "meeting", meeting.id, item_id=str(item.id), kind=kind.value)
     session.flush()
     return item
@@ -434,6 +443,7 @@ def move_item(session: Session, *, item: AgendaItem, actor: User, direction: str
     other.position = first
     session.flush()
     item.position = second
+    touch(meeting)
     _audit(session, actor, "meeting.move_item", "meeting", meeting.id, item_id=str(item.id), direction=direction)
     session.flush()
 
@@ -455,6 +465,7 @@ def update_item(session: Session, *, item: AgendaItem, actor: User, minutes_rese
         have = {p.user_id for p in item.partners}
         for user_id in sorted(partner_ids - have):
             item.partners.append(AgendaItemPartner(item_id=item.id, user_id=user_id))
+    touch(meeting)
     _audit(session, actor, "meeting.update_item", "meeting", meeting.id, item_id=str(item.id),
            minutes=minutes_reserved, pseudonymise=pseudonymise, partners=sorted(partner_ids))
     session.flush()
@@ -475,6 +486,7 @@ def remove_item(session: Session, *, keyring: Keyring, item: AgendaItem, actor: 
         proposal.decided_by_id = None
         proposal.decided_at = None
     meeting.items.remove(item)
+    touch(meeting)
     _audit(session, actor, "meeting.remove_item", "meeting", meeting.id, item_id=str(item.id), kind=item.kind)
     session.flush()
 

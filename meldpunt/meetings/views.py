@@ -12,7 +12,8 @@ from flask_login import current_user, login_required
 from meldpunt.auth.models import User
 from meldpunt.extensions import db
 from meldpunt.meetings import permissions  # noqa: F401  (registers the need-to-know rules)
-from meldpunt.documents.pdf import PdfUnavailable, pdf_available, render_pdf
+from meldpunt.documents.pdf import PdfUnavailable, pdf_available
+from meldpunt.meetings import notices as meeting_notices
 from meldpunt.meetings import outcomes, packs, service
 from meldpunt.meetings.forms import (
     AcceptProposalForm,
@@ -142,7 +143,8 @@ def _detail(meeting: Meeting, status: int = 200, error: str | None = None, **for
     audit_event("meeting.read", object_type="meeting", object_id=meeting.id)
     db.session.commit()
     return render_template(
-        "meetings/detail.html", minutes_form=minutes_form, has_minutes=minutes is not None, actions=actions,
+        "meetings/detail.html", progress=meeting_notices.pack_progress(db.session, meeting=meeting),
+        minutes_form=minutes_form, has_minutes=minutes is not None, actions=actions,
         carried=carried, action_form=_action_form(meeting, forms.get("action_form") or ActionForm(formdata=None)),
         update_form=ActionUpdateForm(formdata=None), four_eyes=_four_eyes(), meeting=meeting, local=_local, error=error, edit_form=edit, member_form=member_form,
         simple_form=SimpleForm(formdata=None), standing_form=forms.get("standing_form") or StandingItemForm(formdata=None),
@@ -632,10 +634,11 @@ def pack_pdf(meeting_id):
     meeting = _load(meeting_id, Action.VIEW_MEETING)
     if packs.needs_secrecy(current_user, meeting):
         return redirect(url_for("meetings.pack", meeting_id=meeting_id))
-    pack = packs.build_pack(db.session, keyring=current_keyring(), meeting=meeting, viewer=current_user)
-    html = render_template("meetings/pack_pdf.html", meeting=meeting, pack=pack, local=_local)
+    keyring = current_keyring()
+    pack = packs.build_pack(db.session, keyring=keyring, meeting=meeting, viewer=current_user)
     try:
-        pdf = render_pdf(html, extra_css=PACK_CSS)
+        pdf = (meeting_notices.stored_pack(db.session, keyring=keyring, meeting=meeting, user=current_user)
+               or packs.render_pack_pdf(pack))
     except PdfUnavailable as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -649,14 +652,35 @@ def pack_pdf(meeting_id):
     return response
 
 
-#: Print CSS of the pack: A4, the watermark (a fixed element) repeats on every page.
-PACK_CSS = """
-@page { size: A4; margin: 24mm 18mm 20mm 18mm; }
-body { font-size: 10.5pt; line-height: 1.4; color: #111; }
-.watermark { position: fixed; top: -16mm; left: 0; right: 0; text-align: center; font-size: 8.5pt; color: #7a1f1f;
-             border-bottom: 0.5pt solid #7a1f1f; padding-bottom: 2mm; }
-.watermark-diagonal { position: fixed; top: 110mm; left: -10mm; width: 190mm; text-align: center; font-size: 22pt;
-                      color: rgba(122, 31, 31, 0.12); transform: rotate(-35deg); }
-h1 { font-size: 16pt; } h2 { font-size: 12.5pt; margin-top: 8mm; } .item { page-break-inside: auto; }
-dt { font-weight: bold; } .muted { color: #555; }
-"""
+# ---------------------------------------------------------------------------- sending the agenda, packs
+
+
+@bp.post("/<uuid:meeting_id>/versturen")
+@login_required
+def send_agenda(meeting_id):
+    meeting = _load(meeting_id)
+    if not SimpleForm().validate_on_submit():
+        abort(400)
+    try:
+        count = meeting_notices.send_agenda(db.session, meeting=meeting, actor=current_user)
+    except TriageError as exc:
+        return _refused(meeting_id, exc)
+    db.session.commit()
+    flash(f"De agenda is verstuurd naar {count} {'lid' if count == 1 else 'leden'}. De stukken worden gemaakt.",
+          "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor="versturen"))
+
+
+@bp.post("/<uuid:meeting_id>/stukken/opnieuw")
+@login_required
+def retry_packs(meeting_id):
+    meeting = _load(meeting_id)
+    if not SimpleForm().validate_on_submit():
+        abort(400)
+    try:
+        count = meeting_notices.retry_failed_packs(db.session, meeting=meeting, actor=current_user)
+    except TriageError as exc:
+        return _refused(meeting_id, exc)
+    db.session.commit()
+    flash(f"{count} {'stuk wordt' if count == 1 else 'stukken worden'} opnieuw gemaakt.", "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor="versturen"))

@@ -1,8 +1,8 @@
-"""meetings: types, series, meetings, members, proposals, agenda items, decisions, actions; meeting notices
+"""meetings: types, series, meetings, members, proposals, agenda items, decisions, actions, packs; meeting notices
 
 Revision ID: 0005m_meetings
 Revises: 0004q_queue_indexes
-Create Date: 2026-12-01 01:35:59.701846
+Create Date: 2026-12-01 01:44:17.481593
 
 """
 from alembic import op
@@ -99,6 +99,26 @@ def upgrade():
     )
     with op.batch_alter_table('meeting_members', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_meeting_members_user_id'), ['user_id'], unique=False)
+
+    op.create_table('meeting_packs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Uuid(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('error', sa.String(length=200), nullable=True),
+    sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('made_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('pdf_ct', sa.LargeBinary(), nullable=True),
+    sa.CheckConstraint("(state = 'klaar') = (pdf_ct IS NOT NULL)", name=op.f('ck_meeting_packs_ready_has_pdf')),
+    sa.CheckConstraint("state IN ('wacht', 'klaar', 'mislukt')", name=op.f('ck_meeting_packs_state_valid')),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_meeting_packs_meeting_id_meetings'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_meeting_packs_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_meeting_packs')),
+    sa.UniqueConstraint('meeting_id', 'user_id', name='one_per_member')
+    )
+    with op.batch_alter_table('meeting_packs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meeting_packs_meeting_id'), ['meeting_id'], unique=False)
 
     op.create_table('meeting_proposals',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -263,6 +283,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_meeting_proposals_case_id'))
 
     op.drop_table('meeting_proposals')
+    with op.batch_alter_table('meeting_packs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meeting_packs_meeting_id'))
+
+    op.drop_table('meeting_packs')
     with op.batch_alter_table('meeting_members', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_meeting_members_user_id'))
 

@@ -79,6 +79,7 @@ ROUTE_ACCESS: dict[str, frozenset[str]] = {
     "meetings.add_action": CHAIR, "meetings.update_action": MEETING_ROLES, "meetings.my_actions": MEETING_ROLES,
     "meetings.series_actions": CHAIR, "meetings.save_minutes": CHAIR, "meetings.approve_minutes": MEETING_ROLES,
     "meetings.confirm_secrecy": MEETING_ROLES, "meetings.pack": MEETING_ROLES, "meetings.pack_pdf": MEETING_ROLES,
+    "meetings.send_agenda": CHAIR, "meetings.retry_packs": CHAIR,
 }
 
 
