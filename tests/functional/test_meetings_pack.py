@@ -19,6 +19,8 @@ from meldpunt.intake.models import Signal, SignalStatus
 from meldpunt.meetings.models import Decision, Meeting, MeetingAction, MeetingMember
 from tests.conftest import csrf_token, make_users
 from tests.functional.conftest_meetings import (
+    SUBJECT,
+    meeting_world as _world,
     accept_all,
     add_member,
     add_member_account,
@@ -32,7 +34,6 @@ from tests.functional.conftest_meetings import (
     update_item,
 )
 
-SUBJECT = "Hendrik Zwartkop"
 
 
 @pytest.fixture
@@ -41,36 +42,6 @@ def _pdf_tools():
 
     if not pdf_available() or shutil.which("pdftotext") is None:
         pytest.fail("WeasyPrint (Pango) and pdftotext are needed: `make test` installs them as root")
-
-
-def _world(app):
-    """A meeting with an internal member, an invited partner and an uninvited partner; two case items:
-    "Vastgoed" (pseudonymised, partner politie invited) and "Horeca" (by name, internal only)."""
-    users = make_users(app)
-    internal = add_member_account(app, "vergunningen@gemeente.example", "Ineke Intern")
-    invited = add_member_account(app, "politie@partner.example", "Paul Politie")
-    uninvited = add_member_account(app, "fiscus@partner.example", "Bea Belasting")
-    case_a, signals_a = case_with_signals(app, users, title="Vastgoed Noord", descriptions=["pand"],
-                                          subject_name=SUBJECT)
-    case_b, signals_b = case_with_signals(app, users, title="Horeca Centrum", descriptions=["cafe"],
-                                          subject_name="Karel Kroeg")
-    chair = client_for(app, users["voorzitter"].email)
-    meeting_id = plan_meeting(chair)
-    add_member(chair, meeting_id, internal.id, "Vergunningen", "intern")
-    add_member(chair, meeting_id, invited.id, "Politie", "partner")
-    add_member(chair, meeting_id, uninvited.id, "Belastingdienst", "partner")
-    regisseur = client_for(app, users["regisseur"].email)
-    assert propose_case(regisseur, case_a, meeting_id, f"Moet {SUBJECT} een Bibob-toets krijgen?").status_code == 302
-    assert propose_case(regisseur, case_b, meeting_id, "Sluiting Horeca Centrum?").status_code == 302
-    accept_all(app, chair)
-    item_a, item_b = item_id_of_case(app, case_a), item_id_of_case(app, case_b)
-    update_item(chair, meeting_id, item_a, pseudonymise=True, partners=[invited.id])
-    update_item(chair, meeting_id, item_b, pseudonymise=False, partners=[])
-    page = chair.get(f"/overleg/{meeting_id}").get_data(as_text=True)
-    chair.post(f"/overleg/{meeting_id}/agenda", data={"csrf_token": csrf_token(page), "kind": "mededelingen"})
-    return dict(users=users, internal=internal, invited=invited, uninvited=uninvited, chair=chair, meeting_id=meeting_id,
-                case_a=case_a, case_b=case_b, signals_a=signals_a, signals_b=signals_b, item_a=item_a, item_b=item_b,
-                regisseur=regisseur)
 
 
 def test_acceptance_partner_not_invited_sees_item_nowhere_page_pdf_url(app_any_db, tmp_path, _pdf_tools):
