@@ -275,6 +275,25 @@ def read_action(session: Session, *, keyring: Keyring, action: MeetingAction, to
     return ActionView(action, description, note, owner, action.is_open and action.deadline < today)
 
 
+def read_actions(session: Session, *, keyring: Keyring, actions: list[MeetingAction],
+                 today: date | None = None) -> list[ActionView]:
+    """``read_action`` for many actions: one data key unwrapped per meeting, not per action."""
+    ciphers: dict = {}
+    views = []
+    for action in actions:
+        if action.meeting_id not in ciphers:
+            try:
+                ciphers[action.meeting_id] = cipher_for(session, keyring=keyring, data_key_id=action.meeting.data_key_id)
+            except ShreddedError:
+                ciphers[action.meeting_id] = None
+        cipher = ciphers[action.meeting_id]
+        if cipher is None:
+            views.append(ActionView(action, "Verwijderd", None, action.owner_organisation or "", False))
+        else:
+            views.append(read_action(session, keyring=keyring, action=action, today=today, cipher=cipher))
+    return views
+
+
 def _overdue_first():
     return sql_case((MeetingAction.status.in_(OPEN_ACTION_STATUSES), 0), else_=1)
 
@@ -284,7 +303,7 @@ def my_actions(session: Session, *, keyring: Keyring, user: User, today: date | 
     rows = session.scalars(select(MeetingAction).where(MeetingAction.owner_user_id == user.id,
                                                        MeetingAction.status.in_(OPEN_ACTION_STATUSES))
                            .order_by(MeetingAction.deadline, MeetingAction.created_at))
-    views = [read_action(session, keyring=keyring, action=a, today=today) for a in rows]
+    views = read_actions(session, keyring=keyring, actions=list(rows), today=today)
     return sorted(views, key=lambda v: (not v.overdue, v.action.deadline))
 
 
@@ -303,19 +322,33 @@ def actions_of_meeting(session: Session, *, meeting: Meeting) -> list[MeetingAct
                                 .order_by(MeetingAction.created_at)))
 
 
+SERIES_PAGE = 50
+
+
 def series_actions(session: Session, *, series_id: uuid.UUID, status: str | None = None,
-                   owner_user_id: int | None = None, overdue_only: bool = False,
-                   today: date | None = None) -> list[MeetingAction]:
-    """The chair's overview of all actions of a series, with filters (status, owner, overdue)."""
+                   owner_user_id: int | None = None, overdue_only: bool = False, today: date | None = None,
+                   page: int = 1, per_page: int = SERIES_PAGE) -> tuple[list[MeetingAction], int]:
+    """The chair's overview of the actions of a series, with filters (status, owner, overdue): one page
+    (open ones first, then by deadline) and the number that match."""
+    from sqlalchemy import func
+    from sqlalchemy.orm import joinedload, selectinload
+
     today = today or utcnow().date()
-    query = select(MeetingAction).where(MeetingAction.series_id == series_id)
+    conditions = [MeetingAction.series_id == series_id]
     if status:
-        query = query.where(MeetingAction.status == status)
+        conditions.append(MeetingAction.status == status)
     if owner_user_id is not None:
-        query = query.where(MeetingAction.owner_user_id == owner_user_id)
+        conditions.append(MeetingAction.owner_user_id == owner_user_id)
     if overdue_only:
-        query = query.where(MeetingAction.status.in_(OPEN_ACTION_STATUSES), MeetingAction.deadline < today)
-    return list(session.scalars(query.order_by(_overdue_first(), MeetingAction.deadline, MeetingAction.created_at)))
+        conditions += [MeetingAction.status.in_(OPEN_ACTION_STATUSES), MeetingAction.deadline < today]
+    total = session.scalar(select(func.count()).select_from(MeetingAction).where(*conditions)) or 0
+    rows = session.scalars(
+        select(MeetingAction).where(*conditions)
+        .options(selectinload(MeetingAction.meeting).selectinload(Meeting.members), joinedload(MeetingAction.owner))
+        .order_by(_overdue_first(), MeetingAction.deadline, MeetingAction.created_at, MeetingAction.id)
+        .limit(per_page).offset(max(page - 1, 0) * per_page)
+    )
+    return list(rows), total
 
 
 # ---------------------------------------------------------------------------- minutes

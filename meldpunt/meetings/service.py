@@ -220,9 +220,15 @@ def next_in_series(session: Session, *, keyring: Keyring, meeting: Meeting, acto
     return nxt
 
 
-def meetings_of_chair(session: Session, *, chair: User) -> list[Meeting]:
-    return list(session.scalars(select(Meeting).where(Meeting.chair_id == chair.id)
-                                .order_by(Meeting.starts_at.desc())))
+def meetings_of_chair(session: Session, *, chair: User) -> list[tuple[Meeting, int]]:
+    """(meeting, number of members), newest first; one query."""
+    from sqlalchemy.orm import joinedload
+
+    members = (select(func.count()).select_from(MeetingMember).where(MeetingMember.meeting_id == Meeting.id)
+               .correlate(Meeting).scalar_subquery())
+    rows = session.execute(select(Meeting, members).options(joinedload(Meeting.type))
+                           .where(Meeting.chair_id == chair.id).order_by(Meeting.starts_at.desc()))
+    return [(m, n) for m, n in rows]
 
 
 def meetings_of_member(session: Session, *, member: User) -> list[tuple[Meeting, MeetingMember]]:

@@ -81,10 +81,12 @@ def _index(form: MeetingForm, status: int = 200):
     is_chair = can(current_user, Action.PLAN_MEETINGS)
     chaired = service.meetings_of_chair(db.session, chair=current_user) if is_chair else []
     memberships = service.meetings_of_member(db.session, member=current_user)
+    # Rendered before the audit commit: committing expires every loaded row (one query per row again).
+    html = render_template("meetings/index.html", chaired=chaired, memberships=memberships, is_chair=is_chair,
+                           form=_meeting_form_choices(form), local=_local)
     audit_event("meeting.list", details={"chaired": len(chaired), "member": len(memberships)})
     db.session.commit()
-    return render_template("meetings/index.html", chaired=chaired, memberships=memberships, is_chair=is_chair,
-                           form=_meeting_form_choices(form), local=_local), status
+    return html, status
 
 
 @bp.post("/")
@@ -136,10 +138,10 @@ def _detail(meeting: Meeting, status: int = 200, error: str | None = None, **for
         item_forms[item.id] = f
     minutes = outcomes.read_minutes(db.session, keyring=keyring, meeting=meeting)
     minutes_form = forms.get("minutes_form") or MinutesForm(formdata=None, minutes=minutes)
-    actions = [outcomes.read_action(db.session, keyring=keyring, action=a)
-               for a in outcomes.actions_of_meeting(db.session, meeting=meeting)]
-    carried = [outcomes.read_action(db.session, keyring=keyring, action=a)
-               for a in outcomes.carried_actions(db.session, meeting=meeting)]
+    actions = outcomes.read_actions(db.session, keyring=keyring,
+                                    actions=outcomes.actions_of_meeting(db.session, meeting=meeting))
+    carried = outcomes.read_actions(db.session, keyring=keyring,
+                                    actions=outcomes.carried_actions(db.session, meeting=meeting))
     audit_event("meeting.read", object_type="meeting", object_id=meeting.id)
     db.session.commit()
     return render_template(
@@ -541,14 +543,19 @@ def series_actions(meeting_id):
     overdue = request.args.get("verlopen") == "1"
     owner = request.args.get("eigenaar", type=int)
     keyring = current_keyring()
-    rows = outcomes.series_actions(db.session, series_id=meeting.series_id, status=status, owner_user_id=owner,
-                                   overdue_only=overdue)
-    views = [outcomes.read_action(db.session, keyring=keyring, action=a) for a in rows]
-    audit_event("meeting.series_actions", object_type="meeting", object_id=meeting.id, details={"count": len(views)})
+    page = max(request.args.get("pagina", 1, type=int) or 1, 1)
+    rows, total = outcomes.series_actions(db.session, series_id=meeting.series_id, status=status,
+                                          owner_user_id=owner, overdue_only=overdue, page=page)
+    views = outcomes.read_actions(db.session, keyring=keyring, actions=rows)
+    pages = max(1, -(-total // outcomes.SERIES_PAGE))
+    filters = {k: v for k, v in (("status", status), ("eigenaar", owner), ("verlopen", "1" if overdue else None)) if v}
+    html = render_template("meetings/series_actions.html", meeting=meeting, actions=views, status=status,
+                           overdue=overdue, owner=owner, statuses=list(ActionStatus), local=_local, total=total,
+                           page=page, pages=pages, filters=filters, update_form=ActionUpdateForm(formdata=None))
+    audit_event("meeting.series_actions", object_type="meeting", object_id=meeting.id,
+                details={"count": len(views), "page": page})
     db.session.commit()
-    return render_template("meetings/series_actions.html", meeting=meeting, actions=views, status=status,
-                           overdue=overdue, owner=owner, statuses=list(ActionStatus), local=_local,
-                           update_form=ActionUpdateForm(formdata=None))
+    return html
 
 
 # ---------------------------------------------------------------------------- minutes
