@@ -62,6 +62,7 @@ class Action(enum.StrEnum):
     DECIDE_PROPOSAL = "decide_proposal"  # accept into the agenda or send back
     VIEW_AGENDA_ITEM = "view_agenda_item"  # read one agenda item's content
     UPDATE_MEETING_ACTION = "update_meeting_action"  # status and result of one action (chair or owner)
+    MANAGE_MEETING_TYPES = "manage_meeting_types"  # the beheerder keeps the list of meeting types
 
 
 #: Actions that need no object: which roles may take them.

@@ -143,3 +143,9 @@ class SecrecyForm(FlaskForm):
     confirm = BooleanField("Ik houd alles wat ik in dit overleg zie en hoor geheim en deel het niet buiten het overleg.",
                            validators=[DataRequired("Vink de geheimhoudingsverklaring aan om verder te gaan.")])
     submit = SubmitField("Bevestigen en stukken openen")
+
+
+class MeetingTypeForm(FlaskForm):
+    name = StringField("Naam van de soort overleg", description="Bijvoorbeeld ‘Zorg- en veiligheidsoverleg’.",
+                       validators=[DataRequired("Vul een naam in."), Length(max=120)])
+    submit = SubmitField("Toevoegen")

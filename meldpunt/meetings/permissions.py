@@ -24,6 +24,7 @@ ROLE_ACTIONS.update({
     Action.PLAN_MEETINGS: frozenset({V}),
     Action.LIST_MY_MEETINGS: frozenset({V, D}),
     Action.PROPOSE_FOR_MEETING: frozenset({R}),
+    Action.MANAGE_MEETING_TYPES: frozenset({Role.BEHEERDER.value}),  # metadata only: names of meeting types
 })
 
 

@@ -72,6 +72,40 @@ def seed_meeting_types(session: Session) -> int:
     return added
 
 
+def all_meeting_types(session: Session) -> list[MeetingType]:
+    return list(session.scalars(select(MeetingType).order_by(MeetingType.position, MeetingType.name)))
+
+
+def add_meeting_type(session: Session, *, actor: User, name: str) -> MeetingType:
+    """The beheerder adds a meeting type (e.g. "Zorg- en veiligheidsoverleg")."""
+    import re
+
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise MeetingError("Vul een naam in (hoogstens 120 tekens).")
+    code = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:40] or "overleg"
+    if session.scalar(select(MeetingType.id).where(func.lower(MeetingType.name) == name.lower())) is not None:
+        raise MeetingError("Deze soort overleg bestaat al.")
+    while session.scalar(select(MeetingType.id).where(MeetingType.code == code)) is not None:
+        code = f"{code[:35]}_{uuid.uuid4().hex[:4]}"
+    position = (session.scalar(select(func.max(MeetingType.position))) or 0) + 1
+    meeting_type = MeetingType(code=code, name=name, position=position, is_active=True)
+    session.add(meeting_type)
+    session.flush()
+    record(session, action="meeting_type.add", actor_id=actor.id, actor_label=actor.email, object_type="meeting_type",
+           object_id=meeting_type.id, details={"code": code})
+    return meeting_type
+
+
+def toggle_meeting_type(session: Session, *, actor: User, meeting_type: MeetingType) -> MeetingType:
+    """Switch a type off (no new meetings of it; existing ones keep it) or on again."""
+    meeting_type.is_active = not meeting_type.is_active
+    record(session, action="meeting_type.toggle", actor_id=actor.id, actor_label=actor.email,
+           object_type="meeting_type", object_id=meeting_type.id, details={"active": meeting_type.is_active})
+    session.flush()
+    return meeting_type
+
+
 def active_meeting_types(session: Session) -> list[MeetingType]:
     return list(session.scalars(select(MeetingType).where(MeetingType.is_active.is_(True))
                                 .order_by(MeetingType.position, MeetingType.name)))

@@ -26,13 +26,14 @@ from meldpunt.meetings.forms import (
     EditMeetingForm,
     ItemForm,
     MeetingForm,
+    MeetingTypeForm,
     MemberForm,
     MoveForm,
     ReturnProposalForm,
     SimpleForm,
     StandingItemForm,
 )
-from meldpunt.meetings.models import ActionStatus, AgendaItem, Meeting, MeetingAction, Proposal
+from meldpunt.meetings.models import ActionStatus, AgendaItem, Meeting, MeetingAction, MeetingType, Proposal
 from meldpunt.policy import Action, can, load_or_404, require
 from meldpunt.triage.service import TriageError
 from meldpunt.vault.service import current_keyring
@@ -691,3 +692,50 @@ def retry_packs(meeting_id):
     db.session.commit()
     flash(f"{count} {'stuk wordt' if count == 1 else 'stukken worden'} opnieuw gemaakt.", "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor="versturen"))
+
+
+# ---------------------------------------------------------------------------- the beheerder's list of meeting types
+
+
+@bp.get("/soorten")
+@login_required
+def meeting_types():
+    require(current_user, Action.MANAGE_MEETING_TYPES)
+    return _types_page(MeetingTypeForm(formdata=None))
+
+
+def _types_page(form, status: int = 200):
+    return render_template("meetings/types.html", types=service.all_meeting_types(db.session), form=form,
+                           simple_form=SimpleForm(formdata=None)), status
+
+
+@bp.post("/soorten")
+@login_required
+def add_meeting_type():
+    require(current_user, Action.MANAGE_MEETING_TYPES)
+    form = MeetingTypeForm()
+    if not form.validate_on_submit():
+        return _types_page(form, 422)
+    try:
+        service.add_meeting_type(db.session, actor=current_user, name=form.name.data)
+    except TriageError as exc:
+        db.session.rollback()
+        form.name.errors = [str(exc)]
+        return _types_page(form, 422)
+    db.session.commit()
+    flash("De soort overleg is toegevoegd.", "success")
+    return redirect(url_for("meetings.meeting_types"))
+
+
+@bp.post("/soorten/<int:type_id>/aan-uit")
+@login_required
+def toggle_meeting_type(type_id):
+    require(current_user, Action.MANAGE_MEETING_TYPES)
+    if not SimpleForm().validate_on_submit():
+        abort(400)
+    meeting_type = db.session.get(MeetingType, type_id)
+    if meeting_type is None:
+        abort(404)
+    service.toggle_meeting_type(db.session, actor=current_user, meeting_type=meeting_type)
+    db.session.commit()
+    return redirect(url_for("meetings.meeting_types"))

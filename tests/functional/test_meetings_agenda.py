@@ -180,3 +180,25 @@ def test_item_agenda_builder_order_standing_items_visibility(app_any_db):
         assert db.session.get(Signal, signals_a[0]).status == SignalStatus.LINKED_TO_CASE.value
         assert db.session.get(Proposal, uuid.UUID(proposal)).state == "voorgesteld"
         assert db.session.scalar(select(MeetingMember).where(MeetingMember.user_id == partner.id)) is not None
+
+
+def test_item_meetings_beheerder_keeps_the_list_of_meeting_types(app_any_db):
+    """Meeting types are a list the beheerder keeps: seeded (casusoverleg, LIO, ondermijningstafel), add, switch off."""
+    app = app_any_db
+    users = make_users(app)
+    admin = client_for(app, users["beheerder"].email)
+    page = admin.get("/overleg/soorten").get_data(as_text=True)
+    assert "Casusoverleg" in page and "LIO" in page and "Ondermijningstafel" in page
+    assert admin.post("/overleg/soorten", data={"csrf_token": csrf_token(page),
+                                                "name": "Zorg- en veiligheidsoverleg"}).status_code == 302
+    double = admin.post("/overleg/soorten", data={"csrf_token": csrf_token(page), "name": "casusoverleg"})
+    assert double.status_code == 422 and "bestaat al" in double.get_data(as_text=True)
+    from meldpunt.meetings.models import MeetingType
+
+    with app.app_context():
+        lio = db.session.scalar(select(MeetingType.id).where(MeetingType.code == "lio"))
+    assert admin.post(f"/overleg/soorten/{lio}/aan-uit", data={"csrf_token": csrf_token(page)}).status_code == 302
+    chair = client_for(app, users["voorzitter"].email)
+    planning = chair.get("/overleg/").get_data(as_text=True)
+    assert "Zorg- en veiligheidsoverleg" in planning and "LIO (lokaal informatieoverleg)" not in planning
+    assert chair.get("/overleg/soorten").status_code == 403

@@ -80,6 +80,8 @@ ROUTE_ACCESS: dict[str, frozenset[str]] = {
     "meetings.series_actions": CHAIR, "meetings.save_minutes": CHAIR, "meetings.approve_minutes": MEETING_ROLES,
     "meetings.confirm_secrecy": MEETING_ROLES, "meetings.pack": MEETING_ROLES, "meetings.pack_pdf": MEETING_ROLES,
     "meetings.send_agenda": CHAIR, "meetings.retry_packs": CHAIR,
+    "meetings.meeting_types": frozenset({"beheerder"}), "meetings.add_meeting_type": frozenset({"beheerder"}),
+    "meetings.toggle_meeting_type": frozenset({"beheerder"}),
 }
 
 
@@ -103,6 +105,7 @@ class World:
     proposal: Any = None
     item: Any = None
     action: Any = None
+    meeting_type: Any = None
 
 
 def _hidden_signal(world: World, role: str):
@@ -133,6 +136,7 @@ ID_FACTORIES = {
     "proposal_id": lambda w, role: w.proposal,
     "item_id": lambda w, role: w.item,
     "action_id": lambda w, role: w.action,
+    "type_id": lambda w, role: None if role == "beheerder" else w.meeting_type,  # a real type; only the beheerder
 }
 
 
@@ -219,7 +223,7 @@ def _hidden_meeting(app, case, signal) -> tuple:
                            deadline=datetime(2030, 2, 1).date(), created_by_id=chair.id)
     db.session.add_all([proposal, item, action])
     db.session.commit()
-    return meeting.id, proposal.id, item.id, action.id
+    return meeting.id, proposal.id, item.id, action.id, type_id
 
 
 def _build(rule, values) -> str:
