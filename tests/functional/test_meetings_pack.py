@@ -291,3 +291,17 @@ def test_acceptance_actions_mijn_acties_overdue_first_and_carried_until_done(app
     other = client_for(app, w["invited"].email)
     own_token = csrf_token(other.get("/overleg/").get_data(as_text=True))
     assert other.post(f"/overleg/acties/{done}", data={"csrf_token": own_token, "status": "open"}).status_code == 404
+
+
+def test_acceptance_missing_weasyprint_clear_message_html_pack_still_works(app, monkeypatch):
+    """Without WeasyPrint's system libraries the PDF link gives a clear Dutch message; the HTML pack still works."""
+    from meldpunt.documents import pdf
+
+    w = _world(app)
+    internal = client_for(app, w["internal"].email)
+    confirm_secrecy(internal, w["meeting_id"])
+    monkeypatch.setattr(pdf, "_weasyprint", lambda: None)  # as on a server without Pango
+    page = internal.get(f"/overleg/{w['meeting_id']}/stukken").get_data(as_text=True)
+    assert "Horeca Centrum" in page and "systeembibliotheken van WeasyPrint" in page
+    response = internal.get(f"/overleg/{w['meeting_id']}/stukken.pdf", follow_redirects=True)
+    assert response.mimetype == "text/html" and "HTML-versie werkt wel" in response.get_data(as_text=True)
