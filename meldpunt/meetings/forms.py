@@ -77,7 +77,8 @@ class AcceptProposalForm(FlaskForm):
 class StandingItemForm(FlaskForm):
     kind = SelectField("Vast agendapunt", choices=[("fenomenen_trends", "Fenomenen en trends"),
                                                    ("mededelingen", "Mededelingen"),
-                                                   ("afsprakenlijst", "Afsprakenlijst")])
+                                                   ("afsprakenlijst", "Afsprakenlijst")],
+                       validators=[InputRequired("Kies een vast agendapunt.")])
     submit = SubmitField("Agendapunt toevoegen")
 
 
