@@ -2,7 +2,8 @@
 
 Seeds a fresh database (``flask db upgrade``) through the services: one recurring series of
 ``--meetings`` meetings (10 members each, every second one a partner) with ``--actions`` actions
-spread over them (mixed status and deadlines, descriptions encrypted under each meeting's key), and
+spread over them (those of the last three meetings open or busy, the older ones done or lapsed;
+deadlines spread, descriptions encrypted under each meeting's key), and
 on the last meeting ``--items`` case items (one signal with a named subject each, pseudonymised).
 Then measures, ``--repeat`` times each:
 
@@ -80,7 +81,10 @@ def seed(app, *, meetings: int, actions: int, items: int) -> tuple[int, uuid.UUI
                 db.session, keyring=keyring, actor=chair, meeting=meeting, item=None,
                 owner_user_id=members[n % len(members)].id, owner_organisation=None,
                 deadline=today + timedelta(days=(n % 90) - 45), description=f"Actie {n}: dossier opvragen en nagaan")
-            action.status = statuses[n % len(statuses)].value
+            # Older meetings' actions are mostly done; the last three meetings' are still open or busy,
+            # so the afsprakenlijst of the last meeting carries a realistic few dozen.
+            recent = n % len(series) >= len(series) - 3
+            action.status = statuses[n % 2 if recent else 2 + n % 2].value
             if n % 200 == 199:
                 db.session.commit()
         last = series[-1]

@@ -299,11 +299,14 @@ def _overdue_first():
 
 
 def my_actions(session: Session, *, keyring: Keyring, user: User, today: date | None = None) -> list[ActionView]:
-    """Mijn acties: open actions the user owns, overdue first (then by deadline)."""
+    """Mijn acties: open actions the user owns, overdue first (then by deadline); subjects of a
+    pseudonymised item stay pseudonymised here too."""
     rows = session.scalars(select(MeetingAction).where(MeetingAction.owner_user_id == user.id,
                                                        MeetingAction.status.in_(OPEN_ACTION_STATUSES))
                            .order_by(MeetingAction.deadline, MeetingAction.created_at))
-    views = read_actions(session, keyring=keyring, actions=list(rows), today=today)
+    from meldpunt.meetings.packs import pseudonymised_actions
+
+    views = pseudonymised_actions(session, keyring=keyring, actions=list(rows), today=today)
     return sorted(views, key=lambda v: (not v.overdue, v.action.deadline))
 
 

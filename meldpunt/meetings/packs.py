@@ -120,9 +120,8 @@ def item_content(session: Session, *, keyring: Keyring, item: AgendaItem, number
     if item.is_standing:
         content = ItemContent(item, number, item.kind_enum.label)
         if item.kind == ItemKind.ACTIONS.value:
-            content.actions = [outcomes.read_action(session, keyring=keyring, action=a, today=today)
-                               for a in outcomes.carried_actions(session, meeting=meeting)
-                               if _may_see_action(session, viewer, a)]
+            visible = [a for a in outcomes.carried_actions(session, meeting=meeting) if _may_see_action(session, viewer, a)]
+            content.actions = pseudonymised_actions(session, keyring=keyring, actions=visible, today=today)
         return content
     signals, case = _signals_of_item(session, item)
     hide = Pseudonymiser(_subjects_of(session, keyring, signals), active=item.pseudonymise)
@@ -146,6 +145,30 @@ def item_content(session: Session, *, keyring: Keyring, item: AgendaItem, number
         content.actions.append(outcomes.ActionView(action, hide(v.description) or "", hide(v.result_note),
                                                    v.owner_label, v.overdue))
     return content
+
+
+def pseudonymiser_for(session: Session, *, keyring: Keyring, item: AgendaItem | None) -> Pseudonymiser:
+    """The pseudonymiser of an item (inactive for standing items and items shown by name)."""
+    if item is None or item.is_standing or not item.pseudonymise or item.proposal is None:
+        return Pseudonymiser([], active=False)
+    signals, _case = _signals_of_item(session, item)
+    return Pseudonymiser(_subjects_of(session, keyring, signals), active=True)
+
+
+def pseudonymised_actions(session: Session, *, keyring: Keyring, actions: list[MeetingAction],
+                          today: date | None = None) -> list[outcomes.ActionView]:
+    """Actions read for a member: an action agreed on a pseudonymised item names its subjects by pseudonym
+    wherever it appears (the afsprakenlijst of later meetings, "Mijn acties")."""
+    hides: dict = {}
+    views = []
+    for view in outcomes.read_actions(session, keyring=keyring, actions=actions, today=today):
+        item_id = view.action.item_id
+        if item_id not in hides:
+            hides[item_id] = pseudonymiser_for(session, keyring=keyring, item=view.action.item)
+        hide = hides[item_id]
+        views.append(outcomes.ActionView(view.action, hide(view.description) or "", hide(view.result_note),
+                                         view.owner_label, view.overdue))
+    return views
 
 
 def _instrument_label(value: str) -> str:
@@ -225,9 +248,8 @@ def build_pack(session: Session, *, keyring: Keyring, meeting: Meeting, viewer: 
             if may_see_item(viewer, item, require_secrecy=require_secrecy):
                 items.append(item_content(session, keyring=keyring, item=item, number=number, viewer=viewer,
                                           today=now.date()))
-    own = [outcomes.read_action(session, keyring=keyring, action=a, today=now.date())
-           for a in session.scalars(select(MeetingAction).where(MeetingAction.meeting_id == meeting.id,
-                                                                MeetingAction.owner_user_id == viewer.id))]
+    own = pseudonymised_actions(session, keyring=keyring, today=now.date(), actions=list(session.scalars(
+        select(MeetingAction).where(MeetingAction.meeting_id == meeting.id, MeetingAction.owner_user_id == viewer.id))))
     minutes = None
     if is_chair(viewer, meeting) or (member is not None and not member.is_partner):
         minutes = outcomes.read_minutes(session, keyring=keyring, meeting=meeting)

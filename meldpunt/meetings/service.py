@@ -93,7 +93,7 @@ def add_meeting_type(session: Session, *, actor: User, name: str) -> MeetingType
     session.add(meeting_type)
     session.flush()
     record(session, action="meeting_type.add", actor_id=actor.id, actor_label=actor.email, object_type="meeting_type",
-           object_id=meeting_type.id, details={"code": code})
+           object_id=meeting_type.id)  # the name is typed by a person: not in the audit trail
     return meeting_type
 
 
@@ -231,7 +231,8 @@ def candidate_members(session: Session, *, meeting: Meeting) -> list[User]:
 
 
 def next_in_series(session: Session, *, keyring: Keyring, meeting: Meeting, actor: User) -> Meeting:
-    """The next meeting of a recurring series: same type, chair, place and members, ``interval_weeks`` later.
+    """The next meeting of a recurring series: same type, chair, place and members, ``interval_weeks`` later,
+    with the afsprakenlijst as its first item.
 
     Returns the existing next meeting when there is one (so a double click makes one meeting).
     """
@@ -248,6 +249,9 @@ def next_in_series(session: Session, *, keyring: Keyring, meeting: Meeting, acto
     for member in meeting.members:
         nxt.members.append(MeetingMember(meeting_id=nxt.id, user_id=member.user_id,
                                          organisation=member.organisation, is_partner=member.is_partner))
+    # The afsprakenlijst comes first on every next meeting: open actions of earlier meetings show there.
+    nxt.items.append(AgendaItem(id=uuid.uuid4(), meeting_id=nxt.id, position=1, kind=ItemKind.ACTIONS.value,
+                                minutes_reserved=10, pseudonymise=True))
     _audit(session, actor, "meeting.create", "meeting", nxt.id, type=meeting.type.code, recurring=True,
            previous_id=str(meeting.id))
     session.flush()

@@ -20,6 +20,7 @@ from meldpunt.meetings.models import Decision, Meeting, MeetingAction, MeetingMe
 from tests.conftest import csrf_token, make_users
 from tests.functional.conftest_meetings import (
     SUBJECT,
+    meeting_world,
     meeting_world as _world,
     accept_all,
     add_member,
@@ -305,3 +306,26 @@ def test_acceptance_missing_weasyprint_clear_message_html_pack_still_works(app, 
     assert "Horeca Centrum" in page and "systeembibliotheken van WeasyPrint" in page
     response = internal.get(f"/overleg/{w['meeting_id']}/stukken.pdf", follow_redirects=True)
     assert response.mimetype == "text/html" and "HTML-versie werkt wel" in response.get_data(as_text=True)
+
+
+def test_acceptance_carried_action_of_pseudonymised_item_stays_pseudonymised(app_any_db):
+    """An action agreed on a pseudonymised item names no subject on the next meeting's afsprakenlijst (which the
+    next meeting of the series carries automatically) nor in "Mijn acties"."""
+    app = app_any_db
+    w = meeting_world(app)
+    chair, meeting_id = w["chair"], w["meeting_id"]
+    soon = date.today() + timedelta(days=7)
+    assert _add_action(chair, meeting_id, w["item_a"], f"lid-{w['internal'].id}", soon,
+                       f"Bel {SUBJECT} over het pand").status_code == 302
+    internal = client_for(app, w["internal"].email)
+    mine = internal.get("/overleg/acties").get_data(as_text=True)
+    assert "Bel Subject A over het pand" in mine and "Zwartkop" not in mine
+    with app.app_context():
+        db.session.get(Meeting, uuid.UUID(meeting_id)).series.interval_weeks = 4
+        db.session.commit()
+    page = chair.get(f"/overleg/{meeting_id}").get_data(as_text=True)
+    next_id = chair.post(f"/overleg/{meeting_id}/volgende",
+                         data={"csrf_token": csrf_token(page)}).headers["Location"].rsplit("/", 1)[-1]
+    confirm_secrecy(internal, next_id)
+    pack = internal.get(f"/overleg/{next_id}/stukken").get_data(as_text=True)
+    assert "1. Afsprakenlijst" in pack and "Bel Subject A over het pand" in pack and "Zwartkop" not in pack
