@@ -82,6 +82,9 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
 
     init_celery(app)
     init_outbox(app)  # publish notice ids to Celery after each commit
+    from meldpunt.meetings.notices import init_pack_publishing
+
+    init_pack_publishing()  # publish agenda-pack jobs (meeting ids) after commit
     return app
 
 

@@ -188,6 +188,9 @@ def seed_demo() -> list[tuple[User, str | None]]:
     from meldpunt.taxonomy.service import seed_taxonomy
 
     seed_taxonomy(db.session)
+    from meldpunt.meetings.service import seed_meeting_types
+
+    seed_meeting_types(db.session)
     out: list[tuple[User, str | None]] = []
     for role, email, name, department in DEMO_USERS:
         existing = db.session.scalar(select(User).where(User.email == email))

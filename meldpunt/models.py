@@ -14,6 +14,19 @@ from meldpunt.intake.models import (
     Subject,
     SubjectIdentifier,
 )
+from meldpunt.meetings.models import (
+    AgendaItem,
+    AgendaItemPartner,
+    Decision,
+    ItemAttendee,
+    Meeting,
+    MeetingAction,
+    MeetingMember,
+    MeetingPack,
+    MeetingSeries,
+    MeetingType,
+    Proposal,
+)
 from meldpunt.resilience.models import (
     AwarenessSession, KnowledgePage, Measure, MeasureEvidence, MeasureNote, ProgressReport, RegisterEntry,
 )
@@ -22,6 +35,17 @@ from meldpunt.triage.models import Approval, EnrichmentNote, Forwarding
 from meldpunt.vault.models import DataKey
 
 __all__ = [
+    "AgendaItem",
+    "AgendaItemPartner",
+    "Decision",
+    "ItemAttendee",
+    "Meeting",
+    "MeetingAction",
+    "MeetingMember",
+    "MeetingPack",
+    "MeetingSeries",
+    "MeetingType",
+    "Proposal",
     "Approval",
     "Attachment",
     "AuditCheckpoint",

@@ -53,6 +53,16 @@ class Action(enum.StrEnum):
     HANDLE_CASE = "handle_case"  # read and change one case
     # --- role grants (issue 15 item 2) ---
     DECIDE_ROLE_GRANT = "decide_role_grant"  # approve or reject a pending grant of one's own content role
+    # --- casusoverleg / LIO (issue 17); rules in meldpunt/meetings/permissions.py ---
+    PLAN_MEETINGS = "plan_meetings"  # the chair: list own meetings, plan a new one, the "voorgesteld" list
+    LIST_MY_MEETINGS = "list_my_meetings"  # a member: the meetings one belongs to, "mijn acties"
+    PROPOSE_FOR_MEETING = "propose_for_meeting"  # the regisseur proposes a casus or melding
+    CHAIR_MEETING = "chair_meeting"  # change one meeting: members, agenda, decisions, minutes
+    VIEW_MEETING = "view_meeting"  # see one meeting's metadata (type, time, place)
+    DECIDE_PROPOSAL = "decide_proposal"  # accept into the agenda or send back
+    VIEW_AGENDA_ITEM = "view_agenda_item"  # read one agenda item's content
+    UPDATE_MEETING_ACTION = "update_meeting_action"  # status and result of one action (chair or owner)
+    MANAGE_MEETING_TYPES = "manage_meeting_types"  # the beheerder keeps the list of meeting types
 
 
 #: Actions that need no object: which roles may take them.

@@ -25,6 +25,7 @@ BLUEPRINT_MODULES = [
     "meldpunt.admin.views",
     "meldpunt.grants.views",
     "meldpunt.resilience.views",
+    "meldpunt.meetings.views",
 ]
 
 ERROR_TEXT = {

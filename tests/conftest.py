@@ -204,10 +204,12 @@ def make_users(app, suffix: str = "") -> dict[str, Any]:
     from meldpunt.auth.models import Role
     from meldpunt.auth.service import create_user
     from meldpunt.extensions import db
+    from meldpunt.meetings.service import seed_meeting_types
     from meldpunt.taxonomy.service import seed_taxonomy
 
     with app.app_context():
         seed_taxonomy(db.session)
+        seed_meeting_types(db.session)
         made = {
             role.value: create_user(
                 db.session, email=f"{role.value}{suffix}@test.example", name=f"Test {role.value}{suffix}",

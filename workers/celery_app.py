@@ -48,7 +48,7 @@ def init_celery(app: Flask) -> Celery:
         timezone="Europe/Amsterdam",
         enable_utc=True,
         worker_hijack_root_logger=False,
-        imports=("workers.notices", "workers.audit"),
+        imports=("workers.notices", "workers.audit", "workers.meetings"),
         beat_schedule={
             "sweep-outbox": {"task": "workers.notices.sweep_outbox", "schedule": 30.0},
             "append-deferred-audit": {"task": "workers.audit.append_deferred", "schedule": crontab(minute=1)},
@@ -59,6 +59,10 @@ def init_celery(app: Flask) -> Celery:
             "remind-measure-owners": {
                 "task": "workers.notices.remind_measure_owners",
                 "schedule": crontab(hour=settings.feedback.reminder_hour, minute=5),
+            },
+            "remind-overdue-actions": {
+                "task": "workers.meetings.remind_overdue_actions",
+                "schedule": crontab(hour=settings.feedback.reminder_hour, minute=10),
             },
         },
     )

@@ -234,17 +234,6 @@ def remove_intervention(session: Session, *, case: Case, intervention_id: uuid.U
     session.flush()
 
 
-def propose_for_meeting(session: Session, *, case: Case, actor: User, propose: bool = True) -> Case:
-    """Mark (or unmark) the case as proposed for the next casusoverleg."""
-    _require_open(case)
-    if propose and not case.links:
-        raise CaseError("Koppel eerst minstens één melding aan de casus.")
-    case.proposed_for_meeting_at = utcnow() if propose else None
-    _audit(session, actor, "case.propose" if propose else "case.unpropose", case)
-    session.flush()
-    return case
-
-
 def close_case(session: Session, *, keyring: Keyring, case: Case, actor: User, reason: str, four_eyes: bool,
                expected_version: int | None = None) -> Approval | None:
     """Close now, or (four eyes) ask a second regisseur; returns the pending approval in that case."""

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from meldpunt.cases import service
 from meldpunt.cases.forms import AddSignalForm, CaseForm, CloseCaseForm, InterventionForm, NewCaseForm, SimpleForm
 from meldpunt.cases.models import Case, CaseIntervention, CaseStatus, Intervention
+from meldpunt.meetings import service as meeting_service
+from meldpunt.meetings.forms import ProposalForm
+from meldpunt.meetings.models import Meeting
 from meldpunt.extensions import db
 from meldpunt.intake.models import Signal, Subject
 from meldpunt.policy import Action, handler_track, load_or_404, require
@@ -16,6 +22,8 @@ from meldpunt.vault.service import current_keyring
 from meldpunt.web import audit_event
 
 bp = Blueprint("cases", __name__, url_prefix="/behandelen/casussen")
+
+LOCAL = ZoneInfo("Europe/Amsterdam")
 
 
 def _load(case_id) -> Case:
@@ -86,7 +94,11 @@ def _detail(case: Case, status=200, error=None, **forms):
         case_form=edit, add_signal_form=forms.get("add_signal_form") or AddSignalForm(formdata=None),
         intervention_form=forms.get("intervention_form") or InterventionForm(formdata=None),
         close_form=forms.get("close_form") or CloseCaseForm(formdata=None, version=case.version_id),
-        simple_form=SimpleForm(formdata=None), four_eyes=current_app.extensions["meldpunt.settings"].security.four_eyes,
+        simple_form=SimpleForm(formdata=None),
+        proposal_form=_proposal_form(case, forms.get("proposal_form") or ProposalForm(formdata=None)),
+        proposals=[meeting_service.read_proposal(db.session, keyring=keyring, proposal=p)
+                   for p in meeting_service.proposals_of_case(db.session, case=case)],
+        local=lambda value: meeting_service.as_utc(value).astimezone(LOCAL), four_eyes=current_app.extensions["meldpunt.settings"].security.four_eyes,
         is_closed=case.status == CaseStatus.CLOSED.value,
     ), status
 
@@ -222,24 +234,36 @@ def remove_intervention(case_id, intervention_id):
 @bp.post("/<uuid:case_id>/agenderen")
 @login_required
 def propose(case_id):
+    """Voorstellen voor het casusoverleg: a proposal for one meeting, with the question (issue 17)."""
     case = _load(case_id)
-    form = SimpleForm()
+    require(current_user, Action.PROPOSE_FOR_MEETING)
+    form = _proposal_form(case, ProposalForm())
     if not form.validate_on_submit():
-        abort(400)
-    propose = form.value.data != "intrekken"
+        return _detail(case, 422, "Controleer het voorstel voor het overleg.", proposal_form=form)
+    meeting = db.session.get(Meeting, uuid.UUID(form.meeting_id.data))
+    signal = None
+    if form.scope.data != "casus":
+        signal = next(link.signal for link in case.links if str(link.signal_id) == form.scope.data)
     try:
-        service.propose_for_meeting(db.session, case=case, actor=current_user, propose=propose)
+        meeting_service.propose(db.session, keyring=current_keyring(), actor=current_user, meeting=meeting,
+                                question=form.question.data, case=None if signal else case, signal=signal)
     except TriageError as exc:
-        return _refused(case_id, exc)
+        return _refused(case_id, exc, proposal_form=form)
     db.session.commit()
-    if propose:
-        flash(f"Casus {case.reference} staat nu op de lijst voor het volgende casusoverleg. U ziet dat bij "
-              "‘Voor overleg’ en in het overzicht Casussen. Hoort ze er toch niet bij? Kies dan "
-              "‘Voorstel voor overleg intrekken’.", "success")
-    else:
-        flash(f"Casus {case.reference} staat niet meer op de lijst voor het casusoverleg. U kunt haar later "
-              "opnieuw voorstellen.", "success")
-    return redirect(url_for("cases.detail", case_id=case_id))
+    flash("Het voorstel staat bij de voorzitter van het overleg.", "success")
+    return redirect(url_for("cases.detail", case_id=case_id, _anchor="overleg"))
+
+
+def _proposal_form(case: Case, form: ProposalForm) -> ProposalForm:
+    """The choices: meetings still open to proposals (type and date only), the case or one of its signals."""
+    form.meeting_id.choices = [
+        (str(m.id), f"{m.type.name}, {meeting_service.as_utc(m.starts_at).astimezone(LOCAL):%d-%m-%Y %H:%M}")
+        for m in meeting_service.upcoming_meetings(db.session)
+    ]
+    form.scope.choices = [("casus", "De hele casus")] + [
+        (str(link.signal_id), f"Alleen melding {link.signal.reference}") for link in case.links
+    ]
+    return form
 
 
 @bp.post("/<uuid:case_id>/afsluiten")

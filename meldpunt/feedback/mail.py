@@ -1,7 +1,8 @@
 """Compose and send notice e-mails.
 
 An e-mail only says that there is news on melding MO-… (or, to staff, that a request for rights
-awaits their decision) and where to read it. It never
+awaits their decision, that a meeting's agenda is ready — with an invite naming the meeting type and
+time only —, or that an action passed its deadline) and where to read it. It never
 carries the signal's content, its subject, its status, the feedback text, or the reporter's
 name: whoever reads the mailbox (or the relay's logs) learns nothing beyond the reference.
 """
@@ -26,6 +27,8 @@ class NoticeMail:
     text: str
     html: str
     message_id: str
+    #: (filename, MIME type, bytes): the iCalendar invite of an agenda notice.
+    attachment: tuple[str, str, bytes] | None = None
 
 
 def message_id_for(notice_id: int, *, base_url: str) -> str:
@@ -40,13 +43,21 @@ def compose_notice_mail(
     *, notice_id: int, reference: str, to: str, for_handler: bool, base_url: str, organisation: str,
     about_grant: bool = False,
     about_measure: bool = False,
+    meeting_kind: str | None = None,
+    attachment: tuple[str, str, bytes] | None = None,
 ) -> NoticeMail:
     """The e-mail for one notice, rendered from templates/email/ (text and HTML).
 
     ``about_grant``: a role grant awaits the recipient's decision; the mail names no account and no role.
     ``about_measure``: an improvement measure of the recipient is overdue; the mail names no measure.
+    ``meeting_kind``: ``agenda`` (with the iCalendar ``attachment``: meeting type and time only) or
+    ``actie_verlopen``; the mail names no case, item, subject or action.
     """
-    if about_grant:
+    if meeting_kind == "agenda":
+        template, subject = "email/meeting_agenda", "De agenda van een overleg staat klaar"
+    elif meeting_kind == "actie_verlopen":
+        template, subject = "email/action_overdue", "Een actie uit een overleg is over de datum"
+    elif about_grant:
         template, subject = "email/grant_request", "Een verzoek om rechten wacht op uw besluit"
     elif about_measure:
         template, subject = "email/measure_due", "Een verbetermaatregel van u is over de termijn"
@@ -61,6 +72,7 @@ def compose_notice_mail(
         text=render_template(f"{template}.txt", **context),
         html=render_template(f"{template}.html", **context),
         message_id=message_id_for(notice_id, base_url=base_url),
+        attachment=attachment,
     )
 
 
@@ -74,6 +86,10 @@ def build_message(mail: NoticeMail, *, sender: str) -> EmailMessage:
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(mail.text)
     message.add_alternative(mail.html, subtype="html")
+    if mail.attachment is not None:
+        filename, mime, content = mail.attachment
+        maintype, subtype = mime.split("/", 1)
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     return message
 
 

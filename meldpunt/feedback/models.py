@@ -25,27 +25,34 @@ class NoticeKind(enum.StrEnum):
     REMINDER = "herinnering"  # to a handler: first feedback overdue
     ROLE_GRANT = "rechtenverzoek"  # to holders of a content role: a grant of that role awaits a decision
     MEASURE_DUE = "maatregel_termijn"  # to a measure's owner: an improvement measure is past its due date
+    AGENDA_SENT = "agenda"  # to a meeting member: the agenda of a meeting is ready (issue 17)
+    ACTION_OVERDUE = "actie_verlopen"  # to an action's owner: the deadline has passed (issue 17)
 
 
 _KINDS = ", ".join(f"'{k.value}'" for k in NoticeKind)
-#: Exactly one of signal, grant, measure.
-ABOUT_ONE = ("(CASE WHEN signal_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN grant_id IS NULL THEN 0 ELSE 1 END)"
-             " + (CASE WHEN measure_id IS NULL THEN 0 ELSE 1 END) = 1")
+
+#: A notice is about exactly one thing: a signal, a role grant, an improvement measure, a meeting or a meeting action.
+ABOUT_ONE_THING = " + ".join(f"(CASE WHEN {c} IS NULL THEN 0 ELSE 1 END)"
+                             for c in ("signal_id", "grant_id", "measure_id", "meeting_id", "action_id")) + " = 1"
 
 
 class Notice(Base):
     """One notice to deliver. Holds ids and kinds only; a free feedback text is encrypted (``body_ct``).
 
-    A notice is about a signal, or (to staff, kind ``rechtenverzoek``) about a pending role grant, or
-    (to a measure's owner, kind ``maatregel_termijn``) about an improvement measure past its due date.
+    A notice is about a signal, or (to staff, kind ``rechtenverzoek``) about a pending role grant, or (to a
+    measure's owner, kind ``maatregel_termijn``) about an improvement measure past its due date, or (to a
+    meeting member, kinds ``agenda`` and ``actie_verlopen``) about a meeting or one of its actions. Staff
+    notices carry ids only: the inbox and the e-mail never say what the measure, meeting or action is about.
     """
 
     __tablename__ = "notices"
     __table_args__ = (
         CheckConstraint(f"kind IN ({_KINDS})", name="kind_valid"),
-        CheckConstraint(ABOUT_ONE, name="about_one_thing"),
+        CheckConstraint(ABOUT_ONE_THING, name="about_one_thing"),
         CheckConstraint("grant_id IS NULL OR recipient_user_id IS NOT NULL", name="grant_notice_has_recipient"),
         CheckConstraint("measure_id IS NULL OR recipient_user_id IS NOT NULL", name="measure_notice_has_recipient"),
+        CheckConstraint("(meeting_id IS NULL AND action_id IS NULL) OR recipient_user_id IS NOT NULL",
+                        name="meeting_notice_has_recipient"),
         Index("ix_notices_pending", "delivered_at", "created_at"),
     )
 
@@ -56,6 +63,10 @@ class Notice(Base):
     #: For ``maatregel_termijn``: the overdue improvement measure (no signal, no content).
     measure_id: Mapped[int | None] = mapped_column(ForeignKey("improvement_measures.id", ondelete="CASCADE"),
                                                    index=True)
+    #: For ``agenda``: the meeting whose agenda was sent. For ``actie_verlopen``: the overdue action.
+    meeting_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    action_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("meeting_actions.id", ondelete="CASCADE"),
+                                                        index=True)
     kind: Mapped[str] = mapped_column(String(30))
     #: For handler reminders: the user to remind. For reporter notices: NULL (the signal says who).
     recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

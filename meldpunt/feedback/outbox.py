@@ -200,7 +200,8 @@ class DeliveryPlan:
 def plan_delivery(notice: Notice) -> DeliveryPlan:
     """Who gets a notice, and how.
 
-    Handler reminders, role-grant and measure notices: the staff member's inbox, and e-mail to their account address.
+    Handler reminders, role-grant, measure and meeting notices: the staff member's inbox, and e-mail to their
+    account address.
     Identified reporter: the inbox always; e-mail only if they asked for feedback by e-mail.
     Anonymous reporter: only the receipt-code page (there is no address, and there must be none).
     """
@@ -255,6 +256,11 @@ def deliver(session: Session, *, notice_id: int, settings: Settings, organisatio
     reference = notice.signal.reference if notice.signal is not None else ""
     about_grant = notice.grant_id is not None
     about_measure = notice.measure_id is not None
+    meeting_kind, attachment = None, None
+    if notice.meeting_id is not None or notice.action_id is not None:
+        from meldpunt.meetings.notices import mail_parts
+
+        meeting_kind, attachment = mail_parts(session, notice=notice, settings=settings)
     for channel in plan.channels:
         _ensure_row(session, notice_id, channel, sent=True)
     session.commit()
@@ -263,7 +269,7 @@ def deliver(session: Session, *, notice_id: int, settings: Settings, organisatio
         sent = _deliver_email(
             session, notice_id=notice_id, to=plan.email_to, reference=reference,
             for_handler=plan.for_handler, settings=settings, organisation=organisation or settings.organisation,
-            about_grant=about_grant, about_measure=about_measure,
+            about_grant=about_grant, about_measure=about_measure, meeting_kind=meeting_kind, attachment=attachment,
         )
         if not sent:
             return "failed"
@@ -280,6 +286,8 @@ def _deliver_email(
     organisation: str,
     about_grant: bool = False,
     about_measure: bool = False,
+    meeting_kind: str | None = None,
+    attachment: tuple[str, str, bytes] | None = None,
 ) -> bool:
     """Claim, send, mark sent. True when the e-mail is sent (now or by an earlier run), False when it is
     ``failed`` (final: nothing is sent). Raises ``DeliveryBusy`` or ``DeliveryFailed``."""
@@ -323,7 +331,7 @@ def _deliver_email(
     mail = compose_notice_mail(
         notice_id=notice_id, reference=reference, to=to, for_handler=for_handler,
         base_url=settings.base_url, organisation=organisation, about_grant=about_grant,
-        about_measure=about_measure,
+        about_measure=about_measure, meeting_kind=meeting_kind, attachment=attachment,
     )
     try:
         send_mail(settings.mail, build_message(mail, sender=settings.mail.sender))

@@ -28,6 +28,8 @@ NOTICE_TITLES = {
     NoticeKind.REMINDER: "Herinnering: melding wacht op eerste terugkoppeling",
     NoticeKind.ROLE_GRANT: "Een verzoek om rechten wacht op uw besluit",
     NoticeKind.MEASURE_DUE: "Een verbetermaatregel van u is over de termijn",
+    NoticeKind.AGENDA_SENT: "De agenda van een overleg staat klaar",
+    NoticeKind.ACTION_OVERDUE: "Een actie uit een overleg is over de datum",
 }
 
 #: Notices that count as the reporter's first feedback (the received-confirmation does not).
@@ -370,6 +372,8 @@ class InboxItem:
     read: bool
     grant_id: int | None = None
     measure_id: int | None = None
+    meeting_id: object = None
+    action_id: object = None
 
 
 def _inbox_filter(user):
@@ -394,7 +398,7 @@ def inbox(session: Session, *, user, limit: int = 200) -> list[InboxItem]:
         InboxItem(
             id=n.id, created_at=n.created_at, title=NOTICE_TITLES[NoticeKind(n.kind)], reference=reference or "",
             signal_id=n.signal_id, for_handler=n.recipient_user_id is not None, read=n.read_at is not None,
-            grant_id=n.grant_id, measure_id=n.measure_id,
+            grant_id=n.grant_id, measure_id=n.measure_id, meeting_id=n.meeting_id, action_id=n.action_id,
         )
         for n, reference in rows
     ]

@@ -44,6 +44,10 @@ def _target(item) -> str:
         return url_for("grants.index")
     if item.measure_id is not None:
         return url_for("resilience.measure_detail", measure_id=item.measure_id)
+    if item.meeting_id is not None:
+        return url_for("meetings.detail", meeting_id=item.meeting_id)
+    if item.action_id is not None:
+        return url_for("meetings.my_actions")
     endpoint = "triage.signal_detail" if item.for_handler else "intake.my_signal"
     return url_for(endpoint, signal_id=item.signal_id)
 
@@ -67,10 +71,9 @@ def read_one(notice_id: int):
     form = MarkReadForm()
     if not form.validate_on_submit():
         abort(400)
-    if notice.grant_id is not None:
-        target = url_for("grants.index")
-    elif notice.measure_id is not None:
-        target = url_for("resilience.measure_detail", measure_id=notice.measure_id)
+    if (notice.grant_id is not None or notice.measure_id is not None or notice.meeting_id is not None
+            or notice.action_id is not None):
+        target = _target(notice)
     else:
         target = url_for("triage.signal_detail" if notice.recipient_user_id else "intake.my_signal",
                          signal_id=notice.signal_id)

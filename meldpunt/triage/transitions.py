@@ -150,8 +150,12 @@ _TABLE: list[Transition] = [
     _t(S.DISCUSSED, S.ON_AGENDA, CHAIR, MEETING, reason=False, notice=None, label="Opnieuw agenderen"),
     _t(S.DISCUSSED, S.FORWARDED, {R}, FORWARD, reason=True, notice=NoticeKind.FORWARDED, four_eyes=True,
        label="Doorzenden naar bevoegd gezag"),
-    _t(S.DISCUSSED, S.CLOSED, {R}, CASE, reason=True, notice=NoticeKind.CLOSED, four_eyes=True,
+    # The casusoverleg's decision "afsluiten" closes on the meeting path; with four eyes on, only after a
+    # second person approved (then the regisseur closes the case, as for every close with four eyes).
+    _t(S.DISCUSSED, S.CLOSED, CHAIR, CASE | MEETING, reason=True, notice=NoticeKind.CLOSED, four_eyes=True,
        label="Afsluiten met de casus"),
+    # The casusoverleg's decision "terug naar verrijking": back into the case, off the agenda, for the regisseur.
+    _t(S.DISCUSSED, S.LINKED_TO_CASE, CHAIR, MEETING, reason=False, notice=None, label="Terug naar verrijking"),
     # The integrity coordinator takes over a transferred signal.
     _t(S.TO_INTEGRITY, S.IN_PROGRESS, {I}, STATUS, reason=False, notice=None, label="In behandeling nemen"),
     # Reopening: always with a reason; the reporter hears it is being handled again.

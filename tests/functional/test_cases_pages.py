@@ -17,6 +17,7 @@ from meldpunt.triage.transitions import Path
 from meldpunt.vault.service import current_keyring
 from tests.conftest import csrf_token, make_users
 from tests.functional.conftest_auth import login_full
+from tests.functional.conftest_meetings import plan_meeting, propose_case
 
 
 def _signal_in_progress(app, users):
@@ -57,9 +58,16 @@ def test_case_lifecycle_with_four_eyes(app_factory):
     assert stale.status_code == 409
     assert regisseur.post(f"/behandelen/casussen/{case_id}/interventies", data={
         "csrf_token": token, "kind": "bibob_toets", "note": "Bij verlenging"}).status_code == 302
-    assert regisseur.post(f"/behandelen/casussen/{case_id}/agenderen", data={"csrf_token": token}).status_code == 302
+    # Voorstellen voor het casusoverleg: a real proposal for a planned meeting, with the question (issue 17).
+    no_meeting = regisseur.post(f"/behandelen/casussen/{case_id}/agenderen", data={"csrf_token": token})
+    assert no_meeting.status_code == 422
+    chair = app.test_client()
+    login_full(chair, users["voorzitter"].email)
+    meeting_id = plan_meeting(chair)
+    assert propose_case(regisseur, case_id, meeting_id, "Bibob-toets aanvragen?").status_code == 302
     detail = regisseur.get(f"/behandelen/casussen/{case_id}").get_data(as_text=True)
     assert "Witwassen via vastgoed" in detail and "Bibob-toets" in detail and "Voorgesteld op" in detail
+    assert "Bibob-toets aanvragen?" in detail
     version = int(re.search(r'name="version" value="(\d+)"', detail).group(1))
     assert regisseur.post(f"/behandelen/casussen/{case_id}/afsluiten", data={
         "csrf_token": token, "version": version, "reason": "Afgerond"}).status_code == 302

@@ -27,6 +27,8 @@ ALL = frozenset(r.value for r in Role)
 HANDLERS = frozenset({"regisseur", "integriteit"})
 #: Roles that read content or aggregates; their holders decide on grants of their own role (issue 15 item 2).
 CONTENT_ROLES = frozenset({"regisseur", "integriteit", "voorzitter", "deelnemer", "management"})
+CHAIR = frozenset({"voorzitter"})
+MEETING_ROLES = frozenset({"voorzitter", "deelnemer"})
 
 #: Reachable without login (login steps, anonymous reporting with a receipt code, health, static files).
 PUBLIC = {
@@ -80,6 +82,19 @@ ROUTE_ACCESS: dict[str, frozenset[str]] = {
     "resilience.knowledge_index": ALL, "resilience.knowledge_page": ALL,
     "resilience.knowledge_edit": frozenset({"regisseur"}),
     "resilience.sessions": frozenset({"regisseur"}), "resilience.session_create": frozenset({"regisseur"}),
+    # casusoverleg / LIO (issue 17): the chair plans and builds the agenda; members see their meetings
+    "meetings.index": MEETING_ROLES, "meetings.create": CHAIR, "meetings.detail": MEETING_ROLES,
+    "meetings.update": CHAIR, "meetings.add_member": CHAIR, "meetings.remove_member": CHAIR,
+    "meetings.next_meeting": CHAIR, "meetings.proposals": CHAIR, "meetings.accept_proposal": CHAIR,
+    "meetings.return_proposal": CHAIR, "meetings.add_standing_item": CHAIR, "meetings.move_item": CHAIR,
+    "meetings.update_item": CHAIR, "meetings.remove_item": CHAIR,
+    "meetings.item_detail": MEETING_ROLES, "meetings.attendance": CHAIR, "meetings.decide": CHAIR,
+    "meetings.add_action": CHAIR, "meetings.update_action": MEETING_ROLES, "meetings.my_actions": MEETING_ROLES,
+    "meetings.series_actions": CHAIR, "meetings.save_minutes": CHAIR, "meetings.approve_minutes": MEETING_ROLES,
+    "meetings.confirm_secrecy": MEETING_ROLES, "meetings.pack": MEETING_ROLES, "meetings.pack_pdf": MEETING_ROLES,
+    "meetings.send_agenda": CHAIR, "meetings.retry_packs": CHAIR,
+    "meetings.meeting_types": frozenset({"beheerder"}), "meetings.add_meeting_type": frozenset({"beheerder"}),
+    "meetings.toggle_meeting_type": frozenset({"beheerder"}),
 }
 
 
@@ -100,6 +115,11 @@ class World:
     term: Any
     grant: dict
     resilience: dict
+    meeting: Any = None  # chaired by another voorzitter; no test account is a member
+    proposal: Any = None
+    item: Any = None
+    action: Any = None
+    meeting_type: Any = None
 
 
 def _hidden_signal(world: World, role: str):
@@ -133,6 +153,12 @@ ID_FACTORIES = {
     # knowledge pages are for everyone (kind/code of a taxonomy term): nothing hidden to probe
     "kind": lambda w, role: None,
     "code": lambda w, role: None,
+    # another chair's meeting, its proposal and its agenda item: hidden from every test account
+    "meeting_id": lambda w, role: w.meeting,
+    "proposal_id": lambda w, role: w.proposal,
+    "item_id": lambda w, role: w.item,
+    "action_id": lambda w, role: w.action,
+    "type_id": lambda w, role: None if role == "beheerder" else w.meeting_type,  # a real type; only the beheerder
 }
 
 
@@ -196,14 +222,40 @@ def _build_world(app) -> World:
         db.session.add(evidence)
         resilience = {"entry": entry.id, "measure": measure.id, "report": report.id, "evidence": evidence.id}
         db.session.commit()
+        meeting_ids = _hidden_meeting(app, case, regular)
         term = db.session.scalar(db.select(TaxonomyTerm).limit(1))
         world = World(users, others, regular, integrity, attachment, subject, case, intervention, approval, notice,
-                      term, grant, resilience)
+                      term, grant, resilience, *meeting_ids)
         for obj in (regular, integrity, case, intervention, notice, term):
             db.session.refresh(obj)
             db.session.expunge(obj)
         assert db.session.get(Signal, regular.id) is not None
     return world
+
+
+def _hidden_meeting(app, case, signal) -> tuple:
+    """A meeting of another voorzitter with a proposal and an agenda item (ids only)."""
+    from datetime import datetime, timezone
+
+    from meldpunt.auth.service import create_user
+    from meldpunt.meetings.models import AgendaItem, Meeting, MeetingAction, MeetingSeries, MeetingType, Proposal
+
+    chair = create_user(db.session, email="voorzitter2@test.example", name="Andere voorzitter", role="voorzitter",
+                        password=None)
+    db.session.flush()
+    type_id = db.session.scalar(db.select(MeetingType.id).limit(1))
+    series = MeetingSeries(id=uuid.uuid4(), type_id=type_id, chair_id=chair.id)
+    meeting = Meeting(id=uuid.uuid4(), series_id=series.id, type_id=type_id, chair_id=chair.id,
+                      starts_at=datetime(2030, 1, 7, 9, 0, tzinfo=timezone.utc), location="Stadhuis")
+    proposal = Proposal(id=uuid.uuid4(), meeting_id=meeting.id, signal_id=signal.id, proposed_by_id=chair.id)
+    item = AgendaItem(id=uuid.uuid4(), meeting_id=meeting.id, position=1, kind="mededelingen")
+    db.session.add_all([series, meeting])
+    db.session.flush()
+    action = MeetingAction(id=uuid.uuid4(), meeting_id=meeting.id, series_id=series.id, owner_organisation="Politie",
+                           deadline=datetime(2030, 2, 1).date(), created_by_id=chair.id)
+    db.session.add_all([proposal, item, action])
+    db.session.commit()
+    return meeting.id, proposal.id, item.id, action.id, type_id
 
 
 def _build(rule, values) -> str:

@@ -118,7 +118,7 @@ def test_item_09_status_endpoint_refuses_every_row_reserved_for_another_path(app
     app = app_factory(security={"four_eyes": four_eyes, "ratelimit_storage_url": "memory://"})
     users = make_users(app)
     clients = {role: _client(app, users[role].email) for role in ("regisseur", "integriteit")}
-    assert len(NOT_ON_STATUS_PATH) == 14  # forwardings (5), case links (3), case closings (2), meetings (4)
+    assert len(NOT_ON_STATUS_PATH) == 15  # forwardings (5), case links (3), case closings (2), meetings (5)
     for transition in NOT_ON_STATUS_PATH:
         role = _actor_for(transition)
         client = clients[role]
