@@ -4,7 +4,8 @@ An e-mail only says that there is news on melding MO-… (or, to staff, that a r
 awaits their decision, that a meeting's agenda is ready — with an invite naming the meeting type and
 time only —, or that an action passed its deadline) and where to read it. It never
 carries the signal's content, its subject, its status, the feedback text, or the reporter's
-name: whoever reads the mailbox (or the relay's logs) learns nothing beyond the reference.
+name: whoever reads the mailbox (or the relay's logs) learns nothing beyond the reference (handlers'
+reminders). E-mails to reporters carry no reference at all: an MI number would reveal the integrity track.
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ def compose_notice_mail(
     elif for_handler:
         template, subject = "email/handler_reminder", f"Herinnering over melding {reference}"
     else:
-        template, subject = "email/reporter_news", f"Nieuws over uw melding {reference}"
+        # No reference: an MI number would tell whoever reads the mailbox that the reporter reported a colleague.
+        template, subject = "email/reporter_news", "Nieuws over uw melding"
     context = {"reference": reference, "base_url": base_url, "organisation": organisation, "subject": subject}
     return NoticeMail(
         to=to,
