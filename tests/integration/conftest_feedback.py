@@ -224,7 +224,7 @@ class FeedbackStack:
         env = dict(os.environ, MELDPUNT_CONFIG=str(config_path), PYTHONUNBUFFERED="1")
         celery_bin = str(Path(sys.executable).parent / "celery")
         log_file = open(log_path, "wb")  # noqa: SIM115 - handed to the child process
-        process = subprocess.Popen(  # noqa: S603 - our own worker, fixed arguments
+        process = subprocess.Popen(  # nosec B603 - our own worker, fixed arguments
             [celery_bin, "-A", "workers.main", "worker", "--pool=solo", "-Q", self.queue, "-l", "INFO",
              "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h", "--without-heartbeat", "--without-mingle", "--without-gossip"],
             cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,

@@ -200,7 +200,7 @@ def test_redis_stopped_then_back_delivers_exactly_once(feedback_stack, smtp_serv
     notice_id, _ = file_for(app, users["melder"].email, "CANARY-stopped")  # Redis not running yet
     assert notice_row(app, notice_id).published_at is None
 
-    server = subprocess.Popen(argv, stdout=subprocess.DEVNULL)  # noqa: S603 - fixed arguments
+    server = subprocess.Popen(argv, stdout=subprocess.DEVNULL)  # nosec B603 - fixed arguments
     try:
         import redis
 
