@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +62,9 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.extensions["meldpunt.settings"] = settings
     app.extensions["meldpunt.keyring"] = keyring
+    # The wall clock (seconds since the epoch) that time-step checks read, such as the TOTP code; one
+    # injected callable, so a caller (a test) can move time forward instead of waiting for it.
+    app.extensions["meldpunt.clock"] = time.time
     _configure_logging(app, settings)
 
     from meldpunt import extensions as ext
