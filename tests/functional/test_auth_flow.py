@@ -365,3 +365,18 @@ def test_item_09_many_logins_in_one_window_move_the_clock_instead_of_sleeping(ap
     for _ in range(5):  # the window (now-1 .. now+1) holds at most three unused steps
         assert login_full(app.test_client(), email).status_code == 302
     assert app_clock(app).offset >= 30  # the helper moved the app's clock on instead of sleeping
+
+
+def test_item_10_password_change_refuses_a_guessable_password_over_http(app, users):
+    client = app.test_client()
+    email = users["melder"].email
+    login(client, email)
+    page = client.get("/account/wachtwoord").get_data(as_text=True)
+    for weak, message in (("aaaaaaaaaaaa", "te makkelijk te raden"), ("voetbal12345", "veel gebruikt"),
+                          (email + "1", "te makkelijk te raden")):
+        response = client.post("/account/wachtwoord", data={"current": PASSWORD, "new": weak,
+                                                             "csrf_token": csrf_token(page)})
+        assert response.status_code == 422 and message in response.get_data(as_text=True), weak
+    strong = client.post("/account/wachtwoord", data={"current": PASSWORD, "new": "Tulpenbol-Fiets-Regen-Vos",
+                                                      "csrf_token": csrf_token(page)})
+    assert strong.status_code == 302
