@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
-from meldpunt.config import ConfigError, Settings, load_settings
+    from meldpunt.config import Settings
 
+# Flask, SQLAlchemy and the configuration are imported inside create_app: importing any meldpunt package
+# (say meldpunt.crypto in a key tool) must not load the web framework or the database layer.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -25,6 +29,10 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     None to read the file named by ``MELDPUNT_CONFIG``. A configuration error
     stops a real start with one clear line; tests get the ``ConfigError``.
     """
+    from flask import Flask
+
+    from meldpunt.config import ConfigError, Settings, load_settings
+
     try:
         settings = config if isinstance(config, Settings) else load_settings(overrides=config)
         keyring = _load_keyring(settings)
@@ -54,6 +62,9 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.extensions["meldpunt.settings"] = settings
     app.extensions["meldpunt.keyring"] = keyring
+    # The wall clock (seconds since the epoch) that time-step checks read, such as the TOTP code; one
+    # injected callable, so a caller (a test) can move time forward instead of waiting for it.
+    app.extensions["meldpunt.clock"] = time.time
     _configure_logging(app, settings)
 
     from meldpunt import extensions as ext
@@ -89,6 +100,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
 
 
 def _load_keyring(settings: Settings):
+    from meldpunt.config import ConfigError
     from meldpunt.crypto import CryptoError, load_keyring, load_keyring_from_env_value
 
     try:

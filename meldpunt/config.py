@@ -117,8 +117,6 @@ class FeedbackSettings:
     max_attempts: int = 12
     #: Hour of the day (Europe/Amsterdam) the handler reminders go out.
     reminder_hour: int = 8
-    #: Tests only: seconds the worker waits between claiming an e-mail and sending it.
-    test_delivery_delay: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -423,9 +421,6 @@ def _validate(raw: dict[str, Any], *, base: Path, source: Path | None) -> Settin
             ),
             max_attempts=_at_least_one("feedback", "max_attempts", fb_raw.get("max_attempts", 12)),
             reminder_hour=_typed("feedback", "reminder_hour", fb_raw.get("reminder_hour", 8), int),
-            test_delivery_delay=_typed(
-                "feedback", "test_delivery_delay", fb_raw.get("test_delivery_delay", 0.0), float
-            ),
         ),
         audit=audit,
         broker_queue=str(raw.get("broker", {}).get("queue", "meldpunt")),

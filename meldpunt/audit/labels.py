@@ -121,7 +121,7 @@ DETAIL_LABELS: dict[str, str] = {
 
 #: Detail values that are codes -> plain Dutch (only where the code alone says little).
 VALUE_LABELS: dict[str, str] = {
-    "password": "wachtwoord", "totp": "tweestapsverificatie", "oidc": "organisatie-account (OIDC)",
+    "password": "wachtwoord", "totp": "tweestapsverificatie", "oidc": "organisatie-account (OIDC)",  # nosec B105 - labels, not a secret
     "code": "code uit de app", "reauth": "huidig wachtwoord klopte niet", "reporter": "melder",
     "handler": "behandelaar", "receipt": "ontvangstcode",
     # permissions (meldpunt.policy.Action) named in "Toegang geweigerd"

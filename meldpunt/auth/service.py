@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from meldpunt.auth.models import Role, User
 from meldpunt.database import utcnow
@@ -17,7 +20,14 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 #: Verified against when the account does not exist, so timing does not reveal which e-mails exist.
 _DUMMY_HASH = _hasher.hash("meldpunt-timing-equaliser")
 
-# A short built-in list; ``meldpunt/auth/common_passwords.txt`` extends it when present.
+#: zxcvbn's strength score (0-4) a password needs: 3 is "safely unguessable" (about 10^8 guesses or more).
+PASSWORD_MIN_SCORE = 3
+#: zxcvbn's own bound on the work of one estimate; a longer password is judged on its first 72 characters.
+_ESTIMATE_MAX_LENGTH = 72
+#: Words that make a password easy to guess here, on top of the account's own e-mail address and name.
+_CONTEXT_WORDS = ("meldpunt", "ondermijning", "gemeente", "signaal", "melding")
+
+# Dutch passwords that zxcvbn's lists (English, with the common-password list of leaked passwords) miss.
 _COMMON = {
     "wachtwoord123", "welkom123456", "password1234", "123456789012", "qwertyuiop12",
     "wachtwoord1234", "welkomwelkom", "passwordpassword", "meldpunt2026", "gemeente1234",
@@ -32,24 +42,29 @@ class WrongPasswordError(AccountError):
     """Re-authentication failed: the typed current password is not the account's (counts as a failed check)."""
 
 
-def _common_passwords() -> set[str]:
-    from importlib import resources
+def check_password_policy(password: str, *, user_inputs: Sequence[str] = ()) -> None:
+    """12–128 characters, no composition rules, not a commonly used or easily guessed password (ASVS 6.2).
 
-    try:
-        text = resources.files("meldpunt.auth").joinpath("common_passwords.txt").read_text("utf-8")
-    except FileNotFoundError:
-        return _COMMON
-    return _COMMON | {line.strip().lower() for line in text.splitlines() if line.strip()}
-
-
-def check_password_policy(password: str) -> None:
-    """12–128 characters, no composition rules, not a commonly used password (ASVS 6.2)."""
+    zxcvbn estimates how many guesses the password takes (dictionaries including its list of the most
+    common leaked passwords, names, keyboard patterns, repeats, dates, l33t); ``user_inputs`` are the
+    account's own words (e-mail address, name) that make a password easy to guess for its owner.
+    """
     if len(password) < PASSWORD_MIN:
         raise AccountError(f"Kies een wachtwoord van minstens {PASSWORD_MIN} tekens.")
     if len(password) > PASSWORD_MAX:
         raise AccountError(f"Een wachtwoord mag hoogstens {PASSWORD_MAX} tekens hebben.")
-    if password.lower() in _common_passwords():
+    if password.lower() in _COMMON:
         raise AccountError("Dit wachtwoord wordt veel gebruikt en is makkelijk te raden. Kies een ander.")
+    words = [*_CONTEXT_WORDS, *(word for word in user_inputs if word)]
+    estimate = zxcvbn(password[:_ESTIMATE_MAX_LENGTH], user_inputs=words, max_length=_ESTIMATE_MAX_LENGTH)
+    judged = min(len(password), _ESTIMATE_MAX_LENGTH)
+    common = sum(len(match["token"]) for match in estimate["sequence"]
+                 if match["pattern"] == "dictionary" and match.get("dictionary_name") == "passwords")
+    if common * 2 >= judged:  # at least half of it is a commonly used password
+        raise AccountError("Dit wachtwoord wordt veel gebruikt en is makkelijk te raden. Kies een ander.")
+    if estimate["score"] < PASSWORD_MIN_SCORE:
+        raise AccountError("Dit wachtwoord is te makkelijk te raden. Kies een langer wachtwoord, bijvoorbeeld "
+                           "vier of vijf gewone woorden die niet bij elkaar horen.")
 
 
 def hash_password(password: str) -> str:
@@ -81,7 +96,7 @@ def create_user(
     if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
         raise AccountError("Er is al een account met dit e-mailadres.")
     if password is not None:
-        check_password_policy(password)
+        check_password_policy(password, user_inputs=[email, name])
     user = User(
         email=email,
         name=name.strip(),
@@ -119,7 +134,7 @@ def set_password(session: Session, *, user: User, password: str) -> None:
     """New password; every session of the account ends."""
     from meldpunt.auth.sessions import revoke_all_sessions
 
-    check_password_policy(password)
+    check_password_policy(password, user_inputs=[user.email, user.name])
     user.password_hash = hash_password(password)
     revoke_all_sessions(session, user=user)
 

@@ -96,7 +96,7 @@ class PasswordThrottle:
         storage = self._storage()
         try:
             return operation(storage)
-        except Exception as exc:  # noqa: BLE001 - any storage failure: keep limiting, in memory
+        except Exception as exc:  # any storage failure: keep limiting, in memory
             if storage is self._fallback:
                 raise
             with self._lock:

@@ -86,12 +86,13 @@ def read_secret(session: Session, *, keyring: Keyring, user: User) -> str | None
     return unseal(cipher, user, "totp_secret")
 
 
-def verify_totp(session: Session, *, keyring: Keyring, user: User, code: str) -> bool:
-    """Check a code and consume its time step (the same or an older code never works again)."""
+def verify_totp(session: Session, *, keyring: Keyring, user: User, code: str, now: float | None = None) -> bool:
+    """Check a code at time ``now`` (default: the wall clock) and consume its time step (the same or an
+    older code never works again)."""
     secret = read_secret(session, keyring=keyring, user=user)
     if secret is None:
         return False
-    step = matching_step(secret, code, after_step=user.totp_last_step)
+    step = matching_step(secret, code, after_step=user.totp_last_step, now=now)
     if step is None:
         return False
     # Compare-and-set, so two simultaneous requests with the same code cannot both pass.

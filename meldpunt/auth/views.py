@@ -157,6 +157,11 @@ def _finish_login(user: User, *, method: str):
     return redirect(_safe_next(session.pop(NEXT_KEY, None)) or home_for(user))
 
 
+def _now() -> float:
+    """The app's clock (``create_app`` sets the wall clock), for the TOTP time step."""
+    return current_app.extensions["meldpunt.clock"]()
+
+
 def _pending_user() -> User | None:
     pending = session.get(PENDING_KEY)
     if not isinstance(pending, dict):
@@ -271,7 +276,7 @@ def code():
     if form.validate_on_submit():
         typed = form.code.data or ""
         keyring = current_keyring()
-        if totp.verify_totp(db.session, keyring=keyring, user=user, code=typed):
+        if totp.verify_totp(db.session, keyring=keyring, user=user, code=typed, now=_now()):
             return _finish_login(user, method="totp")
         if totp.use_recovery_code(db.session, user=user, code=typed):
             left = totp.remaining_recovery_codes(db.session, user=user)
@@ -318,7 +323,7 @@ def enrol():
                 form.current_password.errors.append("Uw huidige wachtwoord klopt niet.")
                 return _enrol_page(form, user, secret), 422
             current_throttle().succeeded(**keys)
-        step = totp.matching_step(secret, form.code.data or "", after_step=None)
+        step = totp.matching_step(secret, form.code.data or "", after_step=None, now=_now())
         if step is None:
             g.auth_failed = True
             _record("auth.totp_enrol", user=user, result="failed")

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import re
 import unicodedata
+from collections.abc import Callable
 
 from .keyring import Keyring
 
@@ -30,7 +31,7 @@ _POSTCODE_RE = re.compile(r"^[1-9][0-9]{3}[A-Z]{2}$")
 _HUISNUMMER_RE = re.compile(r"^0*([1-9][0-9]{0,4})(.*)$")
 
 
-def _fixpoint(step, value: str) -> str:
+def _fixpoint(step: Callable[[str], str], value: str) -> str:
     """Apply ``step`` until the value no longer changes (Unicode folding is
     not always idempotent in a single pass)."""
     for _ in range(8):
@@ -188,7 +189,7 @@ def normalise_permit(value: str) -> str:
     return _alnum_upper(str(value))
 
 
-_NORMALISERS = {
+_NORMALISERS: dict[str, tuple[Callable[..., str], int]] = {
     "kvk": (normalise_kvk, 1),
     "address": (normalise_postcode_huisnummer, 2),
     "name": (normalise_name, 1),

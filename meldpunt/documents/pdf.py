@@ -36,7 +36,7 @@ class PdfUnavailable(RuntimeError):
 @lru_cache(maxsize=1)
 def _weasyprint():
     try:
-        import weasyprint  # noqa: PLC0415 - imported lazily: loading Pango is slow and may fail
+        import weasyprint  # imported lazily: loading Pango is slow and may fail
     except (ImportError, OSError):
         return None
     return weasyprint

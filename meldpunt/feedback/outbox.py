@@ -15,7 +15,6 @@ sent. The guarantee and its one residual window are explained in docs/feedback.m
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -321,8 +320,6 @@ def _deliver_email(
             return False  # gave up: final until a handler resets it
         raise DeliveryBusy(countdown=lease)
 
-    if settings.feedback.test_delivery_delay > 0:  # tests: a window to kill the worker before sending
-        time.sleep(settings.feedback.test_delivery_delay)
     still_mine = session.scalar(select(NoticeDelivery.claim_token).where(*where)) == token
     session.rollback()
     if not still_mine:

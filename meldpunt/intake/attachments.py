@@ -541,5 +541,5 @@ class InMemoryUploadRequest(Request):
     werkzeug enforces while reading, also for chunked requests.
     """
 
-    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):  # noqa: D401
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
         return io.BytesIO()

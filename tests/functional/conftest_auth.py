@@ -2,8 +2,9 @@
 
 ``login_full(client, email)`` works for every role: for the roles that must use TOTP it
 reads the secret from the enrolment page (as a person would type it over) or from the
-account (with the app's keyring), and uses a time step newer than the last one used,
-so repeated logins within one 30-second window still pass the replay protection.
+account (with the app's keyring), and uses a time step newer than the last one used. When
+repeated logins have used up the steps the app accepts now, the app's clock (``meldpunt.clock``)
+moves on one step instead of the test sleeping until the next 30-second window.
 """
 
 from __future__ import annotations
@@ -13,18 +14,46 @@ import time
 
 import pyotp
 
+from meldpunt.auth.totp import STEP_SECONDS
 from tests.conftest import PASSWORD, csrf_token
 
 _SECRET_RE = re.compile(r'class="totp-secret"><code>([A-Z2-7 ]+)</code>')
 
 
-def code_for(secret: str, *, after_step: int | None) -> str:
-    """A valid code for the smallest acceptable step (now-1 .. now+1) newer than ``after_step``."""
-    now_step = int(time.time() // 30)
-    step = now_step - 1 if after_step is None else max(now_step - 1, after_step + 1)
+class SteppingClock:
+    """The wall clock plus an offset that a test moves forward in whole TOTP steps."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float = STEP_SECONDS) -> None:
+        self.offset += seconds
+
+
+def app_clock(app) -> SteppingClock:
+    """The app's clock, replaced by a ``SteppingClock`` (still the wall clock until moved) on first use."""
+    clock = app.extensions["meldpunt.clock"]
+    if not isinstance(clock, SteppingClock):
+        clock = app.extensions["meldpunt.clock"] = SteppingClock()
+    return clock
+
+
+def code_for(app, secret: str, *, after_step: int | None) -> str:
+    """A valid code, at the app's clock, for the step now (or now+1) newer than ``after_step``.
+
+    The middle of the accepted window (now-1 .. now+1) is preferred, so a 30-second boundary passing
+    between this call and the POST does not matter. When only later steps remain, the app's clock
+    moves on one step.
+    """
+    clock = app_clock(app)
+    now_step = int(clock() // STEP_SECONDS)
+    step = now_step if after_step is None else max(now_step, after_step + 1)
     if step > now_step + 1:
-        time.sleep(30 - time.time() % 30 + 0.1)
-        return code_for(secret, after_step=after_step)
+        clock.advance()
+        return code_for(app, secret, after_step=after_step)
     return pyotp.TOTP(secret).generate_otp(step)
 
 
@@ -49,7 +78,7 @@ def enrol_from_page(client, page_text: str, *, password: str | None = PASSWORD) 
     match = _SECRET_RE.search(page_text)
     assert match, "no TOTP secret on the enrolment page"
     secret = match.group(1).replace(" ", "")
-    data = {"code": code_for(secret, after_step=None), "csrf_token": csrf_token(page_text)}
+    data = {"code": code_for(client.application, secret, after_step=None), "csrf_token": csrf_token(page_text)}
     if 'name="current_password"' in page_text and password is not None:
         data["current_password"] = password
     response = client.post("/inloggen/instellen", data=data)
@@ -67,7 +96,7 @@ def complete_login(client, email: str, response):
     if location.endswith("/inloggen/code"):
         secret, last = user_totp_state(client.application, email)
         page = client.get("/inloggen/code").get_data(as_text=True)
-        return client.post("/inloggen/code", data={"code": code_for(secret, after_step=last),
+        return client.post("/inloggen/code", data={"code": code_for(client.application, secret, after_step=last),
                                                     "csrf_token": csrf_token(page)})
     return response
 

@@ -3,6 +3,7 @@ server-side sessions (logout, password change, disable, idle and absolute timeou
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -73,7 +74,7 @@ def test_same_totp_code_twice_fails(app, users):
     first = app.test_client()
     login_full(first, email)
     secret, last = user_totp_state(app, email)
-    code = code_for(secret, after_step=last)
+    code = code_for(app, secret, after_step=last)
     ok_client = app.test_client()
     assert login(ok_client, email).headers["Location"].endswith("/inloggen/code")
     page = ok_client.get("/inloggen/code").get_data(as_text=True)
@@ -297,7 +298,7 @@ def test_pre_enrolled_account_logs_in_with_a_code(app, users):
     page = client.get("/inloggen/code").get_data(as_text=True)
     wrong = client.post("/inloggen/code", data={"code": "000000", "csrf_token": csrf_token(page)})
     assert wrong.status_code == 422
-    ok = client.post("/inloggen/code", data={"code": code_for(secret, after_step=None), "csrf_token": csrf_token(page)})
+    ok = client.post("/inloggen/code", data={"code": code_for(app, secret, after_step=None), "csrf_token": csrf_token(page)})
     assert ok.status_code == 302 and client.get("/account").status_code == 200
 
 
@@ -329,3 +330,53 @@ def test_new_recovery_codes_need_the_current_password(app, users):
     page = client.get("/account").get_data(as_text=True)
     done = client.post("/account/herstelcodes", data={"csrf_token": csrf_token(page), "current_password": PASSWORD})
     assert done.status_code == 200 and "Uw herstelcodes" in done.get_data(as_text=True)
+
+
+def test_item_09_totp_reads_the_apps_clock_so_tests_need_not_sleep(app, users):
+    """The code step checks the time step of the app's injected clock, not a hidden time.time()."""
+    import pyotp
+
+    from meldpunt.auth.totp import STEP_SECONDS
+    from tests.functional.conftest_auth import app_clock
+
+    email = users["voorzitter"].email
+    secret = enrol_totp(app, email)
+    clock = app_clock(app)
+    clock.advance(10 * STEP_SECONDS)  # the app's clock is five minutes ahead of the wall clock
+    wall_step, app_step = int(time.time() // STEP_SECONDS), int(clock() // STEP_SECONDS)
+    assert app_step - wall_step >= 9
+
+    client = app.test_client()
+    assert login(client, email).headers["Location"].endswith("/inloggen/code")
+    page = client.get("/inloggen/code").get_data(as_text=True)
+    by_wall_clock = client.post("/inloggen/code", data={"code": pyotp.TOTP(secret).generate_otp(wall_step),
+                                                         "csrf_token": csrf_token(page)})
+    assert by_wall_clock.status_code == 422
+    by_app_clock = client.post("/inloggen/code", data={"code": pyotp.TOTP(secret).generate_otp(app_step),
+                                                        "csrf_token": csrf_token(page)})
+    assert by_app_clock.status_code == 302 and client.get("/account").status_code == 200
+    assert user_totp_state(app, email)[1] == app_step
+
+
+def test_item_09_many_logins_in_one_window_move_the_clock_instead_of_sleeping(app, users):
+    from tests.functional.conftest_auth import app_clock
+
+    email = users["beheerder"].email
+    for _ in range(5):  # the window (now-1 .. now+1) holds at most three unused steps
+        assert login_full(app.test_client(), email).status_code == 302
+    assert app_clock(app).offset >= 30  # the helper moved the app's clock on instead of sleeping
+
+
+def test_item_10_password_change_refuses_a_guessable_password_over_http(app, users):
+    client = app.test_client()
+    email = users["melder"].email
+    login(client, email)
+    page = client.get("/account/wachtwoord").get_data(as_text=True)
+    for weak, message in (("aaaaaaaaaaaa", "te makkelijk te raden"), ("voetbal12345", "veel gebruikt"),
+                          (email + "1", "te makkelijk te raden")):
+        response = client.post("/account/wachtwoord", data={"current": PASSWORD, "new": weak,
+                                                             "csrf_token": csrf_token(page)})
+        assert response.status_code == 422 and message in response.get_data(as_text=True), weak
+    strong = client.post("/account/wachtwoord", data={"current": PASSWORD, "new": "Tulpenbol-Fiets-Regen-Vos",
+                                                      "csrf_token": csrf_token(page)})
+    assert strong.status_code == 302

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from meldpunt.extensions import db
 from meldpunt.intake.models import Attachment, Signal
 from tests.conftest import REDIS_URL, csrf_token, service_missing
-from tests.functional.conftest_intake import PDF, office_zip, post_form, stored_files
+from tests.functional.conftest_intake import PDF, post_form, stored_files
 
 MIB = 1024 * 1024
 

@@ -83,14 +83,14 @@ def test_code_step_has_a_daily_limit_per_account(app_factory):
     other.environ_base["REMOTE_ADDR"] = "203.0.113.44"
     assert login(other, email).headers["Location"].endswith("/inloggen/code")
     page = other.get("/inloggen/code").get_data(as_text=True)
-    right = other.post("/inloggen/code", data={"code": code_for(secret, after_step=None), "csrf_token": csrf_token(page)})
+    right = other.post("/inloggen/code", data={"code": code_for(app, secret, after_step=None), "csrf_token": csrf_token(page)})
     assert right.status_code == 429
     # Another account is not affected.
     colleague = app.test_client()
     colleague_secret = enrol_totp(app, users["regisseur"].email)
     assert login(colleague, users["regisseur"].email).headers["Location"].endswith("/inloggen/code")
     page = colleague.get("/inloggen/code").get_data(as_text=True)
-    ok = colleague.post("/inloggen/code", data={"code": code_for(colleague_secret, after_step=None),
+    ok = colleague.post("/inloggen/code", data={"code": code_for(app, colleague_secret, after_step=None),
                                                  "csrf_token": csrf_token(page)})
     assert ok.status_code == 302
 

@@ -10,6 +10,7 @@ Import the fixtures into a test module with ``from tests.integration.conftest_fe
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -89,6 +90,19 @@ class SmtpServer:
     port: int
     messages: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: When set, the first ``RCPT TO`` gets no answer until ``release`` is set (then a 451): the sender
+    #: waits on the server before any message content is sent. ``holding`` is set while it waits.
+    hold_first_recipient: bool = False
+    holding: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd API
+        if self.hold_first_recipient and not self.holding.is_set():
+            self.holding.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 300)
+            return "451 Please try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
         with self.lock:
@@ -113,6 +127,7 @@ def smtp_server() -> Iterator[SmtpServer]:
     controller = Controller(server, hostname=server.host, port=server.port)
     controller.start()
     yield server
+    server.release.set()
     controller.stop()
 
 
@@ -224,7 +239,7 @@ class FeedbackStack:
         env = dict(os.environ, MELDPUNT_CONFIG=str(config_path), PYTHONUNBUFFERED="1")
         celery_bin = str(Path(sys.executable).parent / "celery")
         log_file = open(log_path, "wb")  # noqa: SIM115 - handed to the child process
-        process = subprocess.Popen(  # noqa: S603 - our own worker, fixed arguments
+        process = subprocess.Popen(  # nosec B603 - our own worker, fixed arguments
             [celery_bin, "-A", "workers.main", "worker", "--pool=solo", "-Q", self.queue, "-l", "INFO",
              "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h", "--without-heartbeat", "--without-mingle", "--without-gossip"],
             cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,

@@ -200,7 +200,7 @@ def test_redis_stopped_then_back_delivers_exactly_once(feedback_stack, smtp_serv
     notice_id, _ = file_for(app, users["melder"].email, "CANARY-stopped")  # Redis not running yet
     assert notice_row(app, notice_id).published_at is None
 
-    server = subprocess.Popen(argv, stdout=subprocess.DEVNULL)  # noqa: S603 - fixed arguments
+    server = subprocess.Popen(argv, stdout=subprocess.DEVNULL)  # nosec B603 - fixed arguments
     try:
         import redis
 
@@ -229,16 +229,17 @@ def _pings(client) -> bool:
 
 
 def test_worker_killed_mid_delivery_gives_exactly_one_email_after_restart(feedback_stack, smtp_server):
-    """The first worker claims the e-mail, then is SIGKILLed while it waits before sending."""
+    """The first worker claims the e-mail and is SIGKILLed while the SMTP server holds back its answer
+    to RCPT TO (the message content was never sent); a restarted worker takes the claim over."""
     fast_takeover = {"claim_lease_seconds": 3.0, "republish_after_seconds": 1.0}
     app = feedback_stack.app(feedback=fast_takeover)
     users = make_users(app)
-    doomed = feedback_stack.start_worker("doomed", feedback={**fast_takeover, "test_delivery_delay": 600.0})
+    smtp_server.hold_first_recipient = True
+    doomed = feedback_stack.start_worker("doomed", feedback=fast_takeover)
 
     notice_id, _ = file_for(app, users["melder"].email, "CANARY-kill")
-    wait_until(lambda: (deliveries(app, notice_id).get(DeliveryChannel.EMAIL) or None) is not None
-               and deliveries(app, notice_id)[DeliveryChannel.EMAIL].state == DeliveryState.SENDING,
-               what="the first worker to claim the e-mail")
+    wait_until(smtp_server.holding.is_set, what="the first worker to wait on the SMTP server")
+    assert deliveries(app, notice_id)[DeliveryChannel.EMAIL].state == DeliveryState.SENDING  # claimed, not sent
     doomed.kill()
     assert smtp_server.received() == []
     assert notice_row(app, notice_id).delivered_at is None

@@ -47,7 +47,7 @@ def test_secret_grouping_and_qr_svg():
 
 
 @pytest.mark.parametrize("password,ok", [
-    ("a" * 11, False), ("a" * 12, True), ("x" * 128, True), ("x" * 129, False),
+    ("a" * 11, False), ("Vlinder#Kaas9", True), ("Tulpenbol-Fiets " * 8, True), ("Tulpenbol-Fiets " * 8 + "x", False),
     ("wachtwoord123", False), ("WachtWoord123", False), ("alleen kleine letters zonder cijfers", True),
 ])
 def test_password_policy(password, ok):
@@ -56,3 +56,21 @@ def test_password_policy(password, ok):
     else:
         with pytest.raises(AccountError):
             check_password_policy(password)
+
+
+@pytest.mark.parametrize("password,message", [
+    ("aaaaaaaaaaaa", "te makkelijk te raden"),           # a repeat: zxcvbn score 0
+    ("qwertyuiop12", "veel gebruikt"),                    # keyboard row from the common-password list
+    ("voetbal12345", "veel gebruikt"),                    # leaked-password list words, not in our own short list
+    ("Gemeente!2026", "te makkelijk te raden"),           # a word of this place and a year
+    ("jan.jansen@gemeente.nl1", "te makkelijk te raden"),  # the account's own e-mail address
+])
+def test_item_10_zxcvbn_refuses_guessable_passwords_in_dutch(password, message):
+    assert len(password) >= 12
+    with pytest.raises(AccountError, match=message):
+        check_password_policy(password, user_inputs=["jan.jansen@gemeente.nl", "Jan Jansen"])
+
+
+def test_item_10_a_long_password_of_ordinary_words_passes():
+    check_password_policy("Tulpenbol-Fiets-Regen-Vos", user_inputs=["jan.jansen@gemeente.nl", "Jan Jansen"])
+    check_password_policy("correct horse battery staple")

@@ -25,7 +25,7 @@ from meldpunt.triage.transitions import (
 )
 
 #: The expected table, written out independently: (from, to) -> (roles, reason, notice, paths, four eyes).
-R, I, V = Role.REGISSEUR, Role.INTEGRITEIT, Role.VOORZITTER
+R, I, V = Role.REGISSEUR, Role.INTEGRITEIT, Role.VOORZITTER  # noqa: E741 - the roles' initials
 ST, FW, CA, ME, AP = Path.STATUS, Path.FORWARD, Path.CASE, Path.MEETING, Path.APPROVAL
 EXPECTED = {
     (S.RECEIVED, S.IN_PROGRESS): ({R, I}, False, NoticeKind.IN_PROGRESS, {ST}, False),
