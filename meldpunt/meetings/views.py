@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from meldpunt.auth.models import User
 from meldpunt.extensions import db
-from meldpunt.meetings import permissions  # noqa: F401  (registers the need-to-know rules)
+from meldpunt.meetings import permissions
 from meldpunt.documents.pdf import PdfUnavailable, pdf_available
 from meldpunt.meetings import notices as meeting_notices
 from meldpunt.meetings import outcomes, packs, service

@@ -17,22 +17,14 @@ from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice
 from meldpunt.intake.models import Signal, SignalStatus
 from meldpunt.meetings.models import Decision, Meeting, MeetingAction, MeetingMember
-from tests.conftest import csrf_token, make_users
+from tests.conftest import csrf_token
 from tests.functional.conftest_meetings import (
     SUBJECT,
     meeting_world,
     meeting_world as _world,
-    accept_all,
-    add_member,
-    add_member_account,
-    case_with_signals,
     client_for,
     confirm_secrecy,
-    item_id_of_case,
     pdf_pages,
-    plan_meeting,
-    propose_case,
-    update_item,
 )
 
 
