@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, literal, select, text
+from sqlalchemy import table as sa_table
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -447,14 +448,9 @@ def _verify_against_file(
 
 def _verify_not_emptied(session: Session) -> list[ChainBreak]:
     """An empty trail is only right for a database in which nothing audited has happened yet."""
-    from meldpunt.database import Base
-
-    if not all(name in Base.metadata.tables for name in ALWAYS_AUDITED_TABLES):
-        import meldpunt.models  # noqa: F401 - registers every table
-
     problems = []
     for name in ALWAYS_AUDITED_TABLES:
-        table = Base.metadata.tables[name]
+        table = sa_table(name)  # by name: the audit package imports no domain model
         if session.execute(select(literal(1)).select_from(table).limit(1)).first() is not None:
             problems.append(ChainBreak(0, f"the audit trail is empty, but table {name} has rows that are always "
                                           "audited: the audit trail was deleted"))
