@@ -340,8 +340,8 @@ def test_embedded_broker_delivers_when_there_is_no_redis(instance_path, sqlite_d
         canary = f"CANARY-{secrets.token_hex(6)}"
         notice_id, reference = file_for(app, users["melder"].email, canary)
         [mail] = smtp_server.wait_for(1)
-        assert mail.rcpt_tos == [users["melder"].email] and reference in mail.text
-        assert_no_content(mail.text, canary=canary, extra=(users["melder"].name,))
+        assert mail.rcpt_tos == [users["melder"].email]
+        assert_no_content(mail.text, canary=canary, extra=(users["melder"].name, reference))
         wait_until(lambda: notice_row(app, notice_id).delivered_at is not None, what="the notice to be marked delivered")
         assert broker_file.exists() and canary.encode() not in broker_file.read_bytes()
     finally:
