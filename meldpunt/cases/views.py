@@ -250,7 +250,10 @@ def propose(case_id):
     except TriageError as exc:
         return _refused(case_id, exc, proposal_form=form)
     db.session.commit()
-    flash("Het voorstel staat bij de voorzitter van het overleg.", "success")
+    when = meeting_service.as_utc(meeting.starts_at).astimezone(LOCAL)
+    what = f"Melding {signal.reference} uit casus {case.reference}" if signal else f"Casus {case.reference}"
+    flash(f"{what} is voorgesteld voor het overleg van {when:%d-%m-%Y}. De voorzitter zet het op de agenda of "
+          "stuurt het terug met een reden; u ziet dat hieronder bij ‘Overleg’.", "success")
     return redirect(url_for("cases.detail", case_id=case_id, _anchor="overleg"))
 
 

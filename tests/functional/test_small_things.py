@@ -100,14 +100,14 @@ def _flash(html: str) -> str:
 def test_item_08_case_actions_say_what_happened_and_what_is_next(regisseur_with_case):
     client, case_id, reference = regisseur_with_case
 
-    proposed = _post_case(client, case_id, "agenderen", {})
+    from tests.functional.conftest_meetings import client_for, plan_meeting
+
+    meeting_id = plan_meeting(client_for(client.application, "voorzitter@test.example"))
+    proposed = _post_case(client, case_id, "agenderen",
+                          {"meeting_id": meeting_id, "scope": "casus", "question": "Welke interventie past?"})
     message = _flash(proposed.get_data(as_text=True))
     assert message != "Opgeslagen."
-    assert reference in message and "volgende casusoverleg" in message and "intrekken" in message
-
-    withdrawn = _post_case(client, case_id, "agenderen", {"value": "intrekken"})
-    message = _flash(withdrawn.get_data(as_text=True))
-    assert reference in message and "niet meer op de lijst" in message and "opnieuw voorstellen" in message
+    assert reference in message and "voorgesteld voor het overleg van" in message and "voorzitter" in message
 
     added = _post_case(client, case_id, "interventies", {"kind": "bibob_toets", "note": ""})
     message = _flash(added.get_data(as_text=True))
