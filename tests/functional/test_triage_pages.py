@@ -6,16 +6,20 @@ import io
 import re
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from meldpunt.auth.models import User
 from meldpunt.extensions import db
 from meldpunt.intake.models import Attachment, Signal, SignalStatus
-from meldpunt.intake.service import file_signal
+from meldpunt.intake.service import CERTAINTY_LABELS, RELATION_LABELS, file_signal
 from meldpunt.intake.subjects import add_subject
+from meldpunt.taxonomy.models import TermKind
+from meldpunt.taxonomy.service import term_labels
 from meldpunt.vault.service import cipher_for, current_keyring
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login
 from tests.functional.conftest_auth import login_full
+from tests.functional.conftest_intake import PDF, post_form
 
 
 def _signal(app, users, *, kvk=None, about_colleague=False, attachment=False):
@@ -162,11 +166,6 @@ def test_enrichment_note_through_the_page_is_stored_encrypted(app, users):
 def test_item_01_handler_page_shows_everything_the_reporter_gave(app, users):
     """Issue 22 item 1: every answer of the melden form reaches the handler's page; who filed it only after
     the audited "Toon melder"."""
-    from meldpunt.intake.service import CERTAINTY_LABELS, RELATION_LABELS
-    from meldpunt.taxonomy.models import TermKind
-    from meldpunt.taxonomy.service import term_labels
-    from tests.conftest import login
-    from tests.functional.conftest_intake import PDF, post_form
 
     form = {
         "description": "Omschrijving Q7: de loods draait elke nacht",
@@ -218,8 +217,6 @@ def test_item_01_handler_page_shows_everything_the_reporter_gave(app, users):
     ]
     for label in ("Waar", "Wanneer", "Hoe zeker", "Relatie tot de betrokkene", "Veiligheid", "Terugkoppeling"):
         assert f"<dt>{label}</dt>" in page, label
-    from markupsafe import escape
-
     missing = [value for value in expected if str(escape(value)) not in page]
     assert not missing, missing
     # Who filed it, and how to reach them, stays behind "Toon melder".
