@@ -14,7 +14,7 @@ from meldpunt.cases.models import CaseStatus
 from meldpunt.extensions import db
 from meldpunt.feedback.service import failed_deliveries
 from meldpunt.intake.models import Attachment, MessageSender, Signal, SignalStatus
-from meldpunt.intake.service import read_signal_content
+from meldpunt.intake.service import CERTAINTY_LABELS, read_signal_content
 from meldpunt.policy import Action, can, handler_track, load_or_404, refuse, require
 from meldpunt.taxonomy.models import TermKind
 from meldpunt.taxonomy.service import term_labels
@@ -152,6 +152,8 @@ def _page(signal: Signal, *, status: int = 200, error: str | None = None, report
         failed_mail=len(failed_deliveries(db.session, signal=signal)),
         phenomena=term_labels(db.session, kind=TermKind.PHENOMENON),
         processes=term_labels(db.session, kind=TermKind.PROCESS),
+        location_types=term_labels(db.session, kind=TermKind.LOCATION_TYPE),
+        certainty_labels=CERTAINTY_LABELS,
     )
     audit_event("signal.read", object_type="signal", object_id=signal.id, details={"as": "handler"})
     db.session.commit()

@@ -6,16 +6,20 @@ import io
 import re
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from meldpunt.auth.models import User
 from meldpunt.extensions import db
 from meldpunt.intake.models import Attachment, Signal, SignalStatus
-from meldpunt.intake.service import file_signal
+from meldpunt.intake.service import CERTAINTY_LABELS, RELATION_LABELS, file_signal
 from meldpunt.intake.subjects import add_subject
+from meldpunt.taxonomy.models import TermKind
+from meldpunt.taxonomy.service import term_labels
 from meldpunt.vault.service import cipher_for, current_keyring
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login
 from tests.functional.conftest_auth import login_full
+from tests.functional.conftest_intake import PDF, post_form
 
 
 def _signal(app, users, *, kvk=None, about_colleague=False, attachment=False):
@@ -157,3 +161,69 @@ def test_enrichment_note_through_the_page_is_stored_encrypted(app, users):
         signal = db.session.get(Signal, signal_id)
         assert [n.content for n in enrichment_notes(db.session, keyring=current_keyring(), signal=signal)] == [marker]
     assert marker in regisseur.get(f"/behandelen/meldingen/{signal_id}").get_data(as_text=True)
+
+
+def test_item_01_handler_page_shows_everything_the_reporter_gave(app, users):
+    """Issue 22 item 1: every answer of the melden form reaches the handler's page; who filed it only after
+    the audited "Toon melder"."""
+
+    form = {
+        "description": "Omschrijving Q7: de loods draait elke nacht",
+        "feels_unsafe": "y",
+        "location": "Kwartelstraat 93, loods Q7",
+        "location_type_code": "bedrijventerrein",
+        "occurred_from": "2025-04-02",
+        "occurred_until": "2025-04-09",
+        "occurred_text": "elke derde dinsdag Q7",
+        "subjects-0-kind": "bedrijf",
+        "subjects-0-name": "Q7 Opslag B.V.",
+        "subjects-0-kvk": "87654321",
+        "subjects-0-street": "Kwartellaan",
+        "subjects-0-huisnummer": "93b",
+        "subjects-0-postcode": "9876 ZX",
+        "subjects-0-city": "Q7dorp",
+        "subjects-0-permit": "VERG-Q7-123",
+        "subjects-0-role": "verhuurder Q7",
+        "subjects-1-plate": "98-XYZ-7",
+        "process_code": "vastgoed",
+        "phenomenon_code": "leegstand",
+        "certainty": "zelf_gezien",
+        "relation": "werk",
+        "relation_text": "ik keurde hun vergunning Q7",
+        "feedback": "email",
+        "contact": "bel 0611122233 na vijven Q7",
+    }
+    melder = app.test_client()
+    login(melder, users["melder"].email)
+    filed = post_form(melder, "/melden", {**form, "identity": "naam"}, files=[(PDF, "q7-bewijs.pdf")])
+    assert filed.status_code == 302, filed.get_data(as_text=True)[:2000]
+    with app.app_context():
+        signal_id = db.session.scalar(select(Signal.id))
+        processes = term_labels(db.session, kind=TermKind.PROCESS)
+        phenomena = term_labels(db.session, kind=TermKind.PHENOMENON)
+        places = term_labels(db.session, kind=TermKind.LOCATION_TYPE)
+
+    regisseur = _client(app, users, "regisseur")
+    url = f"/behandelen/meldingen/{signal_id}"
+    page = regisseur.get(url).get_data(as_text=True)
+    expected = [
+        form["description"], form["location"], places["bedrijventerrein"],
+        "van 2 april 2025 tot en met 9 april 2025; elke derde dinsdag Q7",
+        CERTAINTY_LABELS["zelf_gezien"], f"{RELATION_LABELS['werk']}: {form['relation_text']}",
+        "De melder voelt zich onveilig of bedreigd", "een e-mail zonder inhoud als er nieuws is",
+        processes["vastgoed"], phenomena["leegstand"],
+        "Q7 Opslag B.V.", "87654321", "Kwartellaan", "93b", "9876 ZX", "Q7dorp", "VERG-Q7-123", "verhuurder Q7",
+        "98-XYZ-7", "q7-bewijs.pdf",
+    ]
+    for label in ("Waar", "Wanneer", "Hoe zeker", "Relatie tot de betrokkene", "Veiligheid", "Terugkoppeling"):
+        assert f"<dt>{label}</dt>" in page, label
+    missing = [value for value in expected if str(escape(value)) not in page]
+    assert not missing, missing
+    # Who filed it, and how to reach them, stays behind "Toon melder".
+    hidden = [users["melder"].name, users["melder"].email, form["contact"]]
+    assert not [value for value in hidden if value in page]
+    assert "Melder met naam" in page and "U ziet dat met ‘Toon melder’" in page
+    shown = regisseur.post(f"{url}/melder", data={"csrf_token": csrf_token(page)}).get_data(as_text=True)
+    assert all(value in shown for value in hidden)
+    assert all(str(escape(value)) in shown for value in expected)
+    assert not [value for value in hidden if value in regisseur.get(url).get_data(as_text=True)]
