@@ -14,7 +14,7 @@ from meldpunt.database import Base, utcnow
 
 
 class Role(enum.StrEnum):
-    """Roles of DOMAIN.md. Access is still decided per object by ``meldpunt.policy``."""
+    """The roles (docs/glossary.md). Access is still decided per object by ``meldpunt.policy``."""
 
     MELDER = "melder"  # reporter: any employee
     REGISSEUR = "regisseur"  # OOV-regisseur / meldpuntcoördinator

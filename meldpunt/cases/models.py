@@ -31,7 +31,7 @@ class CaseStatus(enum.StrEnum):
 
 
 class Intervention(enum.StrEnum):
-    """Bestuurlijke interventies and other outcomes of DOMAIN.md."""
+    """Bestuurlijke interventies and other outcomes of a casus (docs/glossary.md)."""
 
     BIBOB = "bibob_toets"
     ENFORCEMENT = "handhaving"

@@ -29,7 +29,7 @@ from meldpunt.database import Base, utcnow
 
 
 class SignalStatus(enum.StrEnum):
-    """Statuses of DOMAIN.md; the allowed moves are in ``meldpunt.triage.transitions``."""
+    """The statuses of a melding (docs/glossary.md); the allowed moves are in ``meldpunt.triage.transitions``."""
 
     RECEIVED = "ontvangen"
     IN_PROGRESS = "in_behandeling"

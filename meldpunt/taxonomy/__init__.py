@@ -1,1 +1,1 @@
-"""Taxonomy of DOMAIN.md, editable by the functioneel beheerder."""
+"""Taxonomy (verschijningsvorm, kwetsbaar proces, locatietype, kanaal, afdeling), editable by the functioneel beheerder."""

@@ -1,4 +1,4 @@
-"""Seed data: the taxonomy of DOMAIN.md with one line of help per choice ("waar moet ik op letten")."""
+"""Seed data: the taxonomy of the source reports with one line of help per choice ("waar moet ik op letten")."""
 
 from __future__ import annotations
 
