@@ -77,6 +77,8 @@ def _prepare(form: SignalForm, *, anonymous_only: bool) -> dict:
     form.phenomenon_code.choices, phenomenon_help = _term_choices(TermKind.PHENOMENON, "Weet ik niet")
     form.process_code.choices, process_help = _term_choices(TermKind.PROCESS, "Weet ik niet")
     form.location_type_code.choices, location_help = _term_choices(TermKind.LOCATION_TYPE, "Weet ik niet")
+    form.other_phenomena.choices = [(t.code, t.label) for t in active_terms(db.session, kind=TermKind.PHENOMENON)]
+    _prepare_department(form, anonymous_only=anonymous_only)
     if anonymous_only:
         del form.contact
         form.feedback.choices = choices(FEEDBACK_CHOICES_ANONYMOUS)
@@ -99,6 +101,21 @@ def _prepare(form: SignalForm, *, anonymous_only: bool) -> dict:
     }
 
 
+def _prepare_department(form: SignalForm, *, anonymous_only: bool) -> None:
+    """"Ik werk bij …" starts from the account's department; the anonymous form asks it as an option."""
+    departments, _help = _term_choices(TermKind.DEPARTMENT, "Zeg ik liever niet")
+    form.department_code.choices = departments
+    if anonymous_only:
+        form.department_code.label.text = "Bij welke afdeling werkt u?"
+        form.department_code.description = "Dit helpt ons zien waar iets speelt. U hoeft het niet te zeggen."
+        return
+    form.department_code.description = "Zo staat het bij uw account. Werkt u ergens anders? Kies dan die afdeling."
+    if not form.is_submitted() and current_user.is_authenticated:
+        from meldpunt.taxonomy.service import department_code_for
+
+        form.department_code.data = department_code_for(db.session, text=current_user.department) or ""
+
+
 def _report_from(form: SignalForm, *, anonymous: bool) -> ReportInput:
     feedback = form.feedback.data or "nee"
     return ReportInput(
@@ -109,7 +126,11 @@ def _report_from(form: SignalForm, *, anonymous: bool) -> ReportInput:
         occurred_until=form.occurred_until.data,
         occurred_text=form.occurred_text.data,
         phenomenon_code=form.phenomenon_code.data or None,
+        other_phenomena=list(form.other_phenomena.data or []),
         process_code=form.process_code.data or None,
+        department_code=form.department_code.data or None,
+        approached_code=form.approached.data or None,
+        approach_code=form.approach.data or None,
         certainty=form.certainty.data or None,
         relation=form.relation.data or None,
         relation_text=form.relation_text.data,
