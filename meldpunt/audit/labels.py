@@ -47,7 +47,6 @@ ACTION_LABELS: dict[str, str] = {
     "signal.threat_step": "Stap voor bedreigde melder vastgelegd",
     "signal.threat_remind": "Herinnering bedreigde melder verstuurd",
     "signal.register": "Melding geregistreerd door behandelaar",
-    "signal.import_mma": "Tip van Meld Misdaad Anoniem ingevoerd",
     "attachment.download": "Bijlage gedownload",
     "receipt.open": "Melding geopend met ontvangstcode",
     "message.post": "Bericht bij melding geplaatst",

@@ -35,3 +35,19 @@ class RegisterForm(FlaskForm):
     feedback_contact = StringField("Hoe bereiken wij de bron?", description="Telefoonnummer, e-mailadres of adres. Wordt versleuteld opgeslagen.",
                                    validators=[Optional(), Length(max=300, message="Hoogstens 300 tekens.")])
     submit = SubmitField("Melding registreren")
+
+
+class MmaTipForm(FlaskForm):
+    """A Meld Misdaad Anoniem tip: their text pasted (the usual layout is read), their file kept."""
+
+    raw_text = TextAreaField("De tekst van de tip",
+                             description="Plak de tip zoals Meld Misdaad Anoniem hem stuurt. Tipnummer, datum, plaats, "
+                                         "soort en omschrijving halen wij er zelf uit.",
+                             validators=[DataRequired("Plak de tekst van de tip."),
+                                         Length(max=DESCRIPTION_MAX, message="Dit is te lang.")])
+    received_on = DutchDateField("Wanneer kwam de tip binnen?",
+                                 validators=[DataRequired("Vul de datum in, bijvoorbeeld 31-01-2026."), _not_in_future])
+    original = FileField("Het bestand van Meld Misdaad Anoniem", description="De pdf of het tekstbestand. Wordt versleuteld opgeslagen.")
+    phenomenon_code = SelectField("Waar lijkt het op?", choices=[], default="")
+    process_code = SelectField("Bij welk werkproces?", choices=[], default="")
+    submit = SubmitField("Tip invoeren")

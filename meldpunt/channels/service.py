@@ -64,6 +64,8 @@ class Registration:
     phenomenon_code: str | None = None
     process_code: str | None = None
     feels_unsafe: bool = False
+    location: str | None = None
+    occurred_text: str | None = None
     extra: dict[str, str] = field(default_factory=dict)  # e.g. the e-mail's sender, date and subject
 
 
@@ -160,6 +162,23 @@ def register_signal(
     channel = registration.channel
     if channel in NOT_REGISTERED_HERE or not is_known_code(session, kind=TermKind.CHANNEL, code=channel):
         raise RegistrationError("Kies hoe de melding binnenkwam.", field="channel")
+    return _file_registration(session, keyring=keyring, actor=actor, track=track, registration=registration,
+                              original=original, uploads=uploads, upload_settings=upload_settings, today=today)
+
+
+def _file_registration(
+    session: Session,
+    *,
+    keyring: Keyring,
+    actor: User,
+    track: str,
+    registration: Registration,
+    original: Upload | None,
+    uploads: Sequence[Upload],
+    upload_settings: UploadSettings | None,
+    today: date | None,
+) -> Signal:
+    channel = registration.channel
     today = today or datetime.now(timezone.utc).date()
     if registration.received_on > today:
         raise RegistrationError("Deze datum ligt in de toekomst.", field="received_on")
@@ -198,6 +217,7 @@ def register_signal(
         description=description, channel=channel, received_on=registration.received_on,
         phenomenon_code=registration.phenomenon_code or None, process_code=registration.process_code or None,
         feels_unsafe=registration.feels_unsafe, about_colleague=track == Track.INTEGRITY.value,
+        location=registration.location, occurred_text=registration.occurred_text,
         wants_feedback=False,  # feedback to an outside source goes the way it asked for, not through the app
     )
     settings = upload_settings
@@ -254,3 +274,79 @@ def read_source(session: Session, *, keyring: Keyring, signal: Signal) -> Source
         feedback=FEEDBACK_LABELS.get(SourceFeedback(source.feedback), source.feedback), details=details,
         registered_by=source.registered_by.name if source.registered_by else None, shredded=shredded,
     )
+
+
+# ---------------------------------------------------------------------------- Meld Misdaad Anoniem
+
+#: The usual layout of a Meld Misdaad Anoniem tip: "Label: value" lines; the description may run on.
+MMA_LABELS = {
+    "tipnummer": "number", "meldingnummer": "number", "meldingsnummer": "number", "kenmerk": "number",
+    "datum": "date", "datum melding": "date", "datum tip": "date",
+    "plaats": "place", "pleegplaats": "place", "locatie": "place", "adres": "place", "gemeente": "place",
+    "pleegdatum": "when", "tijdstip": "when", "wanneer": "when",
+    "soort": "kind", "categorie": "kind", "delict": "kind", "onderwerp": "kind",
+    "omschrijving": "text", "melding": "text", "tekst": "text", "inhoud": "text", "toelichting": "text",
+}
+_LINE = re.compile(r"^\s*([A-Za-zÀ-ÿ ]{3,30})\s*:\s*(.*)$")
+
+
+@dataclass(frozen=True)
+class MmaTip:
+    number: str | None
+    date: str | None
+    place: str | None
+    when: str | None
+    kind: str | None
+    text: str
+
+
+def parse_mma_tip(raw: str) -> MmaTip:
+    """The key fields of a pasted tip ("Tipnummer: …", "Plaats: …", "Omschrijving: …"); the description
+    is the "Omschrijving" with every line after it, or else the whole text."""
+    found: dict[str, str] = {}
+    text_lines: list[str] = []
+    in_text = False
+    for line in (raw or "").splitlines():
+        match = _LINE.match(line)
+        key = MMA_LABELS.get(match.group(1).strip().lower()) if match else None
+        if key == "text":
+            in_text = True
+            text_lines.append(match.group(2))
+        elif key is not None and not in_text:
+            found.setdefault(key, match.group(2).strip()[:DETAIL_MAX])
+        elif in_text:
+            text_lines.append(line)
+    text = "\n".join(text_lines).strip() or (raw or "").strip()
+    return MmaTip(number=found.get("number") or None, date=found.get("date") or None, place=found.get("place") or None,
+                  when=found.get("when") or None, kind=found.get("kind") or None, text=text)
+
+
+def import_mma_tip(
+    session: Session,
+    *,
+    keyring: Keyring,
+    actor: User,
+    track: str,
+    raw_text: str,
+    received_on: date,
+    original: Upload | None = None,
+    phenomenon_code: str | None = None,
+    process_code: str | None = None,
+    upload_settings: UploadSettings | None = None,
+    today: date | None = None,
+) -> Signal:
+    """A Meld Misdaad Anoniem tip: anonymous, with no way back to the tipgever (no receipt code, no feedback).
+
+    The pasted text is parsed (``parse_mma_tip``); their PDF or text file is kept as an encrypted attachment.
+    """
+    tip = parse_mma_tip(raw_text)
+    if not tip.text:
+        raise RegistrationError("Plak de tekst van de tip, of typ de kern ervan over.", field="raw_text")
+    registration = Registration(
+        channel="mma", received_on=received_on, description=tip.text, organisation=Organisation.MMA.value,
+        feedback=SourceFeedback.NONE.value, phenomenon_code=phenomenon_code, process_code=process_code,
+        location=tip.place, occurred_text=tip.when,
+        extra={k: v for k, v in {"mma_number": tip.number, "mma_date": tip.date, "mma_kind": tip.kind}.items() if v},
+    )
+    return _file_registration(session, keyring=keyring, actor=actor, track=track, registration=registration,
+                              original=original, uploads=(), upload_settings=upload_settings, today=today)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from meldpunt.channels.forms import RegisterForm
-from meldpunt.channels.service import NOT_REGISTERED_HERE, Registration, register_signal
+from meldpunt.channels.forms import MmaTipForm, RegisterForm
+from meldpunt.channels.service import NOT_REGISTERED_HERE, Registration, import_mma_tip, register_signal
 from meldpunt.extensions import db
 from meldpunt.intake.attachments import Upload
 from meldpunt.intake.forms import choices
@@ -19,9 +19,10 @@ from meldpunt.vault.service import current_keyring
 bp = Blueprint("channels", __name__, url_prefix="/behandelen")
 
 
-def _prepare(form: RegisterForm) -> None:
-    form.channel.choices = choices({"": "Kies", **{t.code: t.label for t in active_terms(db.session, kind=TermKind.CHANNEL)
-                                                   if t.code not in NOT_REGISTERED_HERE}})
+def _prepare(form: RegisterForm | MmaTipForm) -> None:
+    if isinstance(form, RegisterForm):
+        form.channel.choices = choices({"": "Kies", **{
+            t.code: t.label for t in active_terms(db.session, kind=TermKind.CHANNEL) if t.code not in NOT_REGISTERED_HERE}})
     form.phenomenon_code.choices = choices({"": "Weet ik niet", **{t.code: t.label for t in active_terms(
         db.session, kind=TermKind.PHENOMENON)}})
     form.process_code.choices = choices({"": "Weet ik niet", **{t.code: t.label for t in active_terms(
@@ -62,4 +63,32 @@ def register():
         return render_template("channels/register.html", form=form, files_lost=bool(originals)), 422
     db.session.commit()
     flash(f"Melding {signal.reference} is geregistreerd.", "success")
+    return redirect(url_for("triage.signal_detail", signal_id=signal.id))
+
+
+@bp.route("/mma-tip", methods=["GET", "POST"])
+@login_required
+def mma_tip():
+    """Enter a Meld Misdaad Anoniem tip: anonymous, no receipt code, no feedback."""
+    require(current_user, Action.VIEW_QUEUE)
+    form = MmaTipForm()
+    _prepare(form)
+    if not form.validate_on_submit():
+        return render_template("channels/mma_tip.html", form=form), 422 if form.is_submitted() else 200
+    originals = _files("original")
+    try:
+        signal = import_mma_tip(
+            db.session, keyring=current_keyring(), actor=current_user, track=handler_track(current_user) or "",
+            raw_text=form.raw_text.data or "", received_on=form.received_on.data,
+            original=originals[0] if originals else None, phenomenon_code=form.phenomenon_code.data or None,
+            process_code=form.process_code.data or None,
+            upload_settings=current_app.extensions["meldpunt.settings"].uploads,
+        )
+    except IntakeError as exc:
+        db.session.rollback()
+        target = form[exc.field] if exc.field in form else form.raw_text
+        target.errors = [*target.errors, str(exc)]
+        return render_template("channels/mma_tip.html", form=form, files_lost=bool(originals)), 422
+    db.session.commit()
+    flash(f"De tip is ingevoerd als melding {signal.reference}.", "success")
     return redirect(url_for("triage.signal_detail", signal_id=signal.id))

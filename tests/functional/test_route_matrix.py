@@ -35,7 +35,7 @@ PUBLIC = {
     "static", "health.healthz", "auth.index", "auth.login", "auth.code", "auth.enrol", "auth.logout",
     "auth.oidc_login", "auth.oidc_callback",
     "intake.new_signal", "intake.new_anonymous_signal", "intake.receipt", "intake.receipt_signal", "intake.receipt_reply",
-    "intake.receipt_close",
+    "intake.receipt_close", "intake.new_public_signal",
 }
 
 #: endpoint -> roles that may use it at all (object rules narrow it further).
@@ -48,7 +48,7 @@ ROUTE_ACCESS: dict[str, frozenset[str]] = {
     "feedback.inbox": ALL, "feedback.read_one": ALL, "feedback.read_all": ALL,
     # handling
     "triage.queue": HANDLERS, "triage.approvals": HANDLERS, "triage.decide": HANDLERS,
-    "channels.register": HANDLERS,
+    "channels.register": HANDLERS, "channels.mma_tip": HANDLERS,
     "triage.signal_detail": HANDLERS, "triage.post_message": HANDLERS, "triage.download_attachment": HANDLERS,
     "triage.forward": HANDLERS, "triage.change_status": HANDLERS, "triage.add_subject": HANDLERS,
     "triage.assign": HANDLERS, "triage.add_note": HANDLERS, "triage.reveal_reporter": HANDLERS,
