@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.exc import StaleDataError
 
 from meldpunt.audit.service import record
 from meldpunt.auth.models import User
@@ -57,8 +58,14 @@ def reclassify_signal(
     phenomenon_code: str | None,
     other_phenomena: Sequence[str] = (),
     process_code: str | None,
+    expected_version: int | None = None,
 ) -> list[ClassificationChange]:
-    """Set the signal's phenomena and process; one history row and audit entry per changed field."""
+    """Set the signal's phenomena and process; one history row and audit entry per changed field.
+
+    ``expected_version``: the version the form was based on (``StaleSignalError`` when it moved on)."""
+    from meldpunt.triage.service import StaleSignalError, check_version
+
+    check_version(signal, expected_version)
     old_codes = signal.phenomenon_codes
     old_primary, old_process = signal.phenomenon_code, signal.process_code
     codes = clean_phenomena(session, primary=phenomenon_code, others=other_phenomena, allowed_old=old_codes,
@@ -86,7 +93,10 @@ def reclassify_signal(
         rows.append(row)
         record(session, action="signal.reclassify", actor_label=actor.email, object_type="signal",
                object_id=signal.id, details={"field": field_name.value, "from": old, "to": new})
-    session.flush()
+    try:
+        session.flush()
+    except StaleDataError:
+        raise StaleSignalError() from None
     return rows
 
 

@@ -224,10 +224,9 @@ def classify(signal_id):
     if not form.validate_on_submit():
         return _invalid(signal, "classify_form", form)
     try:
-        service.check_version(signal, form.version.data)
         reclassify_signal(db.session, signal=signal, actor=current_user, phenomenon_code=form.phenomenon_code.data,
-                          other_phenomena=form.other_phenomena.data or [], process_code=form.process_code.data)
-        service._flush(db.session)
+                          other_phenomena=form.other_phenomena.data or [], process_code=form.process_code.data,
+                          expected_version=form.version.data)
     except ClassificationError as exc:
         return _refused(signal_id, exc, form_name="classify_form", form=form, field=exc.field)
     except TriageError as exc:

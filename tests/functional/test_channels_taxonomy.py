@@ -120,3 +120,19 @@ def test_taxonomy_a_foreign_signal_cannot_be_reclassified(app, users):
     response = regisseur.post(f"/behandelen/meldingen/{signal_id}/indeling",
                               data={"csrf_token": csrf_token(page), "version": "1", "phenomenon_code": "drugs"})
     assert response.status_code == 404
+
+
+def test_taxonomy_reclassify_on_a_stale_page_answers_409_and_changes_nothing(app, users):
+    signal_id = _file(app, users, phenomenon_code="witwassen")
+    regisseur = app.test_client()
+    login_full(regisseur, users["regisseur"].email)
+    page = regisseur.get(f"/behandelen/meldingen/{signal_id}").get_data(as_text=True)
+    with app.app_context():  # someone else changed the signal meanwhile
+        _get(signal_id).process_code = "inkoop"
+        db.session.commit()
+    response = regisseur.post(f"/behandelen/meldingen/{signal_id}/indeling",
+                              data={"csrf_token": csrf_token(page), "version": "1", "phenomenon_code": "drugs"})
+    assert response.status_code == 409
+    with app.app_context():
+        assert _get(signal_id).phenomenon_code == "witwassen"
+        assert db.session.scalar(select(ClassificationChange.id)) is None
