@@ -102,6 +102,8 @@ class OidcSettings:
     client_secret: str = ""
     group_claim: str = "groups"
     role_map: dict[str, str] = field(default_factory=dict)
+    #: Claim with the employee's department (a department code or label); "" = not read from OIDC.
+    department_claim: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,10 @@ class FeedbackSettings:
     max_attempts: int = 12
     #: Hour of the day (Europe/Amsterdam) the handler reminders go out.
     reminder_hour: int = 8
+    #: Threatened reporter ("ik voel me onveilig of word bedreigd"): working days for first contact.
+    threat_contact_working_days: int = 1
+    #: Threatened reporter: hours without any action before the handler is reminded.
+    threat_reminder_hours: int = 4
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,8 @@ class Settings:
     feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
     audit: AuditSettings = field(default_factory=AuditSettings)
     broker_queue: str = "meldpunt"
+    #: The public anonymous form for inwoners and ondernemers (/melden/openbaar); off by default.
+    public_form: bool = False
     source: Path | None = None
 
 
@@ -368,6 +376,7 @@ def _validate(raw: dict[str, Any], *, base: Path, source: Path | None) -> Settin
         client_secret=str(_get(raw, "oidc", "client_secret", "") or ""),
         group_claim=str(oidc_raw.get("group_claim", "groups")),
         role_map=dict(oidc_raw.get("role_map", {})),
+        department_claim=str(oidc_raw.get("department_claim", "")),
     )
     if oidc.enabled and not (oidc.issuer and oidc.client_id and oidc.client_secret):
         raise ConfigError("setting [oidc] needs issuer, client_id and client_secret when enabled = true")
@@ -421,8 +430,13 @@ def _validate(raw: dict[str, Any], *, base: Path, source: Path | None) -> Settin
             ),
             max_attempts=_at_least_one("feedback", "max_attempts", fb_raw.get("max_attempts", 12)),
             reminder_hour=_typed("feedback", "reminder_hour", fb_raw.get("reminder_hour", 8), int),
+            threat_contact_working_days=_at_least_one(
+                "feedback", "threat_contact_working_days", fb_raw.get("threat_contact_working_days", 1)),
+            threat_reminder_hours=_at_least_one(
+                "feedback", "threat_reminder_hours", fb_raw.get("threat_reminder_hours", 4)),
         ),
         audit=audit,
         broker_queue=str(raw.get("broker", {}).get("queue", "meldpunt")),
+        public_form=_typed("app", "public_form", app_raw.get("public_form", False), bool),
         source=source,
     )

@@ -3,6 +3,7 @@
 from meldpunt.audit.models import AuditCheckpoint, AuditEntry, DeferredAuditEntry
 from meldpunt.auth.models import AuthSession, RecoveryCode, User
 from meldpunt.cases.models import Case, CaseIntervention, CaseSignal, CaseSubject
+from meldpunt.channels.models import SignalSource
 from meldpunt.feedback.models import Notice, NoticeDelivery
 from meldpunt.grants.models import RoleGrant
 from meldpunt.intake.models import (
@@ -10,6 +11,7 @@ from meldpunt.intake.models import (
     Message,
     ReceiptGrant,
     Signal,
+    SignalPhenomenon,
     StatusChange,
     Subject,
     SubjectIdentifier,
@@ -31,7 +33,8 @@ from meldpunt.resilience.models import (
     AwarenessSession, KnowledgePage, Measure, MeasureEvidence, MeasureNote, ProgressReport, RegisterEntry,
 )
 from meldpunt.taxonomy.models import TaxonomyTerm
-from meldpunt.triage.models import Approval, EnrichmentNote, Forwarding
+from meldpunt.threats.models import ThreatCheck
+from meldpunt.triage.models import Approval, ClassificationChange, EnrichmentNote, Forwarding
 from meldpunt.vault.models import DataKey
 
 __all__ = [
@@ -56,6 +59,7 @@ __all__ = [
     "CaseIntervention",
     "CaseSignal",
     "CaseSubject",
+    "ClassificationChange",
     "DataKey",
     "DeferredAuditEntry",
     "EnrichmentNote",
@@ -73,9 +77,12 @@ __all__ = [
     "RecoveryCode",
     "RoleGrant",
     "Signal",
+    "SignalPhenomenon",
+    "SignalSource",
     "StatusChange",
     "Subject",
     "SubjectIdentifier",
     "TaxonomyTerm",
+    "ThreatCheck",
     "User",
 ]

@@ -56,6 +56,7 @@ def init_celery(app: Flask) -> Celery:
                 "task": "workers.notices.remind_handlers",
                 "schedule": crontab(hour=settings.feedback.reminder_hour, minute=0),
             },
+            "remind-threatened": {"task": "workers.notices.remind_threatened", "schedule": crontab(minute="*/15")},
             "remind-measure-owners": {
                 "task": "workers.notices.remind_measure_owners",
                 "schedule": crontab(hour=settings.feedback.reminder_hour, minute=5),

@@ -99,3 +99,20 @@ def remind_measure_owners(today: str | None = None) -> int:
     db.session.commit()  # the after-commit hook publishes the reminders
     log.info("queued %d measure reminder(s)", count)
     return count
+
+
+@shared_task(name="workers.notices.remind_threatened", ignore_result=True)
+def remind_threatened() -> int:
+    """Every 15 minutes: a content-free reminder to the handler(s) of each threatened reporter's signal
+    without action after ``[feedback] threat_reminder_hours`` (once per signal). The time comes from the
+    app's clock (``meldpunt.clock``), so a test can freeze it."""
+    from datetime import datetime, timezone
+
+    from meldpunt.extensions import db
+    from meldpunt.threats.service import remind_threatened as queue_reminders
+
+    now = datetime.fromtimestamp(current_app.extensions["meldpunt.clock"](), tz=timezone.utc)
+    count = queue_reminders(db.session, settings=current_app.extensions["meldpunt.settings"], now=now)
+    db.session.commit()  # the after-commit hook publishes the reminders
+    log.info("queued %d urgent reminder(s)", count)
+    return count

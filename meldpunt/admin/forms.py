@@ -16,7 +16,8 @@ class UserCreateForm(FlaskForm):
     name = StringField("Naam", validators=[DataRequired("Vul een naam in."), Length(max=200)])
     email = EmailField("E-mailadres", validators=[DataRequired("Vul een e-mailadres in."), Length(max=254)])
     role = SelectField("Rol", choices=_role_choices(), validators=[DataRequired("Kies een rol.")])
-    department = StringField("Afdeling", validators=[Optional(), Length(max=80)])
+    department = SelectField("Afdeling", choices=[], validators=[Optional(), Length(max=80)],
+                             description="De melder ziet deze afdeling op het meldformulier en kan haar daar wijzigen.")
     password = PasswordField(
         "Eerste wachtwoord",
         description="Minstens 12 tekens. Geef het persoonlijk door; de gebruiker kan het daarna zelf wijzigen. "
@@ -25,6 +26,12 @@ class UserCreateForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField("Account aanmaken")
+
+
+class DepartmentForm(FlaskForm):
+    department = SelectField("Afdeling", choices=[], validators=[Optional()], validate_choice=False,
+                             description="De melder ziet deze afdeling op het meldformulier en kan haar daar wijzigen.")
+    submit = SubmitField("Afdeling opslaan")
 
 
 class RoleForm(FlaskForm):

@@ -102,6 +102,18 @@ def admin_change_role(session: Session, *, actor: User, user: User, role: str, o
     return RoleChange(withdrawn=withdrawn, changed=True)
 
 
+def admin_set_department(session: Session, *, actor: User, user: User, department: str | None, origin: str = "") -> None:
+    """The account's department (a department term's code; empty = none). The melden form starts from it."""
+    department = (department or "").strip() or None
+    if department is not None and session.scalar(select(TaxonomyTerm.id).where(
+            TaxonomyTerm.kind == TermKind.DEPARTMENT.value, TaxonomyTerm.code == department)) is None:
+        raise AccountError("Kies een afdeling uit de lijst.")
+    old = user.department
+    user.department = department
+    _audit(session, actor, "user.department", "user", user.id, {"from": old, "to": department}, origin)
+    session.flush()
+
+
 def admin_set_enabled(session: Session, *, actor: User, user: User, enabled: bool, origin: str = "") -> None:
     if user.id == actor.id and not enabled:
         raise AccountError("U kunt uw eigen account niet blokkeren.")

@@ -10,7 +10,15 @@ from flask_babel import get_timezone
 from flask_login import current_user, login_required
 
 from meldpunt.admin import service
-from meldpunt.admin.forms import ActionForm, AuditFilterForm, RoleForm, TermEditForm, TermForm, UserCreateForm
+from meldpunt.admin.forms import (
+    ActionForm,
+    AuditFilterForm,
+    DepartmentForm,
+    RoleForm,
+    TermEditForm,
+    TermForm,
+    UserCreateForm,
+)
 from meldpunt.audit import labels as audit_labels
 from meldpunt.audit.service import search_entries
 from meldpunt.auth.models import ROLE_LABELS, User
@@ -69,6 +77,7 @@ def users():
 def user_new():
     require(current_user, Action.MANAGE_USERS)
     form = UserCreateForm()
+    form.department.choices = _department_choices()
     if form.validate_on_submit():
         try:
             user, grant = service.admin_create_user(
@@ -100,9 +109,44 @@ def user_detail(user_id: int):
     return _user_page(user, RoleForm(role=user.role))
 
 
-def _user_page(user: User, role_form: RoleForm):
+def _department_choices() -> list[tuple[str, str]]:
+    from meldpunt.taxonomy.service import active_terms
+
+    return [("", "Geen afdeling")] + [(t.code, t.label) for t in active_terms(db.session, kind=TermKind.DEPARTMENT)]
+
+
+def _user_page(user: User, role_form: RoleForm, department_form: DepartmentForm | None = None):
+    from meldpunt.taxonomy.service import department_code_for, term_labels
+
+    if department_form is None:
+        department_form = DepartmentForm(formdata=None)
+        department_form.department.data = department_code_for(db.session, text=user.department) or ""
+    department_form.department.choices = _department_choices()
+    labels = term_labels(db.session, kind=TermKind.DEPARTMENT)
     return render_template("admin/user_detail.html", user=user, role_form=role_form, action_form=ActionForm(),
-                           role_labels=ROLE_LABELS, pending=service.pending_request(db.session, user=user))
+                           role_labels=ROLE_LABELS, pending=service.pending_request(db.session, user=user),
+                           department_form=department_form,
+                           department_label=labels.get(user.department or "", user.department))
+
+
+@bp.post("/gebruikers/<int:user_id>/afdeling")
+@login_required
+def user_department(user_id: int):
+    user = _user_or_404(user_id)
+    form = DepartmentForm()
+    form.department.choices = _department_choices()
+    if form.validate_on_submit():
+        try:
+            service.admin_set_department(db.session, actor=current_user, user=user, department=form.department.data,
+                                         origin=client_origin())
+        except AccountError as exc:
+            db.session.rollback()
+            form.department.errors = [str(exc)]
+            return _user_page(user, RoleForm(role=user.role), form), 422
+        db.session.commit()
+        flash("De afdeling is opgeslagen.", "success")
+        return redirect(url_for("admin.user_detail", user_id=user_id))
+    return _user_page(user, RoleForm(role=user.role), form), 422
 
 
 @bp.post("/gebruikers/<int:user_id>/rol")

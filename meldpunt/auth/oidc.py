@@ -41,8 +41,12 @@ def role_from_groups(groups: Any, role_map: dict[str, str]) -> Role | None:
     return None
 
 
-def sign_in_oidc(session: Session, *, claims: dict[str, Any], group_claim: str, role_map: dict[str, str]) -> User:
-    """The account for these ID-token claims, created or updated; raises ``OidcRefused``."""
+def sign_in_oidc(session: Session, *, claims: dict[str, Any], group_claim: str, role_map: dict[str, str],
+                 department_claim: str = "") -> User:
+    """The account for these ID-token claims, created or updated; raises ``OidcRefused``.
+
+    With ``department_claim`` set, a non-empty string in that claim becomes the account's department
+    (the melden form starts from it: docs/channels.md)."""
     subject = str(claims.get("sub") or "")
     if not subject:
         raise OidcRefused("De inlogdienst gaf geen gebruiker terug.")
@@ -68,6 +72,9 @@ def sign_in_oidc(session: Session, *, claims: dict[str, Any], group_claim: str, 
         change_role(session, user=user, role=role)
     if not user.is_enabled:
         raise OidcRefused("Dit account is geblokkeerd.")
+    department = claims.get(department_claim) if department_claim else None
+    if isinstance(department, str) and department.strip():
+        user.department = department.strip()[:80]
     session.flush()
     return user
 
@@ -113,7 +120,7 @@ def _register(bp) -> None:
         settings = current_app.extensions["meldpunt.settings"]
         try:
             user = sign_in_oidc(db.session, claims=claims, group_claim=settings.oidc.group_claim,
-                                role_map=settings.oidc.role_map)
+                                role_map=settings.oidc.role_map, department_claim=settings.oidc.department_claim)
         except OidcRefused as exc:
             db.session.rollback()
             _record("auth.login", user=None, result="failed", details={"method": "oidc"})

@@ -27,6 +27,7 @@ class NoticeKind(enum.StrEnum):
     MEASURE_DUE = "maatregel_termijn"  # to a measure's owner: an improvement measure is past its due date
     AGENDA_SENT = "agenda"  # to a meeting member: the agenda of a meeting is ready (issue 17)
     ACTION_OVERDUE = "actie_verlopen"  # to an action's owner: the deadline has passed (issue 17)
+    THREAT_REMINDER = "dringend"  # to a handler: a threatened reporter's signal waits hours without action
 
 
 _KINDS = ", ".join(f"'{k.value}'" for k in NoticeKind)

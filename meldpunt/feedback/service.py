@@ -30,6 +30,7 @@ NOTICE_TITLES = {
     NoticeKind.MEASURE_DUE: "Een verbetermaatregel van u is over de termijn",
     NoticeKind.AGENDA_SENT: "De agenda van een overleg staat klaar",
     NoticeKind.ACTION_OVERDUE: "Een actie uit een overleg is over de datum",
+    NoticeKind.THREAT_REMINDER: "Dringend: een melder die zich onveilig voelt wacht op contact",
 }
 
 #: Notices that count as the reporter's first feedback (the received-confirmation does not).

@@ -14,9 +14,11 @@ from wtforms import (
     MultipleFileField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
+    widgets,
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -27,6 +29,7 @@ except ImportError:  # pragma: no cover
         return (value, label if label is not None else value, render_kw or {})
 
 from meldpunt.crypto.blind_index import normalise_huisnummer, normalise_kvk, normalise_postcode
+from meldpunt.intake.models import APPROACH_LABELS, APPROACHED_LABELS
 from meldpunt.intake.service import CERTAINTY_LABELS, DESCRIPTION_MAX, RELATION_LABELS, TEXT_MAX
 from meldpunt.intake.subjects import FIELD_MAX, KIND_LABELS
 
@@ -77,6 +80,13 @@ class DutchDateField(DateField):
             raise ValueError("Vul een datum in als dag-maand-jaar, bijvoorbeeld 31-01-2026.") from None
 
 
+class CheckboxesField(SelectMultipleField):
+    """Several choices as checkboxes (rendered in a fieldset by ``intake/_fields.html`` ``checkboxes``)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
 class SubjectForm(Form):
     """One betrokkene. Every field is optional; an empty block is ignored."""
 
@@ -116,8 +126,8 @@ class SignalForm(FlaskForm):
         validators=[DataRequired("Beschrijf wat u heeft gezien of gehoord."), _too_long(DESCRIPTION_MAX)],
     )
     feels_unsafe = BooleanField(
-        "Ik voel me onveilig of bedreigd",
-        description="Dan nemen wij zo snel mogelijk contact met u op. Bij direct gevaar: bel 112.",
+        "Ik voel me onveilig of word bedreigd",
+        description="Dan neemt het meldpunt zo snel mogelijk contact met u op. Bij direct gevaar: bel 112.",
     )
     about_colleague = BooleanField(
         "Dit gaat over een collega",
@@ -143,6 +153,19 @@ class SignalForm(FlaskForm):
     subjects = FieldList(FormField(SubjectForm), min_entries=SUBJECT_SLOTS, max_entries=SUBJECT_SLOTS)
     process_code = SelectField("Bij welk werkproces zag u het?", choices=[], default="")
     phenomenon_code = SelectField("Waar lijkt het op?", choices=[], default="")
+    other_phenomena = CheckboxesField(
+        "Lijkt het ook op iets anders?", description="Kies er meer als het op meer dan één ding lijkt.",
+        choices=[], validate_choice=False,
+    )
+    approached = SelectField(
+        "Wie werd benaderd?", description="Als iemand probeerde iets gedaan te krijgen.",
+        choices=choices({"": "Niemand of weet ik niet", **APPROACHED_LABELS}), default="",
+    )
+    approach = SelectField(
+        "Hoe werd diegene benaderd?", choices=choices({"": "Weet ik niet", **APPROACH_LABELS}), default="",
+    )
+    #: "Ik werk bij …" (named: starts from the account) or "Bij welke afdeling werkt u?" (anonymous, optional).
+    department_code = SelectField("Ik werk bij", choices=[], default="")
     certainty = RadioField(
         "Hoe zeker bent u?", choices=choices(CERTAINTY_LABELS), validators=[Optional()]
     )

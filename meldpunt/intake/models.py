@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -104,6 +105,11 @@ class Signal(Base):
     process_code: Mapped[str | None] = mapped_column(String(60), index=True)
     location_type_code: Mapped[str | None] = mapped_column(String(60))
     department_code: Mapped[str | None] = mapped_column(String(60), index=True)
+    #: "Wie werd benaderd?" and "hoe?" (codes of APPROACHED_LABELS / APPROACH_LABELS): metadata, not content.
+    approached_code: Mapped[str | None] = mapped_column(String(30))
+    approach_code: Mapped[str | None] = mapped_column(String(30))
+    #: For a signal a handler registered (phone, e-mail, letter, ...): the day it came in.
+    received_on: Mapped[date | None] = mapped_column(Date)
     certainty: Mapped[str | None] = mapped_column(String(20))
     feels_unsafe: Mapped[bool] = mapped_column(Boolean, default=False)
     is_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -142,6 +148,16 @@ class Signal(Base):
     history: Mapped[list[StatusChange]] = relationship(
         back_populates="signal", cascade="all, delete-orphan", order_by="StatusChange.created_at"
     )
+    #: Every phenomenon the signal names; ``phenomenon_code`` is the primary one (queue, reports).
+    phenomena: Mapped[list[SignalPhenomenon]] = relationship(
+        back_populates="signal", cascade="all, delete-orphan", order_by="SignalPhenomenon.position"
+    )
+
+    @property
+    def phenomenon_codes(self) -> list[str]:
+        """The primary phenomenon first, then the others in the order they were given."""
+        codes = [self.phenomenon_code] if self.phenomenon_code else []
+        return codes + [p.code for p in self.phenomena if p.code not in codes]
 
     @property
     def status_enum(self) -> SignalStatus:
@@ -150,6 +166,35 @@ class Signal(Base):
     @property
     def is_shredded(self) -> bool:
         return self.data_key_id is None
+
+
+#: "Wie werd benaderd?" (Borger-Odoorn §8.2): which function was approached.
+APPROACHED_LABELS = {
+    "eigen_functie": "Ikzelf, in mijn functie",
+    "collega": "Een collega",
+    "bestuurder": "Een bestuurder (burgemeester, wethouder)",
+    "raadslid": "Een raadslid",
+}
+
+#: "Hoe?" (Verwey-Jonker §3.2): how the approach was made.
+APPROACH_LABELS = {
+    "gift": "Met een gift, geld of een gunst",
+    "dreiging": "Met dreiging of intimidatie",
+    "vriendschap": "Via vriendschap of een persoonlijke band",
+    "druk_derden": "Via druk van anderen (derden)",
+}
+
+
+class SignalPhenomenon(Base):
+    """One phenomenon (verschijningsvorm code) a signal names; a signal may name several."""
+
+    __tablename__ = "signal_phenomena"
+
+    signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signals.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    signal: Mapped[Signal] = relationship(back_populates="phenomena")
 
 
 class SubjectKind(enum.StrEnum):

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from meldpunt.audit.service import record_anonymous, record_reporter_action
+from meldpunt.audit.service import record, record_anonymous, record_reporter_action
 from meldpunt.auth.models import User
 from meldpunt.config import UploadSettings
 from meldpunt.crypto import Keyring
@@ -29,9 +29,12 @@ from meldpunt.intake.attachments import (
 )
 from meldpunt.intake.messages import MessageError, post_message
 from meldpunt.intake.models import (
+    APPROACH_LABELS,
+    APPROACHED_LABELS,
     REFERENCE_SERIES,
     MessageSender,
     Signal,
+    SignalPhenomenon,
     SignalStatus,
     StatusChange,
     Subject,
@@ -106,7 +109,12 @@ class ReportInput:
     occurred_until: date | None = None
     occurred_text: str | None = None
     phenomenon_code: str | None = None
+    #: Further phenomena besides the primary ``phenomenon_code`` (a signal may name several).
+    other_phenomena: list[str] = field(default_factory=list)
     process_code: str | None = None
+    department_code: str | None = None
+    approached_code: str | None = None
+    approach_code: str | None = None
     certainty: str | None = None
     relation: str | None = None
     relation_text: str | None = None
@@ -116,6 +124,9 @@ class ReportInput:
     feedback_by_email: bool = False
     contact: str | None = None
     subjects: list[SubjectInput] = field(default_factory=list)
+    #: How it came in (a channel code); a handler's registration sets it, with the day it came in.
+    channel: str = "intern_formulier"
+    received_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +135,27 @@ class FiledReport:
 
     signal: Signal
     receipt_code: str | None
+
+
+def unique_codes(codes) -> list[str]:
+    """Codes in their order, without blanks and repeats (the form's choices already checked them)."""
+    result: list[str] = []
+    for code in codes:
+        code = (code or "").strip()
+        if code and code not in result:
+            result.append(code)
+    return result
+
+
+def set_phenomena(signal: Signal, codes: Sequence[str]) -> None:
+    """Store ``codes`` (primary first) as the signal's phenomena; ``phenomenon_code`` is the first."""
+    signal.phenomenon_code = codes[0] if codes else None
+    keep = {p.code: p for p in signal.phenomena}
+    signal.phenomena = []
+    for position, code in enumerate(codes):
+        row = keep.get(code) or SignalPhenomenon(code=code)
+        row.position = position
+        signal.phenomena.append(row)
 
 
 def format_reference(series: str, year: int, seq: int) -> str:
@@ -159,8 +191,15 @@ def file_signal(
     report: ReportInput | None = None,
     uploads: Sequence[Upload] = (),
     upload_settings: UploadSettings | None = None,
+    registered_by: User | None = None,
+    first_note: str | None = None,
 ) -> Signal:
     """Store a new signal encrypted, with subjects, attachments, history, audit entry and confirmation notice.
+
+    ``registered_by``: a handler registers a signal that came in another way (phone, e-mail, a
+    ketenpartner, ...; ``meldpunt.channels``). There is no reporter account (``reporter`` must be
+    None, the signal counts as anonymous), but the times are exact, the first history row names the
+    handler and ``first_note`` (encrypted, e.g. the channel), and the audit entry is the handler's.
 
     ``reporter=None`` files anonymously: no user id, no request metadata, and every row
     written here (signal, data key, subjects, attachments, history, notice) is stamped with
@@ -183,14 +222,21 @@ def file_signal(
         raise IntakeError("Kies een van de mogelijkheden.", field="certainty")
     if report.relation and report.relation not in RELATION_LABELS:
         raise IntakeError("Kies een van de mogelijkheden.", field="relation")
+    if report.approached_code and report.approached_code not in APPROACHED_LABELS:
+        raise IntakeError("Kies een van de mogelijkheden.", field="approached")
+    if report.approach_code and report.approach_code not in APPROACH_LABELS:
+        raise IntakeError("Kies een van de mogelijkheden.", field="approach")
+    phenomena = unique_codes([report.phenomenon_code, *report.other_phenomena])
     if report.occurred_from and report.occurred_until and report.occurred_until < report.occurred_from:
         raise IntakeError("De einddatum ligt vóór de begindatum.", field="occurred_until")
     if uploads and upload_settings is None:
         raise ValueError("upload_settings are needed to store attachments")
     if upload_settings is not None and len(uploads) > upload_settings.max_files:
         raise IntakeError(f"U kunt hoogstens {upload_settings.max_files} bijlagen meesturen.", field="attachments")
+    if registered_by is not None and reporter is not None:
+        raise ValueError("a registered signal has no reporter account")
     now = now or utcnow()
-    stamp = now if reporter is not None else utc_hour(now)
+    stamp = now if reporter is not None or registered_by is not None else utc_hour(now)
     data_key, cipher = create_data_key(session, keyring=keyring)
     data_key.created_at = stamp
     signal = Signal(
@@ -198,8 +244,12 @@ def file_signal(
         ref_year=now.year,
         status=SignalStatus.RECEIVED.value,
         track=(Track.INTEGRITY if report.about_colleague else Track.REGULAR).value,
-        phenomenon_code=report.phenomenon_code or None,
+        channel=report.channel,
+        received_on=report.received_on,
         process_code=report.process_code or None,
+        department_code=report.department_code or None,
+        approached_code=report.approached_code or None,
+        approach_code=report.approach_code or None,
         location_type_code=report.location_type_code or None,
         certainty=report.certainty or None,
         feels_unsafe=bool(report.feels_unsafe),
@@ -211,6 +261,7 @@ def file_signal(
         created_at=stamp,
         updated_at=stamp,
     )
+    set_phenomena(signal, phenomena)
     seal(cipher, signal, "description", text)
     location = _clean(report.location, field_name="location")
     seal(cipher, signal, "location", location)
@@ -256,12 +307,20 @@ def file_signal(
         session, keyring=keyring, signal=signal, cipher=cipher, uploads=uploads, settings=upload_settings, stamp=stamp
     )
 
-    session.add(StatusChange(signal_id=signal.id, from_status=None, to_status=signal.status, actor_id=None, created_at=stamp))
+    first = StatusChange(signal_id=signal.id, from_status=None, to_status=signal.status,
+                         actor_id=registered_by.id if registered_by is not None else None, created_at=stamp)
+    session.add(first)
+    if first_note:
+        session.flush()  # the row's id is in the reason's AAD
+        seal(cipher, first, "reason", first_note)
     queue_notice(session, signal=signal, kind=NoticeKind.RECEIVED, created_at=stamp)
     # Who reported stays out of the audit trail: a named reporter's actions are under the signal's
     # pseudonym, never the account; the details leave out the track (about a colleague or not).
     details = {"subjects": len(subjects), "attachments": len(stored)}
-    if reporter is None:
+    if registered_by is not None:
+        record(session, action="signal.register", actor_label=registered_by.email, object_type="signal",
+               object_id=signal.id, details={**details, "channel": signal.channel})
+    elif reporter is None:
         record_anonymous(session, action="signal.file", object_type="signal", object_id=signal.id, details=details, now=now)
     else:
         record_reporter_action(session, action="signal.file", signal_id=signal.id, details=details)

@@ -72,11 +72,18 @@ def _term_choices(kind: TermKind, empty: str) -> tuple[list, dict[str, str]]:
     return choices(labels), {t.code: (t.label, t.help_text) for t in terms}
 
 
-def _prepare(form: SignalForm, *, anonymous_only: bool) -> dict:
-    """Fill the choices; returns the extra template context (help texts per choice)."""
+def _prepare(form: SignalForm, *, anonymous_only: bool, public: bool = False) -> dict:
+    """Fill the choices; returns the extra template context (help texts per choice).
+
+    ``public``: the anonymous form for inwoners and ondernemers (``[app] public_form``): no questions
+    about the reporter's department or a colleague, wording for people outside the organisation."""
     form.phenomenon_code.choices, phenomenon_help = _term_choices(TermKind.PHENOMENON, "Weet ik niet")
     form.process_code.choices, process_help = _term_choices(TermKind.PROCESS, "Weet ik niet")
     form.location_type_code.choices, location_help = _term_choices(TermKind.LOCATION_TYPE, "Weet ik niet")
+    form.other_phenomena.choices = [(t.code, t.label) for t in active_terms(db.session, kind=TermKind.PHENOMENON)]
+    _prepare_department(form, anonymous_only=anonymous_only)
+    if public:
+        del form.department_code, form.about_colleague, form.approached, form.approach
     if anonymous_only:
         del form.contact
         form.feedback.choices = choices(FEEDBACK_CHOICES_ANONYMOUS)
@@ -87,6 +94,7 @@ def _prepare(form: SignalForm, *, anonymous_only: bool) -> dict:
     uploads = _settings().uploads
     return {
         "anonymous_only": anonymous_only,
+        "public": public,
         "logout_form": LogoutForm(formdata=None),
         "phenomenon_help": phenomenon_help,
         "process_help": process_help,
@@ -99,8 +107,35 @@ def _prepare(form: SignalForm, *, anonymous_only: bool) -> dict:
     }
 
 
-def _report_from(form: SignalForm, *, anonymous: bool) -> ReportInput:
+def _prepare_department(form: SignalForm, *, anonymous_only: bool) -> None:
+    """"Ik werk bij …" starts from the account's department; the anonymous form asks it as an option."""
+    departments, _help = _term_choices(TermKind.DEPARTMENT, "Zeg ik liever niet")
+    form.department_code.choices = departments
+    if anonymous_only:
+        form.department_code.label.text = "Bij welke afdeling werkt u?"
+        form.department_code.description = "Dit helpt ons zien waar iets speelt. U hoeft het niet te zeggen."
+        return
+    form.department_code.description = "Zo staat het bij uw account. Werkt u ergens anders? Kies dan die afdeling."
+    if not form.is_submitted() and current_user.is_authenticated:
+        from meldpunt.taxonomy.service import department_code_for
+
+        form.department_code.data = department_code_for(db.session, text=current_user.department) or ""
+
+
+def _report_from(form: SignalForm, *, anonymous: bool, public: bool = False) -> ReportInput:
     feedback = form.feedback.data or "nee"
+    if public:
+        return ReportInput(
+            description=form.description.data or "", location=form.location.data,
+            location_type_code=form.location_type_code.data or None, occurred_from=form.occurred_from.data,
+            occurred_until=form.occurred_until.data, occurred_text=form.occurred_text.data,
+            phenomenon_code=form.phenomenon_code.data or None, other_phenomena=list(form.other_phenomena.data or []),
+            process_code=form.process_code.data or None, certainty=form.certainty.data or None,
+            relation=form.relation.data or None, relation_text=form.relation_text.data,
+            feels_unsafe=bool(form.feels_unsafe.data), wants_feedback=feedback != "nee",
+            subjects=[SubjectInput(**dict(entry.data.items())) for entry in form.subjects],
+            channel="publiek_formulier",
+        )
     return ReportInput(
         description=form.description.data or "",
         location=form.location.data,
@@ -109,7 +144,11 @@ def _report_from(form: SignalForm, *, anonymous: bool) -> ReportInput:
         occurred_until=form.occurred_until.data,
         occurred_text=form.occurred_text.data,
         phenomenon_code=form.phenomenon_code.data or None,
+        other_phenomena=list(form.other_phenomena.data or []),
         process_code=form.process_code.data or None,
+        department_code=form.department_code.data or None,
+        approached_code=form.approached.data or None,
+        approach_code=form.approach.data or None,
         certainty=form.certainty.data or None,
         relation=form.relation.data or None,
         relation_text=form.relation_text.data,
@@ -175,15 +214,15 @@ def _form_page(form: SignalForm, context: dict, status: int, *, refused: str | N
     ), status
 
 
-def _handle_signal_form(form: SignalForm, *, anonymous_only: bool):
-    context = _prepare(form, anonymous_only=anonymous_only)
+def _handle_signal_form(form: SignalForm, *, anonymous_only: bool, public: bool = False):
+    context = _prepare(form, anonymous_only=anonymous_only, public=public)
     if not form.validate_on_submit():
         return _form_page(form, context, 422 if form.is_submitted() else 200)
     anonymous = anonymous_only
     reporter = None if anonymous else current_user._get_current_object()
     try:
         filed = file_report(
-            db.session, keyring=current_keyring(), reporter=reporter, report=_report_from(form, anonymous=anonymous),
+            db.session, keyring=current_keyring(), reporter=reporter, report=_report_from(form, anonymous=anonymous, public=public),
             uploads=_uploads(), upload_settings=_settings().uploads,
         )
     except IntakeError as exc:
@@ -294,13 +333,23 @@ def new_anonymous_signal():
     return _handle_signal_form(SignalForm(), anonymous_only=True)
 
 
+@bp.route("/melden/anoniem/openbaar", methods=["GET", "POST"])
+@_anonymous_filing_limits
+def new_public_signal():
+    """The same anonymous form for inwoners and ondernemers, behind ``[app] public_form`` (off: 404).
+    Its own channel (``publiek_formulier``), the same receipt code."""
+    if not _settings().public_form:
+        abort(404)
+    return _handle_signal_form(SignalForm(), anonymous_only=True, public=True)
+
+
 # ----------------------------------------------------------------------------- anonymous routes need a logout first
 
 #: Routes of the anonymous reporter. While the browser carries a login they answer only with a page
 #: that offers to log out first, so nothing done here can be linked to an account (not even by time).
 ANONYMOUS_ENDPOINTS = frozenset({
     "intake.new_anonymous_signal", "intake.receipt", "intake.receipt_signal", "intake.receipt_reply",
-    "intake.receipt_close",
+    "intake.receipt_close", "intake.new_public_signal",
 })
 
 
@@ -320,7 +369,8 @@ def refuse_anonymous_routes_when_logged_in():
         return None
     if "_user_id" not in session and AUTH_SESSION_KEY not in session:
         return None
-    continue_to = "anoniem-melden" if request.endpoint == "intake.new_anonymous_signal" else "ontvangstcode"
+    continue_to = ("anoniem-melden" if request.endpoint in ("intake.new_anonymous_signal", "intake.new_public_signal")
+                   else "ontvangstcode")
     return logged_in_page(continue_to=continue_to, refused=request.method != "GET")
 
 

@@ -186,8 +186,9 @@ class QuarterCounts:
     rows: dict[str, list[str]]  # process code -> shown counts per quarter
 
 
-def signals_per_quarter(session: Session, *, today: date, quarters: int = 4) -> QuarterCounts:
-    """Regular-track signals per process per quarter (counts only, small counts as "< 5").
+def signals_per_quarter(session: Session, *, today: date, quarters: int = 4, by: str = "process") -> QuarterCounts:
+    """Regular-track signals per process (``by="department"``: per reporter's department) per quarter
+    (counts only, small counts as "< 5").
 
     Integrity-track signals (about colleagues) are left out: their existence per process is itself
     sensitive and the regisseur does not handle them.
@@ -201,14 +202,15 @@ def signals_per_quarter(session: Session, *, today: date, quarters: int = 4) -> 
         year, q = _previous_quarter(year, q)
     spans.reverse()
     raw: dict[str, list[int]] = {}
+    column = Signal.department_code if by == "department" else Signal.process_code
     for index, (_label, start, end) in enumerate(spans):
         begin = datetime(start.year, start.month, start.day, tzinfo=timezone.utc)
         stop = datetime(end.year, end.month, end.day, tzinfo=timezone.utc)
         rows = session.execute(
-            select(Signal.process_code, func.count(Signal.id))
+            select(column, func.count(Signal.id))
             .where(Signal.track == Track.REGULAR.value, Signal.created_at >= begin, Signal.created_at < stop,
-                   Signal.process_code.is_not(None))
-            .group_by(Signal.process_code)
+                   column.is_not(None))
+            .group_by(column)
         ).all()
         for code, n in rows:
             raw.setdefault(code, [0] * len(spans))[index] = n

@@ -63,9 +63,15 @@ def index():
 def register():
     require(current_user, KEEP)
     counts = service.signals_per_quarter(db.session, today=today())
+    department_counts = service.signals_per_quarter(db.session, today=today(), by="department")
     audit_event("resilience.register.list", object_type="register_entry")
     db.session.commit()
+    from meldpunt.taxonomy.models import TermKind
+    from meldpunt.taxonomy.service import term_labels
+
     return render_template("resilience/register.html", entries=service.register_entries(db.session), counts=counts,
+                           department_counts=department_counts,
+                           departments=term_labels(db.session, kind=TermKind.DEPARTMENT),
                            seed_form=SeedForm(),
                            processes=service.process_labels(db.session), controls=CONTROL_LABELS)
 

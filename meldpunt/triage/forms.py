@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from meldpunt.triage.models import AUTHORITY_LABELS, REGISTER_LABELS
@@ -78,3 +88,19 @@ class DecisionForm(FlaskForm):
 
 class RevealReporterForm(FlaskForm):
     """The "Toon melder" button: only the CSRF token. A POST, because showing the identity is an audited read."""
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a group of checkboxes."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class ClassifyForm(VersionedForm):
+    """Re-classify during triage: the primary phenomenon, any others, the work process (choices from the view)."""
+
+    phenomenon_code = SelectField("Belangrijkste verschijningsvorm", choices=[], validate_choice=False)
+    other_phenomena = CheckboxesField("Lijkt het ook op", choices=[], validate_choice=False)
+    process_code = SelectField("Werkproces", choices=[], validate_choice=False)
+    submit = SubmitField("Indeling opslaan")

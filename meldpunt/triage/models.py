@@ -40,6 +40,12 @@ def queue_waiting_condition(table=Signal.__table__):
     return and_(table.c.first_feedback_at.is_(None), table.c.wants_feedback.is_(True), queue_open_condition(table))
 
 
+def queue_urgent_condition(table=Signal.__table__):
+    """SQL: urgent, shown first in every tab: a threatened reporter ("ik voel me onveilig of word
+    bedreigd") whose signal is still open. Literals only, so the partial index below matches."""
+    return and_(table.c.feels_unsafe.is_(True), queue_open_condition(table))
+
+
 # Queue indexes: every tab is one range scan on (track, <tab column>, created_at, id); the id makes the
 # order total, so keyset pagination ("after this row") is a range condition on the same index.
 # The two partial indexes hold only open signals: their size follows the work in hand, not the archive.
@@ -47,6 +53,8 @@ Index("ix_signals_track_status_created", Signal.track, Signal.status, Signal.cre
 Index("ix_signals_track_created", Signal.track, Signal.created_at, Signal.id)
 Index("ix_signals_queue_waiting", Signal.track, Signal.created_at, Signal.id,
       postgresql_where=queue_waiting_condition(), sqlite_where=queue_waiting_condition())
+Index("ix_signals_queue_urgent", Signal.track, Signal.created_at, Signal.id,
+      postgresql_where=queue_urgent_condition(), sqlite_where=queue_urgent_condition())
 Index("ix_signals_queue_mine", Signal.track, Signal.assignee_id, Signal.created_at, Signal.id,
       postgresql_where=queue_open_condition(), sqlite_where=queue_open_condition())
 
@@ -211,3 +219,29 @@ class Approval(Base):
     signal = relationship("Signal")  # read-only navigation: the card names what it is about
     case = relationship("Case")
     decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+
+class ClassificationField(enum.StrEnum):
+    PHENOMENON = "verschijningsvorm"  # the primary phenomenon
+    PHENOMENA = "verschijningsvormen"  # every phenomenon the signal names
+    PROCESS = "werkproces"
+
+
+class ClassificationChange(Base):
+    """A handler re-classified a signal during triage: which field, from which code(s) to which.
+
+    Codes only (taxonomy metadata, plaintext like ``signals.phenomenon_code``); shown in the signal's history.
+    """
+
+    __tablename__ = "classification_changes"
+    __table_args__ = (CheckConstraint(f"field IN ({_in(ClassificationField)})", name="field_valid"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signals.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(30))
+    old_value: Mapped[str] = mapped_column(String(800), default="")
+    new_value: Mapped[str] = mapped_column(String(800), default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    actor = relationship("User")

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, func, literal, select, text, tuple_
+from sqlalchemy import and_, func, literal, not_, select, text, tuple_
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -33,6 +33,7 @@ from meldpunt.triage.models import (
     ForwardingState,
     Register,
     queue_open_condition,
+    queue_urgent_condition,
     queue_waiting_condition,
 )
 from meldpunt.triage.transitions import (
@@ -323,6 +324,8 @@ class QueueRow:
     assignee_name: str | None
     first_feedback_at: datetime | None
     wants_feedback: bool
+    feels_unsafe: bool = False
+    channel: str = "intern_formulier"
 
     @property
     def status_enum(self) -> SignalStatus:
@@ -330,7 +333,11 @@ class QueueRow:
 
 
 QUEUE_COLUMNS = (Signal.id, Signal.reference, Signal.created_at, Signal.phenomenon_code, Signal.process_code,
-                 Signal.status, User.name, Signal.first_feedback_at, Signal.wants_feedback)
+                 Signal.status, User.name, Signal.first_feedback_at, Signal.wants_feedback, Signal.feels_unsafe,
+                 Signal.channel)
+
+#: At most this many urgent signals are pinned above the list (they are few by nature).
+URGENT_MAX = 50
 
 
 @dataclass(frozen=True)
@@ -349,6 +356,11 @@ class QueuePage:
     prev_cursor: str | None = None
     #: Set when the page link was broken or too deep without a cursor: the first page is shown instead.
     link_error: str | None = None
+    #: Urgent signals of this tab and filters (threatened reporters, still open), oldest first; shown
+    #: above ``signals`` on the first page. ``signals`` then holds the others.
+    urgent: list[QueueRow] = field(default_factory=list)
+    #: Working days for first contact with a threatened reporter.
+    contact_working_days: int = 1
 
     @property
     def pages(self) -> int | None:
@@ -361,6 +373,10 @@ class QueuePage:
 
     def count_label(self, tab: Tab) -> str:
         return Count(self.counts.get(tab, 0), self.count_kinds.get(tab, "exact")).label
+
+    def contact_due(self, signal: QueueRow | Signal) -> date:
+        """The last day for first contact with a threatened reporter."""
+        return add_working_days(signal.created_at.date(), self.contact_working_days)
 
     def is_overdue(self, signal: QueueRow | Signal) -> bool:
         if signal.first_feedback_at is not None or not signal.wants_feedback or self.overdue_before is None:
@@ -501,6 +517,7 @@ def load_queue(
     working_days: int = 5,
     today: date | None = None,
     exact_limit: int = EXACT_COUNT_LIMIT,
+    contact_working_days: int = 1,
 ) -> QueuePage:
     """One page of the handler's queue; reads plaintext metadata only (nothing is decrypted).
 
@@ -508,6 +525,10 @@ def load_queue(
     of the page the user came from), so page 1,000 costs what page 1 costs. ``page`` is then only
     the number shown. Without a cursor, pages up to ``OFFSET_PAGE_LIMIT`` are read with OFFSET.
     A broken cursor, or a page beyond that without one, gives the first page with ``link_error`` set.
+
+    Urgent signals (``queue_urgent_condition``: a threatened reporter, still open) come first: on the
+    first page they are read apart (``QueuePage.urgent``, oldest first, from their small partial index),
+    and the paged list holds the other rows, so paging is unchanged.
     """
     filters = filters or QueueFilters()
     cutoff = overdue_cutoff(today or utcnow().date(), working_days=working_days)
@@ -537,7 +558,15 @@ def load_queue(
             link_error, backwards, page = str(exc), False, 1
     elif page > OFFSET_PAGE_LIMIT:  # deep pages only through a cursor
         link_error, page = BAD_CURSOR_MESSAGE, 1
-    query = select(*QUEUE_COLUMNS).outerjoin(User, User.id == Signal.assignee_id).where(*where)
+    urgent: list[QueueRow] = []
+    if position is None and page <= 1:
+        urgent = [QueueRow(*row) for row in session.execute(
+            select(*QUEUE_COLUMNS).outerjoin(User, User.id == Signal.assignee_id)
+            .where(*where, queue_urgent_condition())
+            .order_by(Signal.created_at, Signal.id).limit(URGENT_MAX)
+        )]
+    query = select(*QUEUE_COLUMNS).outerjoin(User, User.id == Signal.assignee_id).where(
+        *where, not_(queue_urgent_condition()))
     if position is not None:
         key = tuple_(*columns) if len(columns) > 1 else columns[0]
         value = tuple_(*[literal(v, type_=c.type) for v, c in zip(position, columns, strict=True)]) \
@@ -562,7 +591,7 @@ def load_queue(
         total_kind=total.kind,
         next_cursor=_encode_cursor(_row_key(rows[-1], columns)) if rows and has_next else None,
         prev_cursor=_encode_cursor(_row_key(rows[0], columns)) if rows and has_prev else None,
-        link_error=link_error,
+        link_error=link_error, urgent=urgent, contact_working_days=contact_working_days,
     )
 
 
@@ -944,11 +973,14 @@ def reveal_reporter_identity(
 
 @dataclass(frozen=True)
 class HistoryItem:
+    """A status change, or (``to_status`` None, ``note`` set) a re-classification or checklist step."""
+
     created_at: datetime
     from_status: SignalStatus | None
-    to_status: SignalStatus
+    to_status: SignalStatus | None
     actor: str
     reason: str | None
+    note: str | None = None
 
 
 def signal_history(session: Session, *, keyring: Keyring, signal: Signal) -> list[HistoryItem]:
@@ -962,7 +994,16 @@ def signal_history(session: Session, *, keyring: Keyring, signal: Signal) -> lis
         reason = read(row, "reason")
         items.append(HistoryItem(row.created_at, SignalStatus(row.from_status) if row.from_status else None,
                                  SignalStatus(row.to_status), row.actor.name if row.actor else "Systeem", reason))
+    from meldpunt.triage.classification import classification_history
+
+    items += [HistoryItem(c.created_at, None, None, c.actor, None, note=c.text)
+              for c in classification_history(session, signal=signal)]
+    items.sort(key=lambda item: _aware(item.created_at))
     return items
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def search_open_signals(session: Session, *, track: str, reference: str) -> Signal | None:

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from meldpunt.cases.models import CaseStatus
 from meldpunt.extensions import db
 from meldpunt.feedback.service import failed_deliveries
-from meldpunt.intake.models import Attachment, MessageSender, Signal, SignalStatus
+from meldpunt.intake.models import APPROACH_LABELS, APPROACHED_LABELS, Attachment, MessageSender, Signal, SignalStatus
 from meldpunt.intake.service import CERTAINTY_LABELS, read_signal_content
 from meldpunt.policy import Action, can, handler_track, load_or_404, refuse, require
 from meldpunt.taxonomy.models import TermKind
@@ -21,6 +21,7 @@ from meldpunt.taxonomy.service import term_labels
 from meldpunt.triage import service
 from meldpunt.triage.forms import (
     AssignForm,
+    ClassifyForm,
     DecisionForm,
     ForwardForm,
     MessageForm,
@@ -83,6 +84,7 @@ def queue():
         db.session, track=handler_track(current_user) or "", user_id=current_user.id, tab=tab, filters=filters,
         sort=sort, page=page, after=after, before=before, per_page=PER_PAGE,
         working_days=_settings().first_feedback_working_days,
+        contact_working_days=_settings().feedback.threat_contact_working_days,
     )
     args = {k: v for k, v in request.args.items() if k not in ("pagina", "tab", "na", "voor") and v}
     return render_template(
@@ -91,6 +93,7 @@ def queue():
         phenomena=term_labels(db.session, kind=TermKind.PHENOMENON),
         processes=term_labels(db.session, kind=TermKind.PROCESS),
         departments=term_labels(db.session, kind=TermKind.DEPARTMENT),
+        channels=term_labels(db.session, kind=TermKind.CHANNEL),
     ), 400 if result.link_error else 200
 
 
@@ -115,6 +118,7 @@ def _page(signal: Signal, *, status: int = 200, error: str | None = None, report
         (str(u.id), u.name) for u in service.handlers_for_track(db.session, track=signal.track)
     ]
     assign.assignee_id.data = str(signal.assignee_id or "")
+    classify = forms.get("classify_form") or _classify_form(signal, formdata=None)
     four_eyes = _settings().security.four_eyes
     case = case_of_signal(db.session, signal=signal)
     in_open_case = case is not None and case.status != CaseStatus.CLOSED.value
@@ -140,6 +144,7 @@ def _page(signal: Signal, *, status: int = 200, error: str | None = None, report
         transition_form=forms.get("transition_form") or TransitionForm(formdata=None),
         forward_form=forms.get("forward_form") or ForwardForm(formdata=None),
         assign_form=assign,
+        classify_form=classify,
         note_form=forms.get("note_form") or NoteForm(formdata=None, prefix="note"),
         subject_form=forms.get("subject_form") or SubjectForm(formdata=None),
         message_form=forms.get("message_form") or MessageForm(formdata=None),
@@ -154,10 +159,102 @@ def _page(signal: Signal, *, status: int = 200, error: str | None = None, report
         processes=term_labels(db.session, kind=TermKind.PROCESS),
         location_types=term_labels(db.session, kind=TermKind.LOCATION_TYPE),
         certainty_labels=CERTAINTY_LABELS,
+        threat=_threat_context(signal),
+        source=_source(signal, keyring),
+        departments=term_labels(db.session, kind=TermKind.DEPARTMENT),
+        channels=term_labels(db.session, kind=TermKind.CHANNEL),
+        approached_labels=APPROACHED_LABELS,
+        approach_labels=APPROACH_LABELS,
     )
     audit_event("signal.read", object_type="signal", object_id=signal.id, details={"as": "handler"})
     db.session.commit()
     return render_template("triage/detail.html", **context), status
+
+
+def _source(signal: Signal, keyring):
+    """Where a registered signal came from (channel, who passed it on, feedback wish), decrypted."""
+    from meldpunt.channels.service import read_source
+
+    return read_source(db.session, keyring=keyring, signal=signal)
+
+
+def _threat_context(signal: Signal) -> dict | None:
+    """The urgent block of a threatened reporter's signal: the term for first contact and the checklist."""
+    if not signal.feels_unsafe:
+        return None
+    from meldpunt.threats.service import checklist, contact_due
+
+    return {"due": contact_due(signal, working_days=_settings().feedback.threat_contact_working_days),
+            "lines": checklist(db.session, signal=signal)}
+
+
+def _classify_form(signal: Signal, **kwargs) -> ClassifyForm:
+    """The re-classify form with the offered terms, plus any retired code the signal still carries."""
+    from meldpunt.taxonomy.service import active_terms
+
+    form = ClassifyForm(**kwargs)
+    phenomena = [(t.code, t.label) for t in active_terms(db.session, kind=TermKind.PHENOMENON)]
+    processes = [(t.code, t.label) for t in active_terms(db.session, kind=TermKind.PROCESS)]
+    labels = term_labels(db.session, kind=TermKind.PHENOMENON)
+    for code in signal.phenomenon_codes:
+        if code not in dict(phenomena):
+            phenomena.append((code, labels.get(code, code)))
+    if signal.process_code and signal.process_code not in dict(processes):
+        processes.append((signal.process_code, term_labels(db.session, kind=TermKind.PROCESS).get(
+            signal.process_code, signal.process_code)))
+    form.phenomenon_code.choices = [("", "Nog niet bepaald")] + phenomena
+    form.other_phenomena.choices = phenomena
+    form.process_code.choices = [("", "Nog niet bepaald")] + processes
+    if kwargs.get("formdata", True) is None:
+        form.phenomenon_code.data = signal.phenomenon_code or ""
+        form.other_phenomena.data = signal.phenomenon_codes[1:]
+        form.process_code.data = signal.process_code or ""
+        form.version.data = signal.version_id
+    return form
+
+
+@bp.post("/meldingen/<uuid:signal_id>/indeling")
+@login_required
+def classify(signal_id):
+    """Re-classify (phenomena, process) during triage; the history and the audit trail record the change."""
+    from meldpunt.triage.classification import ClassificationError, reclassify_signal
+
+    signal = _load_signal(signal_id)
+    form = _classify_form(signal)
+    if not form.validate_on_submit():
+        return _invalid(signal, "classify_form", form)
+    try:
+        reclassify_signal(db.session, signal=signal, actor=current_user, phenomenon_code=form.phenomenon_code.data,
+                          other_phenomena=form.other_phenomena.data or [], process_code=form.process_code.data,
+                          expected_version=form.version.data)
+    except ClassificationError as exc:
+        return _refused(signal_id, exc, form_name="classify_form", form=form, field=exc.field)
+    except TriageError as exc:
+        return _refused(signal_id, exc, form_name="classify_form", form=form)
+    db.session.commit()
+    flash("De indeling is opgeslagen.", "success")
+    return redirect(url_for("triage.signal_detail", signal_id=signal_id, _anchor="indeling"))
+
+
+@bp.post("/meldingen/<uuid:signal_id>/veiligheid")
+@login_required
+def threat_step(signal_id):
+    """Tick a step of the checklist of a threatened reporter's signal, with the day it was done."""
+    from meldpunt.threats.forms import ThreatStepForm
+    from meldpunt.threats.service import ThreatError, record_step
+
+    signal = _load_signal(signal_id)
+    form = ThreatStepForm(prefix="veiligheid")
+    if not form.validate_on_submit():
+        return _page(signal, status=422, error="Vul een geldige datum in, bijvoorbeeld 31-01-2026.")
+    try:
+        record_step(db.session, signal=signal, actor=current_user, step=form.step.data, done_on=form.done_on.data)
+    except ThreatError as exc:
+        db.session.rollback()
+        return _page(_load_signal(signal_id), status=422, error=str(exc))
+    db.session.commit()
+    flash("De stap is opgeslagen.", "success")
+    return redirect(url_for("triage.signal_detail", signal_id=signal_id, _anchor="veiligheid"))
 
 
 @bp.get("/meldingen/<uuid:signal_id>")

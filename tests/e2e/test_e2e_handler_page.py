@@ -22,7 +22,7 @@ def _file_full_signal(page, live_server) -> str:
     log_in(page, live_server, "melder")
     nav_link(page, "Melden").click()
     page.get_by_label("Wat heeft u gezien of gehoord?").fill(DESCRIPTION)
-    page.get_by_label("Ik voel me onveilig of bedreigd").check()
+    page.get_by_label("Ik voel me onveilig of word bedreigd").check()
     page.get_by_label("Waar was het?").fill(LOCATION)
     page.get_by_label("Of omschrijf wanneer").fill(WHEN)
     page.get_by_label("Ik heb het zelf gezien of gehoord").check()

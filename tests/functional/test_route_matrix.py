@@ -35,7 +35,7 @@ PUBLIC = {
     "static", "health.healthz", "auth.index", "auth.login", "auth.code", "auth.enrol", "auth.logout",
     "auth.oidc_login", "auth.oidc_callback",
     "intake.new_signal", "intake.new_anonymous_signal", "intake.receipt", "intake.receipt_signal", "intake.receipt_reply",
-    "intake.receipt_close",
+    "intake.receipt_close", "intake.new_public_signal",
 }
 
 #: endpoint -> roles that may use it at all (object rules narrow it further).
@@ -48,9 +48,11 @@ ROUTE_ACCESS: dict[str, frozenset[str]] = {
     "feedback.inbox": ALL, "feedback.read_one": ALL, "feedback.read_all": ALL,
     # handling
     "triage.queue": HANDLERS, "triage.approvals": HANDLERS, "triage.decide": HANDLERS,
+    "channels.register": HANDLERS, "channels.mma_tip": HANDLERS,
     "triage.signal_detail": HANDLERS, "triage.post_message": HANDLERS, "triage.download_attachment": HANDLERS,
     "triage.forward": HANDLERS, "triage.change_status": HANDLERS, "triage.add_subject": HANDLERS,
     "triage.assign": HANDLERS, "triage.add_note": HANDLERS, "triage.reveal_reporter": HANDLERS,
+    "triage.classify": HANDLERS, "triage.threat_step": HANDLERS,
     "feedback.compose": HANDLERS, "feedback.awaiting": HANDLERS, "feedback.retry_delivery": HANDLERS,
     # cases
     "cases.index": frozenset({"regisseur"}), "cases.create": frozenset({"regisseur"}),
@@ -64,6 +66,7 @@ ROUTE_ACCESS: dict[str, frozenset[str]] = {
     "admin.index": frozenset({"beheerder"}), "admin.users": frozenset({"beheerder"}),
     "admin.user_new": frozenset({"beheerder"}), "admin.user_detail": frozenset({"beheerder"}),
     "admin.user_role": frozenset({"beheerder"}), "admin.user_disable": frozenset({"beheerder"}),
+    "admin.user_department": frozenset({"beheerder"}),
     "admin.user_enable": frozenset({"beheerder"}), "admin.user_reset_totp": frozenset({"beheerder"}),
     "admin.taxonomy": frozenset({"beheerder"}), "admin.term_new": frozenset({"beheerder"}),
     "admin.term_edit": frozenset({"beheerder"}), "admin.term_toggle": frozenset({"beheerder"}),
