@@ -74,3 +74,32 @@ def test_threatened_reporter_first_in_the_queue_with_a_marker_in_the_browser(new
     page.locator("li", has_text="Contact opgenomen met de melder").get_by_role("button").click()
     assert "De stap is opgeslagen." in page.inner_text("main")
     check_axe(page, "melding-bedreigde-melder")
+
+
+def test_mma_tip_entered_in_the_browser_shows_no_way_back(new_page, live_server):
+    page = new_page(width=1280)
+    log_in(page, live_server, "regisseur")
+    page.goto(live_server("/behandelen/"))
+    page.get_by_role("link", name="Tip van Meld Misdaad Anoniem invoeren").click()
+    check_axe(page, "mma-tip-invoeren")
+    page.get_by_label("De tekst van de tip").fill("Tipnummer: 2026-000042\nPlaats: Emmen\nOmschrijving: Hennep in de loods.")
+    page.get_by_label("Wanneer kwam de tip binnen?").fill("2026-11-30")
+    page.get_by_role("button", name="Tip invoeren").click()
+    main = page.inner_text("main")
+    assert "Hennep in de loods." in main and "2026-000042" in main and "geen weg terug naar de tipgever" in main
+    check_axe(page, "mma-tip-melding")
+
+
+def test_public_form_for_inwoners_in_the_browser_at_320_px(new_page, live_server):
+    from dataclasses import replace
+
+    settings = live_server.app.extensions["meldpunt.settings"]
+    live_server.app.extensions["meldpunt.settings"] = replace(settings, public_form=True)
+    page = new_page(width=320)
+    page.goto(live_server("/melden/anoniem/openbaar"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Melden als inwoner of ondernemer"
+    check_axe(page, "openbaar-formulier-320")
+    page.get_by_label("Wat heeft u gezien of gehoord?").fill("Elke nacht busjes bij de loods.")
+    page.get_by_role("button", name="Melding versturen").click()
+    assert page.locator("#ontvangstcode").count() == 1
+    check_axe(page, "openbaar-formulier-ontvangen-320")
