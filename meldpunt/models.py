@@ -30,11 +30,16 @@ from meldpunt.meetings.models import (
 from meldpunt.resilience.models import (
     AwarenessSession, KnowledgePage, Measure, MeasureEvidence, MeasureNote, ProgressReport, RegisterEntry,
 )
+from meldpunt.retention.models import LegalHold, RetentionExtension, RetentionRun, RightsRequest
 from meldpunt.taxonomy.models import TaxonomyTerm
 from meldpunt.triage.models import Approval, EnrichmentNote, Forwarding
 from meldpunt.vault.models import DataKey
 
 __all__ = [
+    "LegalHold",
+    "RetentionExtension",
+    "RetentionRun",
+    "RightsRequest",
     "AgendaItem",
     "AgendaItemPartner",
     "Decision",
