@@ -285,4 +285,11 @@ def _retention_helpers():
                 "hold_labels": HOLD_STATE_LABELS, "extend_form": ExtendForm(formdata=None, prefix="keep"),
                 "hold_form": HoldForm(formdata=None, prefix="hold"), "active": HoldState.ACTIVE.value}
 
-    return {"retention_panel_for": retention_panel_for}
+    def case_retention_for(case: Case) -> dict | None:
+        """Legal holds on a casus and the form to propose one (the casus page)."""
+        if case is None or case.data_key_id is None:
+            return None
+        return {"holds": service.holds_on(db.session, case=case), "hold_form": HoldForm(formdata=None, prefix="hold"),
+                "hold_labels": HOLD_STATE_LABELS}
+
+    return {"retention_panel_for": retention_panel_for, "case_retention_for": case_retention_for}

@@ -371,3 +371,40 @@ def test_subject_request_records_request_and_decision_only(world):
         assert b"Jansen" not in (item.details_ct or b"")
     assert first.get(f"/avg-verzoeken/{request_id}/export").status_code == 404
     assert "art. 41 AVG" in first.get(f"/avg-verzoeken/{request_id}").get_data(as_text=True)
+
+
+def test_legal_hold_on_a_casus_through_http(world):
+    from meldpunt.cases.models import Case
+    from meldpunt.cases.service import create_case
+
+    app, users, second = world
+    signal_id, reference = _signal(app)
+    with app.app_context():
+        keyring = app.extensions["meldpunt.keyring"]
+        db.session.get(Signal, signal_id).status = "verrijking"  # set-up: the status path is tested elsewhere
+        case = create_case(db.session, keyring=keyring, actor=db.session.get(User, users["regisseur"].id),
+                           title="Kapsalons", signals=[db.session.get(Signal, signal_id)])
+        db.session.commit()
+        case_id = case.id
+    a = _client(app, users["regisseur"].email)
+    page = a.get(f"/behandelen/casussen/{case_id}").get_data(as_text=True)
+    assert "Bewaarplicht voorstellen" in page
+    ends = (utcnow() + timedelta(days=400)).date().isoformat()
+    proposed = a.post(f"/behandelen/casussen/{case_id}/bewaarplicht",
+                      data={"hold-csrf_token": csrf_token(page), "hold-reason": "Beroep bij de rechtbank",
+                            "hold-ends_on": ends})
+    assert proposed.status_code == 302
+    with app.app_context():
+        hold_id = db.session.scalar(select(LegalHold.id).where(LegalHold.case_id == case_id))
+    b = _client(app, second["regisseur"].email)
+    assert b.post(f"/bewaartermijnen/bewaarplicht/{hold_id}/besluit",
+                  data={"csrf_token": _token(b), "decision": "akkoord"}).status_code == 302
+    # The casus was closed six years ago: without the hold both would go.
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        case.status, case.closed_at = "afgesloten", utcnow() - timedelta(days=6 * 366)
+        db.session.get(Signal, signal_id).status = "afgesloten"
+        db.session.commit()
+    outcome = _run(app)
+    assert reference not in outcome.shredded and outcome.cases == []
+    assert "Beroep bij de rechtbank" in b.get("/bewaartermijnen/bewaarplicht").get_data(as_text=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -326,3 +327,70 @@ def test_retention_beat_task_is_scheduled_daily(ret_app):
     with ret_app.app_context():
         assert db.session.get(Signal, target.signal_id).shredded_at is not None
         assert db.session.scalar(select(RetentionRun.actor_label)) == "retentie-taak"
+
+
+def test_keys_status_shows_date_of_oldest_kek_in_use(app_factory):
+    from tests.integration.conftest_vault import run_keys, write_config_toml
+
+    app = app_factory()
+    config = write_config_toml(app)
+    first = app.extensions["meldpunt.keyring"].active_kek_id
+    created = first.split("-", 1)[1][:10]  # kek-YYYY-MM-DD-xxxxxx
+    run_keys(config, "rotate")
+    result = run_keys(config, "status")
+    assert f"oldest KEK still in use: {first}, created {created}" in result.stdout
+    run_keys(config, "drop-kek", first)
+    after = run_keys(config, "status").stdout
+    assert first not in after and "oldest KEK still in use: kek-" in after
+
+
+def test_expired_casus_is_shredded_with_its_signals_and_minutes_redacted(ret_app):
+    from datetime import datetime, timezone
+
+    from meldpunt.auth.models import User
+    from meldpunt.cases.service import create_case
+    from meldpunt.meetings.models import AgendaItem, Decision, Meeting, MeetingSeries, MeetingType, Proposal
+
+    app = ret_app
+    users = make_users(app)
+    with app.app_context():
+        keyring = app.extensions["meldpunt.keyring"]
+        content = make_signal(db.session, keyring=keyring, n=1)
+        signal = db.session.get(Signal, content.signal_id)
+        signal.status = "verrijking"
+        regisseur = db.session.get(User, users["regisseur"].id)
+        case = create_case(db.session, keyring=keyring, actor=regisseur, title="Kapsalons", signals=[signal])
+        db.session.flush()
+        case.status, case.closed_at = "afgesloten", utcnow() - timedelta(days=6 * 366)
+        signal.status, signal.closed_at = "afgesloten", case.closed_at
+        chair = users["voorzitter"]
+        type_id = db.session.scalar(select(MeetingType.id).limit(1))
+        series = MeetingSeries(id=uuid.uuid4(), type_id=type_id, chair_id=chair.id)
+        meeting = Meeting(id=uuid.uuid4(), series_id=series.id, type_id=type_id, chair_id=chair.id,
+                          starts_at=datetime(2020, 1, 7, 9, 0, tzinfo=timezone.utc))
+        db.session.add_all([series, meeting])
+        db.session.flush()
+        proposal = Proposal(id=uuid.uuid4(), meeting_id=meeting.id, case_id=case.id,
+                            proposed_by_id=regisseur.id, state="geaccepteerd", decided_at=utcnow())
+        item = AgendaItem(id=uuid.uuid4(), meeting_id=meeting.id, position=1, kind="casus",
+                          proposal_id=proposal.id)
+        db.session.add_all([proposal, item])
+        db.session.flush()
+        decision = Decision(id=uuid.uuid4(), item_id=item.id, kind="monitoren", decided_by_id=chair.id,
+                            motivation_ct=b"ciphertext of the motivation")
+        db.session.add(decision)
+        db.session.commit()
+        case_id, case_ref, decision_id = case.id, case.reference, decision.id
+
+    outcome = run(app)
+
+    assert outcome.cases == [case_ref] and len(outcome.shredded) == 1
+    with app.app_context():
+        assert db.session.get(Case, case_id).data_key_id is None
+        assert db.session.get(Decision, decision_id).motivation_ct is None
+        assert db.session.scalar(select(AuditEntry.object_id).where(AuditEntry.action == "case.shred")) == str(case_id)
+        assert db.session.scalar(select(RetentionRun.cases_shredded)) == 1
+    regisseur = app.test_client()
+    login(regisseur, users["regisseur"].email)
+    page = regisseur.get(f"/behandelen/casussen/{case_id}")
+    assert page.status_code == 200 and "Kapsalons" not in page.get_data(as_text=True)
