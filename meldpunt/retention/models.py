@@ -25,6 +25,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meldpunt.database import Base, utcnow
+from meldpunt.intake.models import Signal
+
+#: Deleting a data key makes PostgreSQL look up the signals that refer to it (``ON DELETE SET NULL``):
+#: without this index every deleted key scans the whole signals table, and the job becomes quadratic.
+Index("ix_signals_data_key_id", Signal.data_key_id)
 
 
 def _in(values) -> str:
@@ -46,8 +51,9 @@ class RetentionRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     shredded: Mapped[int] = mapped_column(Integer, default=0)
     cases_shredded: Mapped[int] = mapped_column(Integer, default=0)
-    #: JSON list of the references of the shredded signals (plaintext metadata, like the signal's reference).
-    references: Mapped[str] = mapped_column(Text, default="[]")
+    #: The references of the shredded signals, one per line (plaintext metadata, like the signal's reference);
+    #: each batch appends its lines in SQL, so a long run does not rewrite a growing list in Python.
+    references: Mapped[str] = mapped_column(Text, default="")
 
 
 class HoldState(enum.StrEnum):

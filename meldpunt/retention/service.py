@@ -12,7 +12,6 @@ attachment files may already be gone; the rerun finishes it): rerunning gives th
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,10 +20,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, exists, false, func, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from meldpunt.audit.service import record
+from meldpunt.audit.service import record, record_many
 from meldpunt.cases.models import Case, CaseSignal, CaseStatus
 from meldpunt.config import RetentionSettings
 from meldpunt.crypto import Keyring
@@ -35,7 +34,7 @@ from meldpunt.retention.models import HoldState, LegalHold, RetentionExtension, 
 from meldpunt.triage.models import EnrichmentNote
 from meldpunt.vault.models import DataKey
 from meldpunt.vault.service import ShreddedError, cipher_for, seal, unseal
-from meldpunt.vault.shredding import ShredReason, shred_signal
+from meldpunt.vault.shredding import ShredReason
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 FINAL = (SignalStatus.CLOSED.value, SignalStatus.NOT_ADMISSIBLE.value, SignalStatus.FORWARDED.value,
@@ -198,28 +197,76 @@ def _redact_minutes(session: Session, *, signal_ids: list[uuid.UUID] | None = No
 
 def shred_expired_batch(
     session: Session, *, now: datetime, terms: RetentionSettings, batch_size: int, actor_label: str,
-    uploads_folder: Path | None = None,
-) -> list[str]:
-    """Shred up to ``batch_size`` expired signals in the caller's transaction; returns their references.
+    uploads_folder: Path | None = None, after: uuid.UUID | None = None,
+) -> tuple[list[str], uuid.UUID | None]:
+    """Shred up to ``batch_size`` expired signals (ids above ``after``) in the caller's transaction;
+    returns their references and the highest id seen (the next batch starts after it).
 
-    On PostgreSQL the rows are locked ``FOR UPDATE SKIP LOCKED``: a second worker skips them.
+    On PostgreSQL the rows are locked ``FOR UPDATE SKIP LOCKED``: a second worker skips them. A row
+    skipped because another worker held it is that worker's; if that worker fails, the next run takes it.
     """
-    stmt = (select(Signal.id).where(expired_condition(now=now, terms=terms))
-            .order_by(Signal.id).limit(batch_size))
+    stmt = select(Signal.id).where(expired_condition(now=now, terms=terms))
+    if after is not None:  # keyset: never scan again past what this run already shredded
+        stmt = stmt.where(Signal.id > after)
+    stmt = stmt.order_by(Signal.id).limit(batch_size)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True, of=Signal)
     ids = list(session.scalars(stmt))
     if not ids:
+        return [], None
+    return shred_signals(session, signal_ids=ids, actor_label=actor_label, uploads_folder=uploads_folder), max(ids)
+
+
+def shred_signals(
+    session: Session, *, signal_ids: list[uuid.UUID], actor_label: str, uploads_folder: Path | None = None,
+    reason: ShredReason = ShredReason.RETENTION,
+) -> list[str]:
+    """Crypto-shred many signals in the caller's transaction with a few statements per batch: what
+    ``vault.shredding.shred_signal`` does for one (data key, attachment files, digests, ``shredded_at``,
+    one ``signal.shred`` audit entry each, with the same details), plus the enrichment notes and the
+    decision texts of the minutes. Signals already shredded are skipped. Returns the references.
+
+    Attachment files are unlinked before the caller commits (as in ``shred_signal``): after a
+    rollback the signals keep their keys and a rerun finishes them.
+    """
+    from meldpunt.intake.attachments import remove_files
+    from meldpunt.intake.models import Attachment, SubjectIdentifier
+
+    rows = session.execute(select(Signal.id, Signal.reference, Signal.data_key_id)
+                           .where(Signal.id.in_(signal_ids), Signal.shredded_at.is_(None))
+                           .order_by(Signal.id)).all()
+    if not rows:
         return []
-    signals = list(session.scalars(select(Signal).where(Signal.id.in_(ids)).options(selectinload(Signal.attachments))
-                                   .order_by(Signal.id)))
+    ids = [row.id for row in rows]
+    key_ids = [row.data_key_id for row in rows if row.data_key_id is not None]
+    attachments: dict[uuid.UUID, list[Attachment]] = {}
+    for attachment in session.scalars(select(Attachment).where(Attachment.signal_id.in_(ids))):
+        attachments.setdefault(attachment.signal_id, []).append(attachment)
+    digests = dict(session.execute(select(SubjectIdentifier.signal_id, func.count())
+                                   .where(SubjectIdentifier.signal_id.in_(ids))
+                                   .group_by(SubjectIdentifier.signal_id)).all())
+    now = utcnow()
+    session.execute(update(Signal).where(Signal.id.in_(ids))
+                    .values(data_key_id=None, shredded_at=now, version_id=Signal.version_id + 1)
+                    .execution_options(synchronize_session=False))
+    if key_ids:
+        session.execute(delete(DataKey).where(DataKey.id.in_(key_ids)).execution_options(synchronize_session=False))
+    session.execute(delete(SubjectIdentifier).where(SubjectIdentifier.signal_id.in_(ids))
+                    .execution_options(synchronize_session=False))
     session.execute(delete(EnrichmentNote).where(EnrichmentNote.signal_id.in_(ids))
                     .execution_options(synchronize_session=False))
     _redact_minutes(session, signal_ids=ids)
-    for signal in signals:
-        shred_signal(session, signal=signal, actor_label=actor_label, reason=ShredReason.RETENTION,
-                     uploads_folder=uploads_folder)
-    return [signal.reference for signal in signals]
+    entries = []
+    for row in rows:
+        files = attachments.get(row.id, [])
+        entries.append({
+            "action": "signal.shred", "actor_label": actor_label, "object_type": "signal", "object_id": row.id,
+            "details": {"reason": reason.value, "key_deleted": row.data_key_id is not None,
+                        "attachments": len(files), "files_deleted": remove_files(files, folder=uploads_folder),
+                        "identifiers_deleted": digests.get(row.id, 0)},
+        })
+    record_many(session, entries=entries)
+    return [row.reference for row in rows]
 
 
 def _expired_cases_condition(*, now: datetime, terms: RetentionSettings) -> ColumnElement[bool]:
@@ -273,14 +320,15 @@ def run_retention(
     """
     now = now or utcnow()
     size = batch_size or terms.batch_size
-    run = RetentionRun(actor_label=actor_label[:100], references="[]")
+    run = RetentionRun(actor_label=actor_label[:100], references="")
     session.add(run)
     session.commit()
     outcome = RunOutcome(run_id=run.id)
+    after = None
     while True:
-        refs = shred_expired_batch(session, now=now, terms=terms, batch_size=size, actor_label=actor_label,
-                                   uploads_folder=uploads_folder)
-        if not refs:
+        refs, after = shred_expired_batch(session, now=now, terms=terms, batch_size=size, actor_label=actor_label,
+                                          uploads_folder=uploads_folder, after=after)
+        if after is None:
             session.rollback()
             break
         _add_to_run(session, run_id=outcome.run_id, refs=refs)
@@ -306,9 +354,10 @@ def run_retention(
 
 
 def _add_to_run(session: Session, *, run_id: int, refs: list[str]) -> None:
-    run = session.get(RetentionRun, run_id)
-    run.shredded += len(refs)
-    run.references = json.dumps(json.loads(run.references) + refs)
+    session.execute(update(RetentionRun).where(RetentionRun.id == run_id)
+                    .values(shredded=RetentionRun.shredded + len(refs),
+                            references=RetentionRun.references + "".join(f"{ref}\n" for ref in refs))
+                    .execution_options(synchronize_session=False))
 
 
 def recent_runs(session: Session, *, limit: int = 20) -> list[RetentionRun]:
@@ -316,7 +365,7 @@ def recent_runs(session: Session, *, limit: int = 20) -> list[RetentionRun]:
 
 
 def run_references(run: RetentionRun) -> list[str]:
-    return list(json.loads(run.references or "[]"))
+    return [line for line in (run.references or "").split("\n") if line]
 
 
 # ------------------------------------------------------------------------------------------- legal hold

@@ -17,6 +17,9 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('signals', schema=None) as batch_op:
+        batch_op.create_index('ix_signals_data_key_id', ['data_key_id'], unique=False)
+
     op.create_table('retention_runs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('actor_label', sa.String(length=100), nullable=False),
@@ -126,3 +129,5 @@ def downgrade():
     with op.batch_alter_table('retention_runs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_retention_runs_started_at'))
     op.drop_table('retention_runs')
+    with op.batch_alter_table('signals', schema=None) as batch_op:
+        batch_op.drop_index('ix_signals_data_key_id')

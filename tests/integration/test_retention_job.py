@@ -190,16 +190,16 @@ def test_crash_mid_batch_rerun_same_end_state(ret_app, monkeypatch):
         db.session.commit()
         files = {i: storage_names(i) for i in ids}
 
-    real = retention.shred_signal
+    real = retention.record_many
     calls = {"n": 0}
 
     def crashing(*args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 5:  # the second signal of the second batch
+        if calls["n"] == 2:  # the second batch: its keys, digests and files are gone, nothing committed yet
             raise RuntimeError("worker killed")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(retention, "shred_signal", crashing)
+    monkeypatch.setattr(retention, "record_many", crashing)
     with pytest.raises(RuntimeError):
         run(app, batch_size=3)
     with app.app_context():
@@ -208,8 +208,10 @@ def test_crash_mid_batch_rerun_same_end_state(ret_app, monkeypatch):
         assert len(done) == 3  # the first batch committed, the second rolled back
         crashed = db.session.scalar(select(RetentionRun).order_by(RetentionRun.id.desc()))
         assert crashed.finished_at is None and crashed.shredded == 3
+        half_done = [i for i in ids if i not in done and not any((uploads(app) / n).exists() for n in files[i])]
+        assert len(half_done) == 3  # their files went before the crash; their keys did not
 
-    monkeypatch.setattr(retention, "shred_signal", real)
+    monkeypatch.setattr(retention, "record_many", real)
     rerun = run(app, batch_size=3)
     assert len(rerun.shredded) == 4
 
