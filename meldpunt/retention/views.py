@@ -263,8 +263,8 @@ def download_export(request_id):
         abort(404)  # nothing leaves before the second person approved
     audit_event("rights.download", object_type="rights_request", object_id=item.id)
     db.session.commit()
-    name = f"inzage-{str(item.id)[:8]}.zip.enc"
-    return Response(item.export_ct, mimetype="application/octet-stream",
+    name = f"inzage-{str(item.id)[:8]}.zip"
+    return Response(item.export_ct, mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
