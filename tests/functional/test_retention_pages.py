@@ -408,3 +408,22 @@ def test_legal_hold_on_a_casus_through_http(world):
     outcome = _run(app)
     assert reference not in outcome.shredded and outcome.cases == []
     assert "Beroep bij de rechtbank" in b.get("/bewaartermijnen/bewaarplicht").get_data(as_text=True)
+
+
+def test_run_report_shows_each_handler_only_their_own_track(world):
+    app, users, _second = world
+    _regular_id, regular_ref = _signal(app, closed_days=3 * 366)
+    integrity_id, integrity_ref = _signal(app, about_colleague=True)
+    with app.app_context():
+        signal = db.session.get(Signal, integrity_id)
+        signal.track, signal.status = "integriteit", "afgesloten"
+        signal.closed_at = utcnow() - timedelta(days=6 * 366)
+        db.session.commit()
+    assert integrity_ref.startswith("MI-") and regular_ref.startswith("MO-")
+    assert sorted(_run(app).shredded) == sorted([regular_ref, integrity_ref])
+    regisseur = _client(app, users["regisseur"].email).get("/bewaartermijnen/").get_data(as_text=True)
+    assert regular_ref in regisseur and integrity_ref not in regisseur
+    integrity = _client(app, users["integriteit"].email).get("/bewaartermijnen/").get_data(as_text=True)
+    assert integrity_ref in integrity and regular_ref not in integrity
+    for role in ("melder", "beheerder", "voorzitter"):
+        assert _client(app, users[role].email).get("/bewaartermijnen/").status_code == 403
