@@ -240,3 +240,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo)
+    from meldpunt.retention.cli import retention_cli
+
+    app.cli.add_command(retention_cli)

@@ -136,6 +136,28 @@ class AuditSettings:
 
 
 @dataclass(frozen=True)
+class RetentionSettings:
+    """Retention terms per outcome (see docs/privacy.md for the reasoning), in years after closing."""
+
+    #: Niet-ontvankelijk: years after the decision.
+    not_admissible_years: int = 1
+    #: Afgesloten without a casus: years after closing.
+    closed_years: int = 2
+    #: Doorgezonden to a competent authority: years after forwarding.
+    forwarded_years: int = 2
+    #: A casus and every signal in it: years after the casus closes.
+    case_years: int = 5
+    #: The integrity track (own terms of the integriteitscoördinator): years after closing.
+    integrity_years: int = 5
+    #: The handler sees "verloopt op …" this many days before a signal expires.
+    warning_days: int = 30
+    #: Signals shredded per transaction by the daily job.
+    batch_size: int = 500
+    #: Hour of the day (Europe/Amsterdam) the daily job runs.
+    run_hour: int = 3
+
+
+@dataclass(frozen=True)
 class Settings:
     """Typed, validated settings. ``source`` is the file they came from (or None)."""
 
@@ -157,6 +179,7 @@ class Settings:
     oidc: OidcSettings = field(default_factory=OidcSettings)
     feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
     audit: AuditSettings = field(default_factory=AuditSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
     broker_queue: str = "meldpunt"
     #: The public anonymous form for inwoners and ondernemers (/melden/openbaar); off by default.
     public_form: bool = False
@@ -402,6 +425,18 @@ def _validate(raw: dict[str, Any], *, base: Path, source: Path | None) -> Settin
             f"like https://meldpunt.example.nl; got {base_url!r}"
         )
 
+    ret_raw = raw.get("retention", {})
+    retention = RetentionSettings(**{
+        key: _at_least_one("retention", key, ret_raw.get(key, getattr(RetentionSettings, key)))
+        for key in RetentionSettings.__dataclass_fields__
+        if key != "run_hour"
+    }, run_hour=_typed("retention", "run_hour", ret_raw.get("run_hour", RetentionSettings.run_hour), int))
+    if not 0 <= retention.run_hour <= 23:
+        raise ConfigError(f"setting [retention] run_hour must be between 0 and 23, got {retention.run_hour}")
+    unknown = set(ret_raw) - set(RetentionSettings.__dataclass_fields__)
+    if unknown:
+        raise ConfigError(f"setting [retention] {sorted(unknown)[0]} is unknown")
+
     app_raw = raw.get("app", {})
     fb_raw = raw.get("feedback", {})
     return Settings(
@@ -436,6 +471,7 @@ def _validate(raw: dict[str, Any], *, base: Path, source: Path | None) -> Settin
                 "feedback", "threat_reminder_hours", fb_raw.get("threat_reminder_hours", 4)),
         ),
         audit=audit,
+        retention=retention,
         broker_queue=str(raw.get("broker", {}).get("queue", "meldpunt")),
         public_form=_typed("app", "public_form", app_raw.get("public_form", False), bool),
         source=source,

@@ -32,12 +32,17 @@ from meldpunt.meetings.models import (
 from meldpunt.resilience.models import (
     AwarenessSession, KnowledgePage, Measure, MeasureEvidence, MeasureNote, ProgressReport, RegisterEntry,
 )
+from meldpunt.retention.models import LegalHold, RetentionExtension, RetentionRun, RightsRequest
 from meldpunt.taxonomy.models import TaxonomyTerm
 from meldpunt.threats.models import ThreatCheck
 from meldpunt.triage.models import Approval, ClassificationChange, EnrichmentNote, Forwarding
 from meldpunt.vault.models import DataKey
 
 __all__ = [
+    "LegalHold",
+    "RetentionExtension",
+    "RetentionRun",
+    "RightsRequest",
     "AgendaItem",
     "AgendaItemPartner",
     "Decision",

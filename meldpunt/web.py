@@ -27,6 +27,7 @@ BLUEPRINT_MODULES = [
     "meldpunt.resilience.views",
     "meldpunt.meetings.views",
     "meldpunt.channels.views",
+    "meldpunt.retention.views",
 ]
 
 ERROR_TEXT = {

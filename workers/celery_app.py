@@ -48,7 +48,7 @@ def init_celery(app: Flask) -> Celery:
         timezone="Europe/Amsterdam",
         enable_utc=True,
         worker_hijack_root_logger=False,
-        imports=("workers.notices", "workers.audit", "workers.meetings"),
+        imports=("workers.notices", "workers.audit", "workers.meetings", "workers.retention"),
         beat_schedule={
             "sweep-outbox": {"task": "workers.notices.sweep_outbox", "schedule": 30.0},
             "append-deferred-audit": {"task": "workers.audit.append_deferred", "schedule": crontab(minute=1)},
@@ -64,6 +64,10 @@ def init_celery(app: Flask) -> Celery:
             "remind-overdue-actions": {
                 "task": "workers.meetings.remind_overdue_actions",
                 "schedule": crontab(hour=settings.feedback.reminder_hour, minute=10),
+            },
+            "retention-daily": {
+                "task": "workers.retention.run_retention",
+                "schedule": crontab(hour=settings.retention.run_hour, minute=30),
             },
         },
     )

@@ -117,6 +117,26 @@ ACTION_LABELS: dict[str, str] = {
     "keys.drop_kek": "Oude hoofdsleutel verwijderd",
     "keys.rotate_index": "Nieuwe zoeksleutel in gebruik",
     "keys.drop_index_key": "Oude zoeksleutel verwijderd",
+    # retention, legal hold, rights of data subjects (issue 19)
+    "retention.run": "Bewaartermijnen: verlopen meldingen vernietigd",
+    "retention.runs.view": "Verslagen van de bewaartermijnen bekeken",
+    "retention.expiring.view": "Lijst van bijna verlopen meldingen bekeken",
+    "retention.extend": "Melding langer bewaard (bewaren tot)",
+    "retention.hold.propose": "Juridische bewaarplicht voorgesteld",
+    "retention.hold.approve": "Juridische bewaarplicht goedgekeurd",
+    "retention.hold.reject": "Juridische bewaarplicht afgewezen",
+    "retention.hold.lift": "Juridische bewaarplicht opgeheven",
+    "retention.hold.list": "Lijst van juridische bewaarplichten bekeken",
+    "case.shred": "Casus vernietigd",
+    "rights.record": "Verzoek van betrokkene vastgelegd",
+    "rights.approve": "Verzoek van betrokkene goedgekeurd",
+    "rights.reject": "Verzoek van betrokkene afgewezen",
+    "rights.list": "Verzoeken van betrokkenen bekeken",
+    "rights.view": "Verzoek van betrokkene bekeken",
+    "rights.export": "Inzage-export gemaakt",
+    "rights.download": "Inzage-export gedownload",
+    "rights.correct": "Contactgegevens van melder gecorrigeerd",
+    "rights.erase": "Identiteit van melder gewist uit meldingen",
 }
 
 #: Groups for the action filter: a code prefix and its name ("alles over …").

@@ -107,6 +107,40 @@ def record(
     return entry
 
 
+def record_many(session: Session, *, entries: list[dict[str, Any]]) -> list[AuditEntry]:
+    """Append several entries at once (batch jobs): one lock, one read of the chain's end, one
+    checkpoint for the last entry, one flush. Each dict takes the keyword arguments of ``record``;
+    the entries chain exactly as if ``record`` had been called for each in turn."""
+    if not entries:
+        return []
+    _lock_appends(session)
+    last = session.execute(select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+    next_id, prev_hash = ((last.id + 1), last.entry_hash) if last else (1, GENESIS)
+    made = []
+    for item in entries:
+        object_id = item.get("object_id", "")
+        entry = AuditEntry(
+            id=next_id,
+            created_at=item.get("created_at") or datetime.now(timezone.utc),
+            actor_id=item.get("actor_id"),
+            actor_label=str(item.get("actor_label", ""))[:254],
+            action=item["action"],
+            object_type=item.get("object_type", ""),
+            object_id=str(object_id) if object_id is not None else "",
+            result=item.get("result", "ok"),
+            origin=str(item.get("origin", ""))[:64],
+            details=json.dumps(item.get("details") or {}, sort_keys=True, default=str),
+            prev_hash=prev_hash,
+        )
+        entry.entry_hash = compute_hash(entry)
+        made.append(entry)
+        next_id, prev_hash = next_id + 1, entry.entry_hash
+    session.add_all(made)
+    _advance_checkpoint(session, made[-1])
+    session.flush()
+    return made
+
+
 def _lock_appends(session: Session) -> None:
     """Take the append lock for the rest of this transaction.
 

@@ -244,3 +244,11 @@ def keys_status() -> None:
     for key_id in sorted(keyring.index_keys):
         active = " (active)" if key_id == keyring.active_index_key_id else ""
         click.echo(f"index key {key_id}{active}: {count_using_index_key(db.session, key_id=key_id)} digests")
+    from meldpunt.vault.rotation import oldest_kek
+
+    oldest = oldest_kek(db.session, keyring=keyring)
+    if oldest is not None:
+        kek_id, created = oldest
+        click.echo(f"oldest KEK still in use: {kek_id}, created {created.isoformat() if created else 'unknown'}; "
+                   "backups made since then can open signals shredded later until it is rotated away "
+                   "(keys rotate, keys drop-kek; see docs/privacy.md)")

@@ -6,12 +6,38 @@ exactly the rows that are not yet done.
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from meldpunt.crypto import Keyring, rewrap_dek
 from meldpunt.database import utcnow
 from meldpunt.vault.models import DataKey
+
+
+def kek_created_on(session: Session, *, kek_id: str) -> date | None:
+    """When a KEK was made: the date in its id (``kek-YYYY-MM-DD-…``), else its oldest data key's date."""
+    match = re.fullmatch(r"kek-(\d{4}-\d{2}-\d{2})-[0-9a-f]+", kek_id)
+    if match:
+        try:
+            return date.fromisoformat(match.group(1))
+        except ValueError:
+            pass
+    first = session.scalar(select(func.min(DataKey.created_at)).where(DataKey.kek_id == kek_id))
+    return first.date() if first is not None else None
+
+
+def oldest_kek(session: Session, *, keyring: Keyring) -> tuple[str, date | None] | None:
+    """The oldest KEK still in the keyring. While it exists, a backup of the database made since it was
+    created can still open signals that were shredded after the backup (docs/privacy.md)."""
+    # On the same day the active KEK is the newer one (rotation makes the new KEK active).
+    dated = [(kek_created_on(session, kek_id=k) or date.max, k == keyring.active_kek_id, k) for k in keyring.keks]
+    if not dated:
+        return None
+    created, _active, kek_id = min(dated)
+    return kek_id, None if created == date.max else created
 
 
 def count_outdated(session: Session, *, keyring: Keyring) -> int:

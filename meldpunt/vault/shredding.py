@@ -5,6 +5,9 @@ taxonomy codes: the plaintext metadata that statistics need), but its fields, su
 messages, notes and attachments can no longer be decrypted, here or in any copy of the
 database, once the KEK that wrapped the key in those copies has been rotated away and dropped
 (see docs/security/encryption.md, "Crypto-shredding").
+
+The daily retention job shreds many signals at once with ``meldpunt.retention.service.shred_signals``,
+which does what this function does for each of them with a few statements per batch (docs/privacy.md).
 """
 
 from __future__ import annotations

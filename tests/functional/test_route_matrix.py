@@ -98,6 +98,13 @@ ROUTE_ACCESS: dict[str, frozenset[str]] = {
     "meetings.send_agenda": CHAIR, "meetings.retry_packs": CHAIR,
     "meetings.meeting_types": frozenset({"beheerder"}), "meetings.add_meeting_type": frozenset({"beheerder"}),
     "meetings.toggle_meeting_type": frozenset({"beheerder"}),
+    # retention and legal hold (issue 19): the handlers; requests of data subjects: the beheerder
+    "retention.index": HANDLERS, "retention.holds": HANDLERS, "retention.decide_hold": HANDLERS,
+    "retention.lift_hold": HANDLERS, "retention.propose_signal_hold": HANDLERS,
+    "retention.propose_case_hold": frozenset({"regisseur"}), "retention.extend": HANDLERS,
+    "retention.requests": frozenset({"beheerder"}), "retention.record_request": frozenset({"beheerder"}),
+    "retention.request_detail": frozenset({"beheerder"}), "retention.decide_request": frozenset({"beheerder"}),
+    "retention.download_export": frozenset({"beheerder"}),
 }
 
 
@@ -123,6 +130,7 @@ class World:
     item: Any = None
     action: Any = None
     meeting_type: Any = None
+    retention: dict | None = None  # legal holds per signal, and a request of a data subject
 
 
 def _hidden_signal(world: World, role: str):
@@ -162,6 +170,9 @@ ID_FACTORIES = {
     "item_id": lambda w, role: w.item,
     "action_id": lambda w, role: w.action,
     "type_id": lambda w, role: None if role == "beheerder" else w.meeting_type,  # a real type; only the beheerder
+    # a legal hold on the signal hidden from the role; a request of a data subject (only the beheerder)
+    "hold_id": lambda w, role: w.retention["hold"][_hidden_signal(w, role).id],
+    "request_id": lambda w, role: None if role == "beheerder" else w.retention["request"],
 }
 
 
@@ -229,11 +240,28 @@ def _build_world(app) -> World:
         term = db.session.scalar(db.select(TaxonomyTerm).limit(1))
         world = World(users, others, regular, integrity, attachment, subject, case, intervention, approval, notice,
                       term, grant, resilience, *meeting_ids)
+        world.retention = _retention_objects(world)
         for obj in (regular, integrity, case, intervention, notice, term):
             db.session.refresh(obj)
             db.session.expunge(obj)
         assert db.session.get(Signal, regular.id) is not None
     return world
+
+
+def _retention_objects(world: World) -> dict:
+    """A proposed legal hold on each signal (by another regisseur) and a recorded request (by the beheerder)."""
+    from meldpunt.retention.models import LegalHold, RightsRequest
+
+    holds = {}
+    for signal in (world.signal_regular, world.signal_integrity):
+        hold = LegalHold(id=uuid.uuid4(), signal_id=signal.id, ends_on=datetime.date(2030, 1, 1),
+                         proposed_by_id=world.others["regisseur"].id)
+        db.session.add(hold)
+        holds[signal.id] = hold.id
+    request = RightsRequest(id=uuid.uuid4(), kind="betrokkene", recorded_by_id=world.users["beheerder"].id)
+    db.session.add(request)
+    db.session.commit()
+    return {"hold": holds, "request": request.id}
 
 
 def _hidden_meeting(app, case, signal) -> tuple:
