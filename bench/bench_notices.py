@@ -5,7 +5,9 @@ Real pieces only: a fresh PostgreSQL database (``--pg-url``; a SQLite file with 
 Each filing is its own commit, as a web request's is, for a reporter who asked for e-mail.
 
 - paced: the next signal is filed after the previous e-mail arrived (pure latency, ``--count``);
-- burst: ``--burst`` signals filed back to back by ``--threads`` threads (latency includes queueing).
+- burst: ``--burst`` signals filed back to back by ``--threads`` threads (latency includes queueing);
+- drain: ``--burst`` notices filed while the workers are paused (SIGSTOP), then the workers resume:
+  e-mails per second that ``--workers`` workers deliver (the rate the deployment docs size with).
 
 Measures commit-end -> SMTP DATA received per notice (told apart by its Message-ID) and prints
 p50/p95/max, how many were lost (never arrived) and how many arrived twice.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import signal
 import statistics
 import subprocess  # nosec B404 # starts our own workers
 import sys
@@ -40,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst", type=int, default=1000, help="filings in the burst")
     parser.add_argument("--workers", type=int, default=2, help="Celery workers (solo pool each)")
     parser.add_argument("--threads", type=int, default=4, help="filing threads in the burst")
-    parser.add_argument("--mode", choices=("paced", "burst", "both"), default="both")
+    parser.add_argument("--mode", choices=("paced", "burst", "drain", "both", "all"), default="all",
+                        help="both: paced and burst; all: paced, burst and drain")
     parser.add_argument("--redis-url", default=os.environ.get("MELDPUNT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"))
     parser.add_argument("--pg-url", default=os.environ.get("MELDPUNT_TEST_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test"))
     parser.add_argument("--sqlite", action="store_true", help="a SQLite file instead of PostgreSQL (one worker only)")
@@ -117,8 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(2.0)  # let the workers reach their BRPOP
 
         ok = True
-        for mode in (("paced", "burst") if args.mode == "both" else (args.mode,)):
-            ok &= _run(mode, args, app, reporter_id, smtp, database_url)
+        modes = {"both": ("paced", "burst"), "all": ("paced", "burst", "drain")}.get(args.mode, (args.mode,))
+        for mode in modes:
+            ok &= _run(mode, args, app, reporter_id, smtp, database_url, workers=workers)
         return 0 if ok else 1
     finally:
         for worker in workers:
@@ -159,7 +164,7 @@ def _file_one(app, reporter_id: int, committed: dict[str, float], lock: threadin
         committed[message_id_for(notice_id, base_url="https://meldpunt.bench.example")] = time.time()
 
 
-def _run(mode: str, args, app, reporter_id: int, smtp, database_url: str) -> bool:
+def _run(mode: str, args, app, reporter_id: int, smtp, database_url: str, *, workers=()) -> bool:
     import sqlalchemy as sa
 
     from meldpunt.extensions import db
@@ -178,6 +183,18 @@ def _run(mode: str, args, app, reporter_id: int, smtp, database_url: str) -> boo
                 while len(smtp.received()) < i + 1 and time.monotonic() < deadline:
                     time.sleep(0.001)
             db.session.remove()
+    elif mode == "drain":
+        for worker in workers:
+            os.killpg(worker.pid, signal.SIGSTOP)
+        try:
+            with app.app_context():
+                for _ in range(total):
+                    _file_one(app, reporter_id, committed, lock)
+                db.session.remove()
+        finally:
+            resumed = time.time()
+            for worker in workers:
+                os.killpg(worker.pid, signal.SIGCONT)
     else:
         from meldpunt.intake.service import IntakeError
 
@@ -233,6 +250,11 @@ def _run(mode: str, args, app, reporter_id: int, smtp, database_url: str) -> boo
         record("notices", f"{label}: p95", p95, "ms")
     if mode == "burst":
         record("notices", f"{label}: filings/s offered", total / filed_seconds, "/s")
+    if mode == "drain" and first:
+        rate = len(first) / max(0.001, max(first.values()) - resumed)
+        print(f"[drain] {workers} worker(s) delivered {len(first)} e-mails in {max(first.values()) - resumed:.1f} s: "
+              f"{rate:.1f} e-mails/s")
+        record("notices", f"{label}: e-mails/s delivered", rate, "/s")
     record("notices", f"{label}: lost", lost, "count")
     record("notices", f"{label}: twice", twice, "count")
     return lost == 0 and twice == 0
