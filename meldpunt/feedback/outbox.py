@@ -332,7 +332,8 @@ def deliver(session: Session, *, notice_id: int, settings: Settings, organisatio
         meeting_kind, attachment = mail_parts(session, notice=notice, settings=settings)
     for channel in plan.channels:
         _ensure_row(session, notice_id, channel, sent=True)
-    session.commit()
+    # No commit here: the rows are committed with the e-mail's claim, or with the delivered mark
+    # (each commit is a round trip and a disk flush: a delivery took five, now three).
 
     if plan.email_to:
         sent = _deliver_email(
@@ -362,8 +363,7 @@ def _deliver_email(
     ``failed`` (final: nothing is sent). Raises ``DeliveryBusy`` or ``DeliveryFailed``."""
     from meldpunt.feedback.mail import build_message, compose_notice_mail, send_mail
 
-    _ensure_row(session, notice_id, DeliveryChannel.EMAIL, sent=False)
-    session.commit()
+    _ensure_row(session, notice_id, DeliveryChannel.EMAIL, sent=False)  # committed with the claim below
 
     token = str(uuid.uuid4())
     now = utcnow()
@@ -426,7 +426,7 @@ def _deliver_email(
         .values(state=DeliveryState.SENT.value, claim_token=None, sent_at=utcnow(), message_id=mail.message_id)
         .execution_options(synchronize_session=False)
     ).rowcount
-    session.commit()
+    # Committed by the caller together with the notice's delivered mark (``deliver``).
     if marked != 1:
         log.warning("outbox: notice %s e-mail sent after its claim expired; a duplicate is possible", notice_id)
     return True
