@@ -90,6 +90,42 @@ def _accounts(app, *, reporters: int, handlers: int, real_signals: int) -> dict:
     return made
 
 
+def _warm_up(base: str, warm: dict, *, rounds: int) -> None:
+    """Every page kind a few times on every web worker before RSS is read (templates compiled, caches
+    filled), with accounts of their own: the load run's accounts each log in once (TOTP steps)."""
+    import re
+
+    import pyotp
+    import requests
+
+    def token(html: str) -> str:
+        return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+
+    sessions = []
+    for email in warm["reporters"]:
+        http = requests.Session()
+        http.post(f"{base}/inloggen", data={"email": email, "password": PASSWORD,
+                                            "csrf_token": token(http.get(f"{base}/inloggen").text)})
+        sessions.append(("reporter", http))
+    for email, secret in warm["handlers"]:
+        http = requests.Session()
+        answer = http.post(f"{base}/inloggen", data={"email": email, "password": PASSWORD,
+                                                     "csrf_token": token(http.get(f"{base}/inloggen").text)})
+        if "/inloggen/code" in answer.url:
+            http.post(f"{base}/inloggen/code", data={"code": pyotp.TOTP(secret).now(),
+                                                      "csrf_token": token(answer.text)})
+        sessions.append(("handler", http))
+    for _ in range(rounds):
+        for kind, http in sessions:
+            if kind == "reporter":
+                http.post(f"{base}/melden", data={"csrf_token": token(http.get(f"{base}/melden").text),
+                                                  "identity": "naam", "description": "opwarmen", "feedback": "app"})
+                http.get(f"{base}/mijn-meldingen")
+            else:
+                for tab in ("alle", "nieuw", "mijn", "wacht", "te-laat"):
+                    http.get(f"{base}/behandelen/?tab={tab}")
+
+
 def _read_stats(prefix: Path) -> list[dict]:
     path = Path(f"{prefix}_stats.csv")
     if not path.exists():
@@ -169,7 +205,9 @@ password_limit_per_account_client = "100 per minute"
         users = make_users(app)
         if args.signals:
             seed(app, users, args.signals, quiet=True)
-        accounts = _accounts(app, reporters=args.users - handlers, handlers=handlers, real_signals=40)
+        accounts = _accounts(app, reporters=args.users - handlers + 2, handlers=handlers + 2, real_signals=40)
+        accounts["warm"] = {"reporters": accounts["reporters"][-2:], "handlers": accounts["handlers"][-2:]}
+        accounts["reporters"], accounts["handlers"] = accounts["reporters"][:-2], accounts["handlers"][:-2]
         accounts_file = tmp / "accounts.json"
         accounts_file.write_text(json.dumps(accounts))
         accounts_file.chmod(0o600)
@@ -200,6 +238,7 @@ password_limit_per_account_client = "100 per minute"
         time.sleep(3.0)  # the Celery workers reach their queue
         for _ in range(2 * args.web_workers):  # every web worker has built its app once
             _wait(f"{base}/inloggen")
+        _warm_up(base, accounts["warm"], rounds=4 * args.web_workers)
         pids = _worker_pids(gunicorn, celery_workers)
         before = _rss(pids)
 
