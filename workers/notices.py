@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 
 from celery import shared_task
+from celery.signals import worker_shutdown
 from celery.utils.log import get_task_logger
 from flask import current_app
 
@@ -116,3 +117,11 @@ def remind_threatened() -> int:
     db.session.commit()  # the after-commit hook publishes the reminders
     log.info("queued %d urgent reminder(s)", count)
     return count
+
+
+@worker_shutdown.connect
+def _quit_kept_smtp_connection(**_kwargs) -> None:
+    """Say QUIT on the SMTP connection the worker kept between notices."""
+    from meldpunt.feedback.mail import close_kept_connection
+
+    close_kept_connection()

@@ -85,10 +85,9 @@ def record(
     Appends are serialised (one transaction at a time holds the append lock until it ends), so
     two requests never compute the same id or link to the same previous hash.
     """
-    _lock_appends(session)
-    last = session.execute(select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+    last, checkpoint = _lock_and_read_last(session)
     entry = AuditEntry(
-        id=(last.id + 1) if last else 1,
+        id=(last[0] + 1) if last else 1,
         created_at=created_at or datetime.now(timezone.utc),
         actor_id=actor_id,
         actor_label=actor_label[:254],
@@ -98,11 +97,11 @@ def record(
         result=result,
         origin=origin[:64],
         details=json.dumps(details or {}, sort_keys=True, default=str),
-        prev_hash=last.entry_hash if last else GENESIS,
+        prev_hash=last[1] if last else GENESIS,
     )
     entry.entry_hash = compute_hash(entry)
     session.add(entry)
-    _advance_checkpoint(session, entry)
+    _advance_checkpoint(session, entry, checkpoint)
     session.flush()
     return entry
 
@@ -113,9 +112,8 @@ def record_many(session: Session, *, entries: list[dict[str, Any]]) -> list[Audi
     the entries chain exactly as if ``record`` had been called for each in turn."""
     if not entries:
         return []
-    _lock_appends(session)
-    last = session.execute(select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)).first()
-    next_id, prev_hash = ((last.id + 1), last.entry_hash) if last else (1, GENESIS)
+    last, checkpoint = _lock_and_read_last(session)
+    next_id, prev_hash = ((last[0] + 1), last[1]) if last else (1, GENESIS)
     made = []
     for item in entries:
         object_id = item.get("object_id", "")
@@ -136,9 +134,34 @@ def record_many(session: Session, *, entries: list[dict[str, Any]]) -> list[Audi
         made.append(entry)
         next_id, prev_hash = next_id + 1, entry.entry_hash
     session.add_all(made)
-    _advance_checkpoint(session, made[-1])
+    _advance_checkpoint(session, made[-1], checkpoint)
     session.flush()
     return made
+
+
+def _lock_and_read_last(session: Session) -> tuple[tuple[int, str] | None, AuditCheckpoint | None]:
+    """Take the append lock for the rest of this transaction; return (id, hash) of the newest entry
+    (None for an empty trail) and the checkpoint row when it was read.
+
+    PostgreSQL: the lock is the checkpoint row itself (``SELECT … FOR UPDATE``), which names the
+    newest entry: one statement, where the advisory lock and a read of the newest entry took two (a
+    waiting transaction reads the row as the one before it committed it). Without a checkpoint row
+    (an empty trail, or the row was deleted) the advisory lock serialises the appends that make it.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        for attempt in (1, 2):
+            checkpoint = session.scalars(
+                select(AuditCheckpoint).where(AuditCheckpoint.id == 1).with_for_update()
+                .execution_options(populate_existing=True)
+            ).first()
+            if checkpoint is not None and checkpoint.last_id:
+                return (checkpoint.last_id, checkpoint.last_hash), checkpoint
+            if attempt == 1:
+                session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    else:
+        _lock_appends(session)
+    last = session.execute(select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+    return ((last.id, last.entry_hash) if last else None), None
 
 
 def _lock_appends(session: Session) -> None:
@@ -273,8 +296,8 @@ def checkpoint_mac(key: bytes, last_id: int, last_hash: str) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def _advance_checkpoint(session: Session, entry: AuditEntry) -> None:
-    checkpoint = session.get(AuditCheckpoint, 1)
+def _advance_checkpoint(session: Session, entry: AuditEntry, checkpoint: AuditCheckpoint | None = None) -> None:
+    checkpoint = checkpoint if checkpoint is not None else session.get(AuditCheckpoint, 1)
     if checkpoint is None:
         checkpoint = AuditCheckpoint(id=1, last_id=0, last_hash=GENESIS)
         session.add(checkpoint)
@@ -286,13 +309,28 @@ def _advance_checkpoint(session: Session, entry: AuditEntry) -> None:
     checkpoint.updated_at = datetime.now(timezone.utc)
     target = _checkpoint_target()
     if key is not None and target is not None:
-        first_hash = entry.entry_hash if entry.id == 1 else session.scalar(
-            select(AuditEntry.entry_hash).where(AuditEntry.id == 1)
-        )
+        first_hash = _first_hash(session, entry)
         if first_hash:
             line = checkpoints.format_line(key_id=key[0], key=key[1], db=checkpoints.database_id(first_hash),
                                            last_id=entry.id, last_hash=entry.entry_hash)
             checkpoints.queue_line(session, entry=entry, line=line, path=target[0], syslog_address=target[1])
+
+
+#: The hash of entry 1 per database (it names the database in the checkpoint file and never changes).
+_first_hashes: dict[str, str] = {}
+
+
+def _first_hash(session: Session, entry: AuditEntry) -> str | None:
+    key = session.get_bind().url.render_as_string(hide_password=True)
+    if entry.id == 1:
+        _first_hashes[key] = entry.entry_hash
+        return entry.entry_hash
+    cached = _first_hashes.get(key)
+    if cached is None:
+        cached = session.scalar(select(AuditEntry.entry_hash).where(AuditEntry.id == 1))
+        if cached:
+            _first_hashes[key] = cached
+    return cached
 
 
 def _checkpoint_target() -> tuple[Path, str] | None:

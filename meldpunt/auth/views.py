@@ -179,10 +179,11 @@ def _pending_user() -> User | None:
 
 
 def load_user(user_id: str) -> User | None:
-    """flask-login's user loader: the generation-bound id AND a live server-side session row."""
-    user = load_session_user(db.session, user_id)
-    if user is None:
-        return None
+    """flask-login's user loader: the generation-bound id AND a live server-side session row.
+
+    The session row is read first, with its account in the same statement, so loading the user
+    after it needs no query of its own.
+    """
     security = _settings().security
     row, changed = auth_sessions.validate_session(
         db.session,
@@ -191,7 +192,8 @@ def load_user(user_id: str) -> User | None:
         absolute=timedelta(hours=security.session_absolute_hours),
     )
     g.auth_session_changed = changed
-    if row is None or row.user_id != user.id:
+    user = load_session_user(db.session, user_id)
+    if user is None or row is None or row.user_id != user.id:
         return None
     return user
 

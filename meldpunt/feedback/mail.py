@@ -10,8 +10,11 @@ reminders). E-mails to reporters carry no reference at all: an MI number would r
 
 from __future__ import annotations
 
+import os
 import smtplib
 import ssl
+import threading
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -95,11 +98,86 @@ def build_message(mail: NoticeMail, *, sender: str) -> EmailMessage:
     return message
 
 
-def send_mail(settings: MailSettings, message: EmailMessage) -> None:
-    """Hand one message to the SMTP relay; raises ``smtplib.SMTPException``/``OSError`` on failure."""
-    with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
+#: A kept SMTP connection idle longer than this is closed rather than reused (relays drop idle ones).
+SMTP_IDLE_SECONDS = 30.0
+
+
+class _SmtpConnections(threading.local):
+    """The SMTP connection a worker keeps between notices: one per thread (a solo worker has one)."""
+
+    def __init__(self) -> None:
+        self.smtp: smtplib.SMTP | None = None
+        self.key: tuple | None = None
+        self.last_used = 0.0
+        self.pid = 0
+
+    def take(self, key: tuple) -> smtplib.SMTP | None:
+        """The kept connection for ``key`` if it still answers ``NOOP``; otherwise None (and it is closed)."""
+        smtp, self.smtp = self.smtp, None
+        if smtp is None:
+            return None
+        if self.key != key or self.pid != os.getpid() or time.monotonic() - self.last_used > SMTP_IDLE_SECONDS:
+            _close(smtp, polite=self.pid == os.getpid())
+            return None
+        try:
+            code, _ = smtp.noop()
+        except (smtplib.SMTPException, OSError):
+            code = 0
+        if code != 250:
+            _close(smtp, polite=False)
+            return None
+        return smtp
+
+    def keep(self, key: tuple, smtp: smtplib.SMTP) -> None:
+        self.smtp, self.key, self.last_used, self.pid = smtp, key, time.monotonic(), os.getpid()
+
+
+_connections = _SmtpConnections()
+
+
+def _close(smtp: smtplib.SMTP, *, polite: bool) -> None:
+    try:
+        if polite:
+            smtp.quit()
+        else:
+            smtp.close()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
+
+
+def _connect(settings: MailSettings) -> smtplib.SMTP:
+    smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    try:
         if settings.use_tls:
             smtp.starttls(context=ssl.create_default_context())
         if settings.username:
             smtp.login(settings.username, settings.password)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def send_mail(settings: MailSettings, message: EmailMessage) -> None:
+    """Hand one message to the SMTP relay; raises ``smtplib.SMTPException``/``OSError`` on failure.
+
+    The connection is kept for the next message of this worker (connect, ``EHLO``, ``STARTTLS`` and
+    ``AUTH`` once, not per notice). Before reuse it must answer ``NOOP``; if not, a new one is made.
+    A message is never sent twice here: any failure while sending closes the connection and raises,
+    and the caller's retry (with its claim, see ``outbox._deliver_email``) decides what happens next.
+    """
+    key = (settings.host, settings.port, settings.use_tls, settings.username)
+    smtp = _connections.take(key) or _connect(settings)
+    try:
         smtp.send_message(message)
+    except BaseException:
+        _close(smtp, polite=False)
+        raise
+    _connections.keep(key, smtp)
+
+
+def close_kept_connection() -> None:
+    """Say ``QUIT`` on the kept connection (worker shutdown; tests)."""
+    smtp, _connections.smtp = _connections.smtp, None
+    if smtp is not None:
+        _close(smtp, polite=_connections.pid == os.getpid())

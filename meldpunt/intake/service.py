@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -163,6 +164,21 @@ def format_reference(series: str, year: int, seq: int) -> str:
     return f"{series}-{year}-{seq:04d}"
 
 
+_REF_LOCK = 0x52454653  # "REFS": with a series' key, serialises the filers of one series on PostgreSQL
+
+
+def _lock_series(session: Session, series: str, year: int) -> bool:
+    """PostgreSQL: filers of one series and year wait for each other here until commit, so the next
+    number is never taken twice (no SAVEPOINT and no retry; under a burst the retries ran out and
+    the reporter got "door drukte"). Filings wait for each other at the audit append anyway.
+    Returns False on SQLite (one writer at a time already; the retry below stays)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    key = zlib.crc32(f"{series}-{year}".encode()) & 0x7FFFFFFF
+    session.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": _REF_LOCK, "b": key})
+    return True
+
+
 def _next_sequence(session: Session, series: str, year: int) -> int:
     """The next number in ``series`` for ``year``: each track's series has no gaps from the other."""
     current = session.scalar(
@@ -276,9 +292,14 @@ def file_signal(
     seal(cipher, signal, "contact", _clean(report.contact, field_name="contact") if reporter is not None else None)
 
     signal.ref_series = REFERENCE_SERIES[signal.track]
+    locked = _lock_series(session, signal.ref_series, now.year)
     for _attempt in range(5):
         signal.ref_seq = _next_sequence(session, signal.ref_series, now.year)
         signal.reference = format_reference(signal.ref_series, now.year, signal.ref_seq)
+        if locked:
+            session.add(signal)
+            session.flush()
+            break
         try:
             with session.begin_nested():
                 session.add(signal)

@@ -230,9 +230,10 @@ def _handle_signal_form(form: SignalForm, *, anonymous_only: bool, public: bool 
         g.files_not_taken = isinstance(exc, FilesNotTakenError)
         _field_for(form, exc.field).errors.append(str(exc))
         return _form_page(form, context, 422)
+    reference = filed.signal.reference  # read before the commit expires the row: no SELECT after it
     db.session.commit()
     if filed.receipt_code is None:
-        return redirect(url_for("intake.confirmation", reference=filed.signal.reference))
+        return redirect(url_for("intake.confirmation", reference=reference))
     # Shown once, in this response only: the code is not stored, not in a cookie, not in a URL.
     # The link is built from the configured base_url, never from the request's Host header.
     return render_template(

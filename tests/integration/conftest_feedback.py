@@ -74,6 +74,8 @@ class Received:
     rcpt_tos: list[str]
     raw: bytes
     received_at: float
+    #: The client's (host, port) of the SMTP connection that carried it: equal for a reused connection.
+    peer: Any = None
 
     @property
     def message(self):
@@ -107,7 +109,7 @@ class SmtpServer:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
         with self.lock:
             self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content),
-                                          time.time()))
+                                          time.time(), session.peer))
         return "250 OK"
 
     def received(self) -> list[Received]:
