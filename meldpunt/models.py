@@ -30,6 +30,7 @@ from meldpunt.meetings.models import (
 from meldpunt.resilience.models import (
     AwarenessSession, KnowledgePage, Measure, MeasureEvidence, MeasureNote, ProgressReport, RegisterEntry,
 )
+from meldpunt.reports.models import CouncilReport, ReportTheme, ResultExample
 from meldpunt.taxonomy.models import TaxonomyTerm
 from meldpunt.triage.models import Approval, EnrichmentNote, Forwarding
 from meldpunt.vault.models import DataKey
@@ -53,6 +54,9 @@ __all__ = [
     "AuthSession",
     "AwarenessSession",
     "Case",
+    "CouncilReport",
+    "ReportTheme",
+    "ResultExample",
     "CaseIntervention",
     "CaseSignal",
     "CaseSubject",

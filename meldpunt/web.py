@@ -26,6 +26,7 @@ BLUEPRINT_MODULES = [
     "meldpunt.grants.views",
     "meldpunt.resilience.views",
     "meldpunt.meetings.views",
+    "meldpunt.reports.views",
 ]
 
 ERROR_TEXT = {

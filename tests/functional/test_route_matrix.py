@@ -29,6 +29,7 @@ HANDLERS = frozenset({"regisseur", "integriteit"})
 CONTENT_ROLES = frozenset({"regisseur", "integriteit", "voorzitter", "deelnemer", "management"})
 CHAIR = frozenset({"voorzitter"})
 MEETING_ROLES = frozenset({"voorzitter", "deelnemer"})
+REPORT_VIEWERS = frozenset({"regisseur", "management"})
 
 #: Reachable without login (login steps, anonymous reporting with a receipt code, health, static files).
 PUBLIC = {
@@ -95,6 +96,15 @@ ROUTE_ACCESS: dict[str, frozenset[str]] = {
     "meetings.send_agenda": CHAIR, "meetings.retry_packs": CHAIR,
     "meetings.meeting_types": frozenset({"beheerder"}), "meetings.add_meeting_type": frozenset({"beheerder"}),
     "meetings.toggle_meeting_type": frozenset({"beheerder"}),
+    # reports (issue 18): aggregates only; never the beheerder, never content
+    "reports.dashboard": REPORT_VIEWERS | {"integriteit"},
+    "reports.council_index": REPORT_VIEWERS, "reports.council_create": frozenset({"regisseur"}),
+    "reports.council_detail": REPORT_VIEWERS, "reports.council_themes": frozenset({"regisseur"}),
+    "reports.council_approve": frozenset({"management"}), "reports.council_correct": frozenset({"regisseur"}),
+    "reports.council_pdf": REPORT_VIEWERS, "reports.council_csv": REPORT_VIEWERS,
+    "reports.undermining": frozenset({"regisseur"}), "reports.undermining_pdf": frozenset({"regisseur"}),
+    "reports.results": ALL, "reports.example_create": frozenset({"regisseur"}),
+    "reports.example_approve": REPORT_VIEWERS,
 }
 
 
@@ -120,6 +130,7 @@ class World:
     item: Any = None
     action: Any = None
     meeting_type: Any = None
+    reports: Any = None  # {"council": id, "example": id}, made by another regisseur
 
 
 def _hidden_signal(world: World, role: str):
@@ -159,6 +170,9 @@ ID_FACTORIES = {
     "item_id": lambda w, role: w.item,
     "action_id": lambda w, role: w.action,
     "type_id": lambda w, role: None if role == "beheerder" else w.meeting_type,  # a real type; only the beheerder
+    # reports: the regisseur and management see every council report; the others none
+    "council_report_id": lambda w, role: None if role in REPORT_VIEWERS else w.reports["council"],
+    "example_id": lambda w, role: None if role in REPORT_VIEWERS else w.reports["example"],
 }
 
 
@@ -226,11 +240,24 @@ def _build_world(app) -> World:
         term = db.session.scalar(db.select(TaxonomyTerm).limit(1))
         world = World(users, others, regular, integrity, attachment, subject, case, intervention, approval, notice,
                       term, grant, resilience, *meeting_ids)
+        world.reports = _hidden_reports(others["regisseur"].id)
         for obj in (regular, integrity, case, intervention, notice, term):
             db.session.refresh(obj)
             db.session.expunge(obj)
         assert db.session.get(Signal, regular.id) is not None
     return world
+
+
+def _hidden_reports(author_id: int) -> dict:
+    """An approved-looking draft council report and an example, written by another regisseur (ids only)."""
+    from meldpunt.reports.models import CouncilReport, ResultExample
+
+    report = CouncilReport(period_start=datetime.date(2026, 1, 1), period_end=datetime.date(2026, 4, 1),
+                           author_id=author_id)
+    example = ResultExample(quarter="2026-K1", text="Voorbeeld", author_id=author_id)
+    db.session.add_all([report, example])
+    db.session.commit()
+    return {"council": report.id, "example": example.id}
 
 
 def _hidden_meeting(app, case, signal) -> tuple:
