@@ -55,6 +55,12 @@ class Table:
     # ----------------------------------------------------------------- the extended table
 
     def value(self, cell: Cell) -> int:
+        cache = self.__dict__.setdefault("_value_cache", {})
+        if cell not in cache:
+            cache[cell] = self._compute(cell)
+        return cache[cell]
+
+    def _compute(self, cell: Cell) -> int:
         r, c = cell
         if r == TOTAL and c == TOTAL:
             return sum(sum(row) for row in self.values)
@@ -78,6 +84,11 @@ class Table:
 
     def lines(self) -> list[list[tuple[Cell, int]]]:
         """The sum relations a reader knows, each as ``[(cell, coefficient), ...]`` adding up to 0."""
+        if "_lines_cache" not in self.__dict__:
+            self.__dict__["_lines_cache"] = self._lines()
+        return self.__dict__["_lines_cache"]
+
+    def _lines(self) -> list[list[tuple[Cell, int]]]:
         rows, cols = range(len(self.row_labels)), range(len(self.column_labels))
         out: list[list[tuple[Cell, int]]] = []
         if self.row_totals:
@@ -126,12 +137,14 @@ def bounds(kind: str | None, value: int, k: int) -> tuple[int, float]:
 
 def _incidence(table: Table) -> tuple[dict[Cell, list[tuple[int, int]]], int]:
     """cell -> [(line index, coefficient)], and the number of lines (each cell is in at most two)."""
-    where: dict[Cell, list[tuple[int, int]]] = {cell: [] for cell in table.cells()}
-    lines = table.lines()
-    for index, line in enumerate(lines):
-        for cell, coef in line:
-            where[cell].append((index, coef))
-    return where, len(lines)
+    if "_incidence_cache" not in table.__dict__:
+        where: dict[Cell, list[tuple[int, int]]] = {cell: [] for cell in table.cells()}
+        lines = table.lines()
+        for index, line in enumerate(lines):
+            for cell, coef in line:
+                where[cell].append((index, coef))
+        table.__dict__["_incidence_cache"] = (where, len(lines))
+    return table.__dict__["_incidence_cache"]
 
 
 def _valid_move(table: Table, k: int, move: dict[Cell, int]) -> bool:
@@ -167,7 +180,12 @@ def _find_move(table: Table, k: int, target: Cell) -> dict[Cell, int] | None:
             found.append((FREE, 0))
         return found
 
-    hidden = [cell for cell in sorted(table.hidden) if cell != target]
+    by_line: dict[int, list[tuple[Cell, tuple[int, int], tuple[int, int]]]] = {}
+    for cell in sorted(table.hidden):
+        if cell == target:
+            continue
+        for near, far in _orientations(ends(cell)):
+            by_line.setdefault(near[0], []).append((cell, near, far))
     target_ends = ends(target)
     for sigma in (1, -1):
         if not _step_ok(table, k, target, sigma):
@@ -183,28 +201,25 @@ def _find_move(table: Table, k: int, target: Cell) -> dict[Cell, int] | None:
             while queue:
                 line, need, path = queue.popleft()
                 used = {cell for cell, _d in path}
-                for cell in hidden:
+                for cell, (_l1, c1), (l2, c2) in by_line.get(line, []):
                     if cell in used:
                         continue
-                    for (l1, c1), (l2, c2) in _orientations(ends(cell)):
-                        if l1 != line:
+                    deltas = (1, -1) if line == FREE else (need * c1,)
+                    for delta in deltas:
+                        if not _step_ok(table, k, cell, delta):
                             continue
-                        deltas = (1, -1) if line == FREE else (need * c1,)
-                        for delta in deltas:
-                            if not _step_ok(table, k, cell, delta):
-                                continue
-                            new_path = path + ((cell, delta),)
-                            closes = (goal == FREE and l2 == FREE) or (
-                                l2 == goal and goal != FREE and c2 * delta + goal_coef * sigma == 0)
-                            if closes:
-                                move = dict(new_path)
-                                if _valid_move(table, k, move):
-                                    return move
-                                continue
-                            state = (l2, 0 if l2 == FREE else -c2 * delta)
-                            if state not in seen:
-                                seen.add(state)
-                                queue.append((state[0], state[1], new_path))
+                        new_path = path + ((cell, delta),)
+                        closes = (goal == FREE and l2 == FREE) or (
+                            l2 == goal and goal != FREE and c2 * delta + goal_coef * sigma == 0)
+                        if closes:
+                            move = dict(new_path)
+                            if _valid_move(table, k, move):
+                                return move
+                            continue
+                        state = (l2, 0 if l2 == FREE else -c2 * delta)
+                        if state not in seen:
+                            seen.add(state)
+                            queue.append((state[0], state[1], new_path))
     return None
 
 
@@ -243,16 +258,21 @@ def protect(table: Table, *, k: int = 5, also_hide: Iterable[Cell] = ()) -> Tabl
             table.hidden[cell] = COMPLEMENTARY
     where, _n = _incidence(table)
     lines = table.lines()
-    for _round in range(len(cells) + 1):
-        unsafe = [cell for cell in sorted(table.hidden) if not undetermined(table, k, cell)]
-        if not unsafe:
-            return table
-        cell = unsafe[0]
-        _hide_partner(table, k, cell, where, lines)
+    # Hiding more never makes a safe cell unsafe (its move stays valid), so each cell is settled once.
+    queue = deque(sorted(table.hidden))
+    while queue:
+        cell = queue.popleft()
+        if undetermined(table, k, cell):
+            continue
+        added = _hide_partner(table, k, cell, where, lines)
+        if added is None:
+            continue  # nothing left to hide on its lines
+        queue.append(added)
+        queue.append(cell)
     return table
 
 
-def _hide_partner(table: Table, k: int, cell: Cell, where, lines) -> None:
+def _hide_partner(table: Table, k: int, cell: Cell, where, lines) -> Cell | None:
     """Hide one more cell on a line through ``cell``: the first that makes ``cell`` safe, else the smallest."""
     candidates: list[Cell] = []
     for index, _coef in where[cell]:
@@ -261,7 +281,7 @@ def _hide_partner(table: Table, k: int, cell: Cell, where, lines) -> None:
         # every cell on its lines is hidden already: widen to any shown cell (last resort)
         candidates = [other for other in table.cells() if other not in table.hidden]
     if not candidates:
-        return
+        return None
 
     def cost(other: Cell) -> tuple[int, int, Cell]:
         is_margin = int(TOTAL in other)
@@ -273,9 +293,10 @@ def _hide_partner(table: Table, k: int, cell: Cell, where, lines) -> None:
             continue  # shown as "x" it would be known to be >= k: no room to move down
         table.hidden[other] = COMPLEMENTARY
         if undetermined(table, k, cell):
-            return
+            return other
         del table.hidden[other]
     table.hidden[ordered[0]] = COMPLEMENTARY
+    return ordered[0]
 
 
 def carry_forward(published: dict | None, labels: Sequence[str]) -> list[str]:
