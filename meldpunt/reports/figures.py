@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import Integer, and_, case, cast, func, literal_column, select, tuple_
+from sqlalchemy import Integer, and_, case, cast, func, literal_column, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from meldpunt.cases.models import Case
@@ -133,6 +133,14 @@ class Dashboard:
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def tune_for_aggregates(session: Session) -> None:
+    """PostgreSQL, this transaction only: room to hash and sort a year in memory, and no JIT (compiling
+    the aggregate costs more than it saves at these sizes). See docs/reports.md."""
+    if is_postgres(session):
+        session.execute(text("SET LOCAL work_mem = '64MB'"))
+        session.execute(text("SET LOCAL jit = off"))
 
 
 def month_key(session: Session, column):
@@ -257,21 +265,32 @@ def lead_times(session: Session, *, period: Period, filters: Filters) -> dict[st
     where = period_where(period, filters)
     out: dict[str, LeadTime] = {}
     if is_postgres(session):
-        columns = []
-        for _name, (_label, end) in LEAD_TIMES.items():
-            days = days_between(session, S.c.created_at, end)
-            columns += [func.count(end), func.percentile_cont(0.5).within_group(days),
-                        func.percentile_cont(0.9).within_group(days)]
-        row = session.execute(select(*columns).where(*where)).one()
-        for index, name in enumerate(LEAD_TIMES):
-            count, median, p90 = row[index * 3: index * 3 + 3]
-            out[name] = LeadTime(int(count), _round(median), _round(p90))
-        return out
+        return _lead_times_pg(session, where=where)[0]
     for name, (_label, end) in LEAD_TIMES.items():
         days = days_between(session, S.c.created_at, end)
         values = [float(v) for (v,) in session.execute(select(days).where(*where, end.is_not(None))).all()]
         out[name] = LeadTime(len(values), _round(percentile_cont(values, 0.5)), _round(percentile_cont(values, 0.9)))
     return out
+
+
+def _lead_times_pg(session: Session, *, where: list, working_days: int | None = None):
+    """PostgreSQL: the lead times (and, with ``working_days``, the first-feedback term) in one pass."""
+    columns = []
+    for _name, (_label, end) in LEAD_TIMES.items():
+        days = days_between(session, S.c.created_at, end)
+        columns += [func.count(end), func.percentile_cont(0.5).within_group(days),
+                    func.percentile_cont(0.9).within_group(days)]
+    if working_days is not None:
+        wanted = S.c.wants_feedback.is_(True)
+        in_time = and_(wanted, S.c.first_feedback_at.is_not(None), _in_time_condition(session, working_days))
+        columns += [func.count().filter(wanted), func.count().filter(in_time)]
+    row = session.execute(select(*columns).where(*where)).one()
+    out = {}
+    for index, name in enumerate(LEAD_TIMES):
+        count, median, p90 = row[index * 3: index * 3 + 3]
+        out[name] = LeadTime(int(count), _round(median), _round(p90))
+    feedback = (int(row[-2]), int(row[-1])) if working_days is not None else (0, 0)
+    return out, feedback
 
 
 def _round(value) -> float | None:
@@ -315,11 +334,16 @@ def case_and_meeting_counts(session: Session, *, period: Period, today: date) ->
 
 
 def dashboard(session: Session, *, period: Period, filters: Filters, today: date, working_days: int) -> Dashboard:
+    tune_for_aggregates(session)
     board = Dashboard(period=period, filters=filters)
     board.total, board.per_month, board.by, board.by_status = signal_counts(session, period=period, filters=filters)
-    board.lead_times = lead_times(session, period=period, filters=filters)
-    board.feedback_wanted, board.feedback_in_time = feedback_in_time(
-        session, period=period, filters=filters, working_days=working_days)
+    if is_postgres(session):
+        board.lead_times, (board.feedback_wanted, board.feedback_in_time) = _lead_times_pg(
+            session, where=period_where(period, filters), working_days=working_days)
+    else:
+        board.lead_times = lead_times(session, period=period, filters=filters)
+        board.feedback_wanted, board.feedback_in_time = feedback_in_time(
+            session, period=period, filters=filters, working_days=working_days)
     board.open_now, board.overdue_now = open_work(session, filters=filters, today=today, working_days=working_days)
     if filters.track != Track.INTEGRITY.value:
         (board.cases_by_status, board.decisions_by_kind, board.decisions_by_instrument,

@@ -88,6 +88,7 @@ def council_figures(session: Session, *, period: Period, k: int, previous: dict 
     ``previous``: the previous period's published snapshot; its totals are copied as they were
     published (never recomputed). ``also_hide``: per table key, cells an earlier version hid.
     """
+    figures.tune_for_aggregates(session)
     names = labels(session)
     filters = Filters(track=Track.REGULAR.value)
     months = period.months()
@@ -291,6 +292,7 @@ def undermining_picture(session: Session, *, period: Period, k: int) -> dict:
     Recurring subjects are counted by their blind-index digest (``subject_identifiers``): how many
     distinct identifiers occur in 2, 3–4 or 5+ signals of the period. Counts only, never a value.
     """
+    figures.tune_for_aggregates(session)
     names = labels(session)
     filters = Filters()
     tables: dict[str, dict] = {}
