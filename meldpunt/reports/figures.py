@@ -278,8 +278,8 @@ def _lead_times_pg(session: Session, *, where: list, working_days: int | None = 
     columns = []
     for _name, (_label, end) in LEAD_TIMES.items():
         days = days_between(session, S.c.created_at, end)
-        columns += [func.count(end), func.percentile_cont(0.5).within_group(days),
-                    func.percentile_cont(0.9).within_group(days)]
+        # both fractions from one sort: percentile_cont(ARRAY[0.5, 0.9]) returns both
+        columns += [func.count(end), func.percentile_cont(literal_column("ARRAY[0.5, 0.9]")).within_group(days)]
     if working_days is not None:
         wanted = S.c.wants_feedback.is_(True)
         in_time = and_(wanted, S.c.first_feedback_at.is_not(None), _in_time_condition(session, working_days))
@@ -287,7 +287,8 @@ def _lead_times_pg(session: Session, *, where: list, working_days: int | None = 
     row = session.execute(select(*columns).where(*where)).one()
     out = {}
     for index, name in enumerate(LEAD_TIMES):
-        count, median, p90 = row[index * 3: index * 3 + 3]
+        count, both = row[index * 2: index * 2 + 2]
+        median, p90 = both if both else (None, None)
         out[name] = LeadTime(int(count), _round(median), _round(p90))
     feedback = (int(row[-2]), int(row[-1])) if working_days is not None else (0, 0)
     return out, feedback
