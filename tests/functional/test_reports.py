@@ -311,3 +311,38 @@ def test_results_page_examples_need_a_second_person(app, users):
     assert management.post(f"/wat-doen-we-met-uw-meldingen/voorbeelden/{example_id}/goedkeuren",
                            data={"csrf_token": token}).status_code == 302
     assert "Een melding leidde tot een Bibob-toets." in melder.get("/wat-doen-we-met-uw-meldingen").get_data(as_text=True)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=rows_strategy)
+def test_council_figures_every_shown_cell_equals_an_independent_count(app, rows):
+    """Published cells equal the count here; a cell shown "< k" has a count below k; "x" at least k."""
+    from meldpunt.reports import service
+    from meldpunt.reports.figures import Period
+
+    k = 3
+    _clear(app)
+    with app.app_context():
+        insert_signals(db.session, rows)
+        db.session.commit()
+        period = Period(date(2026, 1, 1), date(2026, 4, 1))
+        data = service.council_figures(db.session, period=period, k=k)
+        names = service.labels(db.session)
+    inside = [r for r in rows if r.track == "regulier" and period.start_at <= r.created_at < period.end_at]
+    months = period.months()
+    table = data["tables"]["phenomenon"]
+    by_label = {service.label_for(names["phenomenon"], code or ""): code for code in
+                set(names["phenomenon"]) | {r.phenomenon or "" for r in inside}}
+    for row in table["rows"]:
+        code = by_label[row["label"]]
+        counts = [sum(1 for r in inside if (r.phenomenon or "") == (code or "")
+                      and f"{r.created_at.year:04d}-{r.created_at.month:02d}" == m) for m in months]
+        for shown, count in zip([*row["cells"], row["total"]], [*counts, sum(counts)]):
+            if shown == f"< {k}":
+                assert count < k
+            elif shown == "x":
+                assert count >= k
+            else:
+                assert int(shown) == count
+    grand = table["totals"]["total"]
+    assert grand in (f"< {k}", "x") or int(grand) == len(inside)
