@@ -172,6 +172,8 @@ class Settings:
     organisation: str = "Gemeente Voorbeeld"
     publish_timeout: float = 2.0
     first_feedback_working_days: int = 5
+    #: Published report cells below this count show "< k" (small-count suppression, docs/reports.md).
+    report_min_count: int = 5
     log_level: str = "INFO"
     mail: MailSettings = field(default_factory=MailSettings)
     uploads: UploadSettings = field(default_factory=UploadSettings)
@@ -453,6 +455,7 @@ def _validate(raw: dict[str, Any], *, base: Path, source: Path | None) -> Settin
         first_feedback_working_days=_typed(
             "feedback", "first_feedback_working_days", fb_raw.get("first_feedback_working_days", 5), int
         ),
+        report_min_count=_at_least_one("reports", "min_count", raw.get("reports", {}).get("min_count", 5)),
         log_level=str(app_raw.get("log_level", "INFO")).upper(),
         mail=mail,
         uploads=uploads,

@@ -32,6 +32,7 @@ from meldpunt.meetings.models import (
 from meldpunt.resilience.models import (
     AwarenessSession, KnowledgePage, Measure, MeasureEvidence, MeasureNote, ProgressReport, RegisterEntry,
 )
+from meldpunt.reports.models import CouncilReport, ReportTheme, ResultExample
 from meldpunt.retention.models import LegalHold, RetentionExtension, RetentionRun, RightsRequest
 from meldpunt.taxonomy.models import TaxonomyTerm
 from meldpunt.threats.models import ThreatCheck
@@ -61,6 +62,9 @@ __all__ = [
     "AuthSession",
     "AwarenessSession",
     "Case",
+    "CouncilReport",
+    "ReportTheme",
+    "ResultExample",
     "CaseIntervention",
     "CaseSignal",
     "CaseSubject",

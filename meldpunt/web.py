@@ -28,6 +28,7 @@ BLUEPRINT_MODULES = [
     "meldpunt.meetings.views",
     "meldpunt.channels.views",
     "meldpunt.retention.views",
+    "meldpunt.reports.views",
 ]
 
 ERROR_TEXT = {

@@ -105,6 +105,22 @@ ACTION_LABELS: dict[str, str] = {
     "meeting_type.add": "Soort overleg toegevoegd",
     "meeting_type.toggle": "Soort overleg aan- of uitgezet",
     "resilience.overview": "Weerbaarheid bekeken",
+    # reports (aggregates only)
+    "reports.dashboard.view": "Dashboard bekeken",
+    "reports.council.list": "Raadsrapportages bekeken",
+    "reports.council.create": "Concept raadsrapportage gemaakt",
+    "reports.council.view": "Raadsrapportage bekeken",
+    "reports.council.themes": "Kleuren en toelichtingen van raadsrapportage bewaard",
+    "reports.council.approve": "Raadsrapportage vastgesteld (vier ogen)",
+    "reports.council.correct": "Correctie van raadsrapportage gemaakt (nieuwe versie)",
+    "reports.council.change_refused": "Wijziging van vastgestelde raadsrapportage geweigerd",
+    "reports.council.pdf": "Raadsrapportage als PDF gedownload",
+    "reports.council.csv": "Raadsrapportage als CSV gedownload",
+    "reports.undermining.view": "Ondermijningsbeeld bekeken",
+    "reports.undermining.pdf": "Ondermijningsbeeld als PDF gedownload",
+    "reports.results.view": "Pagina ‘Wat doen we met uw meldingen’ bekeken",
+    "reports.example.create": "Voorbeeld voor ‘Wat doen we met uw meldingen’ geschreven",
+    "reports.example.approve": "Voorbeeld voor ‘Wat doen we met uw meldingen’ goedgekeurd",
     # content roles (four eyes)
     "grant.request": "Rol aangevraagd (vier ogen)",
     "grant.withdraw": "Aanvraag voor rol ingetrokken",
@@ -149,12 +165,15 @@ ACTION_GROUPS: dict[str, str] = {
     "case.": "Casussen",
     "approval.": "Vier ogen",
     "keys.": "Sleutels",
+    "reports.": "Rapportages",
 }
 
 OBJECT_LABELS: dict[str, str] = {
     "signal": "Melding", "user": "Gebruiker", "case": "Casus", "attachment": "Bijlage", "notice": "Bericht",
     "approval": "Verzoek om akkoord", "taxonomy_term": "Lijstwaarde", "keyring": "Sleutels", "audit": "Audittrail",
     "role_grant": "Aanvraag voor rol",
+    "dashboard": "Dashboard", "council_report": "Raadsrapportage", "undermining_picture": "Ondermijningsbeeld",
+    "results": "Wat doen we met uw meldingen", "result_example": "Voorbeeld",
 }
 
 RESULT_LABELS: dict[str, str] = {"ok": "Gelukt", "failed": "Mislukt", "denied": "Geweigerd"}
@@ -174,6 +193,7 @@ DETAIL_LABELS: dict[str, str] = {
     "files_deleted": "Bestanden gewist", "identifiers_deleted": "Kenmerken gewist", "kek_id": "Hoofdsleutel",
     "previous_kek_id": "Vorige hoofdsleutel", "rewrapped": "Aantal opnieuw versleuteld",
     "index_key_id": "Zoeksleutel", "previous_index_key_id": "Vorige zoeksleutel",
+    "version": "Versie", "supersedes": "Vervangt versie",
 }
 
 #: Detail values that are codes -> plain Dutch (only where the code alone says little).
@@ -187,6 +207,10 @@ VALUE_LABELS: dict[str, str] = {
     "manage_users": "gebruikers beheren", "manage_taxonomy": "lijsten beheren", "view_audit": "audittrail bekijken",
     "view_statistics": "cijfers bekijken", "manage_cases": "casussen beheren", "handle_case": "casus behandelen",
     "decide_approval": "over een verzoek om akkoord beslissen", "read_notice": "bericht lezen",
+    "view_dashboard": "dashboard bekijken", "view_council_reports": "raadsrapportages bekijken",
+    "draft_council_report": "raadsrapportage opstellen", "approve_council_report": "raadsrapportage vaststellen",
+    "view_undermining_picture": "ondermijningsbeeld bekijken", "view_results": "resultaten bekijken",
+    "write_result_example": "voorbeeld schrijven", "approve_result_example": "voorbeeld goedkeuren",
 }
 
 

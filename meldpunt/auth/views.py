@@ -60,6 +60,8 @@ def home_for(user) -> str:
         return url_for("triage.queue")
     if user.role == Role.BEHEERDER:
         return url_for("admin.users")
+    if user.role == Role.MANAGEMENT:
+        return url_for("reports.dashboard")
     return url_for("intake.my_signals")
 
 

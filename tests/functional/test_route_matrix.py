@@ -29,6 +29,7 @@ HANDLERS = frozenset({"regisseur", "integriteit"})
 CONTENT_ROLES = frozenset({"regisseur", "integriteit", "voorzitter", "deelnemer", "management"})
 CHAIR = frozenset({"voorzitter"})
 MEETING_ROLES = frozenset({"voorzitter", "deelnemer"})
+REPORT_VIEWERS = frozenset({"regisseur", "management"})
 
 #: Reachable without login (login steps, anonymous reporting with a receipt code, health, static files).
 PUBLIC = {
@@ -105,6 +106,15 @@ ROUTE_ACCESS: dict[str, frozenset[str]] = {
     "retention.requests": frozenset({"beheerder"}), "retention.record_request": frozenset({"beheerder"}),
     "retention.request_detail": frozenset({"beheerder"}), "retention.decide_request": frozenset({"beheerder"}),
     "retention.download_export": frozenset({"beheerder"}),
+    # reports (issue 18): aggregates only; never the beheerder, never content
+    "reports.dashboard": REPORT_VIEWERS | {"integriteit"},
+    "reports.council_index": REPORT_VIEWERS, "reports.council_create": frozenset({"regisseur"}),
+    "reports.council_detail": REPORT_VIEWERS, "reports.council_themes": frozenset({"regisseur"}),
+    "reports.council_approve": frozenset({"management"}), "reports.council_correct": frozenset({"regisseur"}),
+    "reports.council_pdf": REPORT_VIEWERS, "reports.council_csv": REPORT_VIEWERS,
+    "reports.undermining": frozenset({"regisseur"}), "reports.undermining_pdf": frozenset({"regisseur"}),
+    "reports.results": ALL, "reports.example_create": frozenset({"regisseur"}),
+    "reports.example_approve": REPORT_VIEWERS,
 }
 
 
@@ -131,6 +141,7 @@ class World:
     action: Any = None
     meeting_type: Any = None
     retention: dict | None = None  # legal holds per signal, and a request of a data subject
+    reports: Any = None  # {"council": id, "example": id}, made by another regisseur
 
 
 def _hidden_signal(world: World, role: str):
@@ -173,6 +184,9 @@ ID_FACTORIES = {
     # a legal hold on the signal hidden from the role; a request of a data subject (only the beheerder)
     "hold_id": lambda w, role: w.retention["hold"][_hidden_signal(w, role).id],
     "request_id": lambda w, role: None if role == "beheerder" else w.retention["request"],
+    # reports: the regisseur and management see every council report; the others none
+    "council_report_id": lambda w, role: None if role in REPORT_VIEWERS else w.reports["council"],
+    "example_id": lambda w, role: None if role in REPORT_VIEWERS else w.reports["example"],
 }
 
 
@@ -241,6 +255,7 @@ def _build_world(app) -> World:
         world = World(users, others, regular, integrity, attachment, subject, case, intervention, approval, notice,
                       term, grant, resilience, *meeting_ids)
         world.retention = _retention_objects(world)
+        world.reports = _hidden_reports(others["regisseur"].id)
         for obj in (regular, integrity, case, intervention, notice, term):
             db.session.refresh(obj)
             db.session.expunge(obj)
@@ -262,6 +277,18 @@ def _retention_objects(world: World) -> dict:
     db.session.add(request)
     db.session.commit()
     return {"hold": holds, "request": request.id}
+
+
+def _hidden_reports(author_id: int) -> dict:
+    """An approved-looking draft council report and an example, written by another regisseur (ids only)."""
+    from meldpunt.reports.models import CouncilReport, ResultExample
+
+    report = CouncilReport(period_start=datetime.date(2026, 1, 1), period_end=datetime.date(2026, 4, 1),
+                           author_id=author_id)
+    example = ResultExample(quarter="2026-K1", text="Voorbeeld", author_id=author_id)
+    db.session.add_all([report, example])
+    db.session.commit()
+    return {"council": report.id, "example": example.id}
 
 
 def _hidden_meeting(app, case, signal) -> tuple:

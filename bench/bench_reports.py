@@ -1,0 +1,144 @@
+"""Reports on PostgreSQL: the dashboard's figures for one year and the council report for one quarter.
+
+Seeds a fresh database (``flask db upgrade``) with ``--signals`` signals by COPY (``bench/seed.py``:
+three years in filing order, realistic mix), then measures, ``--repeat`` times each:
+
+- ``figures.dashboard`` for the last whole year, all tracks (what ``/rapportages/`` computes);
+- the same through HTTP as management (page render included);
+- ``service.council_figures`` for the last whole quarter (every table, suppression included);
+- the EXPLAIN plan of the dashboard's per-month query (printed: index or sequential scan).
+
+Prints p50/p95 and the ratio to the issue's targets (500 ms p95 dashboard, 2 s council report).
+
+    .venv/bin/python -m bench reports [--signals 200000] [--repeat 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.report import record, summary  # noqa: E402
+
+MIGRATIONS = ROOT / "migrations"
+DASHBOARD_TARGET_MS = 500.0
+COUNCIL_TARGET_MS = 2000.0
+
+
+def _timed(fn, repeat: int) -> tuple[float, float]:
+    fn()  # warm up
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return summary(times)
+
+
+def measure(app, users, *, repeat: int, signals: int) -> None:
+    from sqlalchemy import func, select, text
+
+    from meldpunt.extensions import db
+    from meldpunt.reports import figures, service
+    from meldpunt.reports.figures import Filters, Period
+    from tests.functional.conftest_auth import login_full
+
+    today = date.today()
+    year = Period(date(today.year - 1, today.month, 1), date(today.year, today.month, 1))
+    q = (today.month - 1) // 3 + 1
+    quarter = service.quarter_period(today.year - (q == 1), 4 if q == 1 else q - 1)
+    with app.app_context():
+        in_year = db.session.scalar(select(func.count()).select_from(figures.S).where(
+            *figures.period_where(year, Filters())))
+        print(f"signals in the dashboard's year: {in_year:,} of {signals:,}", flush=True)
+        month = figures.month_key(db.session, figures.S.c.created_at)
+        stmt = select(month, func.count()).where(*figures.period_where(year, Filters())).group_by(month)
+        compiled = stmt.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})
+        plan = db.session.execute(text(f"EXPLAIN {compiled}")).scalars().all()
+        print("EXPLAIN per-month query:\n  " + "\n  ".join(plan[:8]), flush=True)
+
+        p50, p95 = _timed(lambda: figures.dashboard(db.session, period=year, filters=Filters(), today=today,
+                                                    working_days=5), repeat)
+        print(f"dashboard figures, one year: p50 {p50:.0f} ms, p95 {p95:.0f} ms "
+              f"({p95 / DASHBOARD_TARGET_MS:.2f} of the {DASHBOARD_TARGET_MS:.0f} ms target)", flush=True)
+        record("reports", "dashboard figures (1 year) p50", p50, "ms")
+        record("reports", "dashboard figures (1 year) p95", p95, "ms")
+
+        p50, p95 = _timed(lambda: service.council_figures(db.session, period=quarter, k=5), repeat)
+        print(f"council report figures, one quarter: p50 {p50:.0f} ms, p95 {p95:.0f} ms "
+              f"({p95 / COUNCIL_TARGET_MS:.2f} of the {COUNCIL_TARGET_MS:.0f} ms target)", flush=True)
+        record("reports", "council report figures (1 quarter) p50", p50, "ms")
+        record("reports", "council report figures (1 quarter) p95", p95, "ms")
+        db.session.remove()
+
+    client = app.test_client()
+    login_full(client, users["management"].email)
+    url = f"/rapportages/?van={year.start.isoformat()}&tot={(year.end.replace(day=1)).isoformat()}"
+
+    def page():
+        assert client.get(url).status_code == 200
+
+    p50, p95 = _timed(page, repeat)
+    print(f"dashboard page over HTTP: p50 {p50:.0f} ms, p95 {p95:.0f} ms", flush=True)
+    record("reports", "dashboard page (1 year) p95", p95, "ms")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench reports", description=__doc__.splitlines()[0])
+    parser.add_argument("--signals", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--pg-url", default=os.environ.get("MELDPUNT_TEST_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test"))
+    args = parser.parse_args(argv)
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from bench.seed import seed
+    from meldpunt import create_app
+    from meldpunt.crypto import generate_keyring, write_keyring
+    from meldpunt.extensions import db
+    from tests.conftest import make_config, make_users
+
+    admin = sa.create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001
+        print(f"postgresql: not reachable at {args.pg_url} ({type(exc).__name__}); skipped")
+        return 0
+    name = f"mp_bench_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(args.pg_url).set(database=name).render_as_string(hide_password=False)
+    instance = Path(tempfile.mkdtemp(prefix="bench-reports-")) / "instance"
+    (instance / "uploads").mkdir(parents=True)
+    write_keyring(instance / "keyring.json", generate_keyring())
+    try:
+        app = create_app(make_config(instance, url))
+        app.config["TESTING"] = True
+        with app.app_context():
+            upgrade(directory=str(MIGRATIONS))
+            db.session.remove()
+        users = make_users(app)
+        took = seed(app, users, args.signals)
+        print(f"postgresql: {args.signals:,} signals seeded in {took:.0f} s", flush=True)
+        measure(app, users, repeat=args.repeat, signals=args.signals)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
