@@ -7,7 +7,9 @@ from meldpunt.feedback.models import Notice, NoticeDelivery
 from meldpunt.grants.models import RoleGrant
 from meldpunt.intake.models import (
     Attachment,
+    FilingKey,
     Message,
+    ReceiptDisplay,
     ReceiptGrant,
     Signal,
     StatusChange,
@@ -70,6 +72,8 @@ __all__ = [
     "RegisterEntry",
     "NoticeDelivery",
     "ReceiptGrant",
+    "ReceiptDisplay",
+    "FilingKey",
     "RecoveryCode",
     "RoleGrant",
     "Signal",

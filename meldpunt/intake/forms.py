@@ -11,6 +11,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     MultipleFileField,
     RadioField,
     SelectField,
@@ -162,6 +163,8 @@ class SignalForm(FlaskForm):
         description="Bijvoorbeeld uw telefoonnummer, als u liever gebeld wordt.",
         validators=[Optional(), _too_long(TEXT_MAX)],
     )
+    #: Idempotency key: a random value per form (set in the view); a second POST of it files nothing.
+    idempotency_key = HiddenField()
     submit = SubmitField("Melding versturen")
 
     def validate_occurred_until(self, field) -> None:

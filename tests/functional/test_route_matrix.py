@@ -34,7 +34,7 @@ MEETING_ROLES = frozenset({"voorzitter", "deelnemer"})
 PUBLIC = {
     "static", "health.healthz", "auth.index", "auth.login", "auth.code", "auth.enrol", "auth.logout",
     "auth.oidc_login", "auth.oidc_callback",
-    "intake.new_signal", "intake.new_anonymous_signal", "intake.receipt", "intake.receipt_signal", "intake.receipt_reply",
+    "intake.new_signal", "intake.new_anonymous_signal", "intake.anonymous_confirmation", "intake.receipt", "intake.receipt_signal", "intake.receipt_reply",
     "intake.receipt_close",
 }
 

@@ -196,7 +196,7 @@ def test_item_01_handler_page_shows_everything_the_reporter_gave(app, users):
     melder = app.test_client()
     login(melder, users["melder"].email)
     filed = post_form(melder, "/melden", {**form, "identity": "naam"}, files=[(PDF, "q7-bewijs.pdf")])
-    assert filed.status_code == 302, filed.get_data(as_text=True)[:2000]
+    assert filed.status_code == 303, filed.get_data(as_text=True)[:2000]
     with app.app_context():
         signal_id = db.session.scalar(select(Signal.id))
         processes = term_labels(db.session, kind=TermKind.PROCESS)

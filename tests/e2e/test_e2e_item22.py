@@ -1,0 +1,68 @@
+"""Issue 22 in the browser: the journeys as people live them (items 2, 3, 4 and 7).
+
+Every step is checked with axe-core at 1280 and 320 px (``check_axe``) and written as a screenshot
+to the ``shots`` folder (``MELDPUNT_E2E_SCREENSHOTS``, else a pytest temporary folder: never committed),
+so a reviewer can look at each step.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.e2e.conftest import check_axe
+
+WIDTHS = [1280, 320]
+RECEIPT_CODE = re.compile(r"\b[A-Z0-9]{4}(?: [A-Z0-9]{4}){4}\b")
+
+
+def step(page, shots, name: str, width: int) -> None:
+    """One journey step: axe-core on the page as it is, and a full-page screenshot."""
+    check_axe(page, name)
+    page.screenshot(path=str(shots / f"item22-{name}-{width}.png"), full_page=True)
+
+
+def signal_count(live_server) -> int:
+    from meldpunt.extensions import db
+    from meldpunt.intake.models import Signal
+
+    with live_server.app.app_context():
+        count = db.session.scalar(select(func.count()).select_from(Signal))
+        db.session.remove()
+        return count
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_item_03_anonymous_code_shown_once_and_reload_files_nothing(new_page, live_server, shots, width):
+    page = new_page(width=width)
+    page.goto(live_server("/melden/anoniem"))
+    step(page, shots, "03-anoniem-formulier", width)
+    page.get_by_label("Wat heeft u gezien of gehoord?").fill("Steeds andere huurders in de loods aan de Vaart.")
+    page.get_by_role("button", name="Melding versturen").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/melden/anoniem/ontvangen"), "the POST redirects to a GET page"
+    step(page, shots, "03-code-eenmalig", width)
+    code = RECEIPT_CODE.search(page.inner_text(".receipt-code"))
+    assert code, "the receipt code is shown"
+    assert signal_count(live_server) == 1
+
+    page.reload()  # reloading the confirmation files nothing and shows the code no more
+    page.wait_for_load_state("load")
+    step(page, shots, "03-herladen", width)
+    assert page.get_by_role("heading", level=1).inner_text() == "Uw melding is al verstuurd"
+    assert code.group(0) not in page.inner_text("main")
+    page.go_back()  # Back to the form and send again: still one melding
+    page.wait_for_load_state("load")
+    if page.get_by_role("button", name="Melding versturen").count():
+        page.get_by_role("button", name="Melding versturen").click()
+        page.wait_for_load_state("load")
+    assert signal_count(live_server) == 1
+
+    page.goto(live_server("/ontvangstcode"))
+    page.get_by_label("Uw ontvangstcode").fill(code.group(0))
+    page.get_by_role("button", name="Melding openen").click()
+    page.wait_for_load_state("load")
+    assert "/ontvangstcode/melding" in page.url
+    step(page, shots, "03-ontvangstcode-melding", width)
