@@ -18,7 +18,7 @@ from meldpunt.config import UploadSettings
 from meldpunt.crypto import Keyring
 from meldpunt.database import utc_hour, utcnow
 from meldpunt.feedback.models import NoticeKind
-from meldpunt.feedback.service import queue_notice
+from meldpunt.feedback.service import notify_reporter_reply, queue_notice
 from meldpunt.intake.attachments import (
     Attachment,
     AttachmentError,
@@ -391,6 +391,8 @@ def add_reporter_information(
 ) -> None:
     """The reporter answers a question or adds information: a message and/or extra attachments.
 
+    The handler(s) get a notice (``feedback.service.notify_reporter_reply``): the queue's "nieuw bericht".
+
     On an anonymous signal the author is never recorded, the message and attachments are stamped
     with the hour and the audit entry waits for the hour to end (see ``file_signal``).
     """
@@ -421,6 +423,8 @@ def add_reporter_information(
         record_reporter_action(
             session, action="signal.add_attachments", signal_id=signal.id, details={"attachments": len(stored)}
         )
+    # The reply reaches someone: the assigned handler, else every handler of the track (issue 22 item 2).
+    notify_reporter_reply(session, signal=signal, created_at=utc_hour() if signal.is_anonymous else None)
     session.flush()
 
 

@@ -1,4 +1,4 @@
-"""journeys (issue 22): idempotent filing, the receipt code shown once
+"""journeys (issue 22): idempotent filing, the receipt code shown once; reporter replies reach handlers
 
 Revision ID: 0010j_journeys
 Revises: 0005m_meetings
@@ -14,6 +14,11 @@ revision = '0010j_journeys'
 down_revision = '0005m_meetings'
 branch_labels = None
 depends_on = None
+
+_OLD_KINDS = ("'ontvangen', 'in_behandeling', 'doorgezonden', 'besproken', 'afgesloten', 'niet_ontvankelijk', "
+              "'integriteitstraject', 'bericht', 'terugkoppeling', 'herinnering', 'rechtenverzoek', 'maatregel_termijn', "
+              "'agenda', 'actie_verlopen'")
+_NEW_KINDS = _OLD_KINDS + ", 'reactie_melder'"
 
 
 def upgrade():
@@ -38,8 +43,22 @@ def upgrade():
     with op.batch_alter_table('receipt_displays', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_receipt_displays_expires_at'), ['expires_at'], unique=False)
 
+    with op.batch_alter_table('notices', schema=None) as batch_op:
+        batch_op.create_index('ix_notices_recipient_kind_read', ['recipient_user_id', 'kind', 'read_at'], unique=False)
+        batch_op.drop_constraint(batch_op.f('ck_notices_kind_valid'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_notices_kind_valid'), f"kind IN ({_NEW_KINDS})")
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reply_mail', sa.Boolean(), server_default=sa.false(), nullable=False))
+
 
 def downgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('reply_mail')
+    op.execute("DELETE FROM notices WHERE kind = 'reactie_melder'")
+    with op.batch_alter_table('notices', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_notices_kind_valid'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_notices_kind_valid'), f"kind IN ({_OLD_KINDS})")
+        batch_op.drop_index('ix_notices_recipient_kind_read')
     with op.batch_alter_table('receipt_displays', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_receipt_displays_expires_at'))
     op.drop_table('receipt_displays')

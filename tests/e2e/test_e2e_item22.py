@@ -66,3 +66,38 @@ def test_item_03_anonymous_code_shown_once_and_reload_files_nothing(new_page, li
     page.wait_for_load_state("load")
     assert "/ontvangstcode/melding" in page.url
     step(page, shots, "03-ontvangstcode-melding", width)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_item_02_reply_marker_appears_and_clears_when_opened(new_page, live_server, shots, width):
+    from tests.e2e.conftest import log_in, nav_link, reference_on
+
+    melder = new_page(width=width)
+    log_in(melder, live_server, "melder")
+    melder.goto(live_server("/melden?nieuw=1"))
+    melder.get_by_label("Wat heeft u gezien of gehoord?").fill("Contante betaling bij de balie vergunningen.")
+    melder.get_by_role("button", name="Melding versturen").click()
+    reference = reference_on(melder)
+    melder.goto(live_server("/mijn-meldingen"))
+    melder.get_by_role("link", name=reference).click()
+    melder.get_by_label("Uw bericht of aanvulling").fill("Het ging om ongeveer 40.000 euro.")
+    melder.get_by_role("button", name="Versturen").click()
+    melder.wait_for_load_state("load")
+    step(melder, shots, "02-melder-reageert", width)
+
+    regisseur = new_page(width=width)
+    log_in(regisseur, live_server, "regisseur")
+    nav_link(regisseur, "Werkvoorraad").click()
+    regisseur.get_by_role("link", name="Toon alleen meldingen met een nieuw bericht van de melder").click()
+    regisseur.wait_for_load_state("load")
+    row = regisseur.get_by_role("row").filter(has_text=reference)
+    assert row.count() == 1 and "Nieuw bericht" in row.inner_text()
+    step(regisseur, shots, "02-werkvoorraad-nieuw-bericht", width)
+    row.get_by_role("link", name=reference).click()
+    regisseur.wait_for_load_state("load")
+    assert "Het ging om ongeveer 40.000 euro." in regisseur.inner_text("main")
+    step(regisseur, shots, "02-melding-geopend", width)
+    regisseur.goto(live_server("/behandelen/?tab=alle"))
+    row = regisseur.get_by_role("row").filter(has_text=reference)
+    assert "Nieuw bericht" not in row.inner_text()
+    step(regisseur, shots, "02-werkvoorraad-gelezen", width)

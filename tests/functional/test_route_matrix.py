@@ -41,7 +41,7 @@ PUBLIC = {
 #: endpoint -> roles that may use it at all (object rules narrow it further).
 ROUTE_ACCESS: dict[str, frozenset[str]] = {
     # own account
-    "auth.account": ALL, "auth.change_password_page": ALL, "auth.new_recovery_codes": ALL,
+    "auth.account": ALL, "auth.change_password_page": ALL, "auth.new_recovery_codes": ALL, "auth.reply_mail": ALL,
     # reporting
     "intake.confirmation": ALL, "intake.my_signals": ALL, "intake.my_signal": ALL,
     "intake.my_signal_reply": ALL,
