@@ -143,7 +143,10 @@ class SignalForm(FlaskForm):
     )
     subjects = FieldList(FormField(SubjectForm), min_entries=SUBJECT_SLOTS, max_entries=SUBJECT_SLOTS)
     process_code = SelectField("Bij welk werkproces zag u het?", choices=[], default="")
-    phenomenon_code = SelectField("Waar lijkt het op?", choices=[], default="")
+    phenomenon_code = SelectField(
+        "Verschijningsvorm", description="De soort ondermijning, bijvoorbeeld witwassen of drugs. Weet u het niet? Laat dit open.",
+        choices=[], default="",
+    )
     certainty = RadioField(
         "Hoe zeker bent u?", choices=choices(CERTAINTY_LABELS), validators=[Optional()]
     )

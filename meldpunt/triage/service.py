@@ -239,7 +239,7 @@ class Tab(enum.StrEnum):
 
 TAB_LABELS = {
     Tab.NEW: "Nieuw",
-    Tab.MINE: "Mijn meldingen",
+    Tab.MINE: "Aan mij toegewezen",
     Tab.WAITING: "Wacht op terugkoppeling",
     Tab.OVERDUE: "Te laat",
     Tab.ALL: "Alle",

@@ -318,7 +318,7 @@ def add_subject(signal_id):
     audit_event("signal.add_subject", object_type="signal", object_id=signal.id,
                 details={"subject_id": str(subject.id), "kind": subject.kind})
     db.session.commit()
-    flash("Het subject is toegevoegd.", "success")
+    flash("De betrokkene is toegevoegd.", "success")
     return redirect(url_for("triage.signal_detail", signal_id=signal_id, _anchor="subjecten"))
 
 

@@ -101,3 +101,43 @@ def test_item_02_reply_marker_appears_and_clears_when_opened(new_page, live_serv
     row = regisseur.get_by_role("row").filter(has_text=reference)
     assert "Nieuw bericht" not in row.inner_text()
     step(regisseur, shots, "02-werkvoorraad-gelezen", width)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_item_07_one_word_per_thing_on_the_pages(new_page, live_server, shots, width):
+    from tests.e2e.conftest import log_in
+
+    melder = new_page(width=width)
+    log_in(melder, live_server, "melder")
+    melder.goto(live_server("/melden?nieuw=1"))
+    main = melder.inner_text("main")
+    assert "Verschijningsvorm" in main and "Waar lijkt het op" not in main and "verschijnsel " not in main.lower()
+    step(melder, shots, "07-melden-woorden", width)
+    regisseur = new_page(width=width)
+    log_in(regisseur, live_server, "regisseur")
+    regisseur.goto(live_server("/behandelen/"))
+    tabs = regisseur.inner_text("ul.tabs")
+    assert "Aan mij toegewezen" in tabs and "Mijn meldingen" not in tabs
+    step(regisseur, shots, "07-werkvoorraad-tabs", width)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_item_04_character_counter_and_pasted_text_kept(new_page, live_server, shots, width):
+    page = new_page(width=width)
+    page.goto(live_server("/melden/anoniem"))
+    field = page.get_by_label("Wat heeft u gezien of gehoord?")
+    assert field.get_attribute("maxlength") is None  # a paste is never cut off
+    counter = page.locator("#description-count")
+    assert "U kunt nog 20.000 tekens typen." in counter.inner_text()
+    field.fill("Twaalf tekens")
+    assert "U kunt nog 19.987 tekens typen." in counter.inner_text()
+    step(page, shots, "04-teller", width)
+    pasted = "x" * 20_005
+    field.fill(pasted)  # as a paste: the whole text stays, the counter says how far over it is
+    assert len(field.input_value()) == 20_005
+    assert "5 tekens te veel" in counter.inner_text()
+    page.get_by_role("button", name="Melding versturen").click()
+    page.wait_for_load_state("load")
+    assert "Dit is te lang" in page.inner_text("main")
+    assert len(page.get_by_label("Wat heeft u gezien of gehoord?").input_value()) == 20_005
+    step(page, shots, "04-te-lang", width)

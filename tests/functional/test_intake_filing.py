@@ -81,7 +81,7 @@ def test_named_filing_stores_everything_encrypted_and_confirms(app, users):
     assert signal.reference in mine and "Ontvangen" in mine
     detail = client.get(f"/mijn-meldingen/{signal.id}").get_data(as_text=True)
     assert "Uw melding is ontvangen" in detail  # feedback history
-    assert "Jansen Opslag B.V." in detail and "brief.pdf" in detail and "Leegstaande" not in detail.split("Verschijnsel")[0]
+    assert "Jansen Opslag B.V." in detail and "brief.pdf" in detail and "Leegstaande" not in detail.split("Verschijningsvorm")[0]
 
 
 def test_about_a_colleague_goes_to_the_integrity_track(app, users):

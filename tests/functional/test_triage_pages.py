@@ -54,7 +54,7 @@ def test_same_kvk_written_differently_is_linked_without_leaking_other_tracks(app
     _signal(app, users, kvk="1234 5678", about_colleague=True)  # integrity track: the regisseur may not see it
     regisseur = _client(app, users, "regisseur")
     page = regisseur.get(f"/behandelen/meldingen/{first}").get_data(as_text=True)
-    assert "2 andere meldingen over dit subject" in page
+    assert "2 andere meldingen over deze betrokkene" in page
     with app.app_context():
         refs = {s.id: s.reference for s in db.session.scalars(select(Signal))}
     assert refs[second] in page and refs[third] in page
