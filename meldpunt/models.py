@@ -8,6 +8,7 @@ from meldpunt.grants.models import RoleGrant
 from meldpunt.intake.models import (
     Attachment,
     FilingKey,
+    IntakeDraft,
     Message,
     ReceiptDisplay,
     ReceiptGrant,
@@ -74,6 +75,7 @@ __all__ = [
     "ReceiptGrant",
     "ReceiptDisplay",
     "FilingKey",
+    "IntakeDraft",
     "RecoveryCode",
     "RoleGrant",
     "Signal",

@@ -168,6 +168,8 @@ class SignalForm(FlaskForm):
     )
     #: Idempotency key: a random value per form (set in the view); a second POST of it files nothing.
     idempotency_key = HiddenField()
+    #: "Controleer uw melding" (issue 22 item 4): the form is kept server-side and shown for checking first.
+    check = SubmitField("Controleer uw melding")
     submit = SubmitField("Melding versturen")
 
     def validate_occurred_until(self, field) -> None:
@@ -210,3 +212,9 @@ class ReplyForm(FlaskForm):
 
 class CloseReceiptForm(FlaskForm):
     submit = SubmitField("Melding sluiten")
+
+
+class SendDraftForm(FlaskForm):
+    """The button on the "Controleer uw melding" page (its own CSRF token; the draft is server-side)."""
+
+    submit = SubmitField("Melding versturen")

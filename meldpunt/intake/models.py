@@ -328,3 +328,18 @@ class ReceiptDisplay(Base):
     payload_ct: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class IntakeDraft(Base):
+    """A melden form waiting on the "Controleer uw melding" page (issue 22 item 4).
+
+    Keyed by a SHA-256 digest of a random token held only in the browser's session cookie; the
+    form's fields and chosen files are encrypted under a key derived from that token. Deleted when
+    the melding is sent, and purged after ``expires_at`` (an hour after it was last saved).
+    """
+
+    __tablename__ = "intake_drafts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    payload_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

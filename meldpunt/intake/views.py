@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import ipaddress
 import re
 import secrets
 import uuid
 
+from werkzeug.datastructures import MultiDict
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
@@ -24,9 +26,11 @@ from meldpunt.intake.forms import (
     CloseReceiptForm,
     ReceiptForm,
     ReplyForm,
+    SendDraftForm,
     SignalForm,
     choices,
 )
+from meldpunt.intake import drafts
 from meldpunt.intake.messages import list_messages
 from meldpunt.intake.models import Signal
 from meldpunt.intake.receipts import (
@@ -67,6 +71,8 @@ DISPLAY_SESSION_KEY = "receipt_display"
 #: Session key set after a form was filed: Back to the form shows "al verstuurd" instead of a fresh form
 #: (a browser may refill a fresh form's fields, which would file the melding again). ``?nieuw=1`` clears it.
 FILED_SESSION_KEY = "form_filed"
+#: Session key of the random token of the form kept for "Controleer uw melding" (never its content).
+DRAFT_SESSION_KEY = "intake_draft"
 _FILING_KEY_FORMAT = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 WRONG_CODE = "Deze code kennen wij niet. Controleer de code en probeer het opnieuw."
 
@@ -193,18 +199,31 @@ def _handle_signal_form(form: SignalForm, *, anonymous_only: bool):
     """Post/redirect/get: a stored melding answers 303 to a GET page, so a reload files nothing.
 
     The form's idempotency key makes a second POST of the same form (double click, Back and send
-    again) file nothing: it is sent to the page of the first filing instead.
+    again) file nothing: it is sent to the page of the first filing instead. "Controleer uw melding"
+    keeps the form server-side (encrypted, ``intake.drafts``) and shows it for checking first.
     """
     context = _prepare(form, anonymous_only=anonymous_only)
+    if request.method == "GET" and request.args.get("concept"):
+        draft = drafts.load_draft(db.session, token=session.get(DRAFT_SESSION_KEY))
+        db.session.commit()
+        if draft is not None:  # "wijzig": the form again, filled from the draft
+            form = SignalForm(formdata=MultiDict(draft.fields))
+            context = _prepare(form, anonymous_only=anonymous_only)
+            context["draft_files"] = [name for name, _ in draft.files]
     if not form.validate_on_submit():
         return _form_page(form, context, 422 if form.is_submitted() else 200)
-    anonymous = anonymous_only
+    if form.check.data:
+        return _save_for_checking(anonymous=anonymous_only)
+    return _file_form(form, context, anonymous=anonymous_only, uploads=_uploads())
+
+
+def _file_form(form: SignalForm, context: dict, *, anonymous: bool, uploads: list[Upload], draft_token=None):
     reporter = None if anonymous else current_user._get_current_object()
     filing_key = form.idempotency_key.data or secrets.token_urlsafe(32)
     try:
         filed = file_report(
             db.session, keyring=current_keyring(), reporter=reporter, report=_report_from(form, anonymous=anonymous),
-            uploads=_uploads(), upload_settings=_settings().uploads, filing_key=filing_key,
+            uploads=uploads, upload_settings=_settings().uploads, filing_key=filing_key,
         )
     except DuplicateFilingError as exc:
         db.session.rollback()
@@ -215,6 +234,9 @@ def _handle_signal_form(form: SignalForm, *, anonymous_only: bool):
         g.files_not_taken = isinstance(exc, FilesNotTakenError)
         _field_for(form, exc.field).errors.append(str(exc))
         return _form_page(form, context, 422)
+    if draft_token is not None:
+        drafts.delete_draft(db.session, token=draft_token)  # sent: the draft and its files are gone
+        session.pop(DRAFT_SESSION_KEY, None)
     session[FILED_SESSION_KEY] = True
     if filed.receipt_code is None:
         db.session.commit()
@@ -226,6 +248,97 @@ def _handle_signal_form(form: SignalForm, *, anonymous_only: bool):
     db.session.commit()
     session[DISPLAY_SESSION_KEY] = token
     return redirect(url_for("intake.anonymous_confirmation"), 303)
+
+
+def _save_for_checking(*, anonymous: bool):
+    """Keep the form (and its files) server-side, encrypted; 303 to "Controleer uw melding"."""
+    token = session.get(DRAFT_SESSION_KEY) or drafts.new_token()
+    earlier = drafts.load_draft(db.session, token=token)
+    files = [(f.filename, f.stream.read()) for f in request.files.getlist("attachments") if f and f.filename]
+    if not files and earlier is not None:
+        files = earlier.files  # no new choice: the files chosen before stay
+    fields = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "check", "submit")]
+    drafts.save_draft(db.session, token=token, draft=drafts.Draft(fields=fields, files=files))
+    db.session.commit()
+    g.draft_saved = True  # not a filing: the anonymous filing limit does not count it
+    session[DRAFT_SESSION_KEY] = token
+    return redirect(url_for("intake.check_anonymous" if anonymous else "intake.check_named"), 303)
+
+
+def check_rows(form: SignalForm) -> list[dict]:
+    """What will be sent, read from the form's own fields (so a field added to the form shows up here too).
+
+    Each row: the question, the answer as text, and the id of the field for the "wijzig" link.
+    """
+    rows: list[dict] = []
+
+    def answer(field) -> str:
+        if field.type == "BooleanField":
+            return "Ja" if field.data else "Nee"
+        if field.type in ("SelectField", "RadioField"):
+            labels: dict[str, str] = {}
+            for choice in field.choices or []:
+                value, label = (choice.value, choice.label) if hasattr(choice, "value") else (choice[0], choice[1])
+                labels[str(value)] = str(label)
+            return labels.get(str(field.data or ""), "") if field.data else ""
+        if field.type == "DutchDateField" or field.type == "DateField":
+            return field.data.strftime("%d-%m-%Y") if field.data else ""
+        return str(field.data or "").strip()
+
+    for field in form:
+        if field.type in ("CSRFTokenField", "HiddenField", "SubmitField", "MultipleFileField", "FileField"):
+            continue
+        if field.type == "FieldList":
+            for number, entry in enumerate(field, start=1):
+                for sub in entry:
+                    value = answer(sub)
+                    if value and sub.type != "SelectField":
+                        rows.append({"label": f"Betrokkene {number}: {sub.label.text}", "value": value, "id": sub.id})
+                    elif value and any(answer(other) for other in entry if other.type != "SelectField"):
+                        rows.append({"label": f"Betrokkene {number}: {sub.label.text}", "value": value, "id": sub.id})
+            continue
+        value = answer(field)
+        rows.append({"label": str(field.label.text), "value": value or "Niet ingevuld", "id": field.id,
+                     "empty": not value})
+    return rows
+
+
+def _check_page(*, anonymous: bool):
+    """GET: the form as it will be sent, with "wijzig" links. POST: send it."""
+    token = session.get(DRAFT_SESSION_KEY)
+    draft = drafts.load_draft(db.session, token=token)
+    db.session.commit()
+    form_endpoint = "intake.new_anonymous_signal" if anonymous else "intake.new_signal"
+    if draft is None:
+        flash("Uw melding was niet meer bewaard (na een uur zonder versturen wissen wij hem). Vul het formulier opnieuw in.",
+              "info")
+        return redirect(url_for(form_endpoint))
+    form = SignalForm(formdata=MultiDict(draft.fields), meta={"csrf": False})
+    context = _prepare(form, anonymous_only=anonymous)
+    send = SendDraftForm()
+    if request.method == "POST":
+        if not send.validate_on_submit():
+            abort(400)
+        if not form.validate():
+            return _form_page(form, context, 422)
+        uploads = [Upload(filename=name, stream=io.BytesIO(content)) for name, content in draft.files]
+        return _file_form(form, context, anonymous=anonymous, uploads=uploads, draft_token=token)
+    return render_template(
+        "intake/check.html", rows=check_rows(form), files=[name for name, _ in draft.files], send_form=send,
+        edit_url=url_for(form_endpoint, concept=1), anonymous_only=anonymous,
+    )
+
+
+@bp.route("/melden/controleren", methods=["GET", "POST"])
+@login_required
+def check_named():
+    require(current_user, Action.FILE_SIGNAL)
+    return _check_page(anonymous=False)
+
+
+def check_anonymous():
+    """Anonymous: like ``new_anonymous_signal`` (no login, no client data, the hour only)."""
+    return _check_page(anonymous=True)
 
 
 def _already_sent(signal_id, *, filing_key: str, anonymous: bool):
@@ -308,7 +421,7 @@ def _anonymous_filing_key() -> str:
 
 def _filing_counts(response) -> bool:
     """A stored melding (303) counts, and a refusal that still received files; a repeated form does not."""
-    if g.get("duplicate_filing"):
+    if g.get("duplicate_filing") or g.get("draft_saved"):
         return False
     return response.status_code == 303 or (response.status_code == 422 and bool(_uploads()))
 
@@ -356,7 +469,7 @@ def new_signal():
 #: Pages that keep the "just filed" mark: the forms and their confirmations (Back goes between them).
 _KEEPS_FILED_MARK = frozenset({
     "intake.new_signal", "intake.new_anonymous_signal", "intake.confirmation", "intake.anonymous_confirmation",
-    "static", None,
+    "intake.check_named", "intake.check_anonymous", "static", None,
 })
 
 
@@ -393,12 +506,17 @@ def new_anonymous_signal():
     return _handle_signal_form(SignalForm(), anonymous_only=True)
 
 
+# Sending from "Controleer uw melding" counts against the same anonymous filing limits.
+bp.add_url_rule("/melden/anoniem/controleren", "check_anonymous", _anonymous_filing_limits(check_anonymous),
+                methods=["GET", "POST"])
+
+
 # ----------------------------------------------------------------------------- anonymous routes need a logout first
 
 #: Routes of the anonymous reporter. While the browser carries a login they answer only with a page
 #: that offers to log out first, so nothing done here can be linked to an account (not even by time).
 ANONYMOUS_ENDPOINTS = frozenset({
-    "intake.new_anonymous_signal", "intake.anonymous_confirmation", "intake.receipt", "intake.receipt_signal", "intake.receipt_reply",
+    "intake.new_anonymous_signal", "intake.anonymous_confirmation", "intake.check_anonymous", "intake.receipt", "intake.receipt_signal", "intake.receipt_reply",
     "intake.receipt_close",
 })
 

@@ -43,6 +43,15 @@ def upgrade():
     with op.batch_alter_table('receipt_displays', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_receipt_displays_expires_at'), ['expires_at'], unique=False)
 
+    op.create_table('intake_drafts',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('payload_ct', sa.LargeBinary(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_intake_drafts'))
+    )
+    with op.batch_alter_table('intake_drafts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_intake_drafts_expires_at'), ['expires_at'], unique=False)
+
     with op.batch_alter_table('notices', schema=None) as batch_op:
         batch_op.create_index('ix_notices_recipient_kind_read', ['recipient_user_id', 'kind', 'read_at'], unique=False)
         batch_op.drop_constraint(batch_op.f('ck_notices_kind_valid'), type_='check')
@@ -52,6 +61,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('intake_drafts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_intake_drafts_expires_at'))
+    op.drop_table('intake_drafts')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('reply_mail')
     op.execute("DELETE FROM notices WHERE kind = 'reactie_melder'")

@@ -141,3 +141,29 @@ def test_item_04_character_counter_and_pasted_text_kept(new_page, live_server, s
     assert "Dit is te lang" in page.inner_text("main")
     assert len(page.get_by_label("Wat heeft u gezien of gehoord?").input_value()) == 20_005
     step(page, shots, "04-te-lang", width)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_item_04_check_your_answers_then_send(new_page, live_server, shots, width):
+    page = new_page(width=width)
+    page.goto(live_server("/melden/anoniem"))
+    page.get_by_label("Wat heeft u gezien of gehoord?").fill("Contant betaald bij de balie.")
+    page.get_by_label("Waar was het?").fill("Stadskantoor")
+    page.get_by_role("button", name="Controleer uw melding").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_role("heading", level=1).inner_text() == "Controleer uw melding"
+    assert "Contant betaald bij de balie." in page.inner_text("main") and "Stadskantoor" not in page.url
+    step(page, shots, "04-controleer", width)
+    page.get_by_role("link", name="wijzig Waar was het?").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_label("Waar was het?").input_value() == "Stadskantoor"
+    page.get_by_label("Waar was het?").fill("Stadskantoor, balie 3")
+    step(page, shots, "04-wijzig", width)
+    page.get_by_role("button", name="Controleer uw melding").click()
+    page.wait_for_load_state("load")
+    assert "Stadskantoor, balie 3" in page.inner_text("main")
+    page.get_by_role("button", name="Melding versturen").click()
+    page.wait_for_load_state("load")
+    assert "/melden/anoniem/ontvangen" in page.url and page.locator(".receipt-code").count() == 1
+    step(page, shots, "04-verstuurd", width)
+    assert signal_count(live_server) == 1
