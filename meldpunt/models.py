@@ -8,7 +8,10 @@ from meldpunt.feedback.models import Notice, NoticeDelivery
 from meldpunt.grants.models import RoleGrant
 from meldpunt.intake.models import (
     Attachment,
+    FilingKey,
+    IntakeDraft,
     Message,
+    ReceiptDisplay,
     ReceiptGrant,
     Signal,
     SignalPhenomenon,
@@ -83,6 +86,9 @@ __all__ = [
     "RegisterEntry",
     "NoticeDelivery",
     "ReceiptGrant",
+    "ReceiptDisplay",
+    "FilingKey",
+    "IntakeDraft",
     "RecoveryCode",
     "RoleGrant",
     "Signal",

@@ -18,7 +18,10 @@ MIB = 1024 * 1024
 
 
 def control_attrs(field: Any, help: bool = False, **extra: Any) -> dict[str, Any]:  # noqa: A002 - Jinja keyword
-    """Attributes for ``field(**attrs)``: describedby (help text, error) and invalid only when present."""
+    """Attributes for ``field(**attrs)``: describedby (help text, error) and invalid only when present.
+
+    A length limit becomes ``data-maxlength`` (for the character counter), never ``maxlength``.
+    """
     described = []
     if help:
         described.append(f"{field.id}-help")
@@ -29,6 +32,12 @@ def control_attrs(field: Any, help: bool = False, **extra: Any) -> dict[str, Any
         attrs["aria-describedby"] = " ".join(described)
     if field.errors:
         attrs["aria-invalid"] = "true"
+    maxlength = getattr(getattr(field, "flags", None), "maxlength", None)
+    if maxlength:
+        # No maxlength attribute: a browser would cut pasted text off silently. The limit goes to the
+        # character counter (static/js/counter.js) and the server says when a text is too long.
+        attrs["maxlength"] = False
+        attrs["data-maxlength"] = maxlength
     attrs.update({key: value for key, value in extra.items() if value is not None and value is not False})
     return attrs
 

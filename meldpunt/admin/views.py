@@ -32,7 +32,7 @@ bp = Blueprint("admin", __name__, url_prefix="/beheer")
 
 KIND_LABELS = {
     TermKind.PHENOMENON: "Verschijningsvormen",
-    TermKind.PROCESS: "Kwetsbare processen",
+    TermKind.PROCESS: "Werkprocessen",
     TermKind.LOCATION_TYPE: "Locatietypen",
     TermKind.CHANNEL: "Bronnen en kanalen",
     TermKind.DEPARTMENT: "Afdelingen",

@@ -55,6 +55,7 @@ ACTION_LABELS: dict[str, str] = {
     "feedback.remind": "Herinnering terugkoppeling verstuurd",
     "feedback.read": "Terugkoppeling gelezen",
     "notice.read": "Bericht gelezen",
+    "account.reply_mail": "Keuze e-mail bij bericht van melder gewijzigd",
     "notice.read_all": "Alle berichten gelezen",
     "notice.retry": "Mislukte e-mail opnieuw verstuurd",
     # cases and approvals
@@ -62,8 +63,8 @@ ACTION_LABELS: dict[str, str] = {
     "case.read": "Casus gelezen",
     "case.create": "Casus gemaakt",
     "case.update": "Casus gewijzigd",
-    "case.add_subject": "Subject aan casus gekoppeld",
-    "case.remove_subject": "Subject uit casus gehaald",
+    "case.add_subject": "Betrokkene aan casus gekoppeld",
+    "case.remove_subject": "Betrokkene uit casus gehaald",
     "case.add_intervention": "Interventie toegevoegd",
     "case.remove_intervention": "Interventie verwijderd",
     "case.propose": "Casus voorgesteld voor casusoverleg",

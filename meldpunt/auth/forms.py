@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -61,3 +61,13 @@ class PasswordChangeForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField("Wachtwoord wijzigen")
+
+
+class ReplyMailForm(FlaskForm):
+    """A handler's choice: also an e-mail (content-free) when a reporter replies (issue 22 item 2)."""
+
+    reply_mail = BooleanField(
+        "Stuur mij ook een e-mail als een melder reageert",
+        description="De e-mail zegt alleen dat er een nieuw bericht is, niet van wie of waarover. "
+        "In de werkvoorraad ziet u het altijd.",
+    )

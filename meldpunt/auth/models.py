@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime
 
 from flask_login import UserMixin
+from sqlalchemy import false as sa_false
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -53,6 +54,8 @@ class User(UserMixin, Base):
     department: Mapped[str | None] = mapped_column(String(80))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The handler's choice: also a content-free e-mail when a reporter replies (issue 22 item 2).
+    reply_mail: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     #: TOTP secret, encrypted under this account's own data key (so key rotation covers it).
     totp_secret_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     data_key_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("data_keys.id", ondelete="SET NULL"))

@@ -13,7 +13,15 @@ from flask_login import current_user, login_required, login_user, logout_user
 from meldpunt.auth import sessions as auth_sessions
 from meldpunt.auth import totp
 from meldpunt.auth.throttle import Refusal, account_key, client_key, current_throttle, init_throttle
-from meldpunt.auth.forms import CodeForm, EnrolForm, LoginForm, LogoutForm, PasswordChangeForm, RecoveryCodesForm
+from meldpunt.auth.forms import (
+    CodeForm,
+    EnrolForm,
+    LoginForm,
+    LogoutForm,
+    PasswordChangeForm,
+    RecoveryCodesForm,
+    ReplyMailForm,
+)
 from meldpunt.auth.models import Role, User
 from meldpunt.auth.service import (
     AccountError,
@@ -389,7 +397,25 @@ def account():
         recovery_left=totp.remaining_recovery_codes(db.session, user=user) if user.totp_enrolled else 0,
         logout_form=LogoutForm(),
         recovery_form=RecoveryCodesForm(formdata=None),
+        reply_mail_form=ReplyMailForm(formdata=None, reply_mail=user.reply_mail),
+        handles_signals=user.role in (Role.REGISSEUR.value, Role.INTEGRITEIT.value),
     )
+
+
+@bp.post("/account/berichten-mail")
+@login_required
+def reply_mail():
+    """The handler's choice of an e-mail on a reporter's reply (POST, 303 back to the account page)."""
+    form = ReplyMailForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("auth.account"), 303)
+    user = current_user._get_current_object()
+    user.reply_mail = bool(form.reply_mail.data)
+    audit_event("account.reply_mail", object_type="user", object_id=user.id, details={"reply_mail": user.reply_mail})
+    db.session.commit()
+    flash("Opgeslagen. U krijgt " + ("voortaan ook een e-mail" if user.reply_mail else "geen e-mail meer")
+          + " als een melder reageert.", "success")
+    return redirect(url_for("auth.account"), 303)
 
 
 @bp.route("/account/wachtwoord", methods=["GET", "POST"])

@@ -153,7 +153,7 @@ def remove_signal_from_case(session: Session, *, keyring: Keyring, case: Case, s
 def add_subject_to_case(session: Session, *, case: Case, subject: Subject, actor: User) -> CaseSubject:
     _require_open(case)
     if session.get(CaseSignal, (case.id, subject.signal_id)) is None:
-        raise CaseError("Dit subject komt uit een melding die niet bij deze casus hoort.")
+        raise CaseError("Deze betrokkene komt uit een melding die niet bij deze casus hoort.")
     existing = session.get(CaseSubject, (case.id, subject.id))
     if existing is not None:
         return existing
@@ -168,7 +168,7 @@ def remove_subject_from_case(session: Session, *, case: Case, subject_id: uuid.U
     _require_open(case)
     link = session.get(CaseSubject, (case.id, subject_id))
     if link is None:
-        raise CaseError("Dit subject hoort niet bij deze casus.")
+        raise CaseError("Deze betrokkene hoort niet bij deze casus.")
     session.delete(link)
     _audit(session, actor, "case.remove_subject", case, subject_id=str(subject_id))
     session.flush()

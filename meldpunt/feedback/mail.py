@@ -49,6 +49,7 @@ def compose_notice_mail(
     about_measure: bool = False,
     meeting_kind: str | None = None,
     attachment: tuple[str, str, bytes] | None = None,
+    about_reply: bool = False,
 ) -> NoticeMail:
     """The e-mail for one notice, rendered from templates/email/ (text and HTML).
 
@@ -65,6 +66,9 @@ def compose_notice_mail(
         template, subject = "email/grant_request", "Een verzoek om rechten wacht op uw besluit"
     elif about_measure:
         template, subject = "email/measure_due", "Een verbetermaatregel van u is over de termijn"
+    elif about_reply:
+        # No reference: the mail only says that a reporter wrote (issue 22 item 2).
+        template, subject = "email/reporter_reply", "Nieuw bericht van een melder"
     elif for_handler:
         template, subject = "email/handler_reminder", f"Herinnering over melding {reference}"
     else:

@@ -28,6 +28,7 @@ class NoticeKind(enum.StrEnum):
     AGENDA_SENT = "agenda"  # to a meeting member: the agenda of a meeting is ready (issue 17)
     ACTION_OVERDUE = "actie_verlopen"  # to an action's owner: the deadline has passed (issue 17)
     THREAT_REMINDER = "dringend"  # to a handler: a threatened reporter's signal waits hours without action
+    REPORTER_REPLY = "reactie_melder"  # to a handler: the reporter answered or added information (issue 22)
 
 
 _KINDS = ", ".join(f"'{k.value}'" for k in NoticeKind)
@@ -55,6 +56,7 @@ class Notice(Base):
         CheckConstraint("(meeting_id IS NULL AND action_id IS NULL) OR recipient_user_id IS NOT NULL",
                         name="meeting_notice_has_recipient"),
         Index("ix_notices_pending", "delivered_at", "created_at"),
+        Index("ix_notices_recipient_kind_read", "recipient_user_id", "kind", "read_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

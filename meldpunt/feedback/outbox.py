@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from meldpunt.config import Settings
 from meldpunt.database import utcnow
-from meldpunt.feedback.models import DeliveryChannel, DeliveryState, Notice, NoticeDelivery
+from meldpunt.feedback.models import DeliveryChannel, DeliveryState, Notice, NoticeDelivery, NoticeKind
 
 log = logging.getLogger("meldpunt.feedback.outbox")
 
@@ -277,6 +277,8 @@ def plan_delivery(notice: Notice) -> DeliveryPlan:
     if notice.recipient_user_id is not None:
         user = notice.recipient
         email = user.email if user is not None and user.is_enabled and user.email else None
+        if notice.kind == NoticeKind.REPORTER_REPLY.value and not (user is not None and user.reply_mail):
+            email = None  # a reporter's reply is mailed only to a handler who chose it
         return DeliveryPlan((DeliveryChannel.INBOX,), email, True)
     signal = notice.signal
     reporter = signal.reporter if signal is not None else None
@@ -284,6 +286,19 @@ def plan_delivery(notice: Notice) -> DeliveryPlan:
         return DeliveryPlan((DeliveryChannel.RECEIPT,), None, False)
     wants_mail = bool(signal.wants_feedback and signal.feedback_by_email and reporter.is_enabled and reporter.email)
     return DeliveryPlan((DeliveryChannel.INBOX,), reporter.email if wants_mail else None, False)
+
+
+def held_until(notice: Notice):
+    """When a notice may go out. A handler's notice of an anonymous reporter's reply carries the hour of
+    the reply; it waits until that hour has ended, so no e-mail (or delivery time) tells when the
+    anonymous reporter was active. Every other notice: at once."""
+    from datetime import timezone
+
+    signal = notice.signal
+    if notice.kind == NoticeKind.REPORTER_REPLY.value and signal is not None and signal.is_anonymous:
+        created = notice.created_at if notice.created_at.tzinfo else notice.created_at.replace(tzinfo=timezone.utc)
+        return created + timedelta(hours=1)
+    return notice.created_at if notice.created_at.tzinfo else notice.created_at.replace(tzinfo=timezone.utc)
 
 
 def _ensure_row(session: Session, notice_id: int, channel: DeliveryChannel, *, sent: bool) -> None:
@@ -321,10 +336,14 @@ def deliver(session: Session, *, notice_id: int, settings: Settings, organisatio
     if notice.delivered_at is not None:
         session.rollback()
         return "already"
+    if held_until(notice) > utcnow():
+        session.rollback()
+        return "later"  # the sweep publishes it again; delivered once its hour has ended
     plan = plan_delivery(notice)
     reference = notice.signal.reference if notice.signal is not None else ""
     about_grant = notice.grant_id is not None
     about_measure = notice.measure_id is not None
+    about_reply = notice.kind == NoticeKind.REPORTER_REPLY.value
     meeting_kind, attachment = None, None
     if notice.meeting_id is not None or notice.action_id is not None:
         from meldpunt.meetings.notices import mail_parts
@@ -340,6 +359,7 @@ def deliver(session: Session, *, notice_id: int, settings: Settings, organisatio
             session, notice_id=notice_id, to=plan.email_to, reference=reference,
             for_handler=plan.for_handler, settings=settings, organisation=organisation or settings.organisation,
             about_grant=about_grant, about_measure=about_measure, meeting_kind=meeting_kind, attachment=attachment,
+            about_reply=about_reply,
         )
         if not sent:
             return "failed"
@@ -358,6 +378,7 @@ def _deliver_email(
     about_measure: bool = False,
     meeting_kind: str | None = None,
     attachment: tuple[str, str, bytes] | None = None,
+    about_reply: bool = False,
 ) -> bool:
     """Claim, send, mark sent. True when the e-mail is sent (now or by an earlier run), False when it is
     ``failed`` (final: nothing is sent). Raises ``DeliveryBusy`` or ``DeliveryFailed``."""
@@ -398,7 +419,7 @@ def _deliver_email(
     mail = compose_notice_mail(
         notice_id=notice_id, reference=reference, to=to, for_handler=for_handler,
         base_url=settings.base_url, organisation=organisation, about_grant=about_grant,
-        about_measure=about_measure, meeting_kind=meeting_kind, attachment=attachment,
+        about_measure=about_measure, meeting_kind=meeting_kind, attachment=attachment, about_reply=about_reply,
     )
     try:
         send_mail(settings.mail, build_message(mail, sender=settings.mail.sender))

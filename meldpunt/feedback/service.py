@@ -31,6 +31,7 @@ NOTICE_TITLES = {
     NoticeKind.AGENDA_SENT: "De agenda van een overleg staat klaar",
     NoticeKind.ACTION_OVERDUE: "Een actie uit een overleg is over de datum",
     NoticeKind.THREAT_REMINDER: "Dringend: een melder die zich onveilig voelt wacht op contact",
+    NoticeKind.REPORTER_REPLY: "Nieuw bericht van de melder",
 }
 
 #: Notices that count as the reporter's first feedback (the received-confirmation does not).
@@ -82,6 +83,82 @@ def queue_notice(
         signal.first_feedback_at = utcnow()
     session.flush()
     return notice
+
+
+def reply_recipients(session: Session, *, signal: Signal) -> list:
+    """Who hears of a reporter's reply: the assigned handler (while enabled and handling the signal's
+    track), else every enabled handler of that track."""
+    from meldpunt.auth.models import User
+    from meldpunt.policy import HANDLER_TRACKS
+
+    roles = [role for role, track in HANDLER_TRACKS.items() if track == signal.track]
+    assignee = signal.assignee
+    if assignee is not None and assignee.is_enabled and assignee.role in roles:
+        return [assignee]
+    return list(session.scalars(
+        select(User).where(User.role.in_(roles), User.is_enabled.is_(True)).order_by(User.id)
+    ))
+
+
+def notify_reporter_reply(session: Session, *, signal: Signal, created_at: datetime | None = None) -> list[Notice]:
+    """The reporter answered or added information: one notice per handler (``reply_recipients``).
+
+    In-app always; by e-mail (content-free) only for a handler who chose it (``User.reply_mail``).
+    A handler who still has an unread reply notice on this signal gets no second one: the marker is
+    already there. For an anonymous signal ``created_at`` is the hour, and its e-mail waits until that
+    hour has ended (``meldpunt.feedback.outbox.held_until``), so no mail records when the reporter was active.
+    """
+    notices = []
+    for user in reply_recipients(session, signal=signal):
+        unread = session.scalar(
+            select(Notice.id).where(
+                Notice.signal_id == signal.id, Notice.kind == NoticeKind.REPORTER_REPLY.value,
+                Notice.recipient_user_id == user.id, Notice.read_at.is_(None),
+            ).limit(1)
+        )
+        if unread is not None:
+            continue
+        notices.append(queue_notice(session, signal=signal, kind=NoticeKind.REPORTER_REPLY,
+                                    recipient_user_id=user.id, created_at=created_at))
+    return notices
+
+
+def clear_reply_notices(session: Session, *, signal: Signal, user) -> int:
+    """The handler opened the signal: their unread reply notices on it are read. Returns how many."""
+    now = utcnow()
+    notices = session.scalars(
+        select(Notice).where(
+            Notice.signal_id == signal.id, Notice.kind == NoticeKind.REPORTER_REPLY.value,
+            Notice.recipient_user_id == user.id, Notice.read_at.is_(None),
+        )
+    ).all()
+    for notice in notices:
+        notice.read_at = now
+    session.flush()
+    return len(notices)
+
+
+def signals_with_new_reply(session: Session, *, user_id: int, signal_ids) -> frozenset:
+    """Of ``signal_ids``, those with an unread reply notice for this handler (the queue's marker)."""
+    ids = list(signal_ids)
+    if not ids:
+        return frozenset()
+    return frozenset(session.scalars(
+        select(Notice.signal_id).where(
+            Notice.recipient_user_id == user_id, Notice.kind == NoticeKind.REPORTER_REPLY.value,
+            Notice.read_at.is_(None), Notice.signal_id.in_(ids),
+        ).distinct()
+    ))
+
+
+def new_reply_condition(*, user_id: int):
+    """SQL condition on ``Signal``: this handler has an unread reply notice on it (the queue's filter)."""
+    return Signal.id.in_(
+        select(Notice.signal_id).where(
+            Notice.recipient_user_id == user_id, Notice.kind == NoticeKind.REPORTER_REPLY.value,
+            Notice.read_at.is_(None),
+        )
+    )
 
 
 def queue_grant_notice(session: Session, *, grant_id: int, recipient_user_id: int) -> Notice:

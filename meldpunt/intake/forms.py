@@ -11,6 +11,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     MultipleFileField,
     RadioField,
     SelectField,
@@ -152,9 +153,12 @@ class SignalForm(FlaskForm):
     )
     subjects = FieldList(FormField(SubjectForm), min_entries=SUBJECT_SLOTS, max_entries=SUBJECT_SLOTS)
     process_code = SelectField("Bij welk werkproces zag u het?", choices=[], default="")
-    phenomenon_code = SelectField("Waar lijkt het op?", choices=[], default="")
+    phenomenon_code = SelectField(
+        "Verschijningsvorm", description="De soort ondermijning, bijvoorbeeld witwassen of drugs. Weet u het niet? Laat dit open.",
+        choices=[], default="",
+    )
     other_phenomena = CheckboxesField(
-        "Lijkt het ook op iets anders?", description="Kies er meer als het op meer dan één ding lijkt.",
+        "Past er nog een verschijningsvorm bij?", description="Kies er meer als het op meer dan één soort ondermijning lijkt.",
         choices=[], validate_choice=False,
     )
     approached = SelectField(
@@ -185,6 +189,10 @@ class SignalForm(FlaskForm):
         description="Bijvoorbeeld uw telefoonnummer, als u liever gebeld wordt.",
         validators=[Optional(), _too_long(TEXT_MAX)],
     )
+    #: Idempotency key: a random value per form (set in the view); a second POST of it files nothing.
+    idempotency_key = HiddenField()
+    #: "Controleer uw melding" (issue 22 item 4): the form is kept server-side and shown for checking first.
+    check = SubmitField("Controleer uw melding")
     submit = SubmitField("Melding versturen")
 
     def validate_occurred_until(self, field) -> None:
@@ -227,3 +235,9 @@ class ReplyForm(FlaskForm):
 
 class CloseReceiptForm(FlaskForm):
     submit = SubmitField("Melding sluiten")
+
+
+class SendDraftForm(FlaskForm):
+    """The button on the "Controleer uw melding" page (its own CSRF token; the draft is server-side)."""
+
+    submit = SubmitField("Melding versturen")

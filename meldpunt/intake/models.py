@@ -340,3 +340,51 @@ class ReceiptGrant(Base):
     digest_ct: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     last_used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class FilingKey(Base):
+    """The idempotency key of one sent melden form: a second POST with the same key files nothing.
+
+    The key is a random value in a hidden field of the form; only a SHA-256 digest of it is kept
+    (``meldpunt.intake.service.file_report``). ``signal_id`` is set for a named filing only (so a
+    repeated POST can lead to the filed melding); an anonymous filing's row names no signal and
+    carries the hour, like every row written for an anonymous reporter. Rows older than a day are purged.
+    """
+
+    __tablename__ = "filing_keys"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    signal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("signals.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ReceiptDisplay(Base):
+    """A receipt code waiting to be shown, once, on the page the anonymous filing redirects to.
+
+    Keyed by a SHA-256 digest of a single-use token (derived from the form's idempotency key and
+    kept in the browser's session cookie); the code and reference are encrypted under a key
+    derived from that token, so the row alone reveals neither. Deleted when shown, and purged
+    after ``expires_at`` (see ``meldpunt.intake.receipts.take_code_for_display``).
+    """
+
+    __tablename__ = "receipt_displays"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    payload_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class IntakeDraft(Base):
+    """A melden form waiting on the "Controleer uw melding" page (issue 22 item 4).
+
+    Keyed by a SHA-256 digest of a random token held only in the browser's session cookie; the
+    form's fields and chosen files are encrypted under a key derived from that token. Deleted when
+    the melding is sent, and purged after ``expires_at`` (an hour after it was last saved).
+    """
+
+    __tablename__ = "intake_drafts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    payload_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

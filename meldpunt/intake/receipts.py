@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 from datetime import datetime, timedelta, timezone
 
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from meldpunt.crypto import CryptoError, FieldCipher, Keyring
 from meldpunt.database import utc_hour, utcnow
-from meldpunt.intake.models import ReceiptGrant, Signal
+from meldpunt.intake.models import ReceiptDisplay, ReceiptGrant, Signal
 
 #: Crockford's base32: no I, L, O or U, so codes read aloud or retyped without confusion.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -206,3 +207,73 @@ def close_grant(session: Session, *, handle: object) -> None:
             delete(ReceiptGrant).where(ReceiptGrant.id == _grant_id(handle)).execution_options(synchronize_session=False)
         )
         session.flush()
+
+
+# ----------------------------------------------------------------------------- showing the code once
+
+#: A code waiting to be shown lives at least an hour: its times are hours (anonymous), so two hours from the hour.
+DISPLAY_LIFETIME = timedelta(hours=2)
+_DISPLAY_TOKEN_DOMAIN = b"meldpunt:receipt-display:token:v1\x00"
+_DISPLAY_ID_DOMAIN = b"meldpunt:receipt-display:id:v1\x00"
+_DISPLAY_KEY_DOMAIN = b"meldpunt:receipt-display:key:v1\x00"
+
+
+def display_token_for(filing_key: str) -> str:
+    """The single-use display token of one sent form, derived from its idempotency key.
+
+    A repeated POST of the same form (a double click whose first answer the browser dropped)
+    therefore finds the code of the first POST, as long as it was not shown yet.
+    """
+    return hmac.new(filing_key.encode("utf-8"), _DISPLAY_TOKEN_DOMAIN, hashlib.sha256).hexdigest()
+
+
+def _display_id(token: str) -> str:
+    return hashlib.sha256(_DISPLAY_ID_DOMAIN + token.encode("ascii")).hexdigest()
+
+
+def _display_cipher(token: str) -> FieldCipher:
+    return FieldCipher(hmac.new(token.encode("ascii"), _DISPLAY_KEY_DOMAIN, hashlib.sha256).digest())
+
+
+def hold_code_for_display(session: Session, *, token: str, code: str, reference: str,
+                          now: datetime | None = None) -> None:
+    """Keep ``code`` (and the reference) for one showing, encrypted under a key only ``token`` gives."""
+    hour = utc_hour(now)
+    row_id = _display_id(token)
+    sealed = _display_cipher(token).encrypt_text(
+        json.dumps({"code": code, "reference": reference}), table=ReceiptDisplay.__tablename__,
+        column="payload", row_id=row_id,
+    )
+    session.add(ReceiptDisplay(id=row_id, payload_ct=sealed, created_at=hour, expires_at=hour + DISPLAY_LIFETIME))
+    session.flush()
+
+
+def purge_expired_displays(session: Session, *, now: datetime | None = None) -> int:
+    """Delete codes that waited too long to be shown (an abandoned confirmation page)."""
+    result = session.execute(
+        delete(ReceiptDisplay).where(ReceiptDisplay.expires_at < (now or utcnow()))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def take_code_for_display(session: Session, *, token: object, now: datetime | None = None) -> tuple[str, str] | None:
+    """``(code, reference)`` once: the row is deleted in the same transaction. None when shown, expired or unknown."""
+    now = now or utcnow()
+    purge_expired_displays(session, now=now)
+    if not isinstance(token, str) or not token.isascii() or not 20 <= len(token) <= 100:
+        return None
+    row = session.get(ReceiptDisplay, _display_id(token))
+    if row is None:
+        return None
+    try:
+        payload = json.loads(_display_cipher(token).decrypt_text(
+            row.payload_ct, table=ReceiptDisplay.__tablename__, column="payload", row_id=row.id,
+        ))
+    except (CryptoError, ValueError):
+        payload = None
+    session.delete(row)
+    session.flush()
+    if not isinstance(payload, dict):
+        return None
+    return str(payload["code"]), str(payload["reference"])

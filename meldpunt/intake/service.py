@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,7 +19,7 @@ from meldpunt.config import UploadSettings
 from meldpunt.crypto import Keyring
 from meldpunt.database import utc_hour, utcnow
 from meldpunt.feedback.models import NoticeKind
-from meldpunt.feedback.service import queue_notice
+from meldpunt.feedback.service import notify_reporter_reply, queue_notice
 from meldpunt.intake.attachments import (
     Attachment,
     AttachmentError,
@@ -33,6 +34,7 @@ from meldpunt.intake.models import (
     APPROACH_LABELS,
     APPROACHED_LABELS,
     REFERENCE_SERIES,
+    FilingKey,
     MessageSender,
     Signal,
     SignalPhenomenon,
@@ -383,6 +385,50 @@ def _store_uploads(
     return stored
 
 
+class DuplicateFilingError(Exception):
+    """This form was sent before (same idempotency key): nothing is filed again.
+
+    ``signal_id`` names the melding the first POST filed, for a named reporter only.
+    """
+
+    def __init__(self, signal_id: uuid.UUID | None) -> None:
+        super().__init__("this form was already sent")
+        self.signal_id = signal_id
+
+
+_FILING_KEY_DOMAIN = b"meldpunt:filing-key:v1\x00"
+#: How long a sent form's key is remembered: a Back-and-send-again a day later files a new melding.
+FILING_KEY_LIFETIME = timedelta(days=1)
+
+
+def filing_key_digest(key: str) -> str:
+    return hashlib.sha256(_FILING_KEY_DOMAIN + key.encode("utf-8")).hexdigest()
+
+
+def _claim_filing_key(session: Session, *, key: str, stamp: datetime) -> FilingKey:
+    """Insert the key's row before anything is filed; a second POST with the same key raises DuplicateFilingError.
+
+    Inserted first, so two concurrent POSTs meet at the primary key: the second waits for the first
+    to commit (PostgreSQL) and then fails, before it stores a signal or a file.
+    """
+    session.execute(
+        delete(FilingKey).where(FilingKey.created_at < stamp - FILING_KEY_LIFETIME)
+        .execution_options(synchronize_session=False)
+    )
+    digest = filing_key_digest(key)
+    existing = session.get(FilingKey, digest)
+    if existing is not None:
+        raise DuplicateFilingError(existing.signal_id)
+    row = FilingKey(id=digest, created_at=stamp)
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        raise DuplicateFilingError(session.scalar(select(FilingKey.signal_id).where(FilingKey.id == digest))) from None
+    return row
+
+
 def file_report(
     session: Session,
     *,
@@ -391,12 +437,24 @@ def file_report(
     report: ReportInput,
     uploads: Sequence[Upload] = (),
     upload_settings: UploadSettings | None = None,
+    filing_key: str | None = None,
 ) -> FiledReport:
-    """File from the melden form. Anonymous (``reporter=None``) reports also get a receipt code."""
+    """File from the melden form. Anonymous (``reporter=None``) reports also get a receipt code.
+
+    ``filing_key`` is the form's idempotency key: the same key files at most one melding
+    (``DuplicateFilingError`` for every later POST, before anything is stored).
+    """
+    now = utcnow()
+    claimed = None
+    if filing_key:
+        claimed = _claim_filing_key(session, key=filing_key, stamp=now if reporter is not None else utc_hour(now))
     signal = file_signal(
         session, keyring=keyring, reporter=reporter, description=report.description, report=report,
-        uploads=uploads, upload_settings=upload_settings,
+        uploads=uploads, upload_settings=upload_settings, now=now,
     )
+    if claimed is not None and reporter is not None:
+        claimed.signal_id = signal.id
+        session.flush()
     code = issue_receipt_code(session, keyring=keyring, signal=signal) if reporter is None else None
     return FiledReport(signal=signal, receipt_code=code)
 
@@ -412,6 +470,8 @@ def add_reporter_information(
     upload_settings: UploadSettings | None = None,
 ) -> None:
     """The reporter answers a question or adds information: a message and/or extra attachments.
+
+    The handler(s) get a notice (``feedback.service.notify_reporter_reply``): the queue's "nieuw bericht".
 
     On an anonymous signal the author is never recorded, the message and attachments are stamped
     with the hour and the audit entry waits for the hour to end (see ``file_signal``).
@@ -443,6 +503,8 @@ def add_reporter_information(
         record_reporter_action(
             session, action="signal.add_attachments", signal_id=signal.id, details={"attachments": len(stored)}
         )
+    # The reply reaches someone: the assigned handler, else every handler of the track (issue 22 item 2).
+    notify_reporter_reply(session, signal=signal, created_at=utc_hour() if signal.is_anonymous else None)
     session.flush()
 
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import ipaddress
+import re
+import secrets
 import uuid
 
+from werkzeug.datastructures import MultiDict
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
@@ -22,22 +26,28 @@ from meldpunt.intake.forms import (
     CloseReceiptForm,
     ReceiptForm,
     ReplyForm,
+    SendDraftForm,
     SignalForm,
     choices,
 )
+from meldpunt.intake import drafts
 from meldpunt.intake.messages import list_messages
 from meldpunt.intake.models import Signal
 from meldpunt.intake.receipts import (
     GRANT_ABSOLUTE,
     GRANT_IDLE,
     close_grant,
+    display_token_for,
     find_signal_by_receipt,
     format_code,
+    hold_code_for_display,
     open_grant,
     signal_for_grant,
+    take_code_for_display,
 )
 from meldpunt.intake.service import (
     CERTAINTY_LABELS,
+    DuplicateFilingError,
     FilesNotTakenError,
     IntakeError,
     ReportInput,
@@ -56,6 +66,16 @@ bp = Blueprint("intake", __name__)
 
 #: Session key of the receipt grant's random handle (the only thing the cookie carries about it).
 RECEIPT_SESSION_KEY = "receipt_grant"
+#: Session key of the single-use token that shows a new receipt code once (never the code itself).
+DISPLAY_SESSION_KEY = "receipt_display"
+#: Session key set after a form was filed: Back to the form shows "al verstuurd" instead of a fresh form
+#: (a browser may refill a fresh form's fields, which would file the melding again). ``?nieuw=1`` clears it.
+FILED_SESSION_KEY = "form_filed"
+#: Session key of the random token of the form kept for "Controleer uw melding" (never its content).
+DRAFT_SESSION_KEY = "intake_draft"
+#: Whether the draft in the session came from the public form (``[app] public_form``).
+DRAFT_PUBLIC_SESSION_KEY = "intake.draft_public"
+_FILING_KEY_FORMAT = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 WRONG_CODE = "Deze code kennen wij niet. Controleer de code en probeer het opnieuw."
 
 
@@ -91,6 +111,8 @@ def _prepare(form: SignalForm, *, anonymous_only: bool, public: bool = False) ->
         form.feedback.choices = choices(FEEDBACK_CHOICES_NAMED)
     if not form.feedback.data:
         form.feedback.data = next(iter(FEEDBACK_CHOICES_ANONYMOUS if anonymous_only else FEEDBACK_CHOICES_NAMED))
+    if not _FILING_KEY_FORMAT.match(form.idempotency_key.data or ""):
+        form.idempotency_key.data = secrets.token_urlsafe(32)  # a new form (or a mangled key): a fresh key
     uploads = _settings().uploads
     return {
         "anonymous_only": anonymous_only,
@@ -215,29 +237,189 @@ def _form_page(form: SignalForm, context: dict, status: int, *, refused: str | N
 
 
 def _handle_signal_form(form: SignalForm, *, anonymous_only: bool, public: bool = False):
+    """Post/redirect/get: a stored melding answers 303 to a GET page, so a reload files nothing.
+
+    The form's idempotency key makes a second POST of the same form (double click, Back and send
+    again) file nothing: it is sent to the page of the first filing instead. "Controleer uw melding"
+    keeps the form server-side (encrypted, ``intake.drafts``) and shows it for checking first.
+    """
     context = _prepare(form, anonymous_only=anonymous_only, public=public)
+    if request.method == "GET" and request.args.get("concept"):
+        draft = drafts.load_draft(db.session, token=session.get(DRAFT_SESSION_KEY))
+        db.session.commit()
+        if draft is not None:  # "wijzig": the form again, filled from the draft
+            form = SignalForm(formdata=MultiDict(draft.fields))
+            context = _prepare(form, anonymous_only=anonymous_only, public=public)
+            context["draft_files"] = [name for name, _ in draft.files]
     if not form.validate_on_submit():
         return _form_page(form, context, 422 if form.is_submitted() else 200)
-    anonymous = anonymous_only
+    if form.check.data:
+        return _save_for_checking(anonymous=anonymous_only, public=public)
+    return _file_form(form, context, anonymous=anonymous_only, uploads=_uploads(), public=public)
+
+
+def _file_form(form: SignalForm, context: dict, *, anonymous: bool, uploads: list[Upload], draft_token=None,
+               public: bool = False):
     reporter = None if anonymous else current_user._get_current_object()
+    filing_key = form.idempotency_key.data or secrets.token_urlsafe(32)
     try:
         filed = file_report(
             db.session, keyring=current_keyring(), reporter=reporter, report=_report_from(form, anonymous=anonymous, public=public),
-            uploads=_uploads(), upload_settings=_settings().uploads,
+            uploads=uploads, upload_settings=_settings().uploads, filing_key=filing_key,
         )
+    except DuplicateFilingError as exc:
+        db.session.rollback()
+        g.duplicate_filing = True
+        return _already_sent(exc.signal_id, filing_key=filing_key, anonymous=anonymous)
     except IntakeError as exc:
         db.session.rollback()
         g.files_not_taken = isinstance(exc, FilesNotTakenError)
         _field_for(form, exc.field).errors.append(str(exc))
         return _form_page(form, context, 422)
+    if draft_token is not None:
+        drafts.delete_draft(db.session, token=draft_token)  # sent: the draft and its files are gone
+        session.pop(DRAFT_SESSION_KEY, None)
+        session.pop(DRAFT_PUBLIC_SESSION_KEY, None)
+    session[FILED_SESSION_KEY] = True
     reference = filed.signal.reference  # read before the commit expires the row: no SELECT after it
-    db.session.commit()
     if filed.receipt_code is None:
-        return redirect(url_for("intake.confirmation", reference=reference))
-    # Shown once, in this response only: the code is not stored, not in a cookie, not in a URL.
+        db.session.commit()
+        return redirect(url_for("intake.confirmation", reference=reference), 303)
+    # Shown once, on the page this redirects to: the code waits encrypted under a single-use token in
+    # the session cookie (never the code itself, never in a URL), and is deleted when shown.
+    token = display_token_for(filing_key)
+    hold_code_for_display(db.session, token=token, code=filed.receipt_code, reference=reference)
+    db.session.commit()
+    session[DISPLAY_SESSION_KEY] = token
+    return redirect(url_for("intake.anonymous_confirmation"), 303)
+
+
+def _save_for_checking(*, anonymous: bool, public: bool = False):
+    """Keep the form (and its files) server-side, encrypted; 303 to "Controleer uw melding"."""
+    token = session.get(DRAFT_SESSION_KEY) or drafts.new_token()
+    earlier = drafts.load_draft(db.session, token=token)
+    files = [(f.filename, f.stream.read()) for f in request.files.getlist("attachments") if f and f.filename]
+    if not files and earlier is not None:
+        files = earlier.files  # no new choice: the files chosen before stay
+    fields = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "check", "submit")]
+    drafts.save_draft(db.session, token=token, draft=drafts.Draft(fields=fields, files=files))
+    db.session.commit()
+    g.draft_saved = True  # not a filing: the anonymous filing limit does not count it
+    session[DRAFT_SESSION_KEY] = token
+    session[DRAFT_PUBLIC_SESSION_KEY] = public  # the public form's draft is sent as the public form
+    return redirect(url_for("intake.check_anonymous" if anonymous else "intake.check_named"), 303)
+
+
+def check_rows(form: SignalForm) -> list[dict]:
+    """What will be sent, read from the form's own fields (so a field added to the form shows up here too).
+
+    Each row: the question, the answer as text, and the id of the field for the "wijzig" link.
+    """
+    rows: list[dict] = []
+
+    def answer(field) -> str:
+        if field.type == "BooleanField":
+            return "Ja" if field.data else "Nee"
+        if field.type in ("SelectField", "RadioField"):
+            labels: dict[str, str] = {}
+            for choice in field.choices or []:
+                value, label = (choice.value, choice.label) if hasattr(choice, "value") else (choice[0], choice[1])
+                labels[str(value)] = str(label)
+            return labels.get(str(field.data or ""), "") if field.data else ""
+        if field.type == "DutchDateField" or field.type == "DateField":
+            return field.data.strftime("%d-%m-%Y") if field.data else ""
+        return str(field.data or "").strip()
+
+    for field in form:
+        if field.type in ("CSRFTokenField", "HiddenField", "SubmitField", "MultipleFileField", "FileField"):
+            continue
+        if field.type == "FieldList":
+            for number, entry in enumerate(field, start=1):
+                for sub in entry:
+                    value = answer(sub)
+                    if value and sub.type != "SelectField":
+                        rows.append({"label": f"Betrokkene {number}: {sub.label.text}", "value": value, "id": sub.id})
+                    elif value and any(answer(other) for other in entry if other.type != "SelectField"):
+                        rows.append({"label": f"Betrokkene {number}: {sub.label.text}", "value": value, "id": sub.id})
+            continue
+        value = answer(field)
+        rows.append({"label": str(field.label.text), "value": value or "Niet ingevuld", "id": field.id,
+                     "empty": not value})
+    return rows
+
+
+def _check_page(*, anonymous: bool):
+    """GET: the form as it will be sent, with "wijzig" links. POST: send it."""
+    token = session.get(DRAFT_SESSION_KEY)
+    draft = drafts.load_draft(db.session, token=token)
+    db.session.commit()
+    public = anonymous and bool(session.get(DRAFT_PUBLIC_SESSION_KEY)) and _settings().public_form
+    form_endpoint = ("intake.new_public_signal" if public else "intake.new_anonymous_signal") if anonymous \
+        else "intake.new_signal"
+    if draft is None:
+        flash("Uw melding was niet meer bewaard (na een uur zonder versturen wissen wij hem). Vul het formulier opnieuw in.",
+              "info")
+        return redirect(url_for(form_endpoint))
+    form = SignalForm(formdata=MultiDict(draft.fields), meta={"csrf": False})
+    context = _prepare(form, anonymous_only=anonymous, public=public)
+    send = SendDraftForm()
+    if request.method == "POST":
+        if not send.validate_on_submit():
+            abort(400)
+        if not form.validate():
+            return _form_page(form, context, 422)
+        uploads = [Upload(filename=name, stream=io.BytesIO(content)) for name, content in draft.files]
+        return _file_form(form, context, anonymous=anonymous, uploads=uploads, draft_token=token, public=public)
+    return render_template(
+        "intake/check.html", rows=check_rows(form), files=[name for name, _ in draft.files], send_form=send,
+        edit_url=url_for(form_endpoint, concept=1), anonymous_only=anonymous,
+    )
+
+
+@bp.route("/melden/controleren", methods=["GET", "POST"])
+@login_required
+def check_named():
+    require(current_user, Action.FILE_SIGNAL)
+    return _check_page(anonymous=False)
+
+
+def check_anonymous():
+    """Anonymous: like ``new_anonymous_signal`` (no login, no client data, the hour only)."""
+    return _check_page(anonymous=True)
+
+
+def _already_sent(signal_id, *, filing_key: str, anonymous: bool):
+    """The answer to a repeated POST of a form that was already filed: nothing is filed again."""
+    session[FILED_SESSION_KEY] = True
+    if anonymous:
+        session[DISPLAY_SESSION_KEY] = display_token_for(filing_key)  # the code, if it was not shown yet
+        return redirect(url_for("intake.anonymous_confirmation"), 303)
+    signal = db.session.get(Signal, signal_id) if signal_id is not None else None
+    if signal is None or signal.reporter_id != current_user.id:
+        flash("Dit formulier is al verstuurd. Uw melding staat onder Mijn meldingen.", "info")
+        return redirect(url_for("intake.my_signals"), 303)
+    flash("Dit formulier was al verstuurd. Wij hebben uw melding één keer ontvangen; er is niets dubbel verstuurd.",
+          "info")
+    return redirect(url_for("intake.confirmation", reference=signal.reference), 303)
+
+
+@bp.get("/melden/anoniem/ontvangen")
+def anonymous_confirmation():
+    """The page after an anonymous filing: the receipt code, once.
+
+    Taking the code from its single-use token deletes it (the one write on this GET, by design:
+    "shown once"). A reload, Back or a second tab gets the page without the code and files nothing.
+    """
+    shown = take_code_for_display(db.session, token=session.pop(DISPLAY_SESSION_KEY, None))
+    db.session.commit()
+    if shown is None:
+        return render_template("intake/already_sent.html", anonymous=True,
+                               receipt_url=_settings().base_url + url_for("intake.receipt"))
+    code, reference = shown
+    signal = db.session.scalar(db.select(Signal).where(Signal.reference == reference, Signal.is_anonymous.is_(True)))
     # The link is built from the configured base_url, never from the request's Host header.
     return render_template(
-        "intake/confirmation_anonymous.html", signal=filed.signal, receipt_code=format_code(filed.receipt_code),
+        "intake/confirmation_anonymous.html", signal=signal, reference=reference, receipt_code=format_code(code),
         feedback_days=_settings().first_feedback_working_days,
         receipt_url=_settings().base_url + url_for("intake.receipt"),
     )
@@ -285,7 +467,10 @@ def _anonymous_filing_key() -> str:
 
 
 def _filing_counts(response) -> bool:
-    return response.status_code == 200 or (response.status_code == 422 and bool(_uploads()))
+    """A stored melding (303) counts, and a refusal that still received files; a repeated form does not."""
+    if g.get("duplicate_filing") or g.get("draft_saved"):
+        return False
+    return response.status_code == 303 or (response.status_code == 422 and bool(_uploads()))
 
 
 def _refused_page(message: str):
@@ -323,7 +508,39 @@ def new_signal():
     if request.method == "POST" and request.form.get("identity") == "anoniem":
         # A form from before anonymous filing needed a logout: never file it under the person's name.
         return logged_in_page(continue_to="anoniem-melden", refused=True)
+    if request.method == "GET" and (fresh := _after_filing("intake.new_signal")) is not None:
+        return fresh
     return _handle_signal_form(SignalForm(), anonymous_only=False)
+
+
+#: Pages that keep the "just filed" mark: the forms and their confirmations (Back goes between them).
+_KEEPS_FILED_MARK = frozenset({
+    "intake.new_signal", "intake.new_anonymous_signal", "intake.confirmation", "intake.anonymous_confirmation",
+    "intake.check_named", "intake.check_anonymous", "static", None,
+})
+
+
+@bp.before_app_request
+def _forget_filing_elsewhere():
+    """Any other page opened after a filing ends the "al verstuurd" answer: the menu then gives a fresh form."""
+    if FILED_SESSION_KEY in session and request.method == "GET" and request.endpoint not in _KEEPS_FILED_MARK:
+        session.pop(FILED_SESSION_KEY, None)
+
+
+def _after_filing(endpoint: str):
+    """GET of the form right after a filing (Back, or the menu): say it was sent, offer a new form.
+
+    ``?nieuw=1`` ("Nog een melding doen") clears the mark and redirects to the plain form URL, so a
+    later Back lands on the mark again rather than on a form the browser may refill. None: show the form.
+    """
+    if request.args.get("nieuw"):
+        session.pop(FILED_SESSION_KEY, None)
+        return redirect(url_for(endpoint), 303)
+    if not session.get(FILED_SESSION_KEY):
+        return None
+    if endpoint == "intake.new_anonymous_signal":
+        return redirect(url_for("intake.anonymous_confirmation"), 303)
+    return render_template("intake/already_sent.html", anonymous=False)
 
 
 @bp.route("/melden/anoniem", methods=["GET", "POST"])
@@ -331,6 +548,8 @@ def new_signal():
 def new_anonymous_signal():
     """Anonymous reporting: no login (``refuse_anonymous_routes_when_logged_in`` refuses one);
     nothing about the client is stored with the signal, and its times are rounded to the hour."""
+    if request.method == "GET" and (fresh := _after_filing("intake.new_anonymous_signal")) is not None:
+        return fresh
     return _handle_signal_form(SignalForm(), anonymous_only=True)
 
 
@@ -344,12 +563,17 @@ def new_public_signal():
     return _handle_signal_form(SignalForm(), anonymous_only=True, public=True)
 
 
+# Sending from "Controleer uw melding" counts against the same anonymous filing limits.
+bp.add_url_rule("/melden/anoniem/controleren", "check_anonymous", _anonymous_filing_limits(check_anonymous),
+                methods=["GET", "POST"])
+
+
 # ----------------------------------------------------------------------------- anonymous routes need a logout first
 
 #: Routes of the anonymous reporter. While the browser carries a login they answer only with a page
 #: that offers to log out first, so nothing done here can be linked to an account (not even by time).
 ANONYMOUS_ENDPOINTS = frozenset({
-    "intake.new_anonymous_signal", "intake.receipt", "intake.receipt_signal", "intake.receipt_reply",
+    "intake.new_anonymous_signal", "intake.anonymous_confirmation", "intake.check_anonymous", "intake.receipt", "intake.receipt_signal", "intake.receipt_reply",
     "intake.receipt_close", "intake.new_public_signal",
 })
 

@@ -90,7 +90,7 @@ class MultiCheckboxField(SelectMultipleField):
 class ItemForm(FlaskForm):
     minutes_reserved = IntegerField("Tijd (minuten)", validators=[InputRequired("Vul de tijd in minuten in."),
                                                                   NumberRange(0, 600, "Kies 0 tot 600 minuten.")])
-    pseudonymise = BooleanField("Subjecten gepseudonimiseerd tonen (‘Subject A’, ‘Bedrijf 1’)")
+    pseudonymise = BooleanField("Betrokkenen gepseudonimiseerd tonen (‘Persoon A’, ‘Bedrijf 1’)")
     partners = MultiCheckboxField("Partners die dit punt zien", coerce=int,
                                   description="Interne leden zien elk punt. Partners alleen de punten die u hier aanvinkt.")
     submit = SubmitField("Opslaan")

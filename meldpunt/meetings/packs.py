@@ -3,7 +3,7 @@
 Need-to-know per item (``permissions.may_see_item``): the chair and internal members see every
 item, a partner only the standing items and the items they were invited to, and nothing of the
 items once the minutes are approved (then only their own actions). A pseudonymised item names
-its subjects "Subject A", "Bedrijf 1" …: every identifying value of those subjects is replaced in
+its subjects "Persoon A", "Bedrijf 1" …: every identifying value of those subjects is replaced in
 every text of the item (name, title, question, risk picture, motivation, actions), so no subject
 name appears anywhere in the pack.
 """
@@ -33,7 +33,7 @@ from meldpunt.vault.service import ShreddedError, cipher_for, unseal
 #: Values shorter than this are not replaced (a house number "3" would garble the text).
 MIN_REPLACE = 3
 PSEUDONYM_PREFIX = {
-    SubjectKind.PERSON.value: "Subject",
+    SubjectKind.PERSON.value: "Persoon",
     SubjectKind.COMPANY.value: "Bedrijf",
     SubjectKind.ADDRESS.value: "Adres",
     SubjectKind.VEHICLE.value: "Voertuig",
@@ -42,7 +42,7 @@ PSEUDONYM_PREFIX = {
 
 @dataclass(frozen=True)
 class SubjectLine:
-    label: str  # "Subject A" (pseudonymised) or the kind ("Persoon")
+    label: str  # "Persoon A" (pseudonymised) or the kind ("Persoon")
     values: list[tuple[str, str]]  # empty when pseudonymised
 
 
@@ -75,7 +75,7 @@ class Pseudonymiser:
                 continue
             n = counters.get(kind, 0)
             counters[kind] = n + 1
-            prefix = PSEUDONYM_PREFIX.get(kind, "Subject")
+            prefix = PSEUDONYM_PREFIX.get(kind, "Betrokkene")
             suffix = string.ascii_uppercase[n % 26] if kind == SubjectKind.PERSON.value else str(n + 1)
             label = f"{prefix} {suffix}"
             self.lines.append(SubjectLine(label, []))

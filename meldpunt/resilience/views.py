@@ -417,7 +417,7 @@ def knowledge_page(kind: str, code: str):
                            lookout=render_markdown(page.lookout_md) if page else None,
                            examples=render_markdown(page.examples_md) if page else None,
                            frame=_handling_frame(), keeper=is_keeper(current_user),
-                           kind_label="Werkproces" if kind == KnowledgeKind.PROCESS.value else "Verschijnsel")
+                           kind_label="Werkproces" if kind == KnowledgeKind.PROCESS.value else "Verschijningsvorm")
 
 
 @bp.route("/kennis/<kind>/<code>/bewerken", methods=["GET", "POST"])

@@ -72,7 +72,7 @@ class SubjectForm(FlaskForm):
     city = StringField("Plaats", validators=[Optional(), Length(max=200)])
     plate = StringField("Kenteken", validators=[Optional(), Length(max=200)])
     permit = StringField("Vergunningnummer", validators=[Optional(), Length(max=200)])
-    submit = SubmitField("Subject toevoegen")
+    submit = SubmitField("Betrokkene toevoegen")
 
 
 class MessageForm(FlaskForm):

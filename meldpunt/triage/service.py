@@ -21,7 +21,7 @@ from meldpunt.audit.service import record
 from meldpunt.auth.models import Role, User
 from meldpunt.crypto import FieldCipher, Keyring
 from meldpunt.database import utcnow
-from meldpunt.feedback.service import add_working_days, queue_notice
+from meldpunt.feedback.service import add_working_days, new_reply_condition, queue_notice, signals_with_new_reply
 from meldpunt.intake.models import Signal, SignalStatus, StatusChange, Subject, Track
 from meldpunt.triage.models import (
     Approval,
@@ -240,7 +240,7 @@ class Tab(enum.StrEnum):
 
 TAB_LABELS = {
     Tab.NEW: "Nieuw",
-    Tab.MINE: "Mijn meldingen",
+    Tab.MINE: "Aan mij toegewezen",
     Tab.WAITING: "Wacht op terugkoppeling",
     Tab.OVERDUE: "Te laat",
     Tab.ALL: "Alle",
@@ -306,9 +306,11 @@ class QueueFilters:
     phenomenon_code: str | None = None
     process_code: str | None = None
     department_code: str | None = None
+    #: Only signals with an unread "nieuw bericht" (a reporter's reply) for this handler (issue 22 item 2).
+    new_message: bool = False
 
     def __bool__(self) -> bool:
-        return any([self.status, self.phenomenon_code, self.process_code, self.department_code])
+        return any([self.status, self.phenomenon_code, self.process_code, self.department_code, self.new_message])
 
 
 @dataclass(frozen=True)
@@ -361,6 +363,8 @@ class QueuePage:
     urgent: list[QueueRow] = field(default_factory=list)
     #: Working days for first contact with a threatened reporter.
     contact_working_days: int = 1
+    #: Ids of the rows with an unread reply of the reporter for this handler ("nieuw bericht").
+    new_messages: frozenset = frozenset()
 
     @property
     def pages(self) -> int | None:
@@ -544,6 +548,8 @@ def load_queue(
         where.append(Signal.process_code == filters.process_code)
     if filters.department_code:
         where.append(Signal.department_code == filters.department_code)
+    if filters.new_message:
+        where.append(new_reply_condition(user_id=user_id))
     counts = queue_counts(session, track=track, user_id=user_id, cutoff=cutoff, exact_limit=exact_limit)
     total = _bounded_count(session, where, exact_limit) if filters else counts[tab]
 
@@ -592,6 +598,7 @@ def load_queue(
         next_cursor=_encode_cursor(_row_key(rows[-1], columns)) if rows and has_next else None,
         prev_cursor=_encode_cursor(_row_key(rows[0], columns)) if rows and has_prev else None,
         link_error=link_error, urgent=urgent, contact_working_days=contact_working_days,
+        new_messages=signals_with_new_reply(session, user_id=user_id, signal_ids=[r.id for r in (*urgent, *rows)]),
     )
 
 

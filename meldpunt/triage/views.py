@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 
 from meldpunt.cases.models import CaseStatus
 from meldpunt.extensions import db
-from meldpunt.feedback.service import failed_deliveries
+from meldpunt.feedback.service import clear_reply_notices, failed_deliveries
 from meldpunt.intake.models import APPROACH_LABELS, APPROACHED_LABELS, Attachment, MessageSender, Signal, SignalStatus
 from meldpunt.intake.service import CERTAINTY_LABELS, read_signal_content
 from meldpunt.policy import Action, can, handler_track, load_or_404, refuse, require
@@ -77,6 +77,7 @@ def queue():
         phenomenon_code=request.args.get("verschijningsvorm") or None,
         process_code=request.args.get("proces") or None,
         department_code=request.args.get("afdeling") or None,
+        new_message=request.args.get("nieuw_bericht") == "1",
     )
     page = max(request.args.get("pagina", 1, type=int) or 1, 1)
     after, before = request.args.get("na") or None, request.args.get("voor") or None
@@ -260,7 +261,13 @@ def threat_step(signal_id):
 @bp.get("/meldingen/<uuid:signal_id>")
 @login_required
 def signal_detail(signal_id):
-    return _page(_load_signal(signal_id))
+    """The handler's page. Opening it clears this handler's "nieuw bericht" on the signal (issue 22 item 2)."""
+    signal = _load_signal(signal_id)
+    cleared = clear_reply_notices(db.session, signal=signal, user=current_user)
+    if cleared:
+        audit_event("notice.read", object_type="signal", object_id=signal.id,
+                    details={"kind": "reactie_melder", "count": cleared})
+    return _page(signal)
 
 
 @bp.post("/meldingen/<uuid:signal_id>/melder")
@@ -408,7 +415,7 @@ def add_subject(signal_id):
     audit_event("signal.add_subject", object_type="signal", object_id=signal.id,
                 details={"subject_id": str(subject.id), "kind": subject.kind})
     db.session.commit()
-    flash("Het subject is toegevoegd.", "success")
+    flash("De betrokkene is toegevoegd.", "success")
     return redirect(url_for("triage.signal_detail", signal_id=signal_id, _anchor="subjecten"))
 
 

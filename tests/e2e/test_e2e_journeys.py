@@ -25,7 +25,7 @@ def file_signal_as_melder(page, live_server) -> str:
     assert page.get_by_role("heading", level=1).inner_text() == "Melding doen"
     check_axe(page, "melden")
     page.get_by_label("Wat heeft u gezien of gehoord?").fill(DESCRIPTION)
-    page.get_by_label("Waar lijkt het op?").select_option("witwassen")
+    page.get_by_label("Verschijningsvorm").select_option("witwassen")
     page.get_by_role("button", name="Melding versturen").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Uw melding is ontvangen"
     check_axe(page, "bevestiging")
@@ -70,13 +70,13 @@ def test_empty_description_shows_error_summary_with_focus(new_page, live_server,
     page = new_page(width=width)
     log_in(page, live_server, "melder")
     page.goto(live_server("/melden"))
-    page.get_by_label("Waar lijkt het op?").select_option("witwassen")
+    page.get_by_label("Verschijningsvorm").select_option("witwassen")
     page.get_by_role("button", name="Melding versturen").click()
     check_axe(page, "melden-fout")
     summary = page.locator(".error-summary")
     assert summary.get_attribute("role") == "alert"
     assert page.evaluate("document.activeElement.classList.contains('error-summary')"), "the error summary must get focus"
-    assert page.get_by_label("Waar lijkt het op?").input_value() == "witwassen", "typed input must not be lost"
+    assert page.get_by_label("Verschijningsvorm").input_value() == "witwassen", "typed input must not be lost"
     field = page.get_by_label("Wat heeft u gezien of gehoord?")
     assert field.get_attribute("aria-invalid") == "true"
     assert "description-error" in (field.get_attribute("aria-describedby") or "")

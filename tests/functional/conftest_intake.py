@@ -27,12 +27,19 @@ def office_zip(kind: str) -> bytes:
 
 
 def post_form(client, path: str, data: dict, files: list[tuple[bytes, str]] | None = None, field: str = "attachments"):
-    """GET the page for its CSRF token, then POST ``data`` (and files) as multipart."""
-    page = client.get(path)
+    """GET the page for its CSRF token, then POST ``data`` (and files) as multipart.
+
+    An anonymous filing answers 303 to the page that shows the receipt code once (issue 22 item 3):
+    that redirect is followed, so the answer is the page with the code. The form is asked for as
+    "Nog een melding doen" (``?nieuw=1``), so a client that filed before gets a fresh form, not "al verstuurd".
+    """
+    page = client.get(path + "?nieuw=1", follow_redirects=True) if path in ("/melden", "/melden/anoniem") \
+        else client.get(path)
     payload = {"csrf_token": csrf_token(page.get_data(as_text=True)), **data}
     if files:
         payload[field] = [(io.BytesIO(content), name) for content, name in files]
-    return client.post(path, data=payload, content_type="multipart/form-data")
+    return client.post(path, data=payload, content_type="multipart/form-data",
+                       follow_redirects=path == "/melden/anoniem")
 
 
 def receipt_code_from(page: str) -> str:

@@ -119,7 +119,7 @@ def file_anonymously(client, report: dict | None = None, files=None):
     data = {"csrf_token": token, **(report or ANONYMOUS_REPORT)}
     if files:
         data["attachments"] = [(io.BytesIO(content), name) for content, name in files]
-    return client.post("/melden/anoniem", data=data, content_type="multipart/form-data")
+    return client.post("/melden/anoniem", data=data, content_type="multipart/form-data", follow_redirects=True)
 
 
 def open_receipt(client, code: str):
@@ -534,6 +534,8 @@ def test_item_18_confirmation_link_comes_from_base_url_not_the_host_header(app_f
         "/melden/anoniem", data={"csrf_token": token, "description": "Iets gezien"},
         headers={"Host": "phish.example", "X-Forwarded-Host": "phish.example"},
     )
+    assert response.status_code == 303  # post/redirect/get (issue 22 item 3): the code is on the next page
+    response = client.get(response.headers["Location"], headers={"Host": "phish.example", "X-Forwarded-Host": "phish.example"})
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert ">https://meldpunt.gemeente.example/ontvangstcode</a>" in page

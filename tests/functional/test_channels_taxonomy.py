@@ -45,7 +45,7 @@ def test_taxonomy_a_signal_may_name_more_than_one_phenomenon_on_the_form(app, us
     client = app.test_client()
     login(client, users["melder"].email)
     page = client.get("/melden").get_data(as_text=True)
-    assert "Lijkt het ook op iets anders?" in page and "Verduistering" in page
+    assert "Past er nog een verschijningsvorm bij?" in page and "Verduistering" in page
     response = post_form(client, "/melden", {"description": "Kas klopt niet en informatie lekt", "feedback": "app",
                                                    "phenomenon_code": "verduistering",
                                                    "other_phenomena": ["lekken_informatie", "verduistering"]})

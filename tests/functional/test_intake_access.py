@@ -17,8 +17,8 @@ def test_reporter_cannot_open_another_reporters_signal(app, users):
     alice, bob = app.test_client(), app.test_client()
     login(alice, users["melder"].email)
     login(bob, others["melder"].email)
-    assert post_form(alice, "/melden", {"description": "Van Alice"}).status_code == 302
-    assert post_form(bob, "/melden", {"description": "Van Bob"}).status_code == 302
+    assert post_form(alice, "/melden", {"description": "Van Alice"}).status_code == 303
+    assert post_form(bob, "/melden", {"description": "Van Bob"}).status_code == 303
     anonymous = post_form(app.test_client(), "/melden/anoniem", {"description": "Anoniem"})
     assert anonymous.status_code == 200
     with app.app_context():

@@ -47,7 +47,7 @@ def test_named_filing_stores_everything_encrypted_and_confirms(app, users):
     client = app.test_client()
     login(client, users["melder"].email)
     response = post_form(client, "/melden", {**FULL, "identity": "naam"}, files=[(PDF, "brief.pdf"), (PNG, "foto.png")])
-    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     confirmation = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Uw melding is ontvangen" in confirmation and "Wat gebeurt er nu?" in confirmation
     assert "onveilig of bedreigd" in confirmation
@@ -81,14 +81,14 @@ def test_named_filing_stores_everything_encrypted_and_confirms(app, users):
     assert signal.reference in mine and "Ontvangen" in mine
     detail = client.get(f"/mijn-meldingen/{signal.id}").get_data(as_text=True)
     assert "Uw melding is ontvangen" in detail  # feedback history
-    assert "Jansen Opslag B.V." in detail and "brief.pdf" in detail and "Leegstaande" not in detail.split("Verschijnsel")[0]
+    assert "Jansen Opslag B.V." in detail and "brief.pdf" in detail and "Leegstaande" not in detail.split("Verschijningsvorm")[0]
 
 
 def test_about_a_colleague_goes_to_the_integrity_track(app, users):
     client = app.test_client()
     login(client, users["melder"].email)
     response = post_form(client, "/melden", {"description": "Collega deelt gegevens", "about_colleague": "y"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert "integriteitscoördinator" in client.get(response.headers["Location"]).get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Signal.track)) == "integriteit"

@@ -19,7 +19,7 @@ def _file(client, description: str, *, colleague: bool = False, files=None):
     if colleague:
         data["about_colleague"] = "y"
     response = post_form(client, "/melden", data, files=files)
-    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     return response
 
 

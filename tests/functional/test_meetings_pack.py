@@ -78,12 +78,12 @@ def test_acceptance_pseudonymised_item_names_no_subject_anywhere_in_pack(app_any
     for client in (client_for(app, w["invited"].email), client_for(app, w["internal"].email)):
         confirm_secrecy(client, w["meeting_id"])
         page = client.get(f"/overleg/{w['meeting_id']}/stukken").get_data(as_text=True)
-        assert "Subject A" in page and "Moet Subject A een Bibob-toets krijgen?" in page
+        assert "Persoon A" in page and "Moet Persoon A een Bibob-toets krijgen?" in page
         assert SUBJECT not in page and "Zwartkop" not in page
         item_page = client.get(f"/overleg/punten/{w['item_a']}").get_data(as_text=True)
-        assert "Subject A" in item_page and SUBJECT not in item_page
+        assert "Persoon A" in item_page and SUBJECT not in item_page
         text = "\n".join(pdf_pages(client.get(f"/overleg/{w['meeting_id']}/stukken.pdf").data, tmp_path))
-        assert "Subject A" in text and "Zwartkop" not in text
+        assert "Persoon A" in text and "Zwartkop" not in text
 
 
 def test_acceptance_watermark_with_member_name_on_every_pdf_page(app, tmp_path, _pdf_tools):
@@ -204,7 +204,7 @@ def test_acceptance_after_minutes_approval_partner_sees_only_own_actions(app_any
         assert b"geheim besproken" not in db.session.get(Meeting, uuid.UUID(meeting_id)).minutes_ct
     assert chair.post(f"/overleg/{meeting_id}/verslag/vaststellen", data={"csrf_token": csrf_token(page)}).status_code == 302
     pack = invited.get(f"/overleg/{meeting_id}/stukken").get_data(as_text=True)
-    assert "Vastgoed Noord" not in pack and "Subject A" not in pack and "geheim besproken" not in pack
+    assert "Vastgoed Noord" not in pack and "Persoon A" not in pack and "geheim besproken" not in pack
     assert "Proces-verbaal opvragen" in pack and "Vergunning nagaan" not in pack
     assert invited.get(f"/overleg/punten/{w['item_a']}").status_code == 404
     mine = invited.get("/overleg/acties").get_data(as_text=True)
@@ -311,7 +311,7 @@ def test_acceptance_carried_action_of_pseudonymised_item_stays_pseudonymised(app
                        f"Bel {SUBJECT} over het pand").status_code == 302
     internal = client_for(app, w["internal"].email)
     mine = internal.get("/overleg/acties").get_data(as_text=True)
-    assert "Bel Subject A over het pand" in mine and "Zwartkop" not in mine
+    assert "Bel Persoon A over het pand" in mine and "Zwartkop" not in mine
     with app.app_context():
         db.session.get(Meeting, uuid.UUID(meeting_id)).series.interval_weeks = 4
         db.session.commit()
@@ -320,4 +320,4 @@ def test_acceptance_carried_action_of_pseudonymised_item_stays_pseudonymised(app
                          data={"csrf_token": csrf_token(page)}).headers["Location"].rsplit("/", 1)[-1]
     confirm_secrecy(internal, next_id)
     pack = internal.get(f"/overleg/{next_id}/stukken").get_data(as_text=True)
-    assert "1. Afsprakenlijst" in pack and "Bel Subject A over het pand" in pack and "Zwartkop" not in pack
+    assert "1. Afsprakenlijst" in pack and "Bel Persoon A over het pand" in pack and "Zwartkop" not in pack

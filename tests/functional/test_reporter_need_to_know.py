@@ -89,7 +89,7 @@ def _file_named(client, *, description: str, subject: dict) -> None:
     data = {"identity": "naam", "description": description, "feedback": "app", "contact": "",
             **{f"subjects-0-{key}": value for key, value in subject.items()}}
     response = post_form(client, "/melden", data)
-    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
 
 
 def _leaks(pages: dict[str, str], canaries: dict[str, str]) -> list[str]:

@@ -35,17 +35,18 @@ REPORT_VIEWERS = frozenset({"regisseur", "management"})
 PUBLIC = {
     "static", "health.healthz", "auth.index", "auth.login", "auth.code", "auth.enrol", "auth.logout",
     "auth.oidc_login", "auth.oidc_callback",
-    "intake.new_signal", "intake.new_anonymous_signal", "intake.receipt", "intake.receipt_signal", "intake.receipt_reply",
+    "intake.new_signal", "intake.new_anonymous_signal", "intake.anonymous_confirmation", "intake.check_anonymous",
+    "intake.receipt", "intake.receipt_signal", "intake.receipt_reply",
     "intake.receipt_close", "intake.new_public_signal",
 }
 
 #: endpoint -> roles that may use it at all (object rules narrow it further).
 ROUTE_ACCESS: dict[str, frozenset[str]] = {
     # own account
-    "auth.account": ALL, "auth.change_password_page": ALL, "auth.new_recovery_codes": ALL,
+    "auth.account": ALL, "auth.change_password_page": ALL, "auth.new_recovery_codes": ALL, "auth.reply_mail": ALL,
     # reporting
     "intake.confirmation": ALL, "intake.my_signals": ALL, "intake.my_signal": ALL,
-    "intake.my_signal_reply": ALL,
+    "intake.my_signal_reply": ALL, "intake.check_named": ALL,
     "feedback.inbox": ALL, "feedback.read_one": ALL, "feedback.read_all": ALL,
     # handling
     "triage.queue": HANDLERS, "triage.approvals": HANDLERS, "triage.decide": HANDLERS,

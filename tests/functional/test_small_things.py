@@ -173,7 +173,7 @@ def test_item_08_subject_list_has_no_stray_separator(app, users):
         "description": "Een bedrijf met veel contant geld.", "subjects-0-kind": "bedrijf",
         "subjects-0-name": "Kapsalon Stationsstraat", "subjects-0-kvk": "12345678",
     })
-    assert response.status_code == 302, response.status_code
+    assert response.status_code == 303, response.status_code
     page = client.get(f"/mijn-meldingen/{_signal_id(app)}").get_data(as_text=True)
     item = re.search(r"<li><strong>Bedrijf of organisatie</strong>:(.*?)</li>", page, re.S)
     assert item, "the subject is listed"
@@ -207,7 +207,7 @@ def test_item_08_attachment_sizes_in_dutch_notation_on_every_page(app, users):
     large = PDF + b"%" + b"0" * (int(2.4 * 1024 * 1024) - len(PDF) - 1)  # 2.4 MiB -> 39 chunks, 2.4375 MiB
     response = post_form(client, "/melden", {"description": "Met een brief erbij."},
                          files=[(small, "brief.pdf"), (large, "kaart.pdf")])
-    assert response.status_code == 302, response.status_code
+    assert response.status_code == 303, response.status_code
     signal_id = _signal_id(app)
     reporter_page = client.get(f"/mijn-meldingen/{signal_id}").get_data(as_text=True)
 

@@ -54,7 +54,7 @@ def test_same_kvk_written_differently_is_linked_without_leaking_other_tracks(app
     _signal(app, users, kvk="1234 5678", about_colleague=True)  # integrity track: the regisseur may not see it
     regisseur = _client(app, users, "regisseur")
     page = regisseur.get(f"/behandelen/meldingen/{first}").get_data(as_text=True)
-    assert "2 andere meldingen over dit subject" in page
+    assert "2 andere meldingen over deze betrokkene" in page
     with app.app_context():
         refs = {s.id: s.reference for s in db.session.scalars(select(Signal))}
     assert refs[second] in page and refs[third] in page
@@ -196,7 +196,7 @@ def test_item_01_handler_page_shows_everything_the_reporter_gave(app, users):
     melder = app.test_client()
     login(melder, users["melder"].email)
     filed = post_form(melder, "/melden", {**form, "identity": "naam"}, files=[(PDF, "q7-bewijs.pdf")])
-    assert filed.status_code == 302, filed.get_data(as_text=True)[:2000]
+    assert filed.status_code == 303, filed.get_data(as_text=True)[:2000]
     with app.app_context():
         signal_id = db.session.scalar(select(Signal.id))
         processes = term_labels(db.session, kind=TermKind.PROCESS)

@@ -28,7 +28,7 @@ def test_melder_files_and_regisseur_sees(app, users):
         data={"description": "Vreemde aanvraag exploitatievergunning", "phenomenon_code": "witwassen",
               "process_code": "vergunningen", "csrf_token": csrf_token(form.get_data(as_text=True))},
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     confirmation = melder.get(response.headers["Location"]).get_data(as_text=True)
     assert "Uw melding is ontvangen" in confirmation
     with app.app_context():

@@ -1,0 +1,104 @@
+"""The melden form kept server-side while the reporter checks it ("Controleer uw melding", issue 22 item 4).
+
+The browser's session cookie holds only a random token. The row is keyed by a SHA-256 digest of the
+token; the form's fields and the chosen files are encrypted (AES-GCM) under a key derived from the
+token, so neither the row nor the app's keys alone open it. A draft lives an hour after it was last
+saved; ``load_draft`` and ``save_draft`` purge the expired ones, and sending deletes it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from meldpunt.crypto import CryptoError, FieldCipher
+from meldpunt.database import utcnow
+from meldpunt.intake.models import IntakeDraft
+
+DRAFT_LIFETIME = timedelta(hours=1)
+_ID_DOMAIN = b"meldpunt:intake-draft:id:v1\x00"
+_KEY_DOMAIN = b"meldpunt:intake-draft:key:v1\x00"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The form's fields as sent (name, value pairs, without the CSRF token) and the chosen files."""
+
+    fields: list[tuple[str, str]]
+    files: list[tuple[str, bytes]]
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _row_id(token: str) -> str:
+    return hashlib.sha256(_ID_DOMAIN + token.encode("ascii")).hexdigest()
+
+
+def _cipher(token: str) -> FieldCipher:
+    return FieldCipher(hmac.new(token.encode("ascii"), _KEY_DOMAIN, hashlib.sha256).digest())
+
+
+def _valid(token: object) -> bool:
+    return isinstance(token, str) and token.isascii() and 20 <= len(token) <= 100
+
+
+def purge_expired_drafts(session: Session, *, now: datetime | None = None) -> int:
+    result = session.execute(
+        delete(IntakeDraft).where(IntakeDraft.expires_at < (now or utcnow())).execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def save_draft(session: Session, *, token: str, draft: Draft, now: datetime | None = None) -> None:
+    """Store (or replace) the draft of ``token``; it expires an hour from now."""
+    now = now or utcnow()
+    purge_expired_drafts(session, now=now)
+    row_id = _row_id(token)
+    payload = json.dumps({
+        "fields": draft.fields,
+        "files": [[name, base64.b64encode(content).decode("ascii")] for name, content in draft.files],
+    })
+    sealed = _cipher(token).encrypt_text(payload, table=IntakeDraft.__tablename__, column="payload", row_id=row_id)
+    row = session.get(IntakeDraft, row_id)
+    if row is None:
+        session.add(IntakeDraft(id=row_id, payload_ct=sealed, expires_at=now + DRAFT_LIFETIME))
+    else:
+        row.payload_ct, row.expires_at = sealed, now + DRAFT_LIFETIME
+    session.flush()
+
+
+def load_draft(session: Session, *, token: object, now: datetime | None = None) -> Draft | None:
+    """The live draft of ``token``, or None (none, expired, or a token that opens nothing)."""
+    purge_expired_drafts(session, now=now)
+    if not _valid(token):
+        return None
+    assert isinstance(token, str)
+    row = session.get(IntakeDraft, _row_id(token))
+    if row is None:
+        return None
+    try:
+        payload = json.loads(_cipher(token).decrypt_text(
+            row.payload_ct, table=IntakeDraft.__tablename__, column="payload", row_id=row.id))
+    except (CryptoError, ValueError):
+        return None
+    return Draft(fields=[(str(k), str(v)) for k, v in payload["fields"]],
+                 files=[(str(n), base64.b64decode(c)) for n, c in payload["files"]])
+
+
+def delete_draft(session: Session, *, token: object) -> None:
+    """Sent or abandoned: the draft and its files are gone."""
+    if _valid(token):
+        assert isinstance(token, str)
+        session.execute(delete(IntakeDraft).where(IntakeDraft.id == _row_id(token))
+                        .execution_options(synchronize_session=False))
+        session.flush()

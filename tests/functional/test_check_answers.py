@@ -1,0 +1,92 @@
+"""Issue 22 item 4: "Controleer uw melding": the form kept server-side, encrypted, with "wijzig" links."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from meldpunt.database import utcnow
+from meldpunt.extensions import db
+from meldpunt.intake.drafts import Draft, load_draft, save_draft
+from meldpunt.intake.models import Attachment, IntakeDraft, Signal
+from tests.conftest import csrf_token, login
+from tests.functional.conftest_intake import PDF, receipt_code_from
+
+import io
+
+DESCRIPTION = "Contant betaald voor een vergunning, ongeveer 40.000 euro"
+
+
+def _form(client, path):
+    page = client.get(path + "?nieuw=1", follow_redirects=True).get_data(as_text=True)
+    key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', page).group(1)
+    return {"csrf_token": csrf_token(page), "idempotency_key": key}
+
+
+def _count(app, model=Signal):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_item_04_check_page_lists_everything_with_change_links_then_sends_once(app_any_db):
+    app = app_any_db
+    client = app.test_client()
+    data = {**_form(client, "/melden/anoniem"), "description": DESCRIPTION, "location": "Loods De Vaart",
+            "feels_unsafe": "y", "subjects-0-name": "Jansen Opslag", "check": "y",
+            "attachments": [(io.BytesIO(PDF), "brief.pdf")]}
+    saved = client.post("/melden/anoniem", data=data, content_type="multipart/form-data")
+    assert saved.status_code == 303 and saved.headers["Location"].endswith("/melden/anoniem/controleren")
+    assert DESCRIPTION not in saved.headers["Location"]  # never in the URL
+    assert _count(app) == 0 and _count(app, IntakeDraft) == 1
+    with app.app_context():  # encrypted: nothing typed is readable in the row
+        row = db.session.scalar(select(IntakeDraft))
+        for secret in (b"Contant", b"Loods", b"Jansen", b"brief.pdf", PDF[:8]):
+            assert secret not in bytes(row.payload_ct)
+
+    page = client.get("/melden/anoniem/controleren").get_data(as_text=True)
+    assert "Controleer uw melding" in page
+    for shown in (DESCRIPTION, "Loods De Vaart", "Ik voel me onveilig of bedreigd", "Betrokkene 1: Naam",
+                  "Jansen Opslag", "brief.pdf", "wijzig"):
+        assert shown in page, shown
+    assert 'href="/melden/anoniem?concept=1#description"' in page
+    # "wijzig": the form again, filled from the draft
+    edit = client.get("/melden/anoniem?concept=1").get_data(as_text=True)
+    assert DESCRIPTION in edit and "Jansen Opslag" in edit and "brief.pdf" in edit
+
+    sent = client.post("/melden/anoniem/controleren", data={"csrf_token": csrf_token(page)})
+    assert sent.status_code == 303 and sent.headers["Location"].endswith("/melden/anoniem/ontvangen")
+    receipt_code_from(client.get(sent.headers["Location"]).get_data(as_text=True))
+    assert _count(app) == 1 and _count(app, Attachment) == 1
+    assert _count(app, IntakeDraft) == 0  # sent: the draft and its files are wiped
+    again = client.post("/melden/anoniem/controleren", data={"csrf_token": csrf_token(page)})
+    assert again.status_code in (302, 303) and _count(app) == 1
+
+
+def test_item_04_named_check_then_send(app, users):
+    client = app.test_client()
+    login(client, users["melder"].email)
+    saved = client.post("/melden", data={**_form(client, "/melden"), "description": DESCRIPTION, "check": "y"})
+    assert saved.status_code == 303 and saved.headers["Location"].endswith("/melden/controleren")
+    page = client.get("/melden/controleren").get_data(as_text=True)
+    assert DESCRIPTION in page
+    sent = client.post("/melden/controleren", data={"csrf_token": csrf_token(page)})
+    assert sent.status_code == 303 and "/melden/bevestiging/" in sent.headers["Location"]
+    assert _count(app) == 1 and _count(app, IntakeDraft) == 0
+
+
+def test_item_04_abandoned_draft_is_wiped_after_an_hour(app):
+    with app.app_context():
+        save_draft(db.session, token="t" * 43, draft=Draft(fields=[("description", "x")], files=[("a.pdf", PDF)]))
+        db.session.commit()
+        assert load_draft(db.session, token="t" * 43) is not None
+        assert load_draft(db.session, token="u" * 43) is None
+        assert load_draft(db.session, token="t" * 43, now=utcnow() + timedelta(minutes=61)) is None
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(IntakeDraft)) == 0
+
+
+def test_item_04_check_page_without_a_draft_goes_back_to_the_form(app):
+    response = app.test_client().get("/melden/anoniem/controleren")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/melden/anoniem")
