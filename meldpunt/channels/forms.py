@@ -26,7 +26,7 @@ class RegisterForm(FlaskForm):
                                 validators=[Optional(), Length(max=DESCRIPTION_MAX, message="Dit is te lang.")])
     original = FileField("Het origineel", description="De e-mail als .eml-bestand, of een scan of foto van de brief. Wordt versleuteld opgeslagen.")
     attachments = MultipleFileField("Andere bijlagen")
-    phenomenon_code = SelectField("Waar lijkt het op?", choices=[], default="")
+    phenomenon_code = SelectField("Verschijningsvorm", choices=[], default="")
     process_code = SelectField("Bij welk werkproces?", choices=[], default="")
     feels_unsafe = BooleanField("De bron voelt zich onveilig of wordt bedreigd",
                                 description="Dan is de melding dringend: contact binnen de termijn en een lijst met stappen.")
@@ -48,6 +48,6 @@ class MmaTipForm(FlaskForm):
     received_on = DutchDateField("Wanneer kwam de tip binnen?",
                                  validators=[DataRequired("Vul de datum in, bijvoorbeeld 31-01-2026."), _not_in_future])
     original = FileField("Het bestand van Meld Misdaad Anoniem", description="De pdf of het tekstbestand. Wordt versleuteld opgeslagen.")
-    phenomenon_code = SelectField("Waar lijkt het op?", choices=[], default="")
+    phenomenon_code = SelectField("Verschijningsvorm", choices=[], default="")
     process_code = SelectField("Bij welk werkproces?", choices=[], default="")
     submit = SubmitField("Tip invoeren")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 import uuid
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -405,28 +408,32 @@ def filing_key_digest(key: str) -> str:
     return hashlib.sha256(_FILING_KEY_DOMAIN + key.encode("utf-8")).hexdigest()
 
 
-def _claim_filing_key(session: Session, *, key: str, stamp: datetime) -> FilingKey:
+def _claim_filing_key(session: Session, *, key: str, stamp: datetime) -> str:
     """Insert the key's row before anything is filed; a second POST with the same key raises DuplicateFilingError.
 
-    Inserted first, so two concurrent POSTs meet at the primary key: the second waits for the first
-    to commit (PostgreSQL) and then fails, before it stores a signal or a file.
+    One statement (``INSERT … ON CONFLICT DO NOTHING RETURNING``): two concurrent POSTs meet at the
+    primary key, the second waits for the first to commit (PostgreSQL) and then inserts nothing, before
+    it stores a signal or a file. Expired rows are purged now and then (about one filing in
+    ``_PURGE_ONE_IN``), not on every request. Returns the digest (the row's id).
     """
-    session.execute(
-        delete(FilingKey).where(FilingKey.created_at < stamp - FILING_KEY_LIFETIME)
-        .execution_options(synchronize_session=False)
-    )
+    if secrets.randbelow(_PURGE_ONE_IN) == 0:
+        session.execute(
+            delete(FilingKey).where(FilingKey.created_at < stamp - FILING_KEY_LIFETIME)
+            .execution_options(synchronize_session=False)
+        )
     digest = filing_key_digest(key)
-    existing = session.get(FilingKey, digest)
-    if existing is not None:
-        raise DuplicateFilingError(existing.signal_id)
-    row = FilingKey(id=digest, created_at=stamp)
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        raise DuplicateFilingError(session.scalar(select(FilingKey.signal_id).where(FilingKey.id == digest))) from None
-    return row
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    claimed = session.execute(
+        insert(FilingKey).values(id=digest, created_at=stamp).on_conflict_do_nothing().returning(FilingKey.id)
+    ).scalar()
+    if claimed is None:
+        raise DuplicateFilingError(session.scalar(select(FilingKey.signal_id).where(FilingKey.id == digest)))
+    return digest
+
+
+#: Expired filing keys are purged on about one filing in this many.
+_PURGE_ONE_IN = 64
 
 
 def file_report(
@@ -452,9 +459,8 @@ def file_report(
         session, keyring=keyring, reporter=reporter, description=report.description, report=report,
         uploads=uploads, upload_settings=upload_settings, now=now,
     )
-    if claimed is not None and reporter is not None:
-        claimed.signal_id = signal.id
-        session.flush()
+    if claimed is not None and reporter is not None:  # a named filing: a repeated POST can lead to it
+        session.execute(update(FilingKey).where(FilingKey.id == claimed).values(signal_id=signal.id))
     code = issue_receipt_code(session, keyring=keyring, signal=signal) if reporter is None else None
     return FiledReport(signal=signal, receipt_code=code)
 

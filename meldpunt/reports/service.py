@@ -106,7 +106,7 @@ def council_figures(session: Session, *, period: Period, k: int, previous: dict 
         return table
 
     phenomena = add("phenomenon", "Meldingen per verschijningsvorm en maand", "phenomenon", S.c.phenomenon_code)
-    add("process", "Meldingen per kwetsbaar proces en maand", "process", S.c.process_code)
+    add("process", "Meldingen per werkproces en maand", "process", S.c.process_code)
 
     # Decisions of the casusoverleg by kind and month of the decision.
     decisions_t = Decision.__table__
@@ -300,7 +300,7 @@ def undermining_picture(session: Session, *, period: Period, k: int) -> dict:
     cross = figures.cross_counts(session, period=period, filters=filters, rows=S.c.phenomenon_code,
                                  columns=S.c.process_code)
     rows, cols = _keys(cross, 0, names["phenomenon"]), _keys(cross, 1, names["process"])
-    matrix = Table("Verschijningsvorm per kwetsbaar proces", [label_for(names["phenomenon"], r) for r in rows],
+    matrix = Table("Verschijningsvorm per werkproces", [label_for(names["phenomenon"], r) for r in rows],
                    [label_for(names["process"], c) for c in cols], _matrix(cross, rows, cols))
     tables["matrix"] = protect(matrix, k=k).published(k)
 

@@ -26,6 +26,11 @@ def office_zip(kind: str) -> bytes:
     return buffer.getvalue()
 
 
+#: The anonymous forms (their filing answers 303 to the page that shows the receipt code once).
+ANONYMOUS_FILING_FORMS = ("/melden/anoniem", "/melden/anoniem/openbaar")
+FILING_FORMS = ("/melden", *ANONYMOUS_FILING_FORMS)
+
+
 def post_form(client, path: str, data: dict, files: list[tuple[bytes, str]] | None = None, field: str = "attachments"):
     """GET the page for its CSRF token, then POST ``data`` (and files) as multipart.
 
@@ -33,13 +38,12 @@ def post_form(client, path: str, data: dict, files: list[tuple[bytes, str]] | No
     that redirect is followed, so the answer is the page with the code. The form is asked for as
     "Nog een melding doen" (``?nieuw=1``), so a client that filed before gets a fresh form, not "al verstuurd".
     """
-    page = client.get(path + "?nieuw=1", follow_redirects=True) if path in ("/melden", "/melden/anoniem") \
-        else client.get(path)
+    page = client.get(path + "?nieuw=1", follow_redirects=True) if path in FILING_FORMS else client.get(path)
     payload = {"csrf_token": csrf_token(page.get_data(as_text=True)), **data}
     if files:
         payload[field] = [(io.BytesIO(content), name) for content, name in files]
     return client.post(path, data=payload, content_type="multipart/form-data",
-                       follow_redirects=path == "/melden/anoniem")
+                       follow_redirects=path in ANONYMOUS_FILING_FORMS)
 
 
 def receipt_code_from(page: str) -> str:

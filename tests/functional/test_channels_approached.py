@@ -18,7 +18,7 @@ def test_approached_who_and_how_are_stored_as_codes_and_shown_to_the_handler(app
     assert "Wie werd benaderd?" in page and "Hoe werd diegene benaderd?" in page
     response = post_form(client, "/melden", {"description": "De wethouder kreeg een aanbod", "feedback": "app",
                                              "approached": "bestuurder", "approach": "gift"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     with app.app_context():
         signal = db.session.scalar(select(Signal))
         assert (signal.approached_code, signal.approach_code) == ("bestuurder", "gift")
@@ -32,7 +32,7 @@ def test_approached_who_and_how_are_stored_as_codes_and_shown_to_the_handler(app
 def test_approached_questions_are_optional_and_refuse_unknown_codes(app, users):
     client = app.test_client()
     login(client, users["melder"].email)
-    assert post_form(client, "/melden", {"description": "Zonder antwoord", "feedback": "app"}).status_code == 302
+    assert post_form(client, "/melden", {"description": "Zonder antwoord", "feedback": "app"}).status_code == 303
     refused = post_form(client, "/melden", {"description": "Gemaakt antwoord", "feedback": "app", "approach": "omkoping"})
     assert refused.status_code == 422
     assert "Gemaakt antwoord" in refused.get_data(as_text=True)  # nothing typed is lost

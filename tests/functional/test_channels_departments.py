@@ -43,9 +43,9 @@ def test_department_from_the_account_is_on_the_form_and_can_be_changed_there(app
     assert "Ik werk bij" in form
     assert re.search(r'<option selected value="vergunningen">|<option value="vergunningen" selected>', form)
     assert post_form(melder, "/melden", {"description": "Eerste", "feedback": "app",
-                                         "department_code": "vergunningen"}).status_code == 302
+                                         "department_code": "vergunningen"}).status_code == 303
     assert post_form(melder, "/melden", {"description": "Tweede", "feedback": "app",
-                                         "department_code": "handhaving"}).status_code == 302
+                                         "department_code": "handhaving"}).status_code == 303
     with app.app_context():
         stored = dict(db.session.execute(select(Signal.ref_seq, Signal.department_code)).all())
         assert stored == {1: "vergunningen", 2: "handhaving"}

@@ -49,7 +49,7 @@ def test_taxonomy_a_signal_may_name_more_than_one_phenomenon_on_the_form(app, us
     response = post_form(client, "/melden", {"description": "Kas klopt niet en informatie lekt", "feedback": "app",
                                                    "phenomenon_code": "verduistering",
                                                    "other_phenomena": ["lekken_informatie", "verduistering"]})
-    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     with app.app_context():
         signal = db.session.scalar(select(Signal))
         assert signal.phenomenon_code == "verduistering"

@@ -139,7 +139,7 @@ def test_threatened_reporter_form_makes_the_signal_urgent(app, users):
     page = client.get("/melden").get_data(as_text=True)
     assert "Ik voel me onveilig of word bedreigd" in page
     response = post_form(client, "/melden", {"description": "Ik word bedreigd", "feedback": "app", "feels_unsafe": "y"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     confirmation = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Het meldpunt neemt zo snel mogelijk contact met u op." in confirmation
     with app.app_context():

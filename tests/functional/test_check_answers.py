@@ -47,7 +47,7 @@ def test_item_04_check_page_lists_everything_with_change_links_then_sends_once(a
 
     page = client.get("/melden/anoniem/controleren").get_data(as_text=True)
     assert "Controleer uw melding" in page
-    for shown in (DESCRIPTION, "Loods De Vaart", "Ik voel me onveilig of bedreigd", "Betrokkene 1: Naam",
+    for shown in (DESCRIPTION, "Loods De Vaart", "Ik voel me onveilig of word bedreigd", "Betrokkene 1: Naam",
                   "Jansen Opslag", "brief.pdf", "wijzig"):
         assert shown in page, shown
     assert 'href="/melden/anoniem?concept=1#description"' in page

@@ -5,7 +5,9 @@ posting the real form: before this work 20 statements, now 10 (the session and i
 SELECT, the taxonomy from the process cache, no UPDATE of the notice after publishing, the audit
 checkpoint row as the append lock instead of an advisory lock plus a read of the newest entry, the
 reference number under a per-series lock instead of a SAVEPOINT and retries, no SELECT of the signal
-after the commit). docs/benchmarks.md lists them and what is left to reach 8.
+after the commit). The form's idempotency key (issue 22 item 3) adds two: its INSERT … ON CONFLICT
+DO NOTHING and, for a named filing, the UPDATE that names the filed melding; 12 in all.
+docs/benchmarks.md lists them and what is left to reach 8.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from tests.conftest import csrf_token, login
 pytestmark = pytest.mark.postgres
 
 #: Statements of one filing now; the issue's goal is 8 (see docs/benchmarks.md for the remaining two).
-STATEMENTS_PER_FILING = 10
+STATEMENTS_PER_FILING = 12
 
 
 class Statements:
@@ -52,7 +54,7 @@ def _file(client, number: int):
     })
 
 
-def test_filing_takes_at_most_ten_statements_on_postgresql(app_factory, pg_database, users_for):
+def test_filing_takes_at_most_twelve_statements_on_postgresql(app_factory, pg_database, users_for):
     app = app_factory(pg_database, broker={"url": "redis://127.0.0.1:6379/7", "publish_timeout": 0.5})
     users = users_for(app)
     client = app.test_client()
@@ -67,7 +69,7 @@ def test_filing_takes_at_most_ten_statements_on_postgresql(app_factory, pg_datab
                 "csrf_token": token, "identity": "naam", "feedback": "email",
                 "description": f"Melding {number}: er worden 's nachts steeds andere busjes gelost.",
             })
-        assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+        assert answer.status_code == 303, answer.get_data(as_text=True)[:500]
         assert len(statements.seen) <= STATEMENTS_PER_FILING, "\n".join(statements.seen)
         assert statements.matching("from taxonomy_terms") == []  # the process cache
         assert statements.matching("update notices") == []  # marked published in the filing's transaction
