@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -18,6 +18,13 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def savepoint_released(session: Session) -> bool:
+    """True inside an ``after_commit`` hook that SQLAlchemy called for a released SAVEPOINT
+    (``begin_nested``): the outer transaction is still open, so what it wrote is not committed yet.
+    After-commit work (publishing notices and pack jobs, checkpoint lines) waits for the real commit."""
+    return session.get_nested_transaction() is not None
 
 
 def utcnow() -> datetime:

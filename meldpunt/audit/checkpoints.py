@@ -35,6 +35,8 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from meldpunt.database import savepoint_released
+
 log = logging.getLogger(__name__)
 
 #: ``Session.info`` key: checkpoints waiting for the COMMIT of this session's transaction.
@@ -106,7 +108,7 @@ def send_to_syslog(address: str, line: str) -> None:
 
 
 def _after_commit(session: Session) -> None:
-    if session.get_nested_transaction() is not None:
+    if savepoint_released(session):
         return  # a SAVEPOINT was released; the outer transaction is still open
     pending = session.info.pop(_PENDING, None)
     if not pending:

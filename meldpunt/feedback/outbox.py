@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from meldpunt.config import Settings
-from meldpunt.database import utcnow
+from meldpunt.database import savepoint_released, utcnow
 from meldpunt.feedback.models import DeliveryChannel, DeliveryState, Notice, NoticeDelivery, NoticeKind
 
 log = logging.getLogger("meldpunt.feedback.outbox")
@@ -67,6 +67,8 @@ def _forget_notices(session: Session) -> None:
 
 
 def _publish_after_commit(session: Session) -> None:
+    if savepoint_released(session):
+        return  # the notices wait for the outer transaction's commit
     ids = session.info.pop(_PENDING_KEY, None)
     if not ids or not has_app_context():
         return

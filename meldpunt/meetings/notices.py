@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from meldpunt.auth.models import User
 from meldpunt.config import Settings
 from meldpunt.crypto import Keyring
-from meldpunt.database import utcnow
+from meldpunt.database import savepoint_released, utcnow
 from meldpunt.feedback.models import Notice, NoticeKind
 from meldpunt.meetings.models import (
     OPEN_ACTION_STATUSES,
@@ -177,6 +177,8 @@ def stored_pack(session: Session, *, keyring: Keyring, meeting: Meeting, user: U
 
 def publish_pack_jobs(session: Session) -> None:
     """After commit: one ``make_packs`` message per meeting (ids only); a broker failure leaves the retry button."""
+    if savepoint_released(session):
+        return  # the jobs wait for the outer transaction's commit
     ids = session.info.pop(_PACKS_KEY, None)
     if not ids or not has_app_context():
         return
