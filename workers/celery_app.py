@@ -48,7 +48,7 @@ def init_celery(app: Flask) -> Celery:
         timezone="Europe/Amsterdam",
         enable_utc=True,
         worker_hijack_root_logger=False,
-        imports=("workers.notices", "workers.audit", "workers.meetings", "workers.retention"),
+        imports=("workers.notices", "workers.audit", "workers.meetings", "workers.retention", "workers.intake"),
         beat_schedule={
             "sweep-outbox": {"task": "workers.notices.sweep_outbox", "schedule": 30.0},
             "append-deferred-audit": {"task": "workers.audit.append_deferred", "schedule": crontab(minute=1)},
@@ -65,6 +65,7 @@ def init_celery(app: Flask) -> Celery:
                 "task": "workers.meetings.remind_overdue_actions",
                 "schedule": crontab(hour=settings.feedback.reminder_hour, minute=10),
             },
+            "purge-expired-drafts": {"task": "workers.intake.purge_expired_drafts", "schedule": crontab(minute="*/10")},
             "retention-daily": {
                 "task": "workers.retention.run_retention",
                 "schedule": crontab(hour=settings.retention.run_hour, minute=30),

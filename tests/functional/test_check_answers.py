@@ -90,3 +90,25 @@ def test_item_04_abandoned_draft_is_wiped_after_an_hour(app):
 def test_item_04_check_page_without_a_draft_goes_back_to_the_form(app):
     response = app.test_client().get("/melden/anoniem/controleren")
     assert response.status_code == 302 and response.headers["Location"].endswith("/melden/anoniem")
+
+
+def test_item_04_abandoned_draft_is_wiped_by_the_beat_task_without_anyone_filing(app):
+    """Beat runs ``workers.intake.purge_expired_drafts`` every ten minutes: an abandoned draft (and
+    its encrypted files) is gone even when nobody saves or opens a draft afterwards."""
+    celery = app.extensions["celery"]
+    entry = celery.conf.beat_schedule["purge-expired-drafts"]
+    assert entry["task"] == "workers.intake.purge_expired_drafts"
+    assert "workers.intake" in celery.conf.imports
+    import workers.intake  # noqa: F401 - registers the task with the app's Celery
+
+    with app.app_context():
+        save_draft(db.session, token="b" * 43, draft=Draft(fields=[("description", "y")], files=[]))
+        save_draft(db.session, token="a" * 43, draft=Draft(fields=[("description", "x")], files=[("a.pdf", PDF)]),
+                   now=utcnow() - timedelta(minutes=61))  # saved an hour ago and left
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(IntakeDraft)) == 2
+    task = celery.tasks["workers.intake.purge_expired_drafts"]
+    assert task() == 1  # no arguments: nothing of the draft goes through the broker
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(IntakeDraft)) == 1
+        assert load_draft(db.session, token="b" * 43) is not None
