@@ -23,6 +23,9 @@ def walk(client, starts: list[str], *, limit: int = 300) -> dict[str, str]:
         if path in seen or path.startswith("/static/"):
             continue
         response = client.get(path)
+        if not (response.mimetype or "").startswith("text/"):  # a PDF, CSV or zip export: kept, no links to follow
+            seen[path] = response.get_data().decode("utf-8", errors="replace")
+            continue
         body = response.get_data(as_text=True)
         seen[path] = body
         if response.status_code in (301, 302, 303, 307, 308):

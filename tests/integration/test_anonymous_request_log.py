@@ -120,6 +120,8 @@ def test_item_06_server_logs_keep_nothing_of_anonymous_requests(app, tmp_path, k
         _s, _h, page = anonymous.request("GET", "/melden/anoniem")
         status, _h, page = anonymous.request("POST", "/melden/anoniem", {
             "csrf_token": _token(page), "description": "Loods aan de Havenweg", "feedback": "code"})
+        assert status == 303, page  # post/redirect/get: the code is shown once on the page it leads to
+        status, _h, page = anonymous.request("GET", "/melden/anoniem/ontvangen")
         assert status == 200, page
         code = re.search(r'<p class="receipt-code" id="ontvangstcode"><code>([0-9A-Z ]+)</code>', page).group(1)
         _s, _h, page = anonymous.request("GET", "/ontvangstcode")

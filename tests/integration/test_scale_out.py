@@ -70,7 +70,7 @@ class Gunicorn:
 
     def filings_served(self) -> int:
         text = self.access_log.read_text(errors="replace") if self.access_log.exists() else ""
-        return len(re.findall(r'"POST /melden HTTP/1\.[01]" 302', text))
+        return len(re.findall(r'"POST /melden HTTP/1\.[01]" 303', text))
 
     def stop(self) -> None:
         if self.process.poll() is None:
