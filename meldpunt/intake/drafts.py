@@ -80,9 +80,8 @@ def save_draft(session: Session, *, token: str, draft: Draft, now: datetime | No
 def load_draft(session: Session, *, token: object, now: datetime | None = None) -> Draft | None:
     """The live draft of ``token``, or None (none, expired, or a token that opens nothing)."""
     purge_expired_drafts(session, now=now)
-    if not _valid(token):
+    if not isinstance(token, str) or not _valid(token):
         return None
-    assert isinstance(token, str)
     row = session.get(IntakeDraft, _row_id(token))
     if row is None:
         return None
@@ -97,8 +96,7 @@ def load_draft(session: Session, *, token: object, now: datetime | None = None) 
 
 def delete_draft(session: Session, *, token: object) -> None:
     """Sent or abandoned: the draft and its files are gone."""
-    if _valid(token):
-        assert isinstance(token, str)
+    if isinstance(token, str) and _valid(token):
         session.execute(delete(IntakeDraft).where(IntakeDraft.id == _row_id(token))
                         .execution_options(synchronize_session=False))
         session.flush()
