@@ -27,11 +27,11 @@ test: $(STAMP) system-deps
 	$(BIN)/pytest -p no:cacheprovider
 	$(MAKE) --no-print-directory check
 
-## check: lint (ruff), types (mypy --strict on meldpunt/crypto), import contracts (import-linter),
+## check: lint (ruff), types (mypy --strict on meldpunt/crypto and the signals core), import contracts (import-linter),
 ##        static security analysis and known-vulnerability audit of the dependencies
 check: $(STAMP)
 	$(BIN)/ruff check --no-cache meldpunt workers tests bench
-	$(BIN)/mypy --strict meldpunt/crypto
+	$(BIN)/mypy --strict meldpunt/crypto meldpunt/signals
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/bandit -q -c pyproject.toml -r meldpunt workers
 	$(BIN)/pip-audit --progress-spinner off -r requirements.lock

@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from meldpunt.crypto import FieldCipher, Keyring, NullFieldCipher, generate_dek, generate_keyring, unwrap_dek, wrap_dek, write_keyring
-from meldpunt.intake.models import Signal
+from meldpunt.signals.models import Signal
 from meldpunt.intake.subjects import add_subject
 from meldpunt.vault.service import CipherClass, cipher_for, create_data_key, seal, unseal, unseal_json
 

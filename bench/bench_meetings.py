@@ -44,12 +44,12 @@ def seed(app, *, meetings: int, actions: int, items: int) -> tuple[int, uuid.UUI
     from meldpunt.auth.service import create_user
     from meldpunt.cases.service import create_case
     from meldpunt.extensions import db
-    from meldpunt.intake.models import SignalStatus
+    from meldpunt.signals.models import SignalStatus
     from meldpunt.intake.service import ReportInput, SubjectInput, file_signal
     from meldpunt.meetings import outcomes, service
     from meldpunt.meetings.models import ActionStatus, MeetingType
-    from meldpunt.triage.service import transition_signal
-    from meldpunt.triage.transitions import Path as StatusPath
+    from meldpunt.signals.service import transition_signal
+    from meldpunt.signals.transitions import Path as StatusPath
     from meldpunt.vault.service import current_keyring
     from tests.conftest import make_users
 

@@ -38,14 +38,14 @@ MIGRATIONS = ROOT / "migrations"
 def _deep_links(app, user_id: int, deep: int, per_page: int, tabs=TABS) -> dict[str, tuple[int, str]]:
     """Per tab: (page number, URL) of page ``deep`` as its "Volgende" link would give it (or the last page)."""
     from meldpunt.extensions import db
-    from meldpunt.triage import service
+    from meldpunt.triage import queue, service
 
     links = {}
     with app.app_context():
         for tab in tabs:
-            first = service.load_queue(db.session, track="regulier", user_id=user_id, tab=service.Tab(tab),
+            first = queue.load_queue(db.session, track="regulier", user_id=user_id, tab=queue.Tab(tab),
                                        per_page=per_page)
-            count = first.counts[service.Tab(tab)]
+            count = first.counts[queue.Tab(tab)]
             page = min(deep, max(1, -(-count // per_page)))  # the deep page, or the last one of a short tab
             if page == 1:
                 links[tab] = (1, f"/behandelen/?tab={tab}")
@@ -53,16 +53,16 @@ def _deep_links(app, user_id: int, deep: int, per_page: int, tabs=TABS) -> dict[
             if not hasattr(service, "cursor_for"):  # code before keyset paging: only ?pagina=N exists
                 links[tab] = (page, f"/behandelen/?tab={tab}&pagina={page}")
                 continue
-            columns, descending = service.SORTS["nieuwste"]
+            columns, descending = queue.SORTS["nieuwste"]
             cutoff = first.overdue_before
             where = [service.Signal.track == "regulier"]
-            condition = service._tab_condition(service.Tab(tab), user_id=user_id, cutoff=cutoff)
+            condition = queue._tab_condition(queue.Tab(tab), user_id=user_id, cutoff=cutoff)
             if condition is not None:
                 where.append(condition)
-            query = (db.select(*service.QUEUE_COLUMNS).outerjoin(service.User, service.User.id == service.Signal.assignee_id)
+            query = (db.select(*queue.QUEUE_COLUMNS).outerjoin(service.User, service.User.id == service.Signal.assignee_id)
                      .where(*where).order_by(*[c.desc() for c in columns]).offset((page - 1) * per_page - 1).limit(1))
-            row = service.QueueRow(*db.session.execute(query).one())
-            links[tab] = (page, f"/behandelen/?tab={tab}&na={service.cursor_for(row)}&pagina={page}")
+            row = queue.QueueRow(*db.session.execute(query).one())
+            links[tab] = (page, f"/behandelen/?tab={tab}&na={queue.cursor_for(row)}&pagina={page}")
         db.session.remove()
     return links
 
@@ -83,7 +83,7 @@ def _time_service(app, user_id: int, tab: str, url: str, repeat: int) -> tuple[f
     from urllib.parse import parse_qs, urlsplit
 
     from meldpunt.extensions import db
-    from meldpunt.triage import service
+    from meldpunt.triage import queue
 
     params = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
     kwargs = {"page": int(params.get("pagina", 1))}
@@ -93,7 +93,7 @@ def _time_service(app, user_id: int, tab: str, url: str, repeat: int) -> tuple[f
     with app.app_context():
         for _ in range(repeat + 1):
             start = time.perf_counter()
-            service.load_queue(db.session, track="regulier", user_id=user_id, tab=service.Tab(tab), **kwargs)
+            queue.load_queue(db.session, track="regulier", user_id=user_id, tab=queue.Tab(tab), **kwargs)
             times.append((time.perf_counter() - start) * 1000)
             db.session.rollback()
         db.session.remove()

@@ -82,20 +82,15 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     from meldpunt import models  # noqa: F401  (registers every model on the metadata)
     from meldpunt.web import register_web
 
-    register_web(app)
+    register_web(app)  # the web layer, then each package's init_app (blueprints, CLI, hooks)
 
     from meldpunt.cli import register_cli
 
     register_cli(app)
 
-    from meldpunt.feedback.outbox import init_outbox
-    from workers.celery_app import init_celery
+    from meldpunt.broker import init_celery
 
     init_celery(app)
-    init_outbox(app)  # publish notice ids to Celery after each commit
-    from meldpunt.meetings.notices import init_pack_publishing
-
-    init_pack_publishing()  # publish agenda-pack jobs (meeting ids) after commit
     return app
 
 

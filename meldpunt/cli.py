@@ -114,7 +114,7 @@ def user_enable(email: str) -> None:
 def user_reset_totp(email: str) -> None:
     """Remove the second factor (lost phone and codes); the user sets up a new app at the next login."""
     from meldpunt.auth.sessions import revoke_all_sessions
-    from meldpunt.auth.totp import clear_totp
+    from meldpunt.auth.service import clear_totp
 
     user = _user_by_email(email)
     clear_totp(db.session, user=user)
@@ -240,6 +240,3 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo)
-    from meldpunt.retention.cli import retention_cli
-
-    app.cli.add_command(retention_cli)

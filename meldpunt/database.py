@@ -62,3 +62,8 @@ def install_sqlite_pragmas() -> None:
 
     if not event.contains(Engine, "connect", _sqlite_pragmas):
         event.listen(Engine, "connect", _sqlite_pragmas)
+
+
+def sql_in_list(values) -> str:
+    """``'a', 'b'`` for a CHECK constraint listing an enum's values (``status IN (...)``)."""
+    return ", ".join(f"'{v.value}'" for v in values)

@@ -1,6 +1,6 @@
 """Need-to-know authorisation in one place: per object, per action, per role and assignment.
 
-Views call ``require``/``can``; they never check roles inline. A refusal on an
+Views call ``require``/``can`` (templates call ``can`` too); they never compare role strings. A refusal on an
 object answers 404, so an id the user may not see looks the same as one that
 does not exist.
 
@@ -20,8 +20,9 @@ editing this file::
     def _can_meeting(user, action, meeting) -> bool:
         return action == Action.VIEW_MEETING and is_member(user, meeting)
 
-The module holding the rule must be imported when the app starts (a blueprint
-module or ``meldpunt.models`` does that). The beheerder (``Role.BEHEERDER``) and
+Each domain keeps its rules in its own ``permissions.py`` (signals, cases, taxonomy, admin, meetings,
+reports, resilience, retention, grants); ``meldpunt.models`` imports every one of them, so the rules are
+in place wherever the models are. The beheerder (``Role.BEHEERDER``) and
 management never pass a rule that reads signal content: tests/unit/test_policy.py
 checks that for every Action on a signal.
 """
@@ -80,10 +81,6 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
                                          Role.DEELNEMER.value, Role.MANAGEMENT.value}),
 }
 
-#: Which signal track each handling role may see.
-HANDLER_TRACKS: dict[str, str] = {Role.REGISSEUR.value: "regulier", Role.INTEGRITEIT.value: "integriteit"}
-
-
 Rule = Callable[[Any, Action, Any], bool]
 
 #: Object type -> rule ``(user, action, obj) -> bool``. Filled by ``register_rule``.
@@ -108,64 +105,27 @@ def rule_for(obj: Any) -> Rule | None:
 
 
 def can(user: User | Any, action: Action, obj: Any = None) -> bool:
+    """Whether ``user`` may take ``action`` (on ``obj``). No side effects: nothing is written or committed."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if obj is None:
         return user.role in ROLE_ACTIONS.get(action, frozenset())
-    _register_builtin_rules()
     rule = rule_for(obj)
-    if rule is not None:
-        return bool(rule(user, action, obj))
-    from meldpunt.cases.models import Case  # triage and cases (issue 5)
-
-    if isinstance(obj, Case):
-        return action == Action.HANDLE_CASE and user.role == Role.REGISSEUR.value
-    return False
-
-
-def _register_builtin_rules() -> None:
-    if _BUILTIN_DONE:
-        return
-    from meldpunt.intake.models import Signal
-    from meldpunt.taxonomy.models import TaxonomyTerm
-
-    _RULES.setdefault(Signal, _can_signal)
-    _RULES.setdefault(User, _can_account)
-    _RULES.setdefault(TaxonomyTerm, _can_term)
-    _BUILTIN_DONE.append(True)
-
-
-def _can_account(user: User, action: Action, account: Any) -> bool:
-    """Accounts are managed by the beheerder (metadata only: name, e-mail, role, status)."""
-    return action == Action.MANAGE_USERS and user.role == Role.BEHEERDER.value
-
-
-def _can_term(user: User, action: Action, term: Any) -> bool:
-    return action == Action.MANAGE_TAXONOMY and user.role == Role.BEHEERDER.value
-
-
-_BUILTIN_DONE: list[bool] = []
-
-
-def _can_signal(user: User, action: Action, signal: Any) -> bool:
-    if action == Action.VIEW_OWN_SIGNAL:
-        return signal.reporter_id is not None and signal.reporter_id == user.id
-    if action in (Action.HANDLE_SIGNAL, Action.VIEW_REPORTER_IDENTITY):
-        return HANDLER_TRACKS.get(user.role) == signal.track
-    return False
+    return bool(rule(user, action, obj)) if rule is not None else False
 
 
 def require(user: User | Any, action: Action, obj: Any = None) -> None:
     """Abort unless allowed: 404 for an object, or on any URL that carries an id (so a refusal never
     tells whether the id exists); 403 for a page without one.
 
-    The refusal is audited after the response has been sent (``meldpunt.web.audit_denied``), so a
-    forbidden id answers as fast as a missing one and the request's transaction is left alone.
+    The refusal is audited after the response has been sent (``meldpunt.audit.requests.audit_denied``), so a
+    forbidden id answers as fast as a missing one and the request's transaction is left alone: ``require``
+    neither commits nor rolls back.
     """
     if not can(user, action, obj):
         from flask import has_request_context, request
 
-        from meldpunt.web import audit_denied
+        from meldpunt.audit.requests import audit_denied
 
         audit_denied(action, obj)
         url_has_id = has_request_context() and bool(request.view_args)
@@ -178,7 +138,7 @@ def refuse(action: Action | str, obj: Any) -> NoReturn:
     For checks that are not a registered rule (a sub-object named under the wrong parent, a
     four-eyes request another track decides on): call it where a missing id calls ``abort(404)``.
     """
-    from meldpunt.web import audit_denied
+    from meldpunt.audit.requests import audit_denied
 
     audit_denied(action, obj)
     abort(404)
@@ -198,7 +158,3 @@ def load_or_404(model: type, obj_id: Any, action: Action) -> Any:
         abort(404)
     require(current_user, action, obj)
     return obj
-
-
-def handler_track(user: User) -> str | None:
-    return HANDLER_TRACKS.get(user.role)

@@ -4,6 +4,7 @@
   with ``aria-describedby`` / ``aria-invalid`` only when they apply. WTForms writes every value it
   gets into the HTML, ``None`` included (``aria-invalid="None"``), so absent attributes are left out.
 - ``|file_size``: a size in bytes in Dutch notation, e.g. ``0,6 kB`` or ``2,5 MB``.
+- ``can(action, obj=None)`` is registered by ``meldpunt.web`` (it asks ``meldpunt.policy``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Web wiring: blueprints, health check, error pages, security headers, request audit helpers."""
+"""The web layer: health check, error pages, security headers, template filters, and each package wired in order."""
 
 from __future__ import annotations
 
@@ -6,29 +6,30 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, g, has_request_context, jsonify, render_template, request
-from flask_login import current_user
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request
 from sqlalchemy import text
 
-from meldpunt.extensions import db, login_manager
+from meldpunt.extensions import db
 
 health = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
 
-#: Every blueprint module (each exposes ``bp``). One line per domain.
-BLUEPRINT_MODULES = [
-    "meldpunt.auth.views",
-    "meldpunt.intake.views",
-    "meldpunt.triage.views",
-    "meldpunt.cases.views",
-    "meldpunt.feedback.views",
-    "meldpunt.admin.views",
-    "meldpunt.grants.views",
-    "meldpunt.resilience.views",
-    "meldpunt.meetings.views",
-    "meldpunt.channels.views",
-    "meldpunt.retention.views",
-    "meldpunt.reports.views",
+#: Every package that wires itself into the app (``init_app``: its blueprints, CLI commands and hooks), in
+#: this order. The intake's hook (anonymous routes refuse a logged-in browser) must run before auth's session check.
+PACKAGES = [
+    "meldpunt.audit",
+    "meldpunt.intake",
+    "meldpunt.auth",
+    "meldpunt.triage",
+    "meldpunt.cases",
+    "meldpunt.feedback",
+    "meldpunt.admin",
+    "meldpunt.grants",
+    "meldpunt.resilience",
+    "meldpunt.meetings",
+    "meldpunt.channels",
+    "meldpunt.retention",
+    "meldpunt.reports",
 ]
 
 ERROR_TEXT = {
@@ -44,7 +45,7 @@ ERROR_TEXT = {
 
 @health.get("/healthz")
 def healthz():
-    from workers.celery_app import broker_status
+    from meldpunt.broker import broker_status
 
     settings = current_app.extensions["meldpunt.settings"]
     status: dict[str, Any] = {"status": "ok"}
@@ -57,104 +58,6 @@ def healthz():
     status["broker"] = broker_status(current_app)
     del settings
     return jsonify(status), 200 if status["status"] == "ok" else 503
-
-
-def client_origin() -> str:
-    """The client address for audit entries of authenticated staff (never stored for anonymous reporters)."""
-    return request.remote_addr or ""
-
-
-def audit_event(action: str, *, object_type: str = "", object_id: Any = "", result: str = "ok", details: dict | None = None):
-    """Audit entry for the current request's user (commits with the request's transaction)."""
-    from meldpunt.audit.service import record
-
-    user = current_user if current_user and current_user.is_authenticated else None
-    return record(
-        db.session,
-        action=action,
-        actor_id=user.id if user else None,
-        actor_label=user.email if user else "anoniem",
-        object_type=object_type,
-        object_id=object_id,
-        result=result,
-        origin=client_origin() if user else "",
-        details=details,
-    )
-
-
-def audit_reporter_event(action: str, *, signal_id: Any, object_type: str = "signal", object_id: Any = None,
-                         details: dict | None = None):
-    """Audit entry for what a reporter does on their own melding: pseudonymous actor ("Melder …"), no origin."""
-    from meldpunt.audit.service import record_reporter_action
-
-    return record_reporter_action(db.session, action=action, signal_id=signal_id, object_type=object_type,
-                                  object_id=object_id, details=details)
-
-
-#: ``g`` key: refusals of this request, audited once the response has been sent.
-_DENIALS = "meldpunt_denials"
-
-
-def audit_denied(action: Any, obj: Any) -> None:
-    """Record an authorisation failure, without touching the request's own transaction.
-
-    In a request the entry is written after the response has gone out (``call_on_close``), in
-    its own transaction: a refused id costs no more time before the answer than a missing one,
-    and nothing is rolled back or committed in the middle of the request. Outside a request the
-    entry joins the current session (the caller commits).
-    """
-    user = current_user if current_user and current_user.is_authenticated else None
-    entry = dict(
-        action="authz.denied",
-        actor_id=user.id if user else None,
-        actor_label=user.email if user else "anoniem",
-        object_type=type(obj).__name__.lower() if obj is not None else "",
-        object_id=str(getattr(obj, "id", "")) if obj is not None else "",
-        result="denied",
-        origin=client_origin() if user and has_request_context() else "",
-        details={"permission": str(action), "endpoint": (request.endpoint or "") if has_request_context() else ""},
-    )
-    if not has_request_context():
-        from meldpunt.audit.service import record
-
-        record(db.session, **entry)
-        return
-    g.setdefault(_DENIALS, []).append(entry)
-
-
-def _audit_denials_after_response(response):
-    """After the response: the refusals of this request, or a "not found" for an id that does not exist.
-
-    A missing id gets an entry as well (``request.not_found``), written the same way: so a refused
-    and a missing id cost the server the same work, also after the answer (a server closes the
-    connection only when this is done), and guessing at ids shows up in the trail.
-    """
-    pending = g.pop(_DENIALS, None)
-    if not pending and response.status_code == 404 and request.view_args and request.endpoint != "static" \
-            and current_user and current_user.is_authenticated:
-        pending = [dict(
-            action="request.not_found", actor_id=current_user.id, actor_label=current_user.email,
-            object_type="", object_id="", result="failed", origin=client_origin(),
-            details={"endpoint": request.endpoint or ""},
-        )]
-    if pending:
-        app = current_app._get_current_object()
-        response.call_on_close(lambda: _write_denials(app, pending))
-    return response
-
-
-def _write_denials(app: Flask, entries: list[dict]) -> None:
-    """Runs when the server closes the response (after the body was sent), in a fresh app context."""
-    from meldpunt.audit.service import record
-
-    with app.app_context():
-        try:
-            for entry in entries:
-                record(db.session, **entry)
-            db.session.commit()
-        except Exception as exc:  # noqa: BLE001 - the answer is already sent; say so in the log, without details
-            db.session.rollback()
-            log.error("%d refusal or not-found entries could not be audited (%s)", len(entries), type(exc).__name__)
 
 
 def _security_headers(response):
@@ -178,27 +81,22 @@ def _security_headers(response):
     return response
 
 
+def can_in_template(action: str, obj: Any = None) -> bool:
+    """``can('view_queue')`` / ``can('handle_signal', signal)`` in a template: the policy decides, never a role string."""
+    from flask_login import current_user
+
+    from meldpunt.policy import can
+
+    return can(current_user, action, obj)  # type: ignore[arg-type]  (every action enum is a str)
+
+
 def register_web(app: Flask) -> None:
+    """The web layer: health check, security headers, error pages, template helpers, then every package."""
     from importlib import import_module
 
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = "Log in om verder te gaan."
-    login_manager.login_message_category = "info"
-    login_manager.session_protection = "strong"
-
     app.register_blueprint(health)
-    for module in BLUEPRINT_MODULES:
-        app.register_blueprint(import_module(module).bp)
-
-    # Server-side sessions: flask-login's id must match a live auth_sessions row (meldpunt.auth.sessions).
-    from meldpunt.auth.views import load_user, session_guard
-    from meldpunt.intake.views import refuse_anonymous_routes_when_logged_in
-
-    login_manager.user_loader(load_user)
-    # First: the anonymous reporter's routes refuse a logged-in browser before its session is checked
-    # (that check writes to the account's session row).
-    app.before_request(refuse_anonymous_routes_when_logged_in)
-    app.before_request(session_guard)
+    for package in PACKAGES:
+        import_module(package).init_app(app)
     # No long-lived "remember me" cookie: login_user(remember=False) everywhere, and a presented one
     # is useless because load_user also demands a live server-side session id.
     app.config["REMEMBER_COOKIE_DURATION"] = 0
@@ -206,7 +104,6 @@ def register_web(app: Flask) -> None:
     # Flask-WTF's HTTPS Referer check would refuse every form. The CSRF token plus SameSite=Lax cookies protect.
     app.config["WTF_CSRF_SSL_STRICT"] = False
     app.after_request(_security_headers)
-    app.after_request(_audit_denials_after_response)
 
     from flask_babel import format_date, format_datetime
 
@@ -221,6 +118,7 @@ def register_web(app: Flask) -> None:
     from meldpunt.templating import register_templating
 
     register_templating(app)
+    app.add_template_global(can_in_template, "can")
 
     @app.context_processor
     def _globals():

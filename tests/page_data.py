@@ -19,10 +19,10 @@ def seed_work_data(app, users: dict[str, Any]) -> dict[str, Any]:
     from meldpunt.cases.service import add_intervention, close_case, create_case
     from meldpunt.extensions import db
     from meldpunt.feedback.service import send_feedback
-    from meldpunt.intake.models import SignalStatus
+    from meldpunt.signals.models import SignalStatus
     from meldpunt.intake.service import ReportInput, SubjectInput, file_report, file_signal
-    from meldpunt.triage.service import transition_signal
-    from meldpunt.vault.shredding import ShredReason, shred_signal
+    from meldpunt.signals.service import transition_signal
+    from meldpunt.retention.shredding import ShredReason, shred_signal
     from tests.conftest import make_users
 
     second = make_users(app, suffix="b")  # a second regisseur, TOTP not enrolled yet

@@ -1,1 +1,15 @@
 """Functioneel beheer: accounts, roles, taxonomy and the audit trail's metadata. Never signal content."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint."""
+    from meldpunt.admin.views import bp
+
+    app.register_blueprint(bp)

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
-from meldpunt.audit.labels import ACTION_GROUPS, ACTION_LABELS, OBJECT_LABELS, RESULT_LABELS
+from meldpunt.admin.audit_labels import ACTION_GROUPS, ACTION_LABELS, OBJECT_LABELS, RESULT_LABELS
 from meldpunt.auth.models import ROLE_LABELS
 
 

@@ -12,7 +12,7 @@ from meldpunt.audit.service import record
 from meldpunt.auth.models import Role, User
 from meldpunt.auth.service import AccountError, change_role, create_user, set_enabled
 from meldpunt.auth.sessions import revoke_all_sessions
-from meldpunt.auth.totp import clear_totp
+from meldpunt.auth.service import clear_totp
 from meldpunt.grants.models import RoleGrant
 from meldpunt.grants.service import (
     approvers,

@@ -19,14 +19,14 @@ from meldpunt.admin.forms import (
     TermForm,
     UserCreateForm,
 )
-from meldpunt.audit import labels as audit_labels
+from meldpunt.admin import audit_labels
 from meldpunt.audit.service import search_entries
 from meldpunt.auth.models import ROLE_LABELS, User
 from meldpunt.auth.service import AccountError
 from meldpunt.extensions import db
 from meldpunt.policy import Action, load_or_404, require
 from meldpunt.taxonomy.models import TaxonomyTerm, TermKind
-from meldpunt.web import audit_event, client_origin
+from meldpunt.audit.requests import audit_event, client_origin
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
 

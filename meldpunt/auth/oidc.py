@@ -99,14 +99,15 @@ def _client():
     return registry.idp
 
 
-def _register(bp) -> None:
+def register_routes(bp) -> None:
+    """Add "inloggen via uw organisatie" to the auth blueprint (``meldpunt.auth.views`` calls this once)."""
     @bp.get("/inloggen/oidc")
     def oidc_login():
         return _client().authorize_redirect(url_for("auth.oidc_callback", _external=True))
 
     @bp.get("/inloggen/oidc/terug")
     def oidc_callback():
-        from meldpunt.auth.views import _finish_login, _record
+        from meldpunt.auth.views import finish_login, record_login_event
         from meldpunt.extensions import db
 
         client = _client()
@@ -123,16 +124,7 @@ def _register(bp) -> None:
                                 role_map=settings.oidc.role_map, department_claim=settings.oidc.department_claim)
         except OidcRefused as exc:
             db.session.rollback()
-            _record("auth.login", user=None, result="failed", details={"method": "oidc"})
+            record_login_event("auth.login", user=None, result="failed", details={"method": "oidc"})
             db.session.commit()
             return render_template("errors/error.html", title="Geen toegang", text=str(exc), code=403), 403
-        return _finish_login(user, method="oidc")
-
-
-def _attach() -> None:
-    from meldpunt.auth.views import bp
-
-    _register(bp)
-
-
-_attach()
+        return finish_login(user, method="oidc")

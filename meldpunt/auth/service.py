@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
-from meldpunt.auth.models import Role, User
+from meldpunt.auth.models import RecoveryCode, Role, User
 from meldpunt.database import utcnow
 
 PASSWORD_MIN = 12
@@ -202,3 +202,12 @@ def load_session_user(session: Session, session_id: str) -> User | None:
     if user is None or user.session_generation != generation or not user.is_enabled:
         return None
     return user
+
+
+def clear_totp(session: Session, *, user: User) -> None:
+    """Remove the second factor and all recovery codes (the beheerder's reset; needs no key: it only deletes)."""
+    user.totp_secret_ct = None
+    user.totp_last_step = None
+    session.execute(update(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+                    .values(used_at=utcnow()))
+    session.flush()

@@ -123,15 +123,6 @@ def store_secret(session: Session, *, keyring: Keyring, user: User, secret: str,
     session.flush()
 
 
-def clear_totp(session: Session, *, user: User) -> None:
-    """Remove the second factor and all recovery codes (the beheerder's reset)."""
-    user.totp_secret_ct = None
-    user.totp_last_step = None
-    session.execute(update(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
-                    .values(used_at=utcnow()))
-    session.flush()
-
-
 def _normalise_recovery(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 

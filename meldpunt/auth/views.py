@@ -22,6 +22,7 @@ from meldpunt.auth.forms import (
     RecoveryCodesForm,
     ReplyMailForm,
 )
+from meldpunt.auth.oidc import register_routes as register_oidc_routes
 from meldpunt.auth.models import Role, User
 from meldpunt.auth.service import (
     AccountError,
@@ -35,7 +36,7 @@ from meldpunt.auth.service import (
 )
 from meldpunt.extensions import db, limiter
 from meldpunt.vault.service import current_keyring
-from meldpunt.web import audit_event, client_origin
+from meldpunt.audit.requests import audit_event, client_origin
 
 bp = Blueprint("auth", __name__)
 bp.record_once(lambda state: init_throttle(state.app))  # one password limiter per app
@@ -82,7 +83,7 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def _record(action: str, *, user: User | None, result: str = "ok", details: dict | None = None) -> None:
+def record_login_event(action: str, *, user: User | None, result: str = "ok", details: dict | None = None) -> None:
     """Audit entry for the login flow (the user is not logged in yet, so ``audit_event`` cannot name them)."""
     from meldpunt.audit.service import record
 
@@ -157,12 +158,12 @@ def _start_session(user: User, *, method: str) -> None:
         session[NEXT_KEY] = next_url
 
 
-def _finish_login(user: User, *, method: str):
+def finish_login(user: User, *, method: str):
     from meldpunt.database import utcnow
 
     user.last_login_at = utcnow()
     _start_session(user, method=method)
-    _record("auth.login", user=user, details={"method": method})
+    record_login_event("auth.login", user=user, details={"method": method})
     db.session.commit()
     return redirect(_safe_next(session.pop(NEXT_KEY, None)) or home_for(user))
 
@@ -248,7 +249,7 @@ def login():
         user = authenticate(db.session, email=form.email.data or "", password=form.password.data or "")
         if user is None:
             current_throttle().failed(**keys)
-            _record("auth.login", user=None, result="failed",
+            record_login_event("auth.login", user=None, result="failed",
                     details={"step": "password", "account": email_digest(current_keyring(), form.email.data or "")})
             db.session.commit()
             flash(GENERIC_LOGIN_ERROR, "error")
@@ -265,7 +266,7 @@ def login():
             if user.totp_enrolled:
                 return redirect(url_for("auth.code"))
             return redirect(url_for("auth.enrol"))
-        return _finish_login(user, method="password")
+        return finish_login(user, method="password")
     status = 422 if form.is_submitted() else 200
     return _login_page(form), status
 
@@ -289,14 +290,14 @@ def code():
         typed = form.code.data or ""
         keyring = current_keyring()
         if totp.verify_totp(db.session, keyring=keyring, user=user, code=typed, now=_now()):
-            return _finish_login(user, method="totp")
+            return finish_login(user, method="totp")
         if totp.use_recovery_code(db.session, user=user, code=typed):
             left = totp.remaining_recovery_codes(db.session, user=user)
             flash(f"U heeft een herstelcode gebruikt. U heeft er nog {left} over.", "info")
-            return _finish_login(user, method="recovery")
+            return finish_login(user, method="recovery")
         g.auth_failed = True
         db.session.rollback()
-        _record("auth.login", user=user, result="failed", details={"step": "code"})
+        record_login_event("auth.login", user=user, result="failed", details={"step": "code"})
         db.session.commit()
         form.code.errors.append(GENERIC_CODE_ERROR)
         form.code.data = ""
@@ -330,7 +331,7 @@ def enrol():
                 return _too_many(refused)
             if not password_matches(user, form.current_password.data or ""):
                 current_throttle().failed(**keys)
-                _record("auth.totp_enrol", user=user, result="failed", details={"reason": "reauth"})
+                record_login_event("auth.totp_enrol", user=user, result="failed", details={"reason": "reauth"})
                 db.session.commit()
                 form.current_password.errors.append("Uw huidige wachtwoord klopt niet.")
                 return _enrol_page(form, user, secret), 422
@@ -338,7 +339,7 @@ def enrol():
         step = totp.matching_step(secret, form.code.data or "", after_step=None, now=_now())
         if step is None:
             g.auth_failed = True
-            _record("auth.totp_enrol", user=user, result="failed")
+            record_login_event("auth.totp_enrol", user=user, result="failed")
             db.session.commit()
             form.code.errors.append("Deze code klopt niet. Controleer of de tijd op uw telefoon goed staat en probeer het opnieuw.")
             form.code.data = ""
@@ -349,9 +350,9 @@ def enrol():
         auth_sessions.revoke_all_sessions(db.session, user=user)  # a TOTP change ends every other session
         session.pop(ENROL_SESSION_KEY, None)
         _start_session(user, method="totp")
-        _record("auth.totp_enrol", user=user)
+        record_login_event("auth.totp_enrol", user=user)
         if not logged_in:
-            _record("auth.login", user=user, details={"method": "totp"})
+            record_login_event("auth.login", user=user, details={"method": "totp"})
         db.session.commit()
         next_url = _safe_next(session.pop(NEXT_KEY, None)) or home_for(user)
         return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
@@ -481,4 +482,5 @@ def new_recovery_codes():
     return render_template("auth/recovery_codes.html", codes=codes, next_url=url_for("auth.account"))
 
 
-from meldpunt.auth import oidc as _oidc  # noqa: E402,F401  (registers the OIDC routes on bp)
+# "Inloggen via uw organisatie" (OIDC) belongs to this blueprint; added once, when this module is loaded.
+register_oidc_routes(bp)

@@ -13,11 +13,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from meldpunt.database import Base, utcnow
-
-
-def _in(values) -> str:
-    return ", ".join(f"'{v.value}'" for v in values)
+from meldpunt.database import Base, sql_in_list as _in, utcnow
 
 
 class CaseStatus(enum.StrEnum):

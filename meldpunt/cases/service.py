@@ -20,12 +20,16 @@ from sqlalchemy.orm import Session
 from meldpunt.audit.service import record
 from meldpunt.auth.models import User
 from meldpunt.cases.models import Case, CaseIntervention, CaseSignal, CaseStatus, CaseSubject, Intervention
-from meldpunt.crypto import FieldCipher, Keyring
+from meldpunt.vault.keys import FieldCipher, Keyring
 from meldpunt.database import utcnow
-from meldpunt.intake.models import Signal, SignalStatus, Subject, Track
-from meldpunt.triage.models import Approval, ApprovalKind, ApprovalState
-from meldpunt.triage.service import TriageError, transition_signal, unlink_from_case
-from meldpunt.triage.transitions import FINAL_STATUSES, Path, can_start
+from meldpunt.approvals.models import Approval, ApprovalKind, ApprovalState
+from meldpunt.approvals.service import register_kind
+from meldpunt.auth.models import Role
+from meldpunt.intake.models import Subject
+from meldpunt.signals.events import status_moving, track_changing
+from meldpunt.signals.models import FINAL_STATUSES, Signal, SignalStatus, Track
+from meldpunt.signals.service import TriageError, transition_signal
+from meldpunt.signals.transitions import Path, TransitionError, can_start
 from meldpunt.vault.service import ShreddedError, cipher_for, create_data_key, seal, unseal
 
 REFERENCE_PREFIX = "CA"
@@ -284,17 +288,74 @@ def _close(session: Session, *, keyring: Keyring, case: Case, actor: User, reaso
     _flush_case(session)
 
 
-def complete_case_closing(session: Session, *, keyring: Keyring, approval: Approval, actor: User) -> None:
-    """Called by ``decide_approval`` once a second regisseur approved."""
+def complete_case_closing(session: Session, *, keyring: Keyring, approval: Approval, actor: User,
+                          approve: bool = True) -> None:
+    """Called by ``meldpunt.approvals.service.decide_approval`` once a second regisseur decided."""
+    if not approve:
+        return
     case = session.get(Case, approval.case_id)
     reason = unseal(_cipher(session, keyring, case), approval, "reason")
     _close(session, keyring=keyring, case=case, actor=actor, reason=reason or "", four_eyes=True, approval=approval)
+
+
+register_kind(ApprovalKind.CLOSE_CASE, complete=complete_case_closing, decider_roles={Role.REGISSEUR.value},
+              covers=lambda session, approval, signal: session.get(CaseSignal, (approval.case_id, signal.id)) is not None)
 
 
 def pending_case_approval(session: Session, *, case: Case) -> Approval | None:
     return session.scalar(
         select(Approval).where(Approval.case_id == case.id, Approval.state == ApprovalState.PENDING.value)
     )
+
+
+# ---------------------------------------------------------------------------- a signal's casus, seen from the signal
+
+
+def open_case_reference(session: Session, *, signal: Signal) -> str | None:
+    """The reference of the open case this signal sits in, or None (closed cases do not count)."""
+    return session.scalar(
+        select(Case.reference).join(CaseSignal, CaseSignal.case_id == Case.id)
+        .where(CaseSignal.signal_id == signal.id, Case.status != CaseStatus.CLOSED.value)
+    )
+
+
+def unlink_from_case(session: Session, *, signal: Signal) -> uuid.UUID | None:
+    """Remove the signal's case link and the case's choice of its subjects; returns the case id (or None)."""
+    link = session.scalar(select(CaseSignal).where(CaseSignal.signal_id == signal.id))
+    if link is None:
+        return None
+    case_id = link.case_id
+    subject_ids = select(Subject.id).where(Subject.signal_id == signal.id)
+    for chosen in session.scalars(select(CaseSubject).where(CaseSubject.case_id == case_id,
+                                                            CaseSubject.subject_id.in_(subject_ids))):
+        session.delete(chosen)
+    session.delete(link)
+    return case_id
+
+
+@status_moving.connect
+def _no_status_buttons_inside_a_case(signal: Signal, *, session: Session, transition, path) -> None:
+    """A signal in an open casus moves only through the casus, the casusoverleg or an approved request."""
+    if path != Path.STATUS:
+        return
+    case_reference = open_case_reference(session, signal=signal)
+    if case_reference is not None:
+        raise TransitionError(f"Deze melding hoort bij casus {case_reference}. Wat er verder met de melding "
+                              "gebeurt, gaat via de casus.")
+
+
+@track_changing.connect
+def _leave_case_with_the_track(signal: Signal, *, session: Session, new_track: str) -> dict | None:
+    """Cases are the regisseur's: a signal leaving the regular track leaves its case (and the case its subjects),
+    or every regisseur would keep reading it on the case page."""
+    left_case = unlink_from_case(session, signal=signal)
+    return {"left_case_id": str(left_case)} if left_case is not None else None
+
+
+def search_open_signals(session: Session, *, track: str, reference: str) -> Signal | None:
+    """Find a signal of this track by its reference (for adding it to a case)."""
+    reference = (reference or "").strip().upper()
+    return session.scalar(select(Signal).where(Signal.reference == reference, Signal.track == track))
 
 
 # ---------------------------------------------------------------------------- reading

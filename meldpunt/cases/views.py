@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -11,15 +11,15 @@ from flask_login import current_user, login_required
 from meldpunt.cases import service
 from meldpunt.cases.forms import AddSignalForm, CaseForm, CloseCaseForm, InterventionForm, NewCaseForm, SimpleForm
 from meldpunt.cases.models import Case, CaseIntervention, CaseStatus, Intervention
-from meldpunt.meetings import service as meeting_service
-from meldpunt.meetings.forms import ProposalForm
-from meldpunt.meetings.models import Meeting
 from meldpunt.extensions import db
-from meldpunt.intake.models import Signal, Subject
-from meldpunt.policy import Action, handler_track, load_or_404, require
-from meldpunt.triage.service import TriageError, search_open_signals, subjects_with_links
+from meldpunt.intake.models import Subject
+from meldpunt.signals.models import Signal
+from meldpunt.policy import Action, load_or_404, require
+from meldpunt.signals.models import handler_track
+from meldpunt.signals.service import TriageError
+from meldpunt.intake.subjects import subjects_with_links
 from meldpunt.vault.service import current_keyring
-from meldpunt.web import audit_event
+from meldpunt.audit.requests import audit_event
 
 bp = Blueprint("cases", __name__, url_prefix="/behandelen/casussen")
 
@@ -56,7 +56,7 @@ def create():
     signals = []
     track = handler_track(current_user) or ""
     for position, ref in enumerate([r.strip() for r in (form.references.data or "").split(",") if r.strip()], 1):
-        signal = search_open_signals(db.session, track=track, reference=ref)
+        signal = service.search_open_signals(db.session, track=track, reference=ref)
         if signal is None:
             # The typed text is not echoed in the message (it stays in the field itself).
             form.references.errors = [
@@ -77,6 +77,23 @@ def create():
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
+#: Sections other packages add to the casus page: ``(case, forms) -> template context``. The casusoverleg adds
+#: its proposals (``meldpunt.meetings.case_views``), so this package never imports the meetings package.
+CASE_PAGE_SECTIONS: list[Callable[[Case, dict], dict]] = []
+
+
+def _section_context(case: Case, forms: dict) -> dict:
+    context: dict = {}
+    for section in CASE_PAGE_SECTIONS:
+        context.update(section(case, forms))
+    return context
+
+
+def render_case_page(case: Case, status: int = 200, error: str | None = None, **forms):
+    """The casus page, with a refused form's errors (``forms``) kept; for the sections' own routes."""
+    return _detail(case, status, error, **forms)
+
+
 def _detail(case: Case, status=200, error=None, **forms):
     keyring = current_keyring()
     view = service.read_case(db.session, keyring=keyring, case=case)
@@ -95,11 +112,9 @@ def _detail(case: Case, status=200, error=None, **forms):
         intervention_form=forms.get("intervention_form") or InterventionForm(formdata=None),
         close_form=forms.get("close_form") or CloseCaseForm(formdata=None, version=case.version_id),
         simple_form=SimpleForm(formdata=None),
-        proposal_form=_proposal_form(case, forms.get("proposal_form") or ProposalForm(formdata=None)),
-        proposals=[meeting_service.read_proposal(db.session, keyring=keyring, proposal=p)
-                   for p in meeting_service.proposals_of_case(db.session, case=case)],
-        local=lambda value: meeting_service.as_utc(value).astimezone(LOCAL), four_eyes=current_app.extensions["meldpunt.settings"].security.four_eyes,
+        four_eyes=current_app.extensions["meldpunt.settings"].security.four_eyes,
         is_closed=case.status == CaseStatus.CLOSED.value,
+        **_section_context(case, forms),
     ), status
 
 
@@ -140,7 +155,7 @@ def add_signal(case_id):
     form = AddSignalForm()
     if not form.validate_on_submit():
         return _detail(case, 422, "Controleer wat u heeft ingevuld.", add_signal_form=form)
-    signal = search_open_signals(db.session, track=handler_track(current_user) or "", reference=form.reference.data)
+    signal = service.search_open_signals(db.session, track=handler_track(current_user) or "", reference=form.reference.data)
     if signal is None:
         form.reference.errors = ["Deze melding bestaat niet of u kunt hem niet zien."]
         return _detail(case, 422, None, add_signal_form=form)
@@ -229,44 +244,6 @@ def remove_intervention(case_id, intervention_id):
     db.session.commit()
     flash(f"De interventie is uit casus {case.reference} verwijderd.", "success")
     return redirect(url_for("cases.detail", case_id=case_id))
-
-
-@bp.post("/<uuid:case_id>/agenderen")
-@login_required
-def propose(case_id):
-    """Voorstellen voor het casusoverleg: a proposal for one meeting, with the question (issue 17)."""
-    case = _load(case_id)
-    require(current_user, Action.PROPOSE_FOR_MEETING)
-    form = _proposal_form(case, ProposalForm())
-    if not form.validate_on_submit():
-        return _detail(case, 422, "Controleer het voorstel voor het overleg.", proposal_form=form)
-    meeting = db.session.get(Meeting, uuid.UUID(form.meeting_id.data))
-    signal = None
-    if form.scope.data != "casus":
-        signal = next(link.signal for link in case.links if str(link.signal_id) == form.scope.data)
-    try:
-        meeting_service.propose(db.session, keyring=current_keyring(), actor=current_user, meeting=meeting,
-                                question=form.question.data, case=None if signal else case, signal=signal)
-    except TriageError as exc:
-        return _refused(case_id, exc, proposal_form=form)
-    db.session.commit()
-    when = meeting_service.as_utc(meeting.starts_at).astimezone(LOCAL)
-    what = f"Melding {signal.reference} uit casus {case.reference}" if signal else f"Casus {case.reference}"
-    flash(f"{what} is voorgesteld voor het overleg van {when:%d-%m-%Y}. De voorzitter zet het op de agenda of "
-          "stuurt het terug met een reden; u ziet dat hieronder bij ‘Overleg’.", "success")
-    return redirect(url_for("cases.detail", case_id=case_id, _anchor="overleg"))
-
-
-def _proposal_form(case: Case, form: ProposalForm) -> ProposalForm:
-    """The choices: meetings still open to proposals (type and date only), the case or one of its signals."""
-    form.meeting_id.choices = [
-        (str(m.id), f"{m.type.name}, {meeting_service.as_utc(m.starts_at).astimezone(LOCAL):%d-%m-%Y %H:%M}")
-        for m in meeting_service.upcoming_meetings(db.session)
-    ]
-    form.scope.choices = [("casus", "De hele casus")] + [
-        (str(link.signal_id), f"Alleen melding {link.signal.reference}") for link in case.links
-    ]
-    return form
 
 
 @bp.post("/<uuid:case_id>/afsluiten")

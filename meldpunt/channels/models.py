@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from meldpunt.database import Base, utcnow
+from meldpunt.database import Base, sql_in_list as _in, utcnow
 
 
 class Organisation(enum.StrEnum):
@@ -58,10 +58,6 @@ FEEDBACK_LABELS = {
     SourceFeedback.LETTER: "Ja, per brief",
     SourceFeedback.PARTNER: "Ja, via de organisatie die het doorgaf",
 }
-
-
-def _in(values) -> str:
-    return ", ".join(f"'{v.value}'" for v in values)
 
 
 class SignalSource(Base):

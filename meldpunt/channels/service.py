@@ -31,9 +31,9 @@ from meldpunt.channels.models import (
     SourceFeedback,
 )
 from meldpunt.config import UploadSettings
-from meldpunt.crypto import Keyring
+from meldpunt.vault.keys import Keyring
 from meldpunt.intake.attachments import Upload
-from meldpunt.intake.models import Signal, Track
+from meldpunt.signals.models import Signal, Track
 from meldpunt.intake.service import DESCRIPTION_MAX, IntakeError, ReportInput, file_signal
 from meldpunt.taxonomy.models import TermKind
 from meldpunt.taxonomy.service import is_known_code, term_labels

@@ -11,7 +11,8 @@ from meldpunt.extensions import db
 from meldpunt.intake.attachments import Upload
 from meldpunt.intake.forms import choices
 from meldpunt.intake.service import IntakeError
-from meldpunt.policy import Action, handler_track, require
+from meldpunt.policy import Action, require
+from meldpunt.signals.models import handler_track
 from meldpunt.taxonomy.models import TermKind
 from meldpunt.taxonomy.service import active_terms
 from meldpunt.vault.service import current_keyring

@@ -18,7 +18,7 @@ import logging
 import os
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +31,11 @@ from sqlalchemy.orm import Session
 from meldpunt.config import Settings
 from meldpunt.database import savepoint_released, utcnow
 from meldpunt.feedback.models import DeliveryChannel, DeliveryState, Notice, NoticeDelivery, NoticeKind
+
+#: Notice kind -> ``(session, *, notice, settings) -> (filename, content type, bytes) | None``: a file the e-mail
+#: carries (the casusoverleg's calendar invite). Registered by the package that owns the kind
+#: (``meldpunt.meetings.notices``), so the outbox imports none of them.
+MAIL_ATTACHMENTS: dict[str, Callable[..., tuple[str, str, bytes] | None]] = {}
 
 log = logging.getLogger("meldpunt.feedback.outbox")
 
@@ -348,9 +353,9 @@ def deliver(session: Session, *, notice_id: int, settings: Settings, organisatio
     about_reply = notice.kind == NoticeKind.REPORTER_REPLY.value
     meeting_kind, attachment = None, None
     if notice.meeting_id is not None or notice.action_id is not None:
-        from meldpunt.meetings.notices import mail_parts
-
-        meeting_kind, attachment = mail_parts(session, notice=notice, settings=settings)
+        meeting_kind = notice.kind
+        attach = MAIL_ATTACHMENTS.get(notice.kind)
+        attachment = attach(session, notice=notice, settings=settings) if attach is not None else None
     for channel in plan.channels:
         _ensure_row(session, notice_id, channel, sent=True)
     # No commit here: the rows are committed with the e-mail's claim, or with the delivered mark

@@ -8,10 +8,11 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from meldpunt.crypto import Keyring
+from meldpunt.vault.keys import Keyring
 from meldpunt.database import utcnow
 from meldpunt.feedback.models import DeliveryChannel, DeliveryState, Notice, NoticeDelivery, NoticeKind
-from meldpunt.intake.models import Signal
+from meldpunt.signals.events import status_changed
+from meldpunt.signals.models import FINAL_STATUSES, Signal
 from meldpunt.vault.service import ShreddedError, cipher_for, field_reader
 
 #: What the reporter reads for each notice: plain Dutch, "op hoofdlijnen", never details.
@@ -85,19 +86,19 @@ def queue_notice(
     return notice
 
 
+@status_changed.connect
+def _notify_reporter_of_status(signal: Signal, *, session: Session, transition, change) -> None:
+    """The reporter's notice for a status move, where the transition table names one."""
+    if transition.notice is not None:
+        queue_notice(session, signal=signal, kind=NoticeKind(transition.notice))
+
+
 def reply_recipients(session: Session, *, signal: Signal) -> list:
     """Who hears of a reporter's reply: the assigned handler (while enabled and handling the signal's
     track), else every enabled handler of that track."""
-    from meldpunt.auth.models import User
-    from meldpunt.policy import HANDLER_TRACKS
+    from meldpunt.signals.service import responsible_handlers
 
-    roles = [role for role, track in HANDLER_TRACKS.items() if track == signal.track]
-    assignee = signal.assignee
-    if assignee is not None and assignee.is_enabled and assignee.role in roles:
-        return [assignee]
-    return list(session.scalars(
-        select(User).where(User.role.in_(roles), User.is_enabled.is_(True)).order_by(User.id)
-    ))
+    return responsible_handlers(session, signal=signal)
 
 
 def notify_reporter_reply(session: Session, *, signal: Signal, created_at: datetime | None = None) -> list[Notice]:
@@ -357,7 +358,7 @@ def send_feedback(
 
 
 #: Statuses after which no first feedback is awaited any more (each such move queues a notice anyway).
-_DONE_STATUSES = ("afgesloten", "niet_ontvankelijk", "doorgezonden", "integriteitstraject")
+_DONE_STATUSES = tuple(status.value for status in FINAL_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -400,7 +401,7 @@ def remind_handlers(session: Session, *, settings, today: date | None = None) ->
     """
     from meldpunt.audit.service import record
     from meldpunt.auth.models import User
-    from meldpunt.policy import HANDLER_TRACKS
+    from meldpunt.signals.models import HANDLER_TRACKS
 
     today = today or utcnow().date()
     day_start = datetime.combine(today, datetime.min.time(), tzinfo=timezone.utc)

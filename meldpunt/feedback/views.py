@@ -21,10 +21,11 @@ from meldpunt.feedback.service import (
     signals_awaiting_feedback,
     unread_count,
 )
-from meldpunt.intake.models import Signal
-from meldpunt.policy import Action, can, handler_track, load_or_404, refuse, require
+from meldpunt.signals.models import Signal
+from meldpunt.policy import Action, can, load_or_404, refuse, require
+from meldpunt.signals.models import handler_track
 from meldpunt.vault.service import current_keyring
-from meldpunt.web import audit_event, client_origin
+from meldpunt.audit.requests import audit_event, client_origin
 
 bp = Blueprint("feedback", __name__)
 

@@ -10,7 +10,7 @@ from meldpunt.grants import service
 from meldpunt.grants.forms import GrantDecisionForm
 from meldpunt.grants.models import RoleGrant
 from meldpunt.policy import Action, load_or_404, require
-from meldpunt.web import audit_event, client_origin
+from meldpunt.audit.requests import audit_event, client_origin
 
 bp = Blueprint("grants", __name__, url_prefix="/rechten")
 

@@ -41,7 +41,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from meldpunt.config import UploadSettings
-from meldpunt.crypto import (
+from meldpunt.vault.keys import (
     FieldCipher,
     Keyring,
     PlaintextTooLarge,
@@ -49,11 +49,10 @@ from meldpunt.crypto import (
     encrypt_stream,
     encrypted_size,
     padded_size,
-    unwrap_dek,
 )
-from meldpunt.intake.models import Attachment, Signal
-from meldpunt.vault.models import DataKey
-from meldpunt.vault.service import ShreddedError, seal, unseal
+from meldpunt.intake.models import Attachment
+from meldpunt.signals.models import Signal
+from meldpunt.vault.service import data_key_bytes, seal, unseal
 
 #: type -> (MIME type, accepted file name extensions)
 TYPES: dict[str, tuple[str, frozenset[str]]] = {
@@ -345,10 +344,8 @@ def check_capacity(
 
 
 def _dek(session: Session, *, keyring: Keyring, signal: Signal) -> bytes:
-    data_key = session.get(DataKey, signal.data_key_id) if signal.data_key_id else None
-    if data_key is None:
-        raise ShreddedError("data key shredded")
-    return unwrap_dek(keyring, data_key.kek_id, data_key.wrapped, key_ref=str(data_key.id))
+    """The signal's raw data key for the stream cipher; only the vault unwraps keys (``ShreddedError`` if gone)."""
+    return data_key_bytes(session, keyring=keyring, data_key_id=signal.data_key_id)
 
 
 def _context(attachment_id: uuid.UUID) -> str:

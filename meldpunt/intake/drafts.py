@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from meldpunt.crypto import CryptoError, FieldCipher
+from meldpunt.vault.keys import CryptoError, FieldCipher
 from meldpunt.database import utcnow
 from meldpunt.intake.models import IntakeDraft
 

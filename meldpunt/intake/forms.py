@@ -29,7 +29,7 @@ except ImportError:  # pragma: no cover
     def SelectChoice(value, label=None, render_kw=None):  # noqa: N802
         return (value, label if label is not None else value, render_kw or {})
 
-from meldpunt.crypto.blind_index import normalise_huisnummer, normalise_kvk, normalise_postcode
+from meldpunt.vault.keys import normalise_huisnummer, normalise_kvk, normalise_postcode
 from meldpunt.intake.models import APPROACH_LABELS, APPROACHED_LABELS
 from meldpunt.intake.service import CERTAINTY_LABELS, DESCRIPTION_MAX, RELATION_LABELS, TEXT_MAX
 from meldpunt.intake.subjects import FIELD_MAX, KIND_LABELS

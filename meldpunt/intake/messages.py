@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 
 from meldpunt.audit.service import record, record_anonymous, record_reporter_action
 from meldpunt.auth.models import User
-from meldpunt.crypto import Keyring
+from meldpunt.vault.keys import Keyring
 from meldpunt.database import utc_hour, utcnow
 from meldpunt.feedback.models import NoticeKind
 from meldpunt.feedback.service import queue_notice
-from meldpunt.intake.models import Message, MessageSender, Signal
+from meldpunt.intake.models import Message, MessageSender
+from meldpunt.signals.models import Signal
 from meldpunt.vault.service import ShreddedError, cipher_for, field_reader, seal
 
 MESSAGE_MAX = 10_000

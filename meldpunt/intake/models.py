@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import (
-    Boolean,
     CheckConstraint,
-    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -26,146 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from meldpunt.database import Base, utcnow
-
-
-class SignalStatus(enum.StrEnum):
-    """The statuses of a melding (docs/glossary.md); the allowed moves are in ``meldpunt.triage.transitions``."""
-
-    RECEIVED = "ontvangen"
-    IN_PROGRESS = "in_behandeling"
-    ENRICHMENT = "verrijking"
-    LINKED_TO_CASE = "gekoppeld_aan_casus"
-    ON_AGENDA = "geagendeerd"
-    DISCUSSED = "besproken"
-    CLOSED = "afgesloten"
-    NOT_ADMISSIBLE = "niet_ontvankelijk"
-    FORWARDED = "doorgezonden"
-    TO_INTEGRITY = "integriteitstraject"
-
-    @property
-    def label(self) -> str:
-        return STATUS_LABELS[self]
-
-
-#: Plain Dutch (B1) for the reporter and the queue.
-STATUS_LABELS = {
-    SignalStatus.RECEIVED: "Ontvangen",
-    SignalStatus.IN_PROGRESS: "In behandeling",
-    SignalStatus.ENRICHMENT: "Wordt uitgezocht",
-    SignalStatus.LINKED_TO_CASE: "Onderdeel van een casus",
-    SignalStatus.ON_AGENDA: "Geagendeerd voor overleg",
-    SignalStatus.DISCUSSED: "Besproken in overleg",
-    SignalStatus.CLOSED: "Afgesloten",
-    SignalStatus.NOT_ADMISSIBLE: "Niet in behandeling genomen",
-    SignalStatus.FORWARDED: "Doorgezonden naar bevoegde instantie",
-    SignalStatus.TO_INTEGRITY: "Overgedragen aan integriteitstraject",
-}
-
-
-class Track(enum.StrEnum):
-    REGULAR = "regulier"  # to the OOV-regisseur
-    INTEGRITY = "integriteit"  # about a colleague: to the integriteitscoördinator
-
-
-def _in(values) -> str:
-    return ", ".join(f"'{v.value}'" for v in values)
-
-
-#: Reference series per track at filing time: each series numbers per year without gaps
-#: (``MO-2026-0001``, ``MI-2026-0001``), so the regular series shows nothing of integrity filings.
-#: A signal that later changes track keeps its reference.
-REFERENCE_SERIES = {Track.REGULAR.value: "MO", Track.INTEGRITY.value: "MI"}
-
-
-class Signal(Base):
-    """A melding. ``reporter_id`` is NULL for anonymous reports, which also keep no request metadata."""
-
-    __tablename__ = "signals"
-    __table_args__ = (
-        CheckConstraint(f"status IN ({_in(SignalStatus)})", name="status_valid"),
-        CheckConstraint(f"track IN ({_in(Track)})", name="track_valid"),
-        CheckConstraint("NOT is_anonymous OR reporter_id IS NULL", name="anonymous_has_no_reporter"),
-        CheckConstraint("(receipt_digest IS NULL) OR is_anonymous", name="receipt_only_anonymous"),
-        CheckConstraint("ref_series IN ('MO', 'MI')", name="ref_series_valid"),
-        UniqueConstraint("ref_series", "ref_year", "ref_seq", name="uq_signals_ref_series_ref_year_ref_seq"),
-        Index("ix_signals_status_created_at", "status", "created_at"),
-    )
-
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    reference: Mapped[str] = mapped_column(String(20), unique=True)
-    #: "MO" (filed on the regular track) or "MI" (filed on the integrity track); see REFERENCE_SERIES.
-    ref_series: Mapped[str] = mapped_column(String(2), default="MO", server_default="MO")
-    ref_year: Mapped[int] = mapped_column(Integer)
-    ref_seq: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(30), default=SignalStatus.RECEIVED.value)
-    track: Mapped[str] = mapped_column(String(20), default=Track.REGULAR.value)
-    channel: Mapped[str] = mapped_column(String(60), default="intern_formulier")
-    phenomenon_code: Mapped[str | None] = mapped_column(String(60), index=True)
-    process_code: Mapped[str | None] = mapped_column(String(60), index=True)
-    location_type_code: Mapped[str | None] = mapped_column(String(60))
-    department_code: Mapped[str | None] = mapped_column(String(60), index=True)
-    #: "Wie werd benaderd?" and "hoe?" (codes of APPROACHED_LABELS / APPROACH_LABELS): metadata, not content.
-    approached_code: Mapped[str | None] = mapped_column(String(30))
-    approach_code: Mapped[str | None] = mapped_column(String(30))
-    #: For a signal a handler registered (phone, e-mail, letter, ...): the day it came in.
-    received_on: Mapped[date | None] = mapped_column(Date)
-    certainty: Mapped[str | None] = mapped_column(String(20))
-    feels_unsafe: Mapped[bool] = mapped_column(Boolean, default=False)
-    is_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
-    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    #: "<index key id>:<hex HMAC>" of the anonymous reporter's receipt code (see intake.receipts).
-    receipt_digest: Mapped[str | None] = mapped_column(String(100), unique=True)
-    wants_feedback: Mapped[bool] = mapped_column(Boolean, default=True)
-    feedback_by_email: Mapped[bool] = mapped_column(Boolean, default=False)
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    data_key_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("data_keys.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
-    first_feedback_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    triaged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    shredded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    version_id: Mapped[int] = mapped_column(Integer, default=1)
-
-    # Encrypted under the signal's data key.
-    description_ct: Mapped[bytes | None] = mapped_column(LargeBinary)  # wat heeft u gezien
-    location_ct: Mapped[bytes | None] = mapped_column(LargeBinary)  # waar
-    occurred_ct: Mapped[bytes | None] = mapped_column(LargeBinary)  # wanneer
-    relation_ct: Mapped[bytes | None] = mapped_column(LargeBinary)  # relatie tot betrokkene
-    contact_ct: Mapped[bytes | None] = mapped_column(LargeBinary)  # hoe terugkoppeling
-
-    __mapper_args__ = {"version_id_col": version_id}
-
-    reporter = relationship("User", foreign_keys=[reporter_id])
-    assignee = relationship("User", foreign_keys=[assignee_id])
-    data_key = relationship("DataKey")
-    subjects: Mapped[list[Subject]] = relationship(back_populates="signal", cascade="all, delete-orphan")
-    attachments: Mapped[list[Attachment]] = relationship(back_populates="signal", cascade="all, delete-orphan")
-    messages: Mapped[list[Message]] = relationship(
-        back_populates="signal", cascade="all, delete-orphan", order_by="Message.created_at"
-    )
-    history: Mapped[list[StatusChange]] = relationship(
-        back_populates="signal", cascade="all, delete-orphan", order_by="StatusChange.created_at"
-    )
-    #: Every phenomenon the signal names; ``phenomenon_code`` is the primary one (queue, reports).
-    phenomena: Mapped[list[SignalPhenomenon]] = relationship(
-        back_populates="signal", cascade="all, delete-orphan", order_by="SignalPhenomenon.position"
-    )
-
-    @property
-    def phenomenon_codes(self) -> list[str]:
-        """The primary phenomenon first, then the others in the order they were given."""
-        codes = [self.phenomenon_code] if self.phenomenon_code else []
-        return codes + [p.code for p in self.phenomena if p.code not in codes]
-
-    @property
-    def status_enum(self) -> SignalStatus:
-        return SignalStatus(self.status)
-
-    @property
-    def is_shredded(self) -> bool:
-        return self.data_key_id is None
+from meldpunt.database import Base, sql_in_list as _in, utcnow
+from meldpunt.signals.models import Signal
 
 
 #: "Wie werd benaderd?" (Borger-Odoorn §8.2): which function was approached.
@@ -183,18 +43,6 @@ APPROACH_LABELS = {
     "vriendschap": "Via vriendschap of een persoonlijke band",
     "druk_derden": "Via druk van anderen (derden)",
 }
-
-
-class SignalPhenomenon(Base):
-    """One phenomenon (verschijningsvorm code) a signal names; a signal may name several."""
-
-    __tablename__ = "signal_phenomena"
-
-    signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signals.id", ondelete="CASCADE"), primary_key=True)
-    code: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
-    position: Mapped[int] = mapped_column(Integer, default=0)
-
-    signal: Mapped[Signal] = relationship(back_populates="phenomena")
 
 
 class SubjectKind(enum.StrEnum):
@@ -306,23 +154,6 @@ class Message(Base):
 
     signal: Mapped[Signal] = relationship(back_populates="messages")
     author = relationship("User")
-
-
-class StatusChange(Base):
-    """History of a signal's status (one row per transition; reason encrypted)."""
-
-    __tablename__ = "status_changes"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signals.id", ondelete="CASCADE"), index=True)
-    from_status: Mapped[str | None] = mapped_column(String(30))
-    to_status: Mapped[str] = mapped_column(String(30))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    reason_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-    signal: Mapped[Signal] = relationship(back_populates="history")
-    actor = relationship("User")
 
 
 class ReceiptGrant(Base):

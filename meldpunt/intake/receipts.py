@@ -26,9 +26,10 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import DateTime, delete, literal, or_, select
 from sqlalchemy.orm import Session
 
-from meldpunt.crypto import CryptoError, FieldCipher, Keyring
+from meldpunt.vault.keys import CryptoError, FieldCipher, Keyring
 from meldpunt.database import utc_hour, utcnow
-from meldpunt.intake.models import ReceiptDisplay, ReceiptGrant, Signal
+from meldpunt.intake.models import ReceiptDisplay, ReceiptGrant
+from meldpunt.signals.models import Signal
 
 #: Crockford's base32: no I, L, O or U, so codes read aloud or retyped without confusion.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from meldpunt.audit.service import record, record_anonymous, record_reporter_action
 from meldpunt.auth.models import User
 from meldpunt.config import UploadSettings
-from meldpunt.crypto import Keyring
+from meldpunt.vault.keys import Keyring
 from meldpunt.database import utc_hour, utcnow
 from meldpunt.feedback.models import NoticeKind
 from meldpunt.feedback.service import notify_reporter_reply, queue_notice
@@ -36,17 +36,12 @@ from meldpunt.intake.messages import MessageError, post_message
 from meldpunt.intake.models import (
     APPROACH_LABELS,
     APPROACHED_LABELS,
-    REFERENCE_SERIES,
     FilingKey,
     MessageSender,
-    Signal,
-    SignalPhenomenon,
-    SignalStatus,
-    StatusChange,
     Subject,
     SubjectOrigin,
-    Track,
 )
+from meldpunt.signals.models import REFERENCE_SERIES, Signal, SignalPhenomenon, SignalStatus, StatusChange, Track
 from meldpunt.intake.receipts import issue_receipt_code
 from meldpunt.intake.subjects import SubjectError, add_subject, read_subject
 from meldpunt.vault.service import ShreddedError, cipher_for, create_data_key, seal, seal_json, unseal, unseal_json
@@ -519,7 +514,7 @@ class SignalContent:
     """What the reporter gave, decrypted, or ``shredded=True`` when the signal's key is gone.
 
     Only the reporter's own input: subjects a handler added are not in ``subjects`` (the handler
-    page reads those with ``meldpunt.triage.service.subjects_with_links``), and ``about_colleague``
+    page reads those with ``meldpunt.intake.subjects.subjects_with_links``), and ``about_colleague``
     is true only when the reporter said so, not after a handler moved the signal to the integrity track.
     """
 

@@ -12,13 +12,24 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from meldpunt.crypto import FieldCipher, Keyring, index_identifier, index_identifier_all_keys, normalise
-from meldpunt.crypto.blind_index import normalise_huisnummer, normalise_kvk, normalise_postcode
-from meldpunt.intake.models import Signal, Subject, SubjectIdentifier, SubjectKind, SubjectOrigin
+from meldpunt.intake.models import Subject, SubjectIdentifier, SubjectKind, SubjectOrigin
+from meldpunt.signals.models import Signal, SignalStatus
+from meldpunt.vault.keys import (
+    FieldCipher,
+    Keyring,
+    index_identifier,
+    index_identifier_all_keys,
+    normalise,
+    normalise_huisnummer,
+    normalise_kvk,
+    normalise_postcode,
+)
+from meldpunt.vault.rotation import IndexUser, register_index_user
 from meldpunt.vault.service import ShreddedError, cipher_for, seal_json, unseal_json
 
 #: The values a subject may carry, in display order, with their Dutch labels.
@@ -214,3 +225,118 @@ def linked_signal_ids(session: Session, *, keyring: Keyring, signal: Signal) -> 
         for other in rows:
             links[subject.id].add(other)
     return dict(links)
+
+
+# ---------------------------------------------------------------------------- a signal's subjects with their links, for handlers
+
+
+@dataclass(frozen=True)
+class LinkedSignal:
+    id: uuid.UUID
+    reference: str
+    status: SignalStatus
+
+
+@dataclass(frozen=True)
+class SubjectView:
+    id: uuid.UUID
+    kind: str
+    kind_label: str
+    values: list[tuple[str, str]]  # (Dutch label, value), display order
+    shredded: bool
+    linked: list[LinkedSignal]
+    added_by: str = "behandelaar"  # SubjectOrigin: "melder" when the reporter named it when filing
+
+
+def linked_signals(session: Session, *, keyring: Keyring, signal: Signal, track: str) -> dict[uuid.UUID, list[LinkedSignal]]:
+    """Per subject: the *other* signals naming an equal identifier (blind index), on ``track`` only.
+
+    Only signals this handler may see are counted or listed, so a link count never
+    leaks a signal of another track.
+    """
+    links = linked_signal_ids(session, keyring=keyring, signal=signal)
+    wanted = set().union(*links.values()) if links else set()
+    if not wanted:
+        return {}
+    visible = {
+        row.id: LinkedSignal(row.id, row.reference, SignalStatus(row.status))
+        for row in session.execute(
+            select(Signal.id, Signal.reference, Signal.status).where(Signal.id.in_(wanted), Signal.track == track)
+        )
+    }
+    return {
+        subject_id: sorted((visible[i] for i in ids if i in visible), key=lambda item: item.reference)
+        for subject_id, ids in links.items()
+    }
+
+
+def subjects_with_links(session: Session, *, keyring: Keyring, signal: Signal, track: str) -> list[SubjectView]:
+    """The signal's subjects decrypted, each with the other visible signals about it."""
+    subjects = session.scalars(select(Subject).where(Subject.signal_id == signal.id).order_by(Subject.created_at)).all()
+    links = linked_signals(session, keyring=keyring, signal=signal, track=track)
+    views = []
+    for subject in subjects:
+        data = read_subject(session, keyring=keyring, subject=subject)
+        values = [(label, str(data[key])) for key, label in SUBJECT_FIELDS.items() if data.get(key)]
+        views.append(SubjectView(subject.id, subject.kind, data.get("kind_label", subject.kind), values,
+                                 bool(data.get("shredded")), links.get(subject.id, []), subject.added_by))
+    return views
+
+
+# ---------------------------------------------------------------------------- the vault's blind-index rotation
+# Subject digests and receipt-code digests are this package's rows under a blind-index key: the vault's
+# ``keys rotate-index`` / ``drop-index-key`` reach them through ``register_index_user``.
+
+
+def _count_outdated_digests(session: Session, *, keyring: Keyring) -> int:
+
+    active, _ = keyring.active_index_key()
+    return (
+        session.scalar(
+            select(func.count(func.distinct(SubjectIdentifier.subject_id))).where(SubjectIdentifier.key_id != active)
+        )
+        or 0
+    )
+
+
+def _reindex_batch(session: Session, *, keyring: Keyring, batch_size: int = 500) -> int:
+    """Recompute the digests of up to ``batch_size`` subjects indexed under an older index key.
+
+    Subjects of a shredded signal cannot be decrypted; their old digests are deleted instead
+    (a shredded signal must not stay linkable). Returns how many subjects were handled.
+    """
+
+    active, _ = keyring.active_index_key()
+    subject_ids = session.scalars(
+        select(SubjectIdentifier.subject_id)
+        .where(SubjectIdentifier.key_id != active)
+        .distinct()
+        .order_by(SubjectIdentifier.subject_id)
+        .limit(batch_size)
+    ).all()
+    for subject_id in subject_ids:
+        subject = session.get(Subject, subject_id)
+        signal = session.get(Signal, subject.signal_id) if subject is not None else None
+        if subject is None or signal is None or signal.data_key_id is None:
+            session.execute(delete(SubjectIdentifier).where(SubjectIdentifier.subject_id == subject_id))
+            continue
+        reindex_subject(session, keyring=keyring, subject=subject)
+    session.flush()
+    return len(subject_ids)
+
+
+def _count_using_index_key(session: Session, *, key_id: str) -> int:
+    """Rows that still need index key ``key_id``: subject digests, and receipt-code digests
+    (stored as ``<index key id>:<digest>``), which cannot be recomputed without the code."""
+
+    digests = session.scalar(
+        select(func.count()).select_from(SubjectIdentifier).where(SubjectIdentifier.key_id == key_id)
+    ) or 0
+    receipts = session.scalar(
+        select(func.count()).select_from(Signal).where(Signal.receipt_digest.startswith(f"{key_id}:", autoescape=True))
+    ) or 0
+    return digests + receipts
+
+
+register_index_user(IndexUser(name="subjects", count_outdated=_count_outdated_digests, reindex_batch=_reindex_batch,
+                              count_using=_count_using_index_key))

@@ -32,7 +32,7 @@ from meldpunt.intake.forms import (
 )
 from meldpunt.intake import drafts
 from meldpunt.intake.messages import list_messages
-from meldpunt.intake.models import Signal
+from meldpunt.signals.models import Signal
 from meldpunt.intake.receipts import (
     GRANT_ABSOLUTE,
     GRANT_IDLE,
@@ -661,7 +661,7 @@ def _own_signal(signal_id: uuid.UUID) -> Signal:
 @login_required
 def my_signal(signal_id):
     signal = _own_signal(signal_id)
-    from meldpunt.web import audit_reporter_event
+    from meldpunt.audit.requests import audit_reporter_event
 
     audit_reporter_event("signal.read", signal_id=signal.id, details={"as": "reporter"})
     db.session.commit()

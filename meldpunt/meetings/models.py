@@ -29,11 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from meldpunt.database import Base, utcnow
-
-
-def _in(values) -> str:
-    return ", ".join(f"'{v.value}'" for v in values)
+from meldpunt.database import Base, sql_in_list as _in, utcnow
 
 
 #: The meeting types seeded for every installation (code, name); the beheerder keeps the list.

@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session
 
 from meldpunt.auth.models import User
 from meldpunt.config import Settings
-from meldpunt.crypto import Keyring
+from meldpunt.vault.keys import Keyring
 from meldpunt.database import savepoint_released, utcnow
 from meldpunt.feedback.models import Notice, NoticeKind
+from meldpunt.feedback.outbox import MAIL_ATTACHMENTS
 from meldpunt.meetings.models import (
     OPEN_ACTION_STATUSES,
     Meeting,
@@ -64,12 +65,15 @@ def invite_ics(meeting: Meeting, *, base_url: str, now: datetime | None = None) 
     return calendar.to_ical()
 
 
-def mail_parts(session: Session, *, notice: Notice, settings: Settings) -> tuple[str, tuple[str, str, bytes] | None]:
-    """(meeting kind, attachment) for the e-mail of a meeting notice (see ``meldpunt.feedback.outbox``)."""
-    if notice.kind == NoticeKind.AGENDA_SENT.value and notice.meeting_id is not None:
-        meeting = session.get(Meeting, notice.meeting_id)
-        return notice.kind, ("overleg.ics", "text/calendar", invite_ics(meeting, base_url=settings.base_url))
-    return notice.kind, None
+def agenda_invite(session: Session, *, notice: Notice, settings: Settings) -> tuple[str, str, bytes] | None:
+    """The calendar invite the e-mail of an agenda notice carries (see ``meldpunt.feedback.outbox``)."""
+    if notice.meeting_id is None:
+        return None
+    meeting = session.get(Meeting, notice.meeting_id)
+    return "overleg.ics", "text/calendar", invite_ics(meeting, base_url=settings.base_url)
+
+
+MAIL_ATTACHMENTS[NoticeKind.AGENDA_SENT.value] = agenda_invite
 
 
 # ---------------------------------------------------------------------------- sending the agenda

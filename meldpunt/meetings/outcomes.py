@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from meldpunt.auth.models import Role, User
 from meldpunt.cases.models import Case, CaseSignal, CaseStatus
-from meldpunt.crypto import Keyring
+from meldpunt.vault.keys import Keyring
 from meldpunt.database import utcnow
-from meldpunt.intake.models import Signal, SignalStatus
+from meldpunt.signals.models import Signal, SignalStatus
 from meldpunt.meetings.models import (
     OPEN_ACTION_STATUSES,
     ActionStatus,
@@ -37,8 +37,8 @@ from meldpunt.meetings.models import (
     MeetingState,
 )
 from meldpunt.meetings.service import MeetingError, _audit, _require_not_closed, touch
-from meldpunt.triage.service import transition_signal
-from meldpunt.triage.transitions import Path, requires_approval, TRANSITIONS
+from meldpunt.signals.service import transition_signal
+from meldpunt.signals.transitions import Path, TRANSITIONS, requires_approval
 from meldpunt.vault.service import ShreddedError, cipher_for, seal, unseal
 
 TEXT_MAX = 20_000

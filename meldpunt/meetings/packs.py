@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from meldpunt.auth.models import User
 from meldpunt.cases.models import Case, CaseSignal
-from meldpunt.crypto import Keyring
+from meldpunt.vault.keys import Keyring
 from meldpunt.database import utcnow
-from meldpunt.intake.models import Signal, Subject, SubjectKind
+from meldpunt.intake.models import Subject, SubjectKind
+from meldpunt.signals.models import Signal
 from meldpunt.intake.subjects import KIND_LABELS, SUBJECT_FIELDS, read_subject
 from meldpunt.meetings import outcomes
 from meldpunt.meetings.models import AgendaItem, ItemKind, Meeting, MeetingAction, MeetingMember, MeetingState

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from meldpunt.audit.service import record
 from meldpunt.auth.models import Role, User
 from meldpunt.cases.models import Case, CaseSignal, CaseStatus
-from meldpunt.crypto import Keyring
+from meldpunt.vault.keys import Keyring
 from meldpunt.database import utcnow
-from meldpunt.intake.models import Signal, SignalStatus
+from meldpunt.signals.models import Signal, SignalStatus
 from meldpunt.meetings.models import (
     DEFAULT_MEETING_TYPES,
     STANDING_KINDS,
@@ -35,8 +35,8 @@ from meldpunt.meetings.models import (
     Proposal,
     ProposalState,
 )
-from meldpunt.triage.service import TriageError, transition_signal
-from meldpunt.triage.transitions import Path, can_start
+from meldpunt.signals.service import TriageError, transition_signal
+from meldpunt.signals.transitions import Path, can_start
 from meldpunt.vault.service import ShreddedError, cipher_for, create_data_key, seal, unseal
 
 QUESTION_MAX = 2000

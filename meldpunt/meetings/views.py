@@ -35,9 +35,9 @@ from meldpunt.meetings.forms import (
 )
 from meldpunt.meetings.models import ActionStatus, AgendaItem, Meeting, MeetingAction, MeetingType, Proposal
 from meldpunt.policy import Action, can, load_or_404, require
-from meldpunt.triage.service import TriageError
+from meldpunt.signals.service import TriageError
 from meldpunt.vault.service import current_keyring
-from meldpunt.web import audit_event
+from meldpunt.audit.requests import audit_event
 
 bp = Blueprint("meetings", __name__, url_prefix="/overleg")
 

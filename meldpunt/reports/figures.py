@@ -17,9 +17,9 @@ from sqlalchemy import Integer, and_, case, cast, func, literal_column, select, 
 from sqlalchemy.orm import Session
 
 from meldpunt.cases.models import Case
-from meldpunt.intake.models import Signal, Track
+from meldpunt.signals.models import Signal, Track
 from meldpunt.meetings.models import OPEN_ACTION_STATUSES, Decision, MeetingAction
-from meldpunt.triage.models import queue_open_condition, queue_waiting_condition
+from meldpunt.signals.models import queue_open_condition, queue_waiting_condition
 
 S = Signal.__table__
 

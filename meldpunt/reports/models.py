@@ -14,8 +14,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from meldpunt.database import Base, utcnow
-from meldpunt.intake.models import Signal
+from meldpunt.database import Base, sql_in_list as _in, utcnow
+from meldpunt.signals.models import Signal
 
 
 class ReportState(enum.StrEnum):
@@ -44,10 +44,6 @@ THEMES = {
     "interventies": "Besluiten en interventies",
     "acties": "Acties en afspraken",
 }
-
-
-def _in(values) -> str:
-    return ", ".join(f"'{v.value}'" for v in values)
 
 
 class CouncilReport(Base):

@@ -2,7 +2,7 @@
 and the quarterly results for every employee. Keyword-only arguments, plain values, the caller's session.
 
 Figures come from ``meldpunt.reports.figures`` (metadata only); anything published goes through
-``meldpunt.reports.suppression``. Audit entries are written by the views (``meldpunt.web.audit_event``).
+``meldpunt.reports.suppression``. Audit entries are written by the views (``meldpunt.audit.requests.audit_event``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from meldpunt.cases.models import CaseIntervention, CaseSignal
 from meldpunt.database import utcnow
-from meldpunt.intake.models import Signal, SubjectIdentifier, Track
+from meldpunt.intake.models import SubjectIdentifier
+from meldpunt.signals.models import Signal, Track
 from meldpunt.meetings.models import DECISION_LABELS, Decision
 from meldpunt.reports import figures
 from meldpunt.reports.figures import Filters, Period

@@ -12,14 +12,14 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user, login_required
 
 from meldpunt.extensions import db
-from meldpunt.intake.models import SignalStatus
+from meldpunt.signals.models import SignalStatus
 from meldpunt.policy import load_or_404, require
 from meldpunt.reports import charts, figures, service
 from meldpunt.reports.figures import Filters, Period
 from meldpunt.reports.forms import ApproveForm, ExampleForm, NewReportForm, ThemesForm
 from meldpunt.reports.models import THEMES, CouncilReport, Rag, ResultExample
 from meldpunt.reports.permissions import ReportAction, dashboard_track
-from meldpunt.web import audit_event
+from meldpunt.audit.requests import audit_event
 
 bp = Blueprint("reports", __name__)
 

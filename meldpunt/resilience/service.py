@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from meldpunt.audit.service import record
 from meldpunt.auth.models import User
-from meldpunt.crypto import Keyring
+from meldpunt.vault.keys import Keyring
 from meldpunt.database import utcnow
-from meldpunt.intake.models import Signal, Track
+from meldpunt.signals.models import Signal, Track
 from meldpunt.resilience.models import (
     OPEN_STATUSES, AwarenessSession, Control, EntryKind, KnowledgeKind, KnowledgePage, Measure, MeasureEvidence,
     MeasureNote,

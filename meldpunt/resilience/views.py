@@ -22,7 +22,7 @@ from meldpunt.resilience.models import (
 )
 from meldpunt.resilience.permissions import ResilienceAction, is_keeper
 from meldpunt.vault.service import current_keyring
-from meldpunt.web import audit_event, client_origin
+from meldpunt.audit.requests import audit_event, client_origin
 
 bp = Blueprint("resilience", __name__)
 

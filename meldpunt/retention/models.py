@@ -24,16 +24,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from meldpunt.database import Base, utcnow
-from meldpunt.intake.models import Signal
+from meldpunt.database import Base, sql_in_list as _in, utcnow
+from meldpunt.signals.models import Signal
 
 #: Deleting a data key makes PostgreSQL look up the signals that refer to it (``ON DELETE SET NULL``):
 #: without this index every deleted key scans the whole signals table, and the job becomes quadratic.
 Index("ix_signals_data_key_id", Signal.data_key_id)
-
-
-def _in(values) -> str:
-    return ", ".join(f"'{v.value}'" for v in values)
 
 
 class RetentionRun(Base):

@@ -30,9 +30,10 @@ from sqlalchemy.orm import Session
 
 from meldpunt.audit.service import record
 from meldpunt.auth.models import User
-from meldpunt.crypto import Keyring
+from meldpunt.vault.keys import Keyring
 from meldpunt.database import utcnow
-from meldpunt.intake.models import Message, MessageSender, Signal
+from meldpunt.intake.models import Message, MessageSender
+from meldpunt.signals.models import Signal
 from meldpunt.retention.models import RequestKind, RequestState, RightsRequest
 from meldpunt.retention.service import MAX_REASON, local_date
 from meldpunt.vault.service import ShreddedError, cipher_for, create_data_key, seal_json, unseal, unseal_json, seal

@@ -26,15 +26,15 @@ from sqlalchemy.sql.elements import ColumnElement
 from meldpunt.audit.service import record, record_many
 from meldpunt.cases.models import Case, CaseSignal, CaseStatus
 from meldpunt.config import RetentionSettings
-from meldpunt.crypto import Keyring
+from meldpunt.vault.keys import Keyring
 from meldpunt.database import utcnow
-from meldpunt.intake.models import Signal, SignalStatus, Track
+from meldpunt.signals.models import Signal, SignalStatus, Track
 from meldpunt.meetings.models import AgendaItem, Decision, Proposal
 from meldpunt.retention.models import HoldState, LegalHold, RetentionExtension, RetentionRun
 from meldpunt.triage.models import EnrichmentNote
 from meldpunt.vault.models import DataKey
 from meldpunt.vault.service import ShreddedError, cipher_for, seal, unseal
-from meldpunt.vault.shredding import ShredReason
+from meldpunt.retention.shredding import ShredReason
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 FINAL = (SignalStatus.CLOSED.value, SignalStatus.NOT_ADMISSIBLE.value, SignalStatus.FORWARDED.value,
@@ -222,7 +222,7 @@ def shred_signals(
     reason: ShredReason = ShredReason.RETENTION,
 ) -> list[str]:
     """Crypto-shred many signals in the caller's transaction with a few statements per batch: what
-    ``vault.shredding.shred_signal`` does for one (data key, attachment files, digests, ``shredded_at``,
+    ``retention.shredding.shred_signal`` does for one (data key, attachment files, digests, ``shredded_at``,
     one ``signal.shred`` audit entry each, with the same details), plus the enrichment notes and the
     decision texts of the minutes. Signals already shredded are skipped. Returns the references.
 

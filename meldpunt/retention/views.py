@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from meldpunt.cases.models import Case
 from meldpunt.database import utcnow
 from meldpunt.extensions import db
-from meldpunt.intake.models import Signal
+from meldpunt.signals.models import Signal
 from meldpunt.policy import Action, can, load_or_404, require
 from meldpunt.retention import rights
 from meldpunt.retention import service
@@ -22,7 +22,7 @@ from meldpunt.retention.models import (
 )
 from meldpunt.retention.permissions import SERIES_FOR_ROLE, RetentionAction
 from meldpunt.vault.service import current_keyring
-from meldpunt.web import audit_event, client_origin
+from meldpunt.audit.requests import audit_event, client_origin
 
 bp = Blueprint("retention", __name__)
 

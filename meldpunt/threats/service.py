@@ -16,9 +16,10 @@ from meldpunt.audit.service import record
 from meldpunt.auth.models import User
 from meldpunt.feedback.models import Notice, NoticeKind
 from meldpunt.feedback.service import add_working_days, queue_notice
-from meldpunt.intake.models import Message, MessageSender, Signal, SignalStatus
+from meldpunt.intake.models import Message, MessageSender
+from meldpunt.signals.models import Signal, SignalStatus
 from meldpunt.threats.models import STEP_LABELS, ThreatCheck, ThreatStep
-from meldpunt.triage.models import queue_urgent_condition
+from meldpunt.signals.models import queue_urgent_condition
 
 
 class ThreatError(ValueError):
@@ -96,16 +97,11 @@ def signals_to_remind(session: Session, *, now: datetime, hours: int) -> list[Si
 def remind_threatened(session: Session, *, settings, now: datetime) -> int:
     """Queue one content-free reminder (in-app + e-mail) per urgent signal without action after
     ``[feedback] threat_reminder_hours``: to its assignee, or else to every handler of its track."""
-    from meldpunt.policy import HANDLER_TRACKS
+    from meldpunt.signals.service import responsible_handlers
 
     count = 0
     for signal in signals_to_remind(session, now=now, hours=settings.feedback.threat_reminder_hours):
-        roles = [role for role, track in HANDLER_TRACKS.items() if track == signal.track]
-        assignee = signal.assignee
-        if assignee is not None and assignee.is_enabled and assignee.role in roles:
-            targets = [assignee]
-        else:
-            targets = list(session.scalars(select(User).where(User.role.in_(roles), User.is_enabled.is_(True))))
+        targets = responsible_handlers(session, signal=signal)
         for user in targets:
             notice = queue_notice(session, signal=signal, kind=NoticeKind.THREAT_REMINDER, recipient_user_id=user.id,
                                   created_at=now)

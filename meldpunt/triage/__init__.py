@@ -1,1 +1,15 @@
 """Triage and enrichment: the regisseur's queue, status machine, subjects and linked signals."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint."""
+    from meldpunt.triage.views import bp
+
+    app.register_blueprint(bp)

@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from meldpunt.audit.service import record
 from meldpunt.auth.models import User
-from meldpunt.intake.models import Signal
+from meldpunt.signals.models import Signal
 from meldpunt.intake.service import set_phenomena
 from meldpunt.taxonomy.models import TermKind
 from meldpunt.taxonomy.service import is_known_code, term_labels
@@ -63,7 +63,7 @@ def reclassify_signal(
     """Set the signal's phenomena and process; one history row and audit entry per changed field.
 
     ``expected_version``: the version the form was based on (``StaleSignalError`` when it moved on)."""
-    from meldpunt.triage.service import StaleSignalError, check_version
+    from meldpunt.signals.service import StaleSignalError, check_version
 
     check_version(signal, expected_version)
     old_codes = signal.phenomenon_codes

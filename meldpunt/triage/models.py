@@ -1,7 +1,7 @@
-"""Triage data in its own tables: enrichment notes, forwardings to a competent authority, approvals.
+"""Triage data in its own tables: enrichment notes, forwardings to a competent authority, reclassifications.
 
-Also the indexes the handler's queue needs on ``signals`` (declared here, next to
-the queries that use them, so the intake models stay untouched).
+The queue's conditions and indexes on ``signals`` are in ``meldpunt.signals.models``; four-eyes requests in
+``meldpunt.approvals``.
 """
 
 from __future__ import annotations
@@ -10,53 +10,10 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Uuid, and_, literal_column
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from meldpunt.database import Base, utcnow
-from meldpunt.intake.models import Signal
-
-
-def _in(values) -> str:
-    return ", ".join(f"'{v.value}'" for v in values)
-
-
-#: Statuses after which nobody works on a signal any more (the queue's "open" means: none of these).
-#: The same set as ``transitions.FINAL_STATUSES``; spelled out here because the partial indexes below
-#: and the queue's queries must compare with exactly these literals for the planner to match them.
-QUEUE_EXIT_STATUSES = ("afgesloten", "doorgezonden", "integriteitstraject", "niet_ontvankelijk")
-
-
-def queue_open_condition(table=Signal.__table__):
-    """SQL: the signal is still open. Literal values (no bind parameters), so a partial index matches."""
-    return table.c.status.not_in([literal_column(f"'{value}'") for value in QUEUE_EXIT_STATUSES])
-
-
-def queue_waiting_condition(table=Signal.__table__):
-    """SQL: "wacht op terugkoppeling": open, the reporter wants feedback and has had none yet.
-
-    Same rows as ``feedback.service.awaiting_first_feedback``; written with literals for the partial index.
-    """
-    return and_(table.c.first_feedback_at.is_(None), table.c.wants_feedback.is_(True), queue_open_condition(table))
-
-
-def queue_urgent_condition(table=Signal.__table__):
-    """SQL: urgent, shown first in every tab: a threatened reporter ("ik voel me onveilig of word
-    bedreigd") whose signal is still open. Literals only, so the partial index below matches."""
-    return and_(table.c.feels_unsafe.is_(True), queue_open_condition(table))
-
-
-# Queue indexes: every tab is one range scan on (track, <tab column>, created_at, id); the id makes the
-# order total, so keyset pagination ("after this row") is a range condition on the same index.
-# The two partial indexes hold only open signals: their size follows the work in hand, not the archive.
-Index("ix_signals_track_status_created", Signal.track, Signal.status, Signal.created_at, Signal.id)
-Index("ix_signals_track_created", Signal.track, Signal.created_at, Signal.id)
-Index("ix_signals_queue_waiting", Signal.track, Signal.created_at, Signal.id,
-      postgresql_where=queue_waiting_condition(), sqlite_where=queue_waiting_condition())
-Index("ix_signals_queue_urgent", Signal.track, Signal.created_at, Signal.id,
-      postgresql_where=queue_urgent_condition(), sqlite_where=queue_urgent_condition())
-Index("ix_signals_queue_mine", Signal.track, Signal.assignee_id, Signal.created_at, Signal.id,
-      postgresql_where=queue_open_condition(), sqlite_where=queue_open_condition())
+from meldpunt.database import Base, sql_in_list as _in, utcnow
 
 
 class Register(enum.StrEnum):
@@ -172,53 +129,6 @@ class Forwarding(Base):
     reason_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     requested_by = relationship("User")
-
-
-class ApprovalKind(enum.StrEnum):
-    FORWARD_SIGNAL = "signaal_doorzenden"
-    CLOSE_CASE = "casus_afsluiten"
-
-
-class ApprovalState(enum.StrEnum):
-    PENDING = "open"
-    APPROVED = "akkoord"
-    REJECTED = "afgewezen"
-
-
-class Approval(Base):
-    """Vier-ogenprincipe: a second regisseur approves a forwarding or the closing of a case."""
-
-    __tablename__ = "approvals"
-    __table_args__ = (
-        CheckConstraint(f"kind IN ({_in(ApprovalKind)})", name="kind_valid"),
-        CheckConstraint(f"state IN ({_in(ApprovalState)})", name="state_valid"),
-        CheckConstraint("(state = 'open') = (decided_by_id IS NULL)", name="decided_iff_not_open"),
-        CheckConstraint("decided_by_id IS NULL OR decided_by_id <> requested_by_id", name="four_eyes"),
-        CheckConstraint(
-            "(kind = 'signaal_doorzenden' AND forwarding_id IS NOT NULL) OR (kind = 'casus_afsluiten' AND case_id IS NOT NULL)",
-            name="object_matches_kind",
-        ),
-        Index("ix_approvals_state_created", "state", "created_at"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(30))
-    state: Mapped[str] = mapped_column(String(20), default=ApprovalState.PENDING.value)
-    signal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("signals.id", ondelete="CASCADE"), index=True)
-    forwarding_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("forwardings.id", ondelete="CASCADE"))
-    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    #: Closing a case: the reason, encrypted under the case's data key.
-    reason_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
-
-    forwarding = relationship("Forwarding")
-    requested_by = relationship("User", foreign_keys=[requested_by_id])
-    signal = relationship("Signal")  # read-only navigation: the card names what it is about
-    case = relationship("Case")
-    decided_by = relationship("User", foreign_keys=[decided_by_id])
 
 
 class ClassificationField(enum.StrEnum):

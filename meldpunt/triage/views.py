@@ -13,12 +13,16 @@ from flask_login import current_user, login_required
 from meldpunt.cases.models import CaseStatus
 from meldpunt.extensions import db
 from meldpunt.feedback.service import clear_reply_notices, failed_deliveries
-from meldpunt.intake.models import APPROACH_LABELS, APPROACHED_LABELS, Attachment, MessageSender, Signal, SignalStatus
+from meldpunt.intake.models import APPROACH_LABELS, APPROACHED_LABELS, Attachment, MessageSender
+from meldpunt.signals.models import Signal, SignalStatus
 from meldpunt.intake.service import CERTAINTY_LABELS, read_signal_content
-from meldpunt.policy import Action, can, handler_track, load_or_404, refuse, require
+from meldpunt.intake.subjects import subjects_with_links
+from meldpunt.policy import Action, can, load_or_404, refuse, require
+from meldpunt.signals.models import handler_track
 from meldpunt.taxonomy.models import TermKind
 from meldpunt.taxonomy.service import term_labels
-from meldpunt.triage import service
+from meldpunt.triage import enrichment, forwarding, service
+from meldpunt.triage import queue as triage_queue
 from meldpunt.triage.forms import (
     AssignForm,
     ClassifyForm,
@@ -30,19 +34,14 @@ from meldpunt.triage.forms import (
     SubjectForm,
     TransitionForm,
 )
-from meldpunt.triage.models import Approval, ApprovalKind, ApprovalState
-from meldpunt.triage.service import (
-    SORT_LABELS,
-    QueueFilters,
-    ReasonError,
-    StaleSignalError,
-    Tab,
-    TransitionError,
-    TriageError,
-)
-from meldpunt.triage.transitions import Path, available_transitions, can_start
+from meldpunt.approvals.models import Approval, ApprovalKind, ApprovalState
+from meldpunt.approvals.service import decide_approval, may_decide, pending_approvals
+from meldpunt.signals.service import ReasonError, StaleSignalError, TriageError, transition_signal
+from meldpunt.signals.transitions import TransitionError
+from meldpunt.triage.queue import QueueFilters, SORT_LABELS, Tab
+from meldpunt.signals.transitions import Path, available_transitions, can_start
 from meldpunt.vault.service import ShreddedError, cipher_for, current_keyring
-from meldpunt.web import audit_event, client_origin
+from meldpunt.audit.requests import audit_event, client_origin
 
 bp = Blueprint("triage", __name__, url_prefix="/behandelen")
 PER_PAGE = 25
@@ -81,7 +80,7 @@ def queue():
     )
     page = max(request.args.get("pagina", 1, type=int) or 1, 1)
     after, before = request.args.get("na") or None, request.args.get("voor") or None
-    result = service.load_queue(
+    result = triage_queue.load_queue(
         db.session, track=handler_track(current_user) or "", user_id=current_user.id, tab=tab, filters=filters,
         sort=sort, page=page, after=after, before=before, per_page=PER_PAGE,
         working_days=_settings().first_feedback_working_days,
@@ -127,12 +126,12 @@ def _page(signal: Signal, *, status: int = 200, error: str | None = None, report
         signal=signal,
         error=error,
         content=read_signal_content(db.session, keyring=keyring, signal=signal),
-        subjects=service.subjects_with_links(db.session, keyring=keyring, signal=signal, track=track),
+        subjects=subjects_with_links(db.session, keyring=keyring, signal=signal, track=track),
         attachments=read_attachment_names(db.session, cipher=cipher, signal=signal),
         messages=list_messages(db.session, keyring=keyring, signal=signal),
         history=service.signal_history(db.session, keyring=keyring, signal=signal),
-        notes=service.enrichment_notes(db.session, keyring=keyring, signal=signal),
-        forwardings=service.forwardings_of(db.session, keyring=keyring, signal=signal),
+        notes=enrichment.enrichment_notes(db.session, keyring=keyring, signal=signal),
+        forwardings=forwarding.forwardings_of(db.session, keyring=keyring, signal=signal),
         # The status buttons offer status-path moves only; forwarding and cases have their own forms.
         transitions=[] if signal.is_shredded or in_open_case else available_transitions(
             signal.status, role=current_user.role, track=signal.track, path=Path.STATUS, four_eyes=four_eyes),
@@ -313,7 +312,7 @@ def change_status(signal_id):
     if not form.validate_on_submit():
         return _invalid(signal, "transition_form", form)
     try:
-        service.transition_signal(
+        transition_signal(
             db.session, keyring=current_keyring(), signal=signal, actor=current_user, target=form.target.data,
             path=Path.STATUS, four_eyes=_settings().security.four_eyes, reason=form.reason.data,
             expected_version=form.version.data,
@@ -336,7 +335,7 @@ def forward(signal_id):
         return _invalid(signal, "forward_form", form)
     four_eyes = _settings().security.four_eyes
     try:
-        service.forward_signal(
+        forwarding.forward_signal(
             db.session, keyring=current_keyring(), signal=signal, actor=current_user, authority=form.authority.data,
             recipient=form.recipient.data, legal_basis=form.legal_basis.data, reason=form.reason.data,
             four_eyes=four_eyes, expected_version=form.version.data,
@@ -378,7 +377,7 @@ def add_note(signal_id):
     if not form.validate_on_submit():
         return _invalid(signal, "note_form", form)
     try:
-        service.add_enrichment_note(
+        enrichment.add_enrichment_note(
             db.session, keyring=current_keyring(), signal=signal, actor=current_user, register=form.register.data,
             consulted_on=form.consulted_on.data, source=form.source.data, legal_basis=form.legal_basis.data,
             content=form.content.data,
@@ -476,7 +475,7 @@ def download_attachment(signal_id, attachment_id):
 @login_required
 def approvals():
     require(current_user, Action.VIEW_QUEUE)
-    pending = service.pending_approvals(db.session, actor=current_user)
+    pending = pending_approvals(db.session, actor=current_user)
     audit_event("approval.list", details={"count": len(pending)})
     db.session.commit()
     return render_template("triage/approvals.html", approvals=pending, form=DecisionForm(formdata=None),
@@ -491,7 +490,7 @@ def decide(approval_id):
     if approval is None:
         abort(404)
     signal = db.session.get(Signal, approval.signal_id) if approval.signal_id else None
-    if not service.may_decide(approval, current_user, signal.track if signal else None):
+    if not may_decide(approval, current_user, signal.track if signal else None):
         refuse("decide_approval", approval)
     form = DecisionForm()
     if not form.validate_on_submit() or form.decision.data not in ("akkoord", "afwijzen"):
@@ -500,7 +499,7 @@ def decide(approval_id):
         flash("Over dit verzoek is al besloten.", "info")
         return redirect(url_for("triage.approvals"))
     try:
-        service.decide_approval(db.session, keyring=current_keyring(), approval=approval, actor=current_user,
+        decide_approval(db.session, keyring=current_keyring(), approval=approval, actor=current_user,
                                 approve=form.decision.data == "akkoord")
     except (TriageError, TransitionError) as exc:
         db.session.rollback()

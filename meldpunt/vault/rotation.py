@@ -7,9 +7,11 @@ exactly the rows that are not yet done.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from meldpunt.crypto import Keyring, rewrap_dek
@@ -63,55 +65,44 @@ def rewrap_batch(session: Session, *, keyring: Keyring, batch_size: int = 500) -
     return len(rows)
 
 
-def count_outdated_digests(session: Session, *, keyring: Keyring) -> int:
-    from meldpunt.intake.models import SubjectIdentifier
+# ---------------------------------------------------------------------------- blind-index users
 
-    active, _ = keyring.active_index_key()
-    return (
-        session.scalar(
-            select(func.count(func.distinct(SubjectIdentifier.subject_id))).where(SubjectIdentifier.key_id != active)
-        )
-        or 0
-    )
+
+@dataclass(frozen=True)
+class IndexUser:
+    """A table whose rows hold digests under a blind-index key, and how to bring them under the active key.
+
+    Registered by the domain that owns the rows (``meldpunt.intake.subjects``): the vault knows keys, not signals.
+    """
+
+    name: str
+    count_outdated: Callable[..., int]  # (session, *, keyring) -> rows not yet under the active index key
+    reindex_batch: Callable[..., int]  # (session, *, keyring, batch_size) -> rows handled
+    count_using: Callable[..., int]  # (session, *, key_id) -> rows that still need index key ``key_id``
+
+
+_INDEX_USERS: dict[str, IndexUser] = {}
+
+
+def register_index_user(user: IndexUser) -> None:
+    _INDEX_USERS[user.name] = user
+
+
+def count_outdated_digests(session: Session, *, keyring: Keyring) -> int:
+    return sum(user.count_outdated(session, keyring=keyring) for user in _INDEX_USERS.values())
 
 
 def reindex_batch(session: Session, *, keyring: Keyring, batch_size: int = 500) -> int:
-    """Recompute the digests of up to ``batch_size`` subjects indexed under an older index key.
-
-    Subjects of a shredded signal cannot be decrypted; their old digests are deleted instead
-    (a shredded signal must not stay linkable). Returns how many subjects were handled.
-    """
-    from meldpunt.intake.models import Signal, Subject, SubjectIdentifier
-    from meldpunt.intake.subjects import reindex_subject
-
-    active, _ = keyring.active_index_key()
-    subject_ids = session.scalars(
-        select(SubjectIdentifier.subject_id)
-        .where(SubjectIdentifier.key_id != active)
-        .distinct()
-        .order_by(SubjectIdentifier.subject_id)
-        .limit(batch_size)
-    ).all()
-    for subject_id in subject_ids:
-        subject = session.get(Subject, subject_id)
-        signal = session.get(Signal, subject.signal_id) if subject is not None else None
-        if subject is None or signal is None or signal.data_key_id is None:
-            session.execute(delete(SubjectIdentifier).where(SubjectIdentifier.subject_id == subject_id))
-            continue
-        reindex_subject(session, keyring=keyring, subject=subject)
+    """Recompute up to ``batch_size`` rows indexed under an older index key; returns how many were handled."""
+    handled = 0
+    for user in _INDEX_USERS.values():
+        if handled >= batch_size:
+            break
+        handled += user.reindex_batch(session, keyring=keyring, batch_size=batch_size - handled)
     session.flush()
-    return len(subject_ids)
+    return handled
 
 
 def count_using_index_key(session: Session, *, key_id: str) -> int:
-    """Rows that still need index key ``key_id``: subject digests, and receipt-code digests
-    (stored as ``<index key id>:<digest>``), which cannot be recomputed without the code."""
-    from meldpunt.intake.models import Signal, SubjectIdentifier
-
-    digests = session.scalar(
-        select(func.count()).select_from(SubjectIdentifier).where(SubjectIdentifier.key_id == key_id)
-    ) or 0
-    receipts = session.scalar(
-        select(func.count()).select_from(Signal).where(Signal.receipt_digest.startswith(f"{key_id}:", autoescape=True))
-    ) or 0
-    return digests + receipts
+    """Rows that still need index key ``key_id`` (digests, receipt codes): the key may go only at 0."""
+    return sum(user.count_using(session, key_id=key_id) for user in _INDEX_USERS.values())

@@ -26,7 +26,7 @@ def step(page, shots, name: str, width: int) -> None:
 
 def signal_count(live_server) -> int:
     from meldpunt.extensions import db
-    from meldpunt.intake.models import Signal
+    from meldpunt.signals.models import Signal
 
     with live_server.app.app_context():
         count = db.session.scalar(select(func.count()).select_from(Signal))

@@ -12,12 +12,12 @@ from meldpunt.auth.models import User
 from meldpunt.cases.service import create_case
 from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice
-from meldpunt.intake.models import Signal, SignalStatus
+from meldpunt.signals.models import Signal, SignalStatus
 from meldpunt.intake.service import file_signal
 from meldpunt.meetings.models import Meeting, MeetingAction
 from meldpunt.meetings.service import propose
-from meldpunt.triage.service import transition_signal
-from meldpunt.triage.transitions import Path
+from meldpunt.signals.service import transition_signal
+from meldpunt.signals.transitions import Path
 from meldpunt.vault.service import current_keyring
 from tests.e2e.conftest import log_in
 

@@ -140,7 +140,7 @@ def unenrol_totp(app, email: str) -> None:
     from sqlalchemy import select
 
     from meldpunt.auth.models import User
-    from meldpunt.auth.totp import clear_totp
+    from meldpunt.auth.service import clear_totp
     from meldpunt.extensions import db
 
     with app.app_context():

@@ -13,10 +13,10 @@ from meldpunt.auth.service import create_user
 from meldpunt.cases.models import Case
 from meldpunt.cases.service import create_case
 from meldpunt.extensions import db
-from meldpunt.intake.models import SignalStatus
+from meldpunt.signals.models import SignalStatus
 from meldpunt.intake.service import ReportInput, SubjectInput, file_signal
-from meldpunt.triage.service import transition_signal
-from meldpunt.triage.transitions import Path
+from meldpunt.signals.service import transition_signal
+from meldpunt.signals.transitions import Path
 from meldpunt.vault.service import current_keyring
 from tests.conftest import csrf_token, make_users, password_hash
 from tests.functional.conftest_auth import login_full

@@ -49,7 +49,7 @@ rows_strategy = st.lists(st.builds(
 
 
 def insert_signals(session, rows: list[Row], *, start_seq: int = 1) -> None:
-    from meldpunt.intake.models import Signal
+    from meldpunt.signals.models import Signal
 
     for i, row in enumerate(rows, start=start_seq):
         session.add(Signal(

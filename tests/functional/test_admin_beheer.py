@@ -109,7 +109,7 @@ def test_audit_view_filters_and_shows_metadata_only(app, users):
 
 
 def test_beheerder_never_sees_signal_content(app, users):
-    from meldpunt.intake.models import Signal
+    from meldpunt.signals.models import Signal
     from meldpunt.intake.service import file_signal
 
     with app.app_context():

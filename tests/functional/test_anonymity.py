@@ -31,7 +31,8 @@ from meldpunt.database import utcnow
 from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice, NoticeDelivery
 from meldpunt.intake.messages import post_message
-from meldpunt.intake.models import Message, MessageSender, ReceiptGrant, Signal
+from meldpunt.intake.models import Message, MessageSender, ReceiptGrant
+from meldpunt.signals.models import Signal
 from tests.conftest import csrf_token, login, make_users
 from tests.functional.conftest_intake import PDF, receipt_code_from
 

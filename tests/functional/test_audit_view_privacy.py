@@ -14,11 +14,11 @@ from datetime import date
 
 from sqlalchemy import select
 
-from meldpunt.audit.labels import ACTION_LABELS
+from meldpunt.admin.audit_labels import ACTION_LABELS
 from meldpunt.audit.models import AuditEntry
 from meldpunt.audit.service import reporter_label
 from meldpunt.extensions import db
-from meldpunt.intake.models import Signal
+from meldpunt.signals.models import Signal
 from tests.conftest import csrf_token, login
 from tests.functional.conftest_auth import enrol_totp, login_full
 from tests.functional.conftest_intake import PDF, post_form

@@ -9,11 +9,11 @@ from sqlalchemy import select
 from meldpunt.auth.models import User
 from meldpunt.cases.models import Case, CaseStatus
 from meldpunt.extensions import db
-from meldpunt.intake.models import Signal, SignalStatus
+from meldpunt.signals.models import Signal, SignalStatus
 from meldpunt.intake.service import file_signal
-from meldpunt.triage.models import Approval
-from meldpunt.triage.service import transition_signal
-from meldpunt.triage.transitions import Path
+from meldpunt.approvals.models import Approval
+from meldpunt.signals.service import transition_signal
+from meldpunt.signals.transitions import Path
 from meldpunt.vault.service import current_keyring
 from tests.conftest import csrf_token, make_users
 from tests.functional.conftest_auth import login_full

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from meldpunt.extensions import db
-from meldpunt.intake.models import Signal
+from meldpunt.signals.models import Signal
 from tests.conftest import login
 from tests.functional.conftest_auth import login_full
 from tests.functional.conftest_intake import post_form

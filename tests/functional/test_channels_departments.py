@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from meldpunt.auth.models import User
 from meldpunt.extensions import db
-from meldpunt.intake.models import Signal
+from meldpunt.signals.models import Signal
 from meldpunt.intake.service import ReportInput, file_signal
 from meldpunt.vault.service import current_keyring
 from tests.conftest import csrf_token, login

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from meldpunt.channels.models import SignalSource
 from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice
-from meldpunt.intake.models import Signal
+from meldpunt.signals.models import Signal
 from meldpunt.vault.service import cipher_for, current_keyring, unseal
 from tests.conftest import make_users
 from tests.functional.conftest_auth import login_full

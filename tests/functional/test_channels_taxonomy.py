@@ -11,7 +11,7 @@ from sqlalchemy import select
 from meldpunt.audit.models import AuditEntry
 from meldpunt.auth.models import User
 from meldpunt.extensions import db
-from meldpunt.intake.models import Signal
+from meldpunt.signals.models import Signal
 from meldpunt.intake.service import ReportInput, file_signal
 from meldpunt.triage.models import ClassificationChange
 from meldpunt.vault.service import current_keyring

@@ -14,7 +14,7 @@ from meldpunt.auth.models import User
 from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice, NoticeKind
 from meldpunt.feedback.service import add_working_days
-from meldpunt.intake.models import Signal
+from meldpunt.signals.models import Signal
 from meldpunt.intake.service import ReportInput, file_signal
 from meldpunt.threats.models import ThreatCheck
 from meldpunt.vault.service import current_keyring

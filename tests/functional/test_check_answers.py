@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from meldpunt.database import utcnow
 from meldpunt.extensions import db
 from meldpunt.intake.drafts import Draft, load_draft, save_draft
-from meldpunt.intake.models import Attachment, IntakeDraft, Signal
+from meldpunt.intake.models import Attachment, IntakeDraft
+from meldpunt.signals.models import Signal
 from tests.conftest import csrf_token, login
 from tests.functional.conftest_intake import PDF, receipt_code_from
 

@@ -50,7 +50,7 @@ def test_regisseur_inserts_template_previews_and_sends_feedback(app, users):
         notice = db.session.scalar(sa.select(Notice).where(Notice.kind == NoticeKind.FEEDBACK.value))
         assert notice.body_ct is not None and b"collega" not in notice.body_ct  # stored encrypted
         from meldpunt.feedback.service import feedback_history
-        from meldpunt.intake.models import Signal
+        from meldpunt.signals.models import Signal
 
         signal = db.session.get(Signal, signal_id)
         texts = [i.text for i in feedback_history(db.session, keyring=app.extensions["meldpunt.keyring"], signal=signal)]

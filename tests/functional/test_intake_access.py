@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import select
 
 from meldpunt.extensions import db
-from meldpunt.intake.models import Signal
+from meldpunt.signals.models import Signal
 from tests.conftest import csrf_token, login, make_users
 from tests.functional.conftest_intake import post_form
 

@@ -13,7 +13,8 @@ from meldpunt.audit.service import append_deferred, reporter_label
 from meldpunt.database import utcnow
 from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice
-from meldpunt.intake.models import Signal, SubjectIdentifier
+from meldpunt.intake.models import SubjectIdentifier
+from meldpunt.signals.models import Signal
 from meldpunt.intake.service import read_signal_content
 from tests.conftest import csrf_token, login
 from tests.functional.conftest_intake import PDF, PNG, post_form, receipt_code_from

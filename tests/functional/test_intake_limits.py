@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from meldpunt.extensions import db
-from meldpunt.intake.models import Attachment, Signal
+from meldpunt.intake.models import Attachment
+from meldpunt.signals.models import Signal
 from tests.conftest import REDIS_URL, csrf_token, service_missing
 from tests.functional.conftest_intake import PDF, post_form, stored_files
 

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from meldpunt.crypto import padded_size
 from meldpunt.extensions import db
-from meldpunt.intake.models import Attachment, Signal
+from meldpunt.intake.models import Attachment
+from meldpunt.signals.models import Signal
 from tests.conftest import csrf_token, login, make_users
 from tests.functional.conftest_auth import login_full
 from tests.functional.conftest_intake import PDF, post_form, stored_files

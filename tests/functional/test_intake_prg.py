@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from meldpunt.database import utc_hour, utcnow
 from meldpunt.extensions import db
-from meldpunt.intake.models import FilingKey, ReceiptDisplay, Signal
+from meldpunt.intake.models import FilingKey, ReceiptDisplay
+from meldpunt.signals.models import Signal
 from meldpunt.intake.receipts import hold_code_for_display, normalise_code, take_code_for_display
 from tests.conftest import csrf_token, login
 from tests.functional.conftest_intake import receipt_code_from

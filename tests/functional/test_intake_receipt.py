@@ -7,7 +7,8 @@ from sqlalchemy import select
 from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice
 from meldpunt.intake.messages import post_message
-from meldpunt.intake.models import Message, MessageSender, Signal
+from meldpunt.intake.models import Message, MessageSender
+from meldpunt.signals.models import Signal
 from tests.conftest import csrf_token
 from tests.functional.conftest_intake import post_form, receipt_code_from
 

@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import select
 
 from meldpunt.extensions import db
-from meldpunt.intake.models import Signal, SignalStatus, StatusChange
+from meldpunt.signals.models import Signal, SignalStatus, StatusChange
 from meldpunt.meetings.models import AgendaItem, Meeting, MeetingMember, Proposal
 from tests.conftest import csrf_token, make_users
 from tests.functional.conftest_meetings import (

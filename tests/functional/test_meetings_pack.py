@@ -15,7 +15,7 @@ from meldpunt.cases.models import Case
 from meldpunt.documents.pdf import pdf_available
 from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice
-from meldpunt.intake.models import Signal, SignalStatus
+from meldpunt.signals.models import Signal, SignalStatus
 from meldpunt.meetings.models import Decision, Meeting, MeetingAction, MeetingMember
 from tests.conftest import csrf_token
 from tests.functional.conftest_meetings import (

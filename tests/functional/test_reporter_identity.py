@@ -15,12 +15,14 @@ from meldpunt.audit.models import AuditEntry
 from meldpunt.auth.models import User
 from meldpunt.extensions import db
 from meldpunt.cases.service import create_case
-from meldpunt.intake.models import Signal, SignalStatus
+from meldpunt.signals.models import Signal, SignalStatus
 from meldpunt.intake.service import ReportInput, file_signal
-from meldpunt.triage.transitions import Path
-from meldpunt.triage.service import REPORTER_IDENTITY_VIEW, forward_signal, transition_signal
+from meldpunt.signals.transitions import Path
+from meldpunt.signals.service import transition_signal
+from meldpunt.triage.forwarding import forward_signal
+from meldpunt.triage.service import REPORTER_IDENTITY_VIEW
 from meldpunt.vault.service import current_keyring
-from meldpunt.vault.shredding import ShredReason, shred_signal
+from meldpunt.retention.shredding import ShredReason, shred_signal
 from tests.conftest import csrf_token, make_users
 from tests.functional.conftest_auth import login_full
 from tests.functional.conftest_walk import walk

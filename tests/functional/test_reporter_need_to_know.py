@@ -20,8 +20,9 @@ from sqlalchemy import select
 from meldpunt.auth.models import User
 from meldpunt.cases.models import Case
 from meldpunt.extensions import db
-from meldpunt.intake.models import Signal, SignalStatus, Subject, SubjectOrigin
-from meldpunt.triage.models import Approval, ApprovalState
+from meldpunt.intake.models import Subject, SubjectOrigin
+from meldpunt.signals.models import Signal, SignalStatus
+from meldpunt.approvals.models import Approval, ApprovalState
 from tests.conftest import csrf_token, make_users
 from tests.functional.conftest_auth import login_full
 from tests.functional.conftest_intake import post_form, receipt_code_from

@@ -12,7 +12,7 @@ from meldpunt.extensions import db
 from meldpunt.feedback.mail import compose_notice_mail
 from meldpunt.feedback.models import Notice, NoticeKind
 from meldpunt.feedback.outbox import deliver, held_until, plan_delivery
-from meldpunt.intake.models import Signal
+from meldpunt.signals.models import Signal
 from tests.conftest import csrf_token, login, make_users
 from tests.functional.conftest_auth import login_full
 from tests.functional.conftest_intake import post_form, receipt_code_from

@@ -27,7 +27,7 @@ TODAY = date(2026, 12, 1)
 
 
 def _clear(app) -> None:
-    from meldpunt.intake.models import Signal
+    from meldpunt.signals.models import Signal
 
     with app.app_context():
         db.session.execute(db.delete(Signal))
@@ -265,7 +265,8 @@ def test_council_report_previous_period_copied_as_published(app, users):
 def test_undermining_picture_counts_recurring_subjects_without_names(app, users):
     import uuid
 
-    from meldpunt.intake.models import Signal, Subject, SubjectIdentifier
+    from meldpunt.intake.models import Subject, SubjectIdentifier
+    from meldpunt.signals.models import Signal
 
     rows = _quarter_rows(datetime.now(timezone.utc).replace(day=1) - timedelta(days=60), {"drugs": 12})
     with app.app_context():

@@ -13,7 +13,8 @@ from meldpunt.audit.models import AuditEntry
 from meldpunt.auth.models import User
 from meldpunt.database import utcnow
 from meldpunt.extensions import db
-from meldpunt.intake.models import MessageSender, Signal
+from meldpunt.intake.models import MessageSender
+from meldpunt.signals.models import Signal
 from meldpunt.retention import service as retention
 from meldpunt.retention.models import HoldState, LegalHold, RequestState, RetentionExtension, RightsRequest
 from meldpunt.retention.rights import open_archive

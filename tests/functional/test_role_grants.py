@@ -29,7 +29,7 @@ def _post(client, page_url, url, data):
 
 
 def _signals(app, users):
-    from meldpunt.intake.models import Track
+    from meldpunt.signals.models import Track
     from meldpunt.intake.service import file_signal
 
     keyring = app.extensions["meldpunt.keyring"]

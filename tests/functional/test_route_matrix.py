@@ -62,7 +62,7 @@ ROUTE_ACCESS: dict[str, frozenset[str]] = {
     "cases.add_signal": frozenset({"regisseur"}), "cases.remove_signal": frozenset({"regisseur"}),
     "cases.link_subject": frozenset({"regisseur"}), "cases.toggle_subject": frozenset({"regisseur"}),
     "cases.add_intervention": frozenset({"regisseur"}),
-    "cases.remove_intervention": frozenset({"regisseur"}), "cases.propose": frozenset({"regisseur"}),
+    "cases.remove_intervention": frozenset({"regisseur"}), "case_meetings.propose": frozenset({"regisseur"}),
     "cases.close": frozenset({"regisseur"}),
     # functioneel beheer
     "admin.index": frozenset({"beheerder"}), "admin.users": frozenset({"beheerder"}),
@@ -195,10 +195,12 @@ def _build_world(app) -> World:
     from meldpunt.cases.models import Case, CaseIntervention
     from meldpunt.feedback.models import Notice
     from meldpunt.grants.models import RoleGrant
-    from meldpunt.intake.models import Attachment, Signal, Subject, Track
+    from meldpunt.intake.models import Attachment, Subject
+    from meldpunt.signals.models import Signal, Track
     from meldpunt.intake.service import file_signal
     from meldpunt.taxonomy.models import TaxonomyTerm
-    from meldpunt.triage.models import Approval, Forwarding
+    from meldpunt.approvals.models import Approval
+    from meldpunt.triage.models import Forwarding
 
     from meldpunt.auth.service import create_user
 

@@ -8,11 +8,11 @@ from meldpunt.auth.models import User
 from meldpunt.cases.models import CaseSignal, CaseSubject
 from meldpunt.cases.service import add_signal_to_case, add_subject_to_case, close_case, create_case
 from meldpunt.extensions import db
-from meldpunt.intake.models import Signal, SignalStatus
+from meldpunt.signals.models import Signal, SignalStatus
 from meldpunt.intake.service import file_signal
 from meldpunt.intake.subjects import add_subject
-from meldpunt.triage.service import transition_signal
-from meldpunt.triage.transitions import Path
+from meldpunt.signals.service import transition_signal
+from meldpunt.signals.transitions import Path
 from meldpunt.vault.service import cipher_for, current_keyring
 from tests.functional.conftest_auth import login_full
 

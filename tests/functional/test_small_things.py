@@ -31,7 +31,7 @@ def _link_href(html: str, text: str) -> str:
 
 def _signal_id(app) -> uuid.UUID:
     """The newest signal's id."""
-    from meldpunt.intake.models import Signal
+    from meldpunt.signals.models import Signal
 
     with app.app_context():
         signal_id = db.session.scalars(select(Signal.id).order_by(Signal.created_at.desc())).first()
@@ -64,9 +64,9 @@ def test_item_08_login_and_report_lands_on_the_form(app, users, start):
 def regisseur_with_case(app, users):
     from meldpunt.auth.models import User
     from meldpunt.cases.service import create_case
-    from meldpunt.intake.models import SignalStatus
+    from meldpunt.signals.models import SignalStatus
     from meldpunt.intake.service import file_signal
-    from meldpunt.triage.service import transition_signal
+    from meldpunt.signals.service import transition_signal
 
     enrol_totp(app, users["regisseur"].email)
     with app.app_context():
@@ -257,7 +257,7 @@ def test_item_08_audit_view_shows_dutch_labels_and_readable_details(app, users):
 
 def test_item_08_every_audited_action_has_a_dutch_label():
     """A new action code without a label would show up as code in the audit view."""
-    from meldpunt.audit.labels import ACTION_LABELS
+    from meldpunt.admin.audit_labels import ACTION_LABELS
 
     root = Path(__file__).resolve().parents[2]
     call = re.compile(r"(?:action=|audit_event\(|_audit\((?:session, actor, )?|_record\(|_cli_audit\(|_anonymous_audit\()"
@@ -268,7 +268,7 @@ def test_item_08_every_audited_action_has_a_dutch_label():
             found.update(code for code in match.groups() if code)
     assert {"auth.login", "authz.denied", "signal.read", "user.enable", "user.disable"} <= found, found
     missing = sorted(found - ACTION_LABELS.keys())
-    assert not missing, f"audit actions without a Dutch label in meldpunt/audit/labels.py: {missing}"
+    assert not missing, f"audit actions without a Dutch label in meldpunt/admin/audit_labels.py: {missing}"
 
 
 def test_item_08_audit_date_filter_accepts_dutch_dates(app, users):

@@ -21,10 +21,11 @@ from meldpunt.cases.models import Case, CaseSignal, CaseStatus
 from meldpunt.cases.service import create_case
 from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice
-from meldpunt.intake.models import Signal, SignalStatus, StatusChange, Track
+from meldpunt.signals.models import Signal, SignalStatus, StatusChange, Track
 from meldpunt.intake.service import file_signal
-from meldpunt.triage.models import Approval, ApprovalState, Forwarding, ForwardingState
-from meldpunt.triage.transitions import CASE_STATUSES, TRANSITIONS, Path
+from meldpunt.approvals.models import Approval, ApprovalState
+from meldpunt.triage.models import Forwarding, ForwardingState
+from meldpunt.signals.transitions import CASE_STATUSES, Path, TRANSITIONS
 from meldpunt.vault.service import current_keyring
 from tests.conftest import csrf_token, make_users
 from tests.functional.conftest_auth import login_full

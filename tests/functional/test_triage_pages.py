@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from meldpunt.auth.models import User
 from meldpunt.extensions import db
-from meldpunt.intake.models import Attachment, Signal, SignalStatus
+from meldpunt.intake.models import Attachment
+from meldpunt.signals.models import Signal, SignalStatus
 from meldpunt.intake.service import CERTAINTY_LABELS, RELATION_LABELS, file_signal
 from meldpunt.intake.subjects import add_subject
 from meldpunt.taxonomy.models import TermKind
@@ -138,7 +139,7 @@ def test_queue_tabs_render(app, users, tab):
 
 def test_enrichment_note_through_the_page_is_stored_encrypted(app, users):
     from meldpunt.triage.models import EnrichmentNote
-    from meldpunt.triage.service import enrichment_notes
+    from meldpunt.triage.enrichment import enrichment_notes
 
     signal_id = _signal(app, users)
     regisseur = _client(app, users, "regisseur")

@@ -6,7 +6,7 @@ import json
 import re
 
 from meldpunt.extensions import db
-from meldpunt.intake.models import Signal
+from meldpunt.signals.models import Signal
 from tests.conftest import csrf_token, login
 from tests.functional.conftest_auth import login_full
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from meldpunt.extensions import db
-from meldpunt.intake.models import Attachment, MessageSender, Signal
+from meldpunt.intake.models import Attachment, MessageSender
+from meldpunt.signals.models import Signal
 from meldpunt.intake.service import file_signal
 from meldpunt.vault.service import cipher_for, unseal, unseal_json
 
@@ -121,7 +122,7 @@ def make_signal(session, *, keyring, reporter=None, handler=None, n: int = 0, at
     if handler is not None:
         from datetime import date
 
-        from meldpunt.triage.service import add_enrichment_note
+        from meldpunt.triage.enrichment import add_enrichment_note
 
         note = add_enrichment_note(
             session, keyring=keyring, signal=signal, actor=session.merge(handler), register="vergunningen",

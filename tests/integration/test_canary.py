@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from meldpunt.extensions import db
-from meldpunt.intake.models import Signal
+from meldpunt.signals.models import Signal
 from tests.conftest import csrf_token
 from tests.functional.conftest_intake import post_form, receipt_code_from
 

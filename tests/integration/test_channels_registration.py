@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from meldpunt.audit.models import AuditEntry
 from meldpunt.channels.models import SignalSource
 from meldpunt.extensions import db
-from meldpunt.intake.models import Signal
+from meldpunt.signals.models import Signal
 from tests.conftest import make_users
 from tests.functional.conftest_auth import login_full
 from tests.functional.conftest_intake import post_form

@@ -283,7 +283,7 @@ def test_handler_reminder_goes_to_inbox_and_email_once_a_day(feedback_stack, smt
 
     from meldpunt.database import utcnow
     from meldpunt.feedback.service import remind_handlers
-    from meldpunt.intake.models import Signal
+    from meldpunt.signals.models import Signal
 
     app = feedback_stack.app()
     users = make_users(app)

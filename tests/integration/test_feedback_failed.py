@@ -124,7 +124,7 @@ def test_item_11_failed_email_is_final_after_the_configured_attempts_and_opnieuw
 
 def test_item_11_retry_is_refused_for_another_signal_and_for_the_wrong_track(feedback_stack, smtp_server):
     """Need-to-know on the retry: another signal's notice is a 404; the integrity coordinator gets 404 too."""
-    from meldpunt.intake.models import Signal
+    from meldpunt.signals.models import Signal
 
     app = feedback_stack.app(feedback=QUICK)
     users = make_users(app)

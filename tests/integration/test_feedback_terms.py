@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 from meldpunt.extensions import db
 from meldpunt.feedback.service import add_working_days, signals_awaiting_feedback
 from meldpunt.intake.service import file_signal
-from meldpunt.triage.service import Tab, overdue_cutoff, tab_counts
+from meldpunt.triage.queue import Tab, overdue_cutoff, tab_counts
 from meldpunt.vault.service import current_keyring
 
 TODAY = date(2026, 11, 25)  # a Wednesday

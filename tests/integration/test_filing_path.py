@@ -144,7 +144,7 @@ def test_filing_concurrent_filings_all_get_the_next_number(app_factory, pg_datab
 
     from meldpunt.auth.models import User
     from meldpunt.intake.service import file_signal
-    from meldpunt.intake.models import Signal
+    from meldpunt.signals.models import Signal
 
     app = app_factory(pg_database)
     users = users_for(app)

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from meldpunt.crypto import index_identifier, load_keyring, write_keyring
 from meldpunt.extensions import db
-from meldpunt.intake.models import Signal, SubjectIdentifier
+from meldpunt.intake.models import SubjectIdentifier
+from meldpunt.signals.models import Signal
 from meldpunt.intake.receipts import find_signal_by_receipt, issue_receipt_code
 from meldpunt.intake.service import file_signal
 from meldpunt.intake.subjects import add_subject, linked_signal_ids

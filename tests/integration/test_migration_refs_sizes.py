@@ -16,7 +16,8 @@ MIGRATIONS = str(Path(__file__).resolve().parents[2] / "migrations")
 def test_item_08_migration_keeps_reference_series_and_rounds_sizes(database_url, instance_path):
     from meldpunt import create_app
     from meldpunt.intake.attachments import Upload
-    from meldpunt.intake.models import Attachment, Signal
+    from meldpunt.intake.models import Attachment
+    from meldpunt.signals.models import Signal
     from meldpunt.intake.service import file_signal
     from meldpunt.vault.service import current_keyring
     from tests.conftest import make_config

@@ -41,7 +41,7 @@ def test_encrypted_data_survives_downgrade_and_upgrade(app_factory, database_url
     from flask_migrate import downgrade
 
     from meldpunt import create_app
-    from meldpunt.intake.models import Signal
+    from meldpunt.signals.models import Signal
     from meldpunt.intake.service import file_signal, read_signal_content
     from meldpunt.vault.service import current_keyring
     from tests.conftest import make_config

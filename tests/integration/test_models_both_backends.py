@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from meldpunt.auth.models import User
 from meldpunt.auth.service import AccountError, authenticate, create_user
 from meldpunt.extensions import db
-from meldpunt.intake.models import Signal, SignalStatus
+from meldpunt.signals.models import Signal, SignalStatus
 from meldpunt.intake.service import file_signal, read_signal_content
 from meldpunt.vault.service import current_keyring, shred_data_key
 from tests.conftest import PASSWORD

@@ -17,9 +17,9 @@ import sqlalchemy as sa
 
 from bench.seed import row_kwargs, seed, signal_dicts
 from meldpunt.extensions import db
-from meldpunt.intake.models import Signal
-from meldpunt.triage import service
-from meldpunt.triage.service import Tab
+from meldpunt.signals.models import Signal
+from meldpunt.triage import queue
+from meldpunt.triage.queue import Tab
 from tests.conftest import PG_URL, make_config, make_users
 from tests.functional.conftest_auth import login_full
 
@@ -79,12 +79,12 @@ def seeded_pg(pg_admin, tmp_path_factory):
 def _queue_statements(app, user_id: int, tab: Tab, sort: str) -> list[tuple[str, object]]:
     """The statements of page 1 and of a deep page (through the cursor of its "Volgende" link)."""
     with app.app_context(), captured_statements(db.engine) as seen:
-        first = service.load_queue(db.session, track="regulier", user_id=user_id, tab=tab, sort=sort)
+        first = queue.load_queue(db.session, track="regulier", user_id=user_id, tab=tab, sort=sort)
         cursor = first.next_cursor
         for _ in range(3):  # three "Volgende" clicks
             if cursor is None:
                 break
-            page = service.load_queue(db.session, track="regulier", user_id=user_id, tab=tab, sort=sort, after=cursor)
+            page = queue.load_queue(db.session, track="regulier", user_id=user_id, tab=tab, sort=sort, after=cursor)
             cursor = page.next_cursor
         db.session.remove()
     return [(s, p) for s, p in seen if "signals" in s and not s.lstrip().upper().startswith("EXPLAIN")]
@@ -94,9 +94,9 @@ def _queue_statements(app, user_id: int, tab: Tab, sort: str) -> list[tuple[str,
 def test_item_02_every_tab_query_is_an_index_range_that_sorts_in_memory(seeded_pg, tab):
     app, users = seeded_pg
     statements = []
-    for sort in service.SORTS:
+    for sort in queue.SORTS:
         statements += _queue_statements(app, users["regisseur"].id, tab, sort)
-    assert len(statements) >= len(service.SORTS) * 3
+    assert len(statements) >= len(queue.SORTS) * 3
     with app.app_context(), db.engine.connect() as conn:
         for statement, parameters in statements:
             plan = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters).scalar_one()
@@ -119,7 +119,7 @@ def test_item_01_alle_shows_the_planners_estimate_on_a_large_table(seeded_pg):
     shown = re.search(r'tab=alle"[^>]*>Alle <span class="count">\(ruim ([\d.]+)\)', page)
     assert shown, "the 'alle' tab shows no estimate"
     estimate = int(shown.group(1).replace(".", ""))
-    assert exact > service.EXACT_COUNT_LIMIT and 0.9 * exact <= estimate <= 1.1 * exact
+    assert exact > queue.EXACT_COUNT_LIMIT and 0.9 * exact <= estimate <= 1.1 * exact
     assert any(s.startswith("EXPLAIN (FORMAT JSON)") for s, _ in seen)  # read from the planner, not counted
 
 
@@ -191,7 +191,7 @@ def test_item_01_a_broken_page_link_answers_400_in_dutch_with_the_first_page(app
 def test_item_01_queue_wait_condition_selects_the_same_rows_as_feedback(seeded_pg):
     """The queue's literal form of "wacht op terugkoppeling" (for the partial index) equals the feedback rule."""
     from meldpunt.feedback.service import awaiting_first_feedback
-    from meldpunt.triage.models import queue_waiting_condition
+    from meldpunt.signals.models import queue_waiting_condition
 
     app, _ = seeded_pg
     with app.app_context():

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from meldpunt.auth.models import User
 from meldpunt.extensions import db
-from meldpunt.intake.models import Signal
+from meldpunt.signals.models import Signal
 from tests.conftest import csrf_token, login, make_users
 from tests.functional.conftest_intake import post_form
 from tests.integration.conftest_feedback import *  # noqa: F403 - fixtures

@@ -18,7 +18,8 @@ from meldpunt.audit.service import verify_chain
 from meldpunt.cases.models import Case, CaseSignal
 from meldpunt.database import utcnow
 from meldpunt.extensions import db
-from meldpunt.intake.models import Attachment, Signal, SubjectIdentifier
+from meldpunt.intake.models import Attachment, SubjectIdentifier
+from meldpunt.signals.models import Signal
 from meldpunt.retention import service as retention
 from meldpunt.retention.models import RetentionRun
 from meldpunt.triage.models import EnrichmentNote

@@ -15,11 +15,12 @@ from meldpunt.audit.models import AuditEntry
 from meldpunt.audit.service import verify_chain
 from meldpunt.crypto import KeyNotFoundError, load_keyring
 from meldpunt.extensions import db
-from meldpunt.intake.models import Attachment, Message, Signal, Subject, SubjectIdentifier
+from meldpunt.intake.models import Attachment, Message, Subject, SubjectIdentifier
+from meldpunt.signals.models import Signal
 from meldpunt.intake.service import read_signal_content
 from meldpunt.vault.models import DataKey
 from meldpunt.vault.service import ShreddedError, cipher_for, data_key_bytes
-from meldpunt.vault.shredding import ShredError, ShredReason, shred_signal
+from meldpunt.retention.shredding import ShredError, ShredReason, shred_signal
 from tests.conftest import login, make_users
 from tests.integration.conftest_vault import make_signal, read_everything, run_keys, write_config_toml
 
@@ -105,7 +106,7 @@ def test_shredding_makes_everything_of_the_signal_unreadable(shred_app):
     assert regisseur.get("/behandelen/").status_code == 200
     # No status moves on shredded content.
     from meldpunt.auth.models import User
-    from meldpunt.triage.service import TriageError, transition_signal
+    from meldpunt.signals.service import TriageError, transition_signal
 
     with app.app_context():
         signal = db.session.get(Signal, doomed.signal_id)

@@ -10,7 +10,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import select
 
 from meldpunt.extensions import db
-from meldpunt.intake.models import Signal, SignalPhenomenon
+from meldpunt.signals.models import Signal, SignalPhenomenon
 from meldpunt.intake.service import ReportInput, file_signal
 from meldpunt.taxonomy.models import TaxonomyTerm, TermKind
 from meldpunt.taxonomy.seed import TAXONOMY

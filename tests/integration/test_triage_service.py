@@ -11,12 +11,17 @@ from meldpunt.audit.models import AuditEntry
 from meldpunt.auth.models import User
 from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice
-from meldpunt.intake.models import Signal, SignalStatus, StatusChange, Track
+from meldpunt.signals.models import Signal, SignalStatus, StatusChange, Track
 from meldpunt.intake.service import file_signal
-from meldpunt.triage import service
-from meldpunt.triage.models import Approval, ApprovalState, Forwarding, ForwardingState
-from meldpunt.triage.service import StaleSignalError, Tab, TransitionError, overdue_cutoff
-from meldpunt.triage.transitions import TRANSITIONS, Path
+from meldpunt.triage import enrichment, queue
+from meldpunt.triage import forwarding as triage_forwarding, service
+from meldpunt.approvals.models import Approval, ApprovalState
+from meldpunt.triage.models import Forwarding, ForwardingState
+from meldpunt.approvals.service import decide_approval
+from meldpunt.signals.service import StaleSignalError, TriageError, transition_signal
+from meldpunt.signals.transitions import TransitionError
+from meldpunt.triage.queue import Tab, overdue_cutoff
+from meldpunt.signals.transitions import Path, TRANSITIONS
 from meldpunt.vault.service import cipher_for, current_keyring, unseal
 from tests.conftest import make_users
 
@@ -54,7 +59,7 @@ def test_every_table_transition_on_the_database_writes_one_audit_one_notice(ctx)
         signal = _file(users, about_colleague=track == Track.INTEGRITY, status=source)
         actor = db.session.get(User, users[role.value].id)
         before = _counts(signal.id)
-        change = service.transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=actor,
+        change = transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=actor,
                                            target=target, path=transition.main_path, four_eyes=False,
                                            reason="Omdat het moet", expected_version=signal.version_id)
         db.session.commit()
@@ -76,14 +81,14 @@ def test_refused_moves_change_nothing(ctx):
     for role in ("melder", "deelnemer", "beheerder", "management", "voorzitter", "integriteit"):
         actor = db.session.get(User, users[role].id)
         with pytest.raises(TransitionError):
-            service.transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=actor,
+            transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=actor,
                                       target=SignalStatus.IN_PROGRESS, path=Path.STATUS, four_eyes=False)
     regisseur = db.session.get(User, users["regisseur"].id)
     with pytest.raises(TransitionError):  # not in the table
-        service.transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=regisseur,
+        transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=regisseur,
                                   target=SignalStatus.DISCUSSED, path=Path.STATUS, four_eyes=False)
     with pytest.raises(TransitionError):  # reason missing
-        service.transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=regisseur,
+        transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=regisseur,
                                   target=SignalStatus.NOT_ADMISSIBLE, path=Path.STATUS, four_eyes=False, reason="  ")
     db.session.rollback()
     db.session.refresh(signal)
@@ -96,12 +101,12 @@ def test_stale_version_is_refused_and_changes_nothing(ctx):
     signal = _file(users)
     stale = signal.version_id
     regisseur = db.session.get(User, users["regisseur"].id)
-    service.transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=regisseur,
+    transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=regisseur,
                               target=SignalStatus.IN_PROGRESS, path=Path.STATUS, four_eyes=False, expected_version=stale)
     db.session.commit()
     before = _counts(signal.id)
     with pytest.raises(StaleSignalError) as info:
-        service.transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=regisseur,
+        transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=regisseur,
                                   target=SignalStatus.ENRICHMENT, path=Path.STATUS, four_eyes=False, expected_version=stale)
     assert "Iemand anders heeft deze melding net gewijzigd" in str(info.value)
     db.session.rollback()
@@ -113,12 +118,12 @@ def test_transfer_to_integrity_moves_track(ctx):
     app, users = ctx
     signal = _file(users)
     regisseur = db.session.get(User, users["regisseur"].id)
-    service.transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=regisseur,
+    transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=regisseur,
                               target=SignalStatus.TO_INTEGRITY, path=Path.STATUS, four_eyes=False, reason="Gaat over een collega")
     db.session.commit()
     assert signal.track == Track.INTEGRITY.value
     integriteit = db.session.get(User, users["integriteit"].id)
-    service.transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=integriteit,
+    transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=integriteit,
                               target=SignalStatus.IN_PROGRESS, path=Path.STATUS, four_eyes=False)
     db.session.commit()
     assert signal.status == SignalStatus.IN_PROGRESS.value
@@ -137,18 +142,18 @@ def test_queue_tabs_and_counts(ctx):
     old = _file(users)
     old.created_at = datetime(2020, 1, 1, tzinfo=timezone.utc)
     mine = _file(users)
-    service.transition_signal(db.session, keyring=current_keyring(), signal=mine, actor=regisseur,
+    transition_signal(db.session, keyring=current_keyring(), signal=mine, actor=regisseur,
                               target=SignalStatus.IN_PROGRESS, path=Path.STATUS, four_eyes=False)
     service.assign_signal(db.session, signal=mine, actor=regisseur, assignee_id=regisseur.id)
     _file(users, about_colleague=True)  # other track: never counted for the regisseur
     db.session.commit()
-    page = service.load_queue(db.session, track="regulier", user_id=regisseur.id, tab=Tab.ALL)
+    page = queue.load_queue(db.session, track="regulier", user_id=regisseur.id, tab=Tab.ALL)
     assert page.counts == {Tab.ALL: 2, Tab.NEW: 1, Tab.MINE: 1, Tab.WAITING: 1, Tab.OVERDUE: 1}
-    overdue = service.load_queue(db.session, track="regulier", user_id=regisseur.id, tab=Tab.OVERDUE)
+    overdue = queue.load_queue(db.session, track="regulier", user_id=regisseur.id, tab=Tab.OVERDUE)
     assert [s.id for s in overdue.signals] == [old.id] and overdue.is_overdue(overdue.signals[0])
-    assert [s.id for s in service.load_queue(db.session, track="regulier", user_id=regisseur.id, tab=Tab.MINE).signals] == [mine.id]
-    filtered = service.load_queue(db.session, track="regulier", user_id=regisseur.id, tab=Tab.ALL,
-                                  filters=service.QueueFilters(status="in_behandeling"))
+    assert [s.id for s in queue.load_queue(db.session, track="regulier", user_id=regisseur.id, tab=Tab.MINE).signals] == [mine.id]
+    filtered = queue.load_queue(db.session, track="regulier", user_id=regisseur.id, tab=Tab.ALL,
+                                  filters=queue.QueueFilters(status="in_behandeling"))
     assert filtered.total == 1
 
 
@@ -158,22 +163,22 @@ def test_forwarding_with_four_eyes(ctx):
     make_users(app, suffix="2")
     regisseur = db.session.get(User, users["regisseur"].id)
     other = db.session.scalar(select(User).where(User.email == "regisseur2@test.example"))
-    forwarding = service.forward_signal(db.session, keyring=current_keyring(), signal=signal, actor=regisseur,
+    forwarding = triage_forwarding.forward_signal(db.session, keyring=current_keyring(), signal=signal, actor=regisseur,
                                         authority="politie", recipient="Team Noord", legal_basis="art. 160 Sv",
                                         reason="Strafbaar feit", four_eyes=True)
     db.session.commit()
     assert signal.status == SignalStatus.RECEIVED.value
     approval = db.session.scalar(select(Approval))
-    with pytest.raises(service.TriageError):
-        service.decide_approval(db.session, keyring=current_keyring(), approval=approval, actor=regisseur, approve=True)
+    with pytest.raises(TriageError):
+        decide_approval(db.session, keyring=current_keyring(), approval=approval, actor=regisseur, approve=True)
     db.session.rollback()
-    service.decide_approval(db.session, keyring=current_keyring(), approval=approval, actor=other, approve=True)
+    decide_approval(db.session, keyring=current_keyring(), approval=approval, actor=other, approve=True)
     db.session.commit()
     assert approval.state == ApprovalState.APPROVED.value
     assert signal.status == SignalStatus.FORWARDED.value
     forwarding = db.session.get(Forwarding, forwarding.id)
     assert forwarding.state == ForwardingState.DONE.value and forwarding.forwarded_at is not None
-    view = service.forwardings_of(db.session, keyring=current_keyring(), signal=signal)[0]
+    view = triage_forwarding.forwardings_of(db.session, keyring=current_keyring(), signal=signal)[0]
     assert (view.recipient, view.legal_basis, view.reason) == ("Team Noord", "art. 160 Sv", "Strafbaar feit")
 
 
@@ -181,14 +186,14 @@ def test_enrichment_note_is_encrypted(ctx):
     app, users = ctx
     signal = _file(users)
     regisseur = db.session.get(User, users["regisseur"].id)
-    note = service.add_enrichment_note(db.session, keyring=current_keyring(), signal=signal, actor=regisseur,
+    note = enrichment.add_enrichment_note(db.session, keyring=current_keyring(), signal=signal, actor=regisseur,
                                        register="kvk", consulted_on=date(2026, 1, 5), source="Handelsregister",
                                        legal_basis="Taak OOV", content="Bestuurder wisselt vaak")
     db.session.commit()
     assert b"Bestuurder" not in note.content_ct
-    views = service.enrichment_notes(db.session, keyring=current_keyring(), signal=signal)
+    views = enrichment.enrichment_notes(db.session, keyring=current_keyring(), signal=signal)
     assert views[0].content == "Bestuurder wisselt vaak" and views[0].register.value == "kvk"
-    with pytest.raises(service.TriageError):
-        service.add_enrichment_note(db.session, keyring=current_keyring(), signal=signal, actor=regisseur,
+    with pytest.raises(TriageError):
+        enrichment.add_enrichment_note(db.session, keyring=current_keyring(), signal=signal, actor=regisseur,
                                     register="kvk", consulted_on=date(2026, 1, 5), source="x", legal_basis="",
                                     content="y")

@@ -69,7 +69,7 @@ def test_item_07_labels_and_messages_in_the_code_use_no_retired_words():
 
 
 def test_item_07_queue_tab_for_assigned_signals_does_not_clash_with_the_menu():
-    from meldpunt.triage.service import Tab
+    from meldpunt.triage.queue import Tab
 
     assert Tab.MINE.label == "Aan mij toegewezen"
     assert "Mijn meldingen" not in {tab.label for tab in Tab}

@@ -47,17 +47,19 @@ def test_item_07_a_forbidden_import_breaks_the_contracts(tmp_path):
     _append(scratch / "meldpunt/crypto/errors.py", "import meldpunt.config  # forbidden: crypto knows no app")
     _append(scratch / "meldpunt/crypto/stream.py", "import flask  # forbidden: crypto is Flask-free")
     _append(scratch / "meldpunt/admin/service.py", "from meldpunt.vault import service as _vault  # forbidden")
-    _append(scratch / "meldpunt/audit/labels.py", "import meldpunt.web  # forbidden: audit sits below the web")
+    _append(scratch / "meldpunt/audit/checkpoints.py", "import meldpunt.web  # forbidden: audit sits below the web")
+    _append(scratch / "meldpunt/signals/transitions.py", "import meldpunt.feedback.models  # forbidden: the core sits below feedback")
 
     result = _lint_imports(scratch)
 
     assert result.returncode != 0
     output = " ".join(result.stdout.split())  # lint-imports wraps long lines
-    assert "3 broken" in output, output
+    assert "4 broken" in output, output  # the three forbidden-import contracts and the layers
     assert "meldpunt.crypto.errors -> meldpunt.config" in output
     assert "meldpunt.crypto.stream -> flask" in output
     assert "meldpunt.admin.service -> meldpunt.vault" in output
-    assert "meldpunt.audit.labels -> meldpunt.web" in output
+    assert "meldpunt.audit.checkpoints -> meldpunt.web" in output
+    assert "meldpunt.signals.transitions -> meldpunt.feedback.models" in output
 
 
 def test_item_07_importing_the_crypto_package_loads_no_flask_and_no_sqlalchemy():

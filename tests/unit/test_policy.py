@@ -8,7 +8,7 @@ import pytest
 
 import meldpunt.models  # noqa: F401  (all mappers configured)
 from meldpunt.auth.models import Role, User
-from meldpunt.intake.models import Signal, Track
+from meldpunt.signals.models import Signal, Track
 from meldpunt.policy import ROLE_ACTIONS, Action, can, register_rule, rule_for
 from meldpunt.taxonomy.models import TaxonomyTerm
 

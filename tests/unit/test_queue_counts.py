@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from meldpunt.triage.models import QUEUE_EXIT_STATUSES
-from meldpunt.triage.service import Count, format_number
-from meldpunt.triage.transitions import FINAL_STATUSES
+from meldpunt.signals.models import QUEUE_EXIT_STATUSES
+from meldpunt.triage.queue import Count, format_number
+from meldpunt.signals.models import FINAL_STATUSES
 
 
 def test_item_01_estimated_alle_count_reads_ruim_and_stays_below_the_estimate():

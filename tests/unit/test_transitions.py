@@ -8,14 +8,14 @@ import pytest
 
 from meldpunt.auth.models import Role
 from meldpunt.feedback.models import NoticeKind
-from meldpunt.intake.models import SignalStatus as S
-from meldpunt.intake.models import Track
-from meldpunt.triage.transitions import (
+from meldpunt.signals.models import SignalStatus as S
+from meldpunt.signals.models import Track
+from meldpunt.signals.transitions import (
     CASE_STATUSES,
     EXIT_STATUSES,
-    TRANSITIONS,
     Path,
     TransitionError,
+    TRANSITIONS,
     available_transitions,
     can_start,
     check_transition,

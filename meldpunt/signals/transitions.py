@@ -23,26 +23,15 @@ import enum
 from dataclasses import dataclass
 
 from meldpunt.auth.models import Role
-from meldpunt.feedback.models import NoticeKind
-from meldpunt.intake.models import SignalStatus as S
-from meldpunt.intake.models import Track
+from meldpunt.signals.models import FINAL_STATUSES, ROLE_TRACKS, Track
+from meldpunt.signals.models import SignalStatus as S
 
 R = Role.REGISSEUR
 I = Role.INTEGRITEIT  # noqa: E741
 V = Role.VOORZITTER
 
-#: The track a role acts on. Roles not listed here move no signal at all.
-ROLE_TRACKS: dict[Role, frozenset[Track]] = {
-    R: frozenset({Track.REGULAR}),
-    I: frozenset({Track.INTEGRITY}),
-    V: frozenset({Track.REGULAR}),
-}
-
-#: Side exits and the end: leaving the normal flow always needs a reason.
-EXIT_STATUSES = frozenset({S.CLOSED, S.NOT_ADMISSIBLE, S.FORWARDED, S.TO_INTEGRITY})
-
-#: Statuses no one is working on any more (the queue's "open" means: not one of these).
-FINAL_STATUSES = EXIT_STATUSES
+#: Side exits and the end: leaving the normal flow always needs a reason (the final statuses).
+EXIT_STATUSES = FINAL_STATUSES
 
 #: Statuses of a signal that sits in a case (it leaves them only through the case, the meeting or an exit).
 CASE_STATUSES = frozenset({S.LINKED_TO_CASE, S.ON_AGENDA, S.DISCUSSED})
@@ -72,6 +61,17 @@ PATH_HOW = {
 }
 
 
+class ReporterNotice(enum.StrEnum):
+    """The notice a move sends the reporter (its value is the ``meldpunt.feedback`` NoticeKind of the same name)."""
+
+    IN_PROGRESS = "in_behandeling"
+    FORWARDED = "doorgezonden"
+    DISCUSSED = "besproken"
+    CLOSED = "afgesloten"
+    NOT_ADMISSIBLE = "niet_ontvankelijk"
+    TO_INTEGRITY = "integriteitstraject"
+
+
 class TransitionError(ValueError):
     """A move the table does not allow; the message is Dutch and safe to show."""
 
@@ -82,7 +82,7 @@ class Transition:
     target: S
     roles: frozenset[Role]
     reason_required: bool
-    notice: NoticeKind | None
+    notice: ReporterNotice | None
     label: str  # what the button says
     paths: frozenset[Path]
     #: With ``[security] four_eyes`` on, only the approval path may take this move.
@@ -94,7 +94,7 @@ class Transition:
         return next(p for p in Path if p in self.paths and p != Path.APPROVAL)
 
 
-def _t(source: S, target: S, roles: set[Role], paths: set[Path], *, reason: bool, notice: NoticeKind | None,
+def _t(source: S, target: S, roles: set[Role], paths: set[Path], *, reason: bool, notice: ReporterNotice | None,
        label: str, four_eyes: bool = False) -> Transition:
     if four_eyes:
         paths = paths | {Path.APPROVAL}
@@ -110,58 +110,58 @@ MEETING = {Path.MEETING}
 
 _TABLE: list[Transition] = [
     # Triage of a new signal.
-    _t(S.RECEIVED, S.IN_PROGRESS, HANDLERS, STATUS, reason=False, notice=NoticeKind.IN_PROGRESS,
+    _t(S.RECEIVED, S.IN_PROGRESS, HANDLERS, STATUS, reason=False, notice=ReporterNotice.IN_PROGRESS,
        label="Ontvankelijk: in behandeling nemen"),
-    _t(S.RECEIVED, S.NOT_ADMISSIBLE, HANDLERS, STATUS, reason=True, notice=NoticeKind.NOT_ADMISSIBLE,
+    _t(S.RECEIVED, S.NOT_ADMISSIBLE, HANDLERS, STATUS, reason=True, notice=ReporterNotice.NOT_ADMISSIBLE,
        label="Niet-ontvankelijk"),
-    _t(S.RECEIVED, S.FORWARDED, HANDLERS, FORWARD, reason=True, notice=NoticeKind.FORWARDED, four_eyes=True,
+    _t(S.RECEIVED, S.FORWARDED, HANDLERS, FORWARD, reason=True, notice=ReporterNotice.FORWARDED, four_eyes=True,
        label="Doorzenden naar bevoegd gezag"),
-    _t(S.RECEIVED, S.TO_INTEGRITY, {R}, STATUS, reason=True, notice=NoticeKind.TO_INTEGRITY,
+    _t(S.RECEIVED, S.TO_INTEGRITY, {R}, STATUS, reason=True, notice=ReporterNotice.TO_INTEGRITY,
        label="Overdragen aan integriteitstraject"),
     # In behandeling.
     _t(S.IN_PROGRESS, S.ENRICHMENT, HANDLERS, STATUS, reason=False, notice=None, label="Start verrijken"),
     _t(S.IN_PROGRESS, S.LINKED_TO_CASE, {R}, CASE, reason=False, notice=None, label="Koppelen aan casus"),
-    _t(S.IN_PROGRESS, S.NOT_ADMISSIBLE, HANDLERS, STATUS, reason=True, notice=NoticeKind.NOT_ADMISSIBLE,
+    _t(S.IN_PROGRESS, S.NOT_ADMISSIBLE, HANDLERS, STATUS, reason=True, notice=ReporterNotice.NOT_ADMISSIBLE,
        label="Niet-ontvankelijk"),
-    _t(S.IN_PROGRESS, S.FORWARDED, HANDLERS, FORWARD, reason=True, notice=NoticeKind.FORWARDED, four_eyes=True,
+    _t(S.IN_PROGRESS, S.FORWARDED, HANDLERS, FORWARD, reason=True, notice=ReporterNotice.FORWARDED, four_eyes=True,
        label="Doorzenden naar bevoegd gezag"),
-    _t(S.IN_PROGRESS, S.TO_INTEGRITY, {R}, STATUS, reason=True, notice=NoticeKind.TO_INTEGRITY,
+    _t(S.IN_PROGRESS, S.TO_INTEGRITY, {R}, STATUS, reason=True, notice=ReporterNotice.TO_INTEGRITY,
        label="Overdragen aan integriteitstraject"),
-    _t(S.IN_PROGRESS, S.CLOSED, HANDLERS, STATUS, reason=True, notice=NoticeKind.CLOSED, label="Afsluiten"),
+    _t(S.IN_PROGRESS, S.CLOSED, HANDLERS, STATUS, reason=True, notice=ReporterNotice.CLOSED, label="Afsluiten"),
     # Verrijking.
     _t(S.ENRICHMENT, S.IN_PROGRESS, HANDLERS, STATUS, reason=False, notice=None, label="Terug naar in behandeling"),
     _t(S.ENRICHMENT, S.LINKED_TO_CASE, {R}, CASE, reason=False, notice=None, label="Koppelen aan casus"),
-    _t(S.ENRICHMENT, S.FORWARDED, HANDLERS, FORWARD, reason=True, notice=NoticeKind.FORWARDED, four_eyes=True,
+    _t(S.ENRICHMENT, S.FORWARDED, HANDLERS, FORWARD, reason=True, notice=ReporterNotice.FORWARDED, four_eyes=True,
        label="Doorzenden naar bevoegd gezag"),
-    _t(S.ENRICHMENT, S.TO_INTEGRITY, {R}, STATUS, reason=True, notice=NoticeKind.TO_INTEGRITY,
+    _t(S.ENRICHMENT, S.TO_INTEGRITY, {R}, STATUS, reason=True, notice=ReporterNotice.TO_INTEGRITY,
        label="Overdragen aan integriteitstraject"),
-    _t(S.ENRICHMENT, S.CLOSED, HANDLERS, STATUS, reason=True, notice=NoticeKind.CLOSED, label="Afsluiten"),
+    _t(S.ENRICHMENT, S.CLOSED, HANDLERS, STATUS, reason=True, notice=ReporterNotice.CLOSED, label="Afsluiten"),
     # Gekoppeld aan casus (regular track only: cases are the regisseur's). In a case, a signal moves only
     # through the case, the casusoverleg or a forwarding; it is closed when its case is closed.
     _t(S.LINKED_TO_CASE, S.ENRICHMENT, {R}, CASE, reason=False, notice=None, label="Uit de casus halen"),
     _t(S.LINKED_TO_CASE, S.ON_AGENDA, CHAIR, MEETING, reason=False, notice=None, label="Agenderen"),
-    _t(S.LINKED_TO_CASE, S.FORWARDED, {R}, FORWARD, reason=True, notice=NoticeKind.FORWARDED, four_eyes=True,
+    _t(S.LINKED_TO_CASE, S.FORWARDED, {R}, FORWARD, reason=True, notice=ReporterNotice.FORWARDED, four_eyes=True,
        label="Doorzenden naar bevoegd gezag"),
-    _t(S.LINKED_TO_CASE, S.CLOSED, {R}, CASE, reason=True, notice=NoticeKind.CLOSED, four_eyes=True,
+    _t(S.LINKED_TO_CASE, S.CLOSED, {R}, CASE, reason=True, notice=ReporterNotice.CLOSED, four_eyes=True,
        label="Afsluiten met de casus"),
     # Geagendeerd / besproken (the casusoverleg).
-    _t(S.ON_AGENDA, S.DISCUSSED, CHAIR, MEETING, reason=False, notice=NoticeKind.DISCUSSED, label="Besproken"),
+    _t(S.ON_AGENDA, S.DISCUSSED, CHAIR, MEETING, reason=False, notice=ReporterNotice.DISCUSSED, label="Besproken"),
     _t(S.ON_AGENDA, S.LINKED_TO_CASE, CHAIR, MEETING, reason=False, notice=None, label="Van de agenda halen"),
     _t(S.DISCUSSED, S.ON_AGENDA, CHAIR, MEETING, reason=False, notice=None, label="Opnieuw agenderen"),
-    _t(S.DISCUSSED, S.FORWARDED, {R}, FORWARD, reason=True, notice=NoticeKind.FORWARDED, four_eyes=True,
+    _t(S.DISCUSSED, S.FORWARDED, {R}, FORWARD, reason=True, notice=ReporterNotice.FORWARDED, four_eyes=True,
        label="Doorzenden naar bevoegd gezag"),
     # The casusoverleg's decision "afsluiten" closes on the meeting path; with four eyes on, only after a
     # second person approved (then the regisseur closes the case, as for every close with four eyes).
-    _t(S.DISCUSSED, S.CLOSED, CHAIR, CASE | MEETING, reason=True, notice=NoticeKind.CLOSED, four_eyes=True,
+    _t(S.DISCUSSED, S.CLOSED, CHAIR, CASE | MEETING, reason=True, notice=ReporterNotice.CLOSED, four_eyes=True,
        label="Afsluiten met de casus"),
     # The casusoverleg's decision "terug naar verrijking": back into the case, off the agenda, for the regisseur.
     _t(S.DISCUSSED, S.LINKED_TO_CASE, CHAIR, MEETING, reason=False, notice=None, label="Terug naar verrijking"),
     # The integrity coordinator takes over a transferred signal.
     _t(S.TO_INTEGRITY, S.IN_PROGRESS, {I}, STATUS, reason=False, notice=None, label="In behandeling nemen"),
     # Reopening: always with a reason; the reporter hears it is being handled again.
-    _t(S.CLOSED, S.IN_PROGRESS, HANDLERS, STATUS, reason=True, notice=NoticeKind.IN_PROGRESS, label="Heropenen"),
-    _t(S.NOT_ADMISSIBLE, S.IN_PROGRESS, HANDLERS, STATUS, reason=True, notice=NoticeKind.IN_PROGRESS, label="Heropenen"),
-    _t(S.FORWARDED, S.IN_PROGRESS, HANDLERS, STATUS, reason=True, notice=NoticeKind.IN_PROGRESS, label="Heropenen"),
+    _t(S.CLOSED, S.IN_PROGRESS, HANDLERS, STATUS, reason=True, notice=ReporterNotice.IN_PROGRESS, label="Heropenen"),
+    _t(S.NOT_ADMISSIBLE, S.IN_PROGRESS, HANDLERS, STATUS, reason=True, notice=ReporterNotice.IN_PROGRESS, label="Heropenen"),
+    _t(S.FORWARDED, S.IN_PROGRESS, HANDLERS, STATUS, reason=True, notice=ReporterNotice.IN_PROGRESS, label="Heropenen"),
 ]
 
 TRANSITIONS: dict[tuple[S, S], Transition] = {(t.source, t.target): t for t in _TABLE}

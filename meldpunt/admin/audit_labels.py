@@ -246,7 +246,7 @@ def _value_text(value: Any) -> str:
 def _enum_label(text: str) -> str:
     """A status, role, permission or reason code -> its Dutch label, where one exists."""
     from meldpunt.auth.models import ROLE_LABELS, Role
-    from meldpunt.intake.models import STATUS_LABELS, SignalStatus
+    from meldpunt.signals.models import SignalStatus, STATUS_LABELS
 
     for enum, labels in ((SignalStatus, STATUS_LABELS), (Role, ROLE_LABELS)):
         try:

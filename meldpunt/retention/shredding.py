@@ -25,7 +25,7 @@ from meldpunt.database import utcnow
 from meldpunt.vault.models import DataKey
 
 if TYPE_CHECKING:
-    from meldpunt.intake.models import Signal
+    from meldpunt.signals.models import Signal
 
 
 class ShredReason(enum.StrEnum):

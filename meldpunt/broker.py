@@ -1,4 +1,7 @@
-"""The Celery app, built from the same settings as the Flask app; tasks run in its app context."""
+"""The Celery app (broker connection, queues, beat schedule), built from the same settings as the Flask app.
+
+Tasks live in ``workers/`` and run in the Flask app context; the app publishes to them by name, so this
+package never imports the workers."""
 
 from __future__ import annotations
 
