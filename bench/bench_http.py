@@ -16,15 +16,11 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import secrets
-import signal
 import socket
 import subprocess  # nosec B404 # starts our own gunicorn servers
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,65 +140,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg-url", default=os.environ.get("MELDPUNT_TEST_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test"))
     parser.add_argument("--redis-url", default=os.environ.get("MELDPUNT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"))
     args = parser.parse_args(argv)
-    import redis
-    import sqlalchemy as sa
-    from flask_migrate import upgrade
-
     from bench.baseline.app import create_schema
+    from bench.environment import release, server_stack
     from bench.seed import seed
-    from meldpunt import create_app
-    from meldpunt.config import load_settings
-    from meldpunt.crypto import generate_keyring, write_keyring
-    from meldpunt.extensions import db
     from tests.conftest import make_users
 
-    admin = sa.create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-        redis.Redis.from_url(args.redis_url).ping()
-    except Exception as exc:  # noqa: BLE001
-        print(f"http: PostgreSQL ({args.pg_url}) or Redis ({args.redis_url}) not reachable ({type(exc).__name__}); skipped")
-        return 0
-    name = f"mp_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(args.pg_url).set(database=name).render_as_string(hide_password=False)
-    tmp = Path(tempfile.mkdtemp(prefix="bench-http-"))
-    instance = tmp / "instance"
-    (instance / "uploads").mkdir(parents=True)
-    write_keyring(instance / "keyring.json", generate_keyring())
-    queue = f"meldpunt-bench-{uuid.uuid4().hex[:8]}"
-    config = instance / "config.toml"
-    config.write_text(f"""[app]
-secret_key = "{secrets.token_urlsafe(48)}"
-log_level = "WARNING"
-[database]
-url = "{url}"
-[broker]
-url = "{args.redis_url}"
-queue = "{queue}"
-[crypto]
-keyring_file = "keyring.json"
-[mail]
-host = "127.0.0.1"
-port = 1
-[uploads]
-folder = "uploads"
-""")
-    config.chmod(0o600)
-    servers: list[subprocess.Popen] = []
-    try:
-        app = create_app(load_settings(config))
-        with app.app_context():
-            upgrade(directory=str(ROOT / "migrations"))
+    with server_stack("http", pg_url=args.pg_url, redis_url=args.redis_url) as stack:
+        if stack is None:
+            return 0
+        app, url, tmp, config, servers = stack.app, stack.url, stack.folder, stack.config, stack.processes
         users = make_users(app)
         if args.signals:
             seed(app, users, args.signals, quiet=True)
         create_schema(url)
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        release(app)
         ports = {"meldpunt": _free_port(), "baseline": _free_port()}
         servers.append(_gunicorn("meldpunt:create_app()", ports["meldpunt"], args.workers,
                                  {"MELDPUNT_CONFIG": str(config)}, tmp / "meldpunt.log"))
@@ -241,20 +192,6 @@ folder = "uploads"
         print(f"http: meldpunt / baseline = {ratio:.2f}x ({args.workers} sync workers each, {args.threads} client "
               f"threads, {args.signals:,} signals before the run)", flush=True)
         record("http", "meldpunt / baseline filings/s", ratio, "x")
-    finally:
-        for server in servers:
-            try:
-                os.killpg(server.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            server.wait(timeout=30)
-        try:
-            redis.Redis.from_url(args.redis_url).delete(queue)
-        except redis.RedisError:
-            pass
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     return 0
 
 

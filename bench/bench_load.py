@@ -15,13 +15,9 @@ import argparse
 import csv
 import json
 import os
-import secrets
-import signal
 import subprocess  # nosec B404 # our own servers and Locust
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -145,63 +141,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg-url", default=os.environ.get("MELDPUNT_TEST_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test"))
     parser.add_argument("--redis-url", default=os.environ.get("MELDPUNT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"))
     args = parser.parse_args(argv)
-    import redis
-    import sqlalchemy as sa
-    from flask_migrate import upgrade
-
+    from bench.environment import release, server_stack
     from bench.seed import seed
-    from meldpunt import create_app
-    from meldpunt.config import load_settings
-    from meldpunt.crypto import generate_keyring, write_keyring
-    from meldpunt.extensions import db
     from tests.conftest import make_users
 
-    admin = sa.create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-        redis.Redis.from_url(args.redis_url).ping()
-    except Exception as exc:  # noqa: BLE001
-        print(f"load: PostgreSQL ({args.pg_url}) or Redis ({args.redis_url}) not reachable ({type(exc).__name__}); skipped")
-        return 0
-    name = f"mp_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(args.pg_url).set(database=name).render_as_string(hide_password=False)
-    tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    instance = tmp / "instance"
-    (instance / "uploads").mkdir(parents=True)
-    write_keyring(instance / "keyring.json", generate_keyring())
-    queue = f"meldpunt-load-{uuid.uuid4().hex[:8]}"
-    config = instance / "config.toml"
     # 200 users log in from one address within a minute: the per-client login limits are raised for the run.
-    config.write_text(f"""[app]
-secret_key = "{secrets.token_urlsafe(48)}"
-log_level = "WARNING"
-[database]
-url = "{url}"
-[broker]
-url = "{args.redis_url}"
-queue = "{queue}"
-[crypto]
-keyring_file = "keyring.json"
-[mail]
-host = "127.0.0.1"
-port = 1
-[uploads]
-folder = "uploads"
-[security]
+    extra = """[security]
 login_limit_per_client = "100000 per minute"
 password_limit_per_account_client = "100 per minute"
-""")
-    config.chmod(0o600)
-    env = {**os.environ, "MELDPUNT_CONFIG": str(config)}
-    processes: list[subprocess.Popen] = []
-    handlers = max(1, round(args.users * 0.2))
-    try:
-        app = create_app(load_settings(config))
-        with app.app_context():
-            upgrade(directory=str(ROOT / "migrations"))
+"""
+    with server_stack("load", pg_url=args.pg_url, redis_url=args.redis_url, extra_config=extra) as stack:
+        if stack is None:
+            return 0
+        app, tmp, config, queue, processes = stack.app, stack.folder, stack.config, stack.queue, stack.processes
+        env = {**os.environ, "MELDPUNT_CONFIG": str(config)}
+        handlers = max(1, round(args.users * 0.2))
         users = make_users(app)
         if args.signals:
             seed(app, users, args.signals, quiet=True)
@@ -211,9 +165,7 @@ password_limit_per_account_client = "100 per minute"
         accounts_file = tmp / "accounts.json"
         accounts_file.write_text(json.dumps(accounts))
         accounts_file.chmod(0o600)
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        release(app)
 
         port = _free_port()
         gunicorn = subprocess.Popen(  # nosec B603 # fixed arguments
@@ -279,24 +231,6 @@ password_limit_per_account_client = "100 per minute"
             record("load", f"RSS {name_} after", after[name_], "MB")
             record("load", f"RSS {name_} growth", after[name_] - before[name_], "MB")
         return 0
-    finally:
-        for process in processes:
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-        try:
-            redis.Redis.from_url(args.redis_url).delete(queue)
-        except redis.RedisError:
-            pass
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

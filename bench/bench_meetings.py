@@ -20,9 +20,7 @@ Prints p50/p95 and the ratio to the issue's targets (3 s for the pack, 150 ms p9
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
@@ -31,9 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.environment import add_pg_url_argument  # noqa: E402
 from bench.report import record, summary  # noqa: E402
 
-MIGRATIONS = ROOT / "migrations"
 PACK_TARGET_S = 3.0
 OVERVIEW_TARGET_MS = 150.0
 
@@ -174,36 +172,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--actions", type=int, default=2000)
     parser.add_argument("--items", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--pg-url", default=os.environ.get("MELDPUNT_TEST_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test"))
+    add_pg_url_argument(parser)
     args = parser.parse_args(argv)
-    import sqlalchemy as sa
-    from flask_migrate import upgrade
+    from bench.environment import migrated_app, new_instance, release, throwaway_postgres
 
-    from meldpunt import create_app
-    from meldpunt.crypto import generate_keyring, write_keyring
-    from meldpunt.extensions import db
-    from tests.conftest import make_config
-
-    admin = sa.create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001
-        print(f"postgresql: not reachable at {args.pg_url} ({type(exc).__name__}); skipped")
-        return 0
-    name = f"mp_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(args.pg_url).set(database=name).render_as_string(hide_password=False)
-    instance = Path(tempfile.mkdtemp(prefix="bench-meetings-")) / "instance"
-    (instance / "uploads").mkdir(parents=True)
-    write_keyring(instance / "keyring.json", generate_keyring())
-    try:
-        app = create_app(make_config(instance, url))
-        app.config["TESTING"] = True
-        with app.app_context():
-            upgrade(directory=str(MIGRATIONS))
-            db.session.remove()
+    with throwaway_postgres(args.pg_url) as url:
+        if url is None:
+            return 0
+        app = migrated_app(new_instance("meetings"), url)
         started = time.perf_counter()
         chair_id, meeting_id = seed(app, meetings=args.meetings, actions=args.actions, items=args.items)
         took = time.perf_counter() - started
@@ -211,12 +187,7 @@ def main(argv: list[str] | None = None) -> int:
               f"in {took:.0f} s", flush=True)
         measure(app, chair_id=chair_id, meeting_id=meeting_id, repeat=args.repeat, items=args.items,
                 actions=args.actions, meetings=args.meetings)
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        release(app)
     return 0
 
 

@@ -16,20 +16,17 @@ Prints p50/p95 and the ratio to the issue's targets (500 ms p95 dashboard, 2 s c
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.environment import add_pg_url_argument  # noqa: E402
 from bench.report import record, summary  # noqa: E402
 
-MIGRATIONS = ROOT / "migrations"
 DASHBOARD_TARGET_MS = 500.0
 COUNCIL_TARGET_MS = 2000.0
 
@@ -96,47 +93,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench reports", description=__doc__.splitlines()[0])
     parser.add_argument("--signals", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=15)
-    parser.add_argument("--pg-url", default=os.environ.get("MELDPUNT_TEST_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test"))
+    add_pg_url_argument(parser)
     args = parser.parse_args(argv)
-    import sqlalchemy as sa
-    from flask_migrate import upgrade
-
+    from bench.environment import migrated_app, new_instance, release, throwaway_postgres
     from bench.seed import seed
-    from meldpunt import create_app
-    from meldpunt.crypto import generate_keyring, write_keyring
-    from meldpunt.extensions import db
-    from tests.conftest import make_config, make_users
+    from tests.conftest import make_users
 
-    admin = sa.create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001
-        print(f"postgresql: not reachable at {args.pg_url} ({type(exc).__name__}); skipped")
-        return 0
-    name = f"mp_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(args.pg_url).set(database=name).render_as_string(hide_password=False)
-    instance = Path(tempfile.mkdtemp(prefix="bench-reports-")) / "instance"
-    (instance / "uploads").mkdir(parents=True)
-    write_keyring(instance / "keyring.json", generate_keyring())
-    try:
-        app = create_app(make_config(instance, url))
-        app.config["TESTING"] = True
-        with app.app_context():
-            upgrade(directory=str(MIGRATIONS))
-            db.session.remove()
+    with throwaway_postgres(args.pg_url) as url:
+        if url is None:
+            return 0
+        app = migrated_app(new_instance("reports"), url)
         users = make_users(app)
         took = seed(app, users, args.signals)
         print(f"postgresql: {args.signals:,} signals seeded in {took:.0f} s", flush=True)
         measure(app, users, repeat=args.repeat, signals=args.signals)
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        release(app)
     return 0
 
 
