@@ -13,8 +13,8 @@ from meldpunt.intake.models import Signal
 from meldpunt.intake.service import ReportInput, file_signal
 from meldpunt.vault.service import current_keyring
 from tests.conftest import csrf_token, login
-from tests.functional.conftest_auth import login_full
-from tests.functional.conftest_intake import post_form
+from tests.support.logins import login_full
+from tests.support.forms import post_form
 
 
 def _file(app, users, department: str | None, *, about_colleague=False) -> str:

@@ -16,8 +16,8 @@ from meldpunt.intake.service import ReportInput, file_signal
 from meldpunt.triage.models import ClassificationChange
 from meldpunt.vault.service import current_keyring
 from tests.conftest import csrf_token, login
-from tests.functional.conftest_auth import login_full
-from tests.functional.conftest_intake import post_form
+from tests.support.logins import login_full
+from tests.support.forms import post_form
 
 
 def _file(app, users, **fields) -> str:

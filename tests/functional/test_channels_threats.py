@@ -19,8 +19,8 @@ from meldpunt.intake.service import ReportInput, file_signal
 from meldpunt.threats.models import ThreatCheck
 from meldpunt.vault.service import current_keyring
 from tests.conftest import csrf_token, login
-from tests.functional.conftest_auth import login_full
-from tests.functional.conftest_intake import post_form
+from tests.support.logins import login_full
+from tests.support.forms import post_form
 
 FILED = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # a Monday
 

@@ -12,7 +12,7 @@ from meldpunt.extensions import db
 from meldpunt.intake.drafts import Draft, load_draft, save_draft
 from meldpunt.intake.models import Attachment, IntakeDraft, Signal
 from tests.conftest import csrf_token, login
-from tests.functional.conftest_intake import PDF, receipt_code_from
+from tests.support.forms import PDF, receipt_code_from
 
 import io
 

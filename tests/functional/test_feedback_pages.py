@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice, NoticeKind
 from tests.conftest import csrf_token
-from tests.functional.conftest_auth import login_full as login
+from tests.support.logins import login_full as login
 
 
 def _file(app, users, text="Verdachte verbouwing pand aan de Dorpsstraat") -> tuple[object, str]:

@@ -16,7 +16,7 @@ from meldpunt.feedback.models import Notice
 from meldpunt.intake.models import Signal, SubjectIdentifier
 from meldpunt.intake.service import read_signal_content
 from tests.conftest import csrf_token, login
-from tests.functional.conftest_intake import PDF, PNG, post_form, receipt_code_from
+from tests.support.forms import PDF, PNG, post_form, receipt_code_from
 
 FULL = {
     "description": "Loods wordt 's nachts gebruikt, ramen geblindeerd",

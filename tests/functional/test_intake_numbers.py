@@ -10,8 +10,8 @@ from meldpunt.crypto import padded_size
 from meldpunt.extensions import db
 from meldpunt.intake.models import Attachment, Signal
 from tests.conftest import csrf_token, login, make_users
-from tests.functional.conftest_auth import login_full
-from tests.functional.conftest_intake import PDF, post_form, stored_files
+from tests.support.logins import login_full
+from tests.support.forms import PDF, post_form, stored_files
 
 
 def _file(client, description: str, *, colleague: bool = False, files=None):

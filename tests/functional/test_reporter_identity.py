@@ -22,8 +22,8 @@ from meldpunt.triage.service import REPORTER_IDENTITY_VIEW, forward_signal, tran
 from meldpunt.vault.service import current_keyring
 from meldpunt.vault.shredding import ShredReason, shred_signal
 from tests.conftest import csrf_token, make_users
-from tests.functional.conftest_auth import login_full
-from tests.functional.conftest_walk import walk
+from tests.support.logins import login_full
+from tests.support.page_walk import walk
 
 REPORTER_NAME = "Marieke Meldster-Identiteit"
 CONTACT = "Bel mij liever op 06-11223344"

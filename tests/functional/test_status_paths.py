@@ -27,7 +27,7 @@ from meldpunt.triage.models import Approval, ApprovalState, Forwarding, Forwardi
 from meldpunt.triage.transitions import CASE_STATUSES, TRANSITIONS, Path
 from meldpunt.vault.service import current_keyring
 from tests.conftest import csrf_token, make_users
-from tests.functional.conftest_auth import login_full
+from tests.support.logins import login_full
 
 S = SignalStatus
 

@@ -18,8 +18,8 @@ from meldpunt.taxonomy.models import TermKind
 from meldpunt.taxonomy.service import term_labels
 from meldpunt.vault.service import cipher_for, current_keyring
 from tests.conftest import csrf_token, login
-from tests.functional.conftest_auth import login_full
-from tests.functional.conftest_intake import PDF, post_form
+from tests.support.logins import login_full
+from tests.support.forms import PDF, post_form
 
 
 def _signal(app, users, *, kvk=None, about_colleague=False, attachment=False):

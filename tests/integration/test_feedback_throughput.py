@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice
 from tests.conftest import make_users
-from tests.integration.conftest_feedback import *  # noqa: F403 - fixtures
-from tests.integration.conftest_feedback import free_port, wait_until
+from tests.support.worker_stack import *  # noqa: F403 - fixtures
+from tests.support.worker_stack import free_port, wait_until
 
 pytestmark = pytest.mark.redis
 

@@ -97,7 +97,7 @@ def test_filing_taxonomy_cached_until_the_beheerder_edits_it(app_factory, pg_dat
         assert old_label in reporter.get("/melden").get_data(as_text=True)
     assert statements.matching("from taxonomy_terms") == []
 
-    from tests.functional.conftest_auth import login_full
+    from tests.support.logins import login_full
 
     admin = app.test_client()
     login_full(admin, users["beheerder"].email)
