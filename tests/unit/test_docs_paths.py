@@ -24,8 +24,9 @@ NOT_A_MODULE = {"log", "css", "js", "local", "nl", "test", "toml", "json", "txt"
 REPO_PATH = re.compile(
     r"(?<![\w./-])((?:meldpunt|workers|tests|templates|migrations|bench|docs)/[\w./*-]*)"
 )
-#: Folders that a command writes and git ignores (``make bench`` writes ``bench/results/<time>.json``).
-GENERATED = {"bench/results/"}
+#: Folders that a command writes, not in the checkout: ``make bench`` writes ``bench/results/<time>.json``,
+#: the wheel build (setup.py) writes ``meldpunt/_bundled/`` into the wheel only.
+GENERATED = {"bench/results/", "meldpunt/_bundled/"}
 #: Keys of ``app.extensions`` that the docs may name (``app.extensions["meldpunt.clock"]``).
 EXTENSION_KEY = re.compile(r"""extensions(?:\.get|\.setdefault)?[\[(]\s*["'](meldpunt\.[\w.]+)["']""")
 #: Hosts that are no citation: this machine and the documentation domains of RFC 2606.
