@@ -121,3 +121,18 @@ def test_item_10_docs_stand_alone():
     assert links == [], "links to outside sources in the docs:\n" + "\n".join(f"{d}:{n}: {u}" for d, n, u in links)
     assert LOCAL_HOST.match("http://127.0.0.1:5000") and LOCAL_HOST.match("https://meldpunt.example.nl/melden")
     assert not LOCAL_HOST.match("https://owasp.org/asvs") and not LOCAL_HOST.match("https://example-blog.com/")
+
+
+def test_item_10_access_doc_names_every_view_and_template_that_reads_the_role():
+    """docs/security/access.md lists where views and templates read the role (to choose what to show):
+    every module and template that compares the role must be on that list, so the doc stays true."""
+    text = (ROOT / "docs" / "security" / "access.md").read_text(encoding="utf-8")
+    section = text.split("### Where views and templates still read the role", 1)[1].split("\n### ", 1)[0]
+    reads = re.compile(r"current_user\.role\b|\buser\.role\s*(==|!=|in\b|not in\b)")
+    views = {f"{path.parent.name}.views" for path in (ROOT / "meldpunt").glob("*/views.py")
+             if reads.search(path.read_text(encoding="utf-8"))}
+    templates = {path.relative_to(ROOT / "templates").as_posix() for path in (ROOT / "templates").rglob("*.html")
+                 if reads.search(path.read_text(encoding="utf-8"))}
+    assert views and templates
+    unnamed = sorted(name for name in views | templates if f"`{name}`" not in section)
+    assert unnamed == [], f"read the role but are not named in access.md: {unnamed}"
