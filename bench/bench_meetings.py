@@ -119,7 +119,7 @@ def measure(app, *, chair_id: int, meeting_id: uuid.UUID, repeat: int, items: in
     from meldpunt.meetings.models import Meeting
     from meldpunt.meetings.packs import build_pack, render_pack_pdf
     from meldpunt.vault.service import current_keyring
-    from tests.functional.conftest_auth import login_full
+    from tests.support.logins import login_full
 
     if pdf_available():
         times = []

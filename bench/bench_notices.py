@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     from meldpunt.crypto import generate_keyring, write_keyring
     from meldpunt.extensions import db
     from tests.conftest import make_config
-    from tests.integration.conftest_feedback import SmtpServer, free_port, write_toml
+    from tests.support.worker_stack import SmtpServer, free_port, write_toml
 
     try:
         redis.Redis.from_url(args.redis_url).ping()

@@ -103,7 +103,7 @@ def _time_service(app, user_id: int, tab: str, url: str, repeat: int) -> tuple[f
 def measure(app, users: dict, *, repeat: int, deep: int, signals: int, tabs=TABS) -> None:
     import re
 
-    from tests.functional.conftest_auth import login_full
+    from tests.support.logins import login_full
 
     regisseur = users["regisseur"]
     client = app.test_client()

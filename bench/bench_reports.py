@@ -47,7 +47,7 @@ def measure(app, users, *, repeat: int, signals: int) -> None:
     from meldpunt.extensions import db
     from meldpunt.reports import figures, service
     from meldpunt.reports.figures import Filters, Period
-    from tests.functional.conftest_auth import login_full
+    from tests.support.logins import login_full
 
     today = date.today()
     year = Period(date(today.year - 1, today.month, 1), date(today.year, today.month, 1))

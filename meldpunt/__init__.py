@@ -22,6 +22,12 @@ if TYPE_CHECKING:
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def bundled_folder(name: str, *, root: Path = PROJECT_ROOT) -> Path:
+    """``templates`` or ``migrations``: the top-level folder of a checkout, else the copy in an installed wheel."""
+    top_level = root / name
+    return top_level if top_level.is_dir() else Path(__file__).resolve().parent / "_bundled" / name
+
+
 def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     """Build the app.
 
@@ -44,7 +50,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
 
     app = Flask(
         __name__,
-        template_folder=str(PROJECT_ROOT / "templates"),
+        template_folder=str(bundled_folder("templates")),
         static_folder="static",
         instance_path=str(settings.instance_path),
     )
@@ -73,7 +79,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     install_sqlite_pragmas()
 
     ext.db.init_app(app)
-    ext.migrate.init_app(app, ext.db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    ext.migrate.init_app(app, ext.db, directory=str(bundled_folder("migrations")), render_as_batch=True, compare_type=True)
     ext.csrf.init_app(app)
     ext.babel.init_app(app, locale_selector=lambda: "nl", default_timezone="Europe/Amsterdam")
     ext.limiter.init_app(app)

@@ -9,7 +9,7 @@ import pytest
 
 from tests.e2e.conftest import log_in
 from tests.e2e.test_e2e_layout import check_page
-from tests.functional.conftest_reports import Row, insert_signals
+from tests.support.report_rows import Row, insert_signals
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from meldpunt.auth.models import User
 from meldpunt.extensions import db
 from meldpunt.taxonomy.models import TaxonomyTerm
 from tests.conftest import csrf_token
-from tests.functional.conftest_auth import login_full, user_totp_state
-from tests.functional.conftest_auth import password_step as login  # stops before the code step
+from tests.support.logins import login_full, user_totp_state
+from tests.support.logins import password_step as login  # stops before the code step
 
 
 def _admin(app, users):
@@ -135,7 +135,7 @@ def test_audit_view_shows_dutch_local_time(app, users):
     from datetime import timezone
 
     from meldpunt.audit.service import record
-    from tests.functional.conftest_auth import login_full
+    from tests.support.logins import login_full
 
     with app.app_context():
         entry = record(db.session, action="test.tijd", actor_label="test")

@@ -34,7 +34,7 @@ from meldpunt.intake.messages import post_message
 from meldpunt.intake.models import Message, MessageSender, ReceiptGrant
 from meldpunt.signals.models import Signal
 from tests.conftest import csrf_token, login, make_users
-from tests.functional.conftest_intake import PDF, receipt_code_from
+from tests.support.forms import PDF, receipt_code_from
 
 ANONYMOUS_REPORT = {
     "description": "Loods aan de Havenweg wordt 's nachts gebruikt",

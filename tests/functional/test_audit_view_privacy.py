@@ -20,8 +20,8 @@ from meldpunt.audit.service import reporter_label
 from meldpunt.extensions import db
 from meldpunt.signals.models import Signal
 from tests.conftest import csrf_token, login
-from tests.functional.conftest_auth import enrol_totp, login_full
-from tests.functional.conftest_intake import PDF, post_form
+from tests.support.logins import enrol_totp, login_full
+from tests.support.forms import PDF, post_form
 
 _ROW = re.compile(r"<tr>\s*<td data-label=\"Nr.\">.*?</tr>", re.S)
 _ACTION = re.compile(r'<td data-label="Actie"[^>]*>([^<]*)</td>')

@@ -14,8 +14,8 @@ from meldpunt.auth.models import AuthSession, User
 from meldpunt.database import utcnow
 from meldpunt.extensions import db
 from tests.conftest import PASSWORD, REDIS_URL, csrf_token, make_users, service_missing
-from tests.functional.conftest_auth import password_step as login  # stops before the code step
-from tests.functional.conftest_auth import (
+from tests.support.logins import password_step as login  # stops before the code step
+from tests.support.logins import (
     code_for,
     enrol_from_page,
     enrol_totp,
@@ -316,7 +316,7 @@ def test_code_step_is_throttled_per_account(limited_app):
 
 
 def test_new_recovery_codes_need_the_current_password(app, users):
-    from tests.functional.conftest_auth import login_full
+    from tests.support.logins import login_full
 
     email = users["regisseur"].email
     client = app.test_client()
@@ -337,7 +337,7 @@ def test_item_09_totp_reads_the_apps_clock_so_tests_need_not_sleep(app, users):
     import pyotp
 
     from meldpunt.auth.totp import STEP_SECONDS
-    from tests.functional.conftest_auth import app_clock
+    from tests.support.logins import app_clock
 
     email = users["voorzitter"].email
     secret = enrol_totp(app, email)
@@ -359,7 +359,7 @@ def test_item_09_totp_reads_the_apps_clock_so_tests_need_not_sleep(app, users):
 
 
 def test_item_09_many_logins_in_one_window_move_the_clock_instead_of_sleeping(app, users):
-    from tests.functional.conftest_auth import app_clock
+    from tests.support.logins import app_clock
 
     email = users["beheerder"].email
     for _ in range(5):  # the window (now-1 .. now+1) holds at most three unused steps

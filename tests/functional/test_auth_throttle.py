@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from meldpunt.audit.models import AuditEntry
 from meldpunt.extensions import db
 from tests.conftest import PASSWORD, REDIS_URL, csrf_token, make_users, service_missing
-from tests.functional.conftest_auth import enrol_totp, login_full
-from tests.functional.conftest_auth import password_step as login
+from tests.support.logins import enrol_totp, login_full
+from tests.support.logins import password_step as login
 
 LIMIT_REDIS = REDIS_URL.rsplit("/", 1)[0] + "/7"
 WRONG = "not the password at all"

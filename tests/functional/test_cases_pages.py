@@ -16,8 +16,8 @@ from meldpunt.signals.service import transition_signal
 from meldpunt.signals.transitions import Path
 from meldpunt.vault.service import current_keyring
 from tests.conftest import csrf_token, make_users
-from tests.functional.conftest_auth import login_full
-from tests.functional.conftest_meetings import plan_meeting, propose_case
+from tests.support.logins import login_full
+from tests.support.meetings import plan_meeting, propose_case
 
 
 def _signal_in_progress(app, users):

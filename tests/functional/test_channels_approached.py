@@ -7,8 +7,8 @@ from sqlalchemy import select
 from meldpunt.extensions import db
 from meldpunt.signals.models import Signal
 from tests.conftest import login
-from tests.functional.conftest_auth import login_full
-from tests.functional.conftest_intake import post_form
+from tests.support.logins import login_full
+from tests.support.forms import post_form
 
 
 def test_approached_who_and_how_are_stored_as_codes_and_shown_to_the_handler(app, users):

@@ -7,23 +7,12 @@ import re
 
 from sqlalchemy import select
 
-from meldpunt.auth.models import User
 from meldpunt.extensions import db
 from meldpunt.signals.models import Signal
-from meldpunt.intake.service import ReportInput, file_signal
-from meldpunt.vault.service import current_keyring
+from tests import factories
 from tests.conftest import csrf_token, login
-from tests.functional.conftest_auth import login_full
-from tests.functional.conftest_intake import post_form
-
-
-def _file(app, users, department: str | None, *, about_colleague=False) -> str:
-    with app.app_context():
-        report = ReportInput(description="Inhoud", department_code=department, about_colleague=about_colleague)
-        signal = file_signal(db.session, keyring=current_keyring(), reporter=db.session.get(User, users["melder"].id),
-                             description=report.description, report=report)
-        db.session.commit()
-        return signal.reference
+from tests.support.logins import login_full
+from tests.support.forms import post_form
 
 
 def test_department_from_the_account_is_on_the_form_and_can_be_changed_there(app, users):
@@ -87,9 +76,14 @@ def test_department_queue_filter_returns_the_signals_of_that_department(app_any_
 
     app = app_any_db
     users = make_users(app)
-    licensing = [_file(app, users, "vergunningen") for _ in range(3)]
-    others = [_file(app, users, "handhaving"), _file(app, users, None)]
-    _file(app, users, "vergunningen", about_colleague=True)  # integrity track: not in the regisseur's queue
+
+    def file(department, **report):
+        return factories.filed_in(app, reporter=users["melder"], description="Inhoud", department_code=department,
+                                  **report).reference
+
+    licensing = [file("vergunningen") for _ in range(3)]
+    others = [file("handhaving"), file(None)]
+    file("vergunningen", about_colleague=True)  # integrity track: not in the regisseur's queue
     client = app.test_client()
     login_full(client, users["regisseur"].email)
     page = client.get("/behandelen/?tab=alle&afdeling=vergunningen").get_data(as_text=True)
@@ -100,7 +94,7 @@ def test_department_queue_filter_returns_the_signals_of_that_department(app_any_
 
 def test_department_report_counts_signals_per_department(app, users):
     for department in ("vergunningen",) * 6 + ("handhaving",) * 2:
-        _file(app, users, department)
+        factories.filed_in(app, reporter=users["melder"], description="Inhoud", department_code=department)
     client = app.test_client()
     login_full(client, users["regisseur"].email)
     page = client.get("/weerbaarheid/register").get_data(as_text=True)

@@ -11,8 +11,8 @@ from meldpunt.feedback.models import Notice
 from meldpunt.signals.models import Signal
 from meldpunt.vault.service import cipher_for, current_keyring, unseal
 from tests.conftest import make_users
-from tests.functional.conftest_auth import login_full
-from tests.functional.conftest_intake import PDF, post_form, receipt_code_from
+from tests.support.logins import login_full
+from tests.support.forms import PDF, post_form, receipt_code_from
 
 TIP = """Tipnummer: 2026-004711
 Datum: 28-11-2026

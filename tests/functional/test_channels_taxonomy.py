@@ -9,24 +9,13 @@ import uuid
 from sqlalchemy import select
 
 from meldpunt.audit.models import AuditEntry
-from meldpunt.auth.models import User
 from meldpunt.extensions import db
 from meldpunt.signals.models import Signal
-from meldpunt.intake.service import ReportInput, file_signal
 from meldpunt.triage.models import ClassificationChange
-from meldpunt.vault.service import current_keyring
+from tests import factories
 from tests.conftest import csrf_token, login
-from tests.functional.conftest_auth import login_full
-from tests.functional.conftest_intake import post_form
-
-
-def _file(app, users, **fields) -> str:
-    with app.app_context():
-        report = ReportInput(description="Inhoud van de melding", **fields)
-        signal = file_signal(db.session, keyring=current_keyring(), reporter=db.session.get(User, users["melder"].id),
-                             description=report.description, report=report)
-        db.session.commit()
-        return str(signal.id)
+from tests.support.logins import login_full
+from tests.support.forms import post_form
 
 
 def _get(signal_id: str) -> Signal:
@@ -61,7 +50,8 @@ def test_taxonomy_a_signal_may_name_more_than_one_phenomenon_on_the_form(app, us
 
 
 def test_taxonomy_handler_reclassifies_during_triage_and_history_and_audit_record_it(app, users):
-    signal_id = _file(app, users, phenomenon_code="witwassen", process_code="subsidies")
+    signal_id = str(factories.filed_in(app, reporter=users["melder"],
+                                         phenomenon_code="witwassen", process_code="subsidies").id)
     regisseur = app.test_client()
     login_full(regisseur, users["regisseur"].email)
     response = _classify(regisseur, signal_id, {"phenomenon_code": "belangenverstrengeling",
@@ -82,7 +72,7 @@ def test_taxonomy_handler_reclassifies_during_triage_and_history_and_audit_recor
 
 
 def test_taxonomy_reclassify_refuses_an_unknown_code_in_dutch_and_changes_nothing(app, users):
-    signal_id = _file(app, users, phenomenon_code="witwassen")
+    signal_id = str(factories.filed_in(app, reporter=users["melder"], phenomenon_code="witwassen").id)
     regisseur = app.test_client()
     login_full(regisseur, users["regisseur"].email)
     response = _classify(regisseur, signal_id, {"phenomenon_code": "bestaat_niet", "process_code": ""})
@@ -100,7 +90,8 @@ def test_taxonomy_a_retired_process_code_keeps_its_label_and_can_stay(app, users
         db.session.add(TaxonomyTerm(kind="process", code="bibob", label="Bibob (instrument, geen werkproces)",
                                     help_text="", position=99, is_active=False))
         db.session.commit()
-    signal_id = _file(app, users, phenomenon_code="witwassen", process_code="bibob")
+    signal_id = str(factories.filed_in(app, reporter=users["melder"],
+                                         phenomenon_code="witwassen", process_code="bibob").id)
     regisseur = app.test_client()
     login_full(regisseur, users["regisseur"].email)
     page = regisseur.get(f"/behandelen/meldingen/{signal_id}").get_data(as_text=True)
@@ -113,7 +104,8 @@ def test_taxonomy_a_retired_process_code_keeps_its_label_and_can_stay(app, users
 
 
 def test_taxonomy_a_foreign_signal_cannot_be_reclassified(app, users):
-    signal_id = _file(app, users, phenomenon_code="witwassen", about_colleague=True)  # integrity track
+    signal_id = str(factories.filed_in(app, reporter=users["melder"], phenomenon_code="witwassen",
+                                       about_colleague=True).id)  # integrity track
     regisseur = app.test_client()
     login_full(regisseur, users["regisseur"].email)
     page = regisseur.get("/behandelen/").get_data(as_text=True)
@@ -123,7 +115,7 @@ def test_taxonomy_a_foreign_signal_cannot_be_reclassified(app, users):
 
 
 def test_taxonomy_reclassify_on_a_stale_page_answers_409_and_changes_nothing(app, users):
-    signal_id = _file(app, users, phenomenon_code="witwassen")
+    signal_id = str(factories.filed_in(app, reporter=users["melder"], phenomenon_code="witwassen").id)
     regisseur = app.test_client()
     login_full(regisseur, users["regisseur"].email)
     page = regisseur.get(f"/behandelen/meldingen/{signal_id}").get_data(as_text=True)

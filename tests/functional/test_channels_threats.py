@@ -4,35 +4,22 @@ a reminder after 4 hours without action (frozen clock), and a checklist with dat
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
 from meldpunt.audit.models import AuditEntry
-from meldpunt.auth.models import User
 from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice, NoticeKind
 from meldpunt.feedback.service import add_working_days
 from meldpunt.signals.models import Signal
-from meldpunt.intake.service import ReportInput, file_signal
 from meldpunt.threats.models import ThreatCheck
-from meldpunt.vault.service import current_keyring
+from tests import factories
 from tests.conftest import csrf_token, login
-from tests.functional.conftest_auth import login_full
-from tests.functional.conftest_intake import post_form
+from tests.support.logins import login_full
+from tests.support.forms import post_form
 
 FILED = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # a Monday
-
-
-def _file(app, users, *, feels_unsafe=False, now=None, anonymous=False) -> uuid.UUID:
-    with app.app_context():
-        report = ReportInput(description="Inhoud van de melding", feels_unsafe=feels_unsafe)
-        reporter = None if anonymous else db.session.get(User, users["melder"].id)
-        signal = file_signal(db.session, keyring=current_keyring(), reporter=reporter,
-                             description=report.description, report=report, now=now)
-        db.session.commit()
-        return signal.id
 
 
 def _reference(app, signal_id) -> str:
@@ -47,9 +34,9 @@ def _regisseur(app, users):
 
 
 def test_threatened_reporter_signal_is_first_in_the_nieuw_tab_with_a_marker_and_a_one_day_term(app, users):
-    threatened = _file(app, users, feels_unsafe=True, now=FILED)
+    threatened = factories.filed_in(app, reporter=users["melder"], feels_unsafe=True, now=FILED).id
     for hours in (1, 2, 3):  # newer signals: without the urgency they would come first ("nieuwste eerst")
-        _file(app, users, now=FILED + timedelta(hours=hours))
+        factories.filed_in(app, reporter=users["melder"], now=FILED + timedelta(hours=hours))
     page = _regisseur(app, users).get("/behandelen/?tab=nieuw").get_data(as_text=True)
     references = re.findall(r'<a href="/behandelen/meldingen/[^"]+">(M[OI]-\d{4}-\d{4})</a>', page)
     assert references[0] == _reference(app, threatened) and len(references) == 4
@@ -66,7 +53,7 @@ def test_threatened_reporter_contact_term_is_configurable(app_factory, users):
     from tests.conftest import make_users
 
     users = make_users(app, suffix="-b")
-    threatened = _file(app, users, feels_unsafe=True, now=FILED)
+    threatened = factories.filed_in(app, reporter=users["melder"], feels_unsafe=True, now=FILED).id
     client = app.test_client()
     login_full(client, users["regisseur"].email)
     page = client.get("/behandelen/?tab=nieuw").get_data(as_text=True)
@@ -83,9 +70,9 @@ def _remind_at(app, moment: datetime) -> int:
 
 
 def test_threatened_reporter_reminder_is_queued_after_four_hours_without_action_frozen_clock(app, users):
-    threatened = _file(app, users, feels_unsafe=True, now=FILED)
-    acted_on = _file(app, users, feels_unsafe=True, now=FILED)
-    _file(app, users, now=FILED)  # not urgent: no reminder
+    threatened = factories.filed_in(app, reporter=users["melder"], feels_unsafe=True, now=FILED).id
+    acted_on = factories.filed_in(app, reporter=users["melder"], feels_unsafe=True, now=FILED).id
+    factories.filed_in(app, reporter=users["melder"], now=FILED)  # not urgent: no reminder
     regisseur = _regisseur(app, users)
     page = regisseur.get(f"/behandelen/meldingen/{acted_on}").get_data(as_text=True)
     regisseur.post(f"/behandelen/meldingen/{acted_on}/veiligheid",
@@ -105,7 +92,7 @@ def test_threatened_reporter_reminder_is_queued_after_four_hours_without_action_
 
 
 def test_threatened_reporter_checklist_records_steps_with_dates_and_the_reporter_sees_only_contact(app, users):
-    threatened = _file(app, users, feels_unsafe=True)
+    threatened = factories.filed_in(app, reporter=users["melder"], feels_unsafe=True).id
     regisseur = _regisseur(app, users)
     url = f"/behandelen/meldingen/{threatened}"
     page = regisseur.get(url).get_data(as_text=True)
@@ -147,7 +134,7 @@ def test_threatened_reporter_form_makes_the_signal_urgent(app, users):
 
 
 def test_threatened_reporter_checklist_is_not_on_other_signals(app, users):
-    plain = _file(app, users)
+    plain = factories.filed_in(app, reporter=users["melder"]).id
     regisseur = _regisseur(app, users)
     page = regisseur.get(f"/behandelen/meldingen/{plain}").get_data(as_text=True)
     assert "Bedreigde melder" not in page

@@ -13,7 +13,7 @@ from meldpunt.intake.drafts import Draft, load_draft, save_draft
 from meldpunt.intake.models import Attachment, IntakeDraft
 from meldpunt.signals.models import Signal
 from tests.conftest import csrf_token, login
-from tests.functional.conftest_intake import PDF, receipt_code_from
+from tests.support.forms import PDF, receipt_code_from
 
 import io
 

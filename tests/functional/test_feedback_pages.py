@@ -6,19 +6,11 @@ import sqlalchemy as sa
 
 from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice, NoticeKind
+from tests import factories
 from tests.conftest import csrf_token
-from tests.functional.conftest_auth import login_full as login
+from tests.support.logins import login_full as login
 
-
-def _file(app, users, text="Verdachte verbouwing pand aan de Dorpsstraat") -> tuple[object, str]:
-    from meldpunt.auth.models import User
-    from meldpunt.intake.service import file_signal
-
-    with app.app_context():
-        reporter = db.session.get(User, users["melder"].id)
-        signal = file_signal(db.session, keyring=app.extensions["meldpunt.keyring"], reporter=reporter, description=text)
-        db.session.commit()
-        return signal.id, signal.reference
+DESCRIPTION = "Verdachte verbouwing pand aan de Dorpsstraat"
 
 
 def _compose(client, signal_id, **data):
@@ -29,7 +21,7 @@ def _compose(client, signal_id, **data):
 
 
 def test_regisseur_inserts_template_previews_and_sends_feedback(app, users):
-    signal_id, reference = _file(app, users)
+    signal_id, reference = factories.filed_in(app, reporter=users["melder"], description=DESCRIPTION)
     regisseur = app.test_client()
     login(regisseur, users["regisseur"].email)
 
@@ -65,7 +57,7 @@ def test_regisseur_inserts_template_previews_and_sends_feedback(app, users):
 
 
 def test_empty_feedback_is_refused_in_dutch(app, users):
-    signal_id, _ = _file(app, users)
+    signal_id, _ = factories.filed_in(app, reporter=users["melder"], description=DESCRIPTION)
     regisseur = app.test_client()
     login(regisseur, users["regisseur"].email)
     response = _compose(regisseur, signal_id, text="   ", send="Versturen aan de melder")
@@ -74,7 +66,7 @@ def test_empty_feedback_is_refused_in_dutch(app, users):
 
 
 def test_compose_is_404_for_everyone_but_the_handler(app, users):
-    signal_id, _ = _file(app, users)
+    signal_id, _ = factories.filed_in(app, reporter=users["melder"], description=DESCRIPTION)
     for role in ("melder", "deelnemer", "beheerder", "management", "voorzitter", "integriteit"):
         client = app.test_client()
         login(client, users[role].email)
@@ -82,7 +74,7 @@ def test_compose_is_404_for_everyone_but_the_handler(app, users):
 
 
 def test_inbox_lists_news_counts_unread_and_marks_read_only_by_post(app, users):
-    signal_id, reference = _file(app, users)
+    signal_id, reference = factories.filed_in(app, reporter=users["melder"], description=DESCRIPTION)
     melder = app.test_client()
     login(melder, users["melder"].email)
 
@@ -112,14 +104,14 @@ def test_inbox_lists_news_counts_unread_and_marks_read_only_by_post(app, users):
 
 
 def test_mark_read_without_csrf_is_refused(app, users):
-    _file(app, users)
+    factories.filed_in(app, reporter=users["melder"], description=DESCRIPTION)
     melder = app.test_client()
     login(melder, users["melder"].email)
     assert melder.post("/berichten/alles-gelezen").status_code == 400
 
 
 def test_waiting_list_shows_signals_without_first_feedback(app, users):
-    signal_id, reference = _file(app, users)
+    signal_id, reference = factories.filed_in(app, reporter=users["melder"], description=DESCRIPTION)
     regisseur = app.test_client()
     login(regisseur, users["regisseur"].email)
     page = regisseur.get("/behandelen/wacht-op-terugkoppeling")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from meldpunt.extensions import db
 from meldpunt.signals.models import Signal
 from tests.conftest import csrf_token, login, make_users
-from tests.functional.conftest_intake import post_form
+from tests.support.forms import post_form
 
 
 def test_reporter_cannot_open_another_reporters_signal(app, users):

@@ -10,7 +10,7 @@ from meldpunt.extensions import db
 from meldpunt.intake.attachments import open_attachment
 from meldpunt.intake.models import Attachment
 from meldpunt.signals.models import Signal
-from tests.functional.conftest_intake import EXE, PDF, office_zip, post_form, stored_files
+from tests.support.forms import EXE, PDF, office_zip, post_form, stored_files
 
 LIMIT = 64 * 1024
 

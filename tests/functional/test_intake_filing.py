@@ -17,7 +17,7 @@ from meldpunt.intake.models import SubjectIdentifier
 from meldpunt.signals.models import Signal
 from meldpunt.intake.service import read_signal_content
 from tests.conftest import csrf_token, login
-from tests.functional.conftest_intake import PDF, PNG, post_form, receipt_code_from
+from tests.support.forms import PDF, PNG, post_form, receipt_code_from
 
 FULL = {
     "description": "Loods wordt 's nachts gebruikt, ramen geblindeerd",

@@ -16,7 +16,7 @@ from meldpunt.extensions import db
 from meldpunt.intake.models import Attachment
 from meldpunt.signals.models import Signal
 from tests.conftest import REDIS_URL, csrf_token, service_missing
-from tests.functional.conftest_intake import PDF, post_form, stored_files
+from tests.support.forms import PDF, post_form, stored_files
 
 MIB = 1024 * 1024
 
@@ -267,7 +267,7 @@ def test_item_13_disk_floor_refuses_files_with_a_clear_message(app_factory, inst
 
 def test_item_13_quota_also_guards_added_information(app_factory):
     """Files added later with the receipt code count against the same quota."""
-    from tests.functional.conftest_intake import receipt_code_from
+    from tests.support.forms import receipt_code_from
 
     app = app_factory(uploads={"daily_quota_bytes": 64 * 1024})
     client = _client_at(app, "198.51.100.70")

@@ -10,18 +10,10 @@ from meldpunt.crypto import padded_size
 from meldpunt.extensions import db
 from meldpunt.intake.models import Attachment
 from meldpunt.signals.models import Signal
+from tests import factories
 from tests.conftest import csrf_token, login, make_users
-from tests.functional.conftest_auth import login_full
-from tests.functional.conftest_intake import PDF, post_form, stored_files
-
-
-def _file(client, description: str, *, colleague: bool = False, files=None):
-    data = {"description": description, "identity": "naam"}
-    if colleague:
-        data["about_colleague"] = "y"
-    response = post_form(client, "/melden", data, files=files)
-    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
-    return response
+from tests.support.logins import login_full
+from tests.support.forms import PDF, post_form, stored_files
 
 
 def test_item_08_integrity_filings_leave_no_gaps_in_the_regular_sequence(app_any_db):
@@ -29,11 +21,11 @@ def test_item_08_integrity_filings_leave_no_gaps_in_the_regular_sequence(app_any
     users = make_users(app)
     melder = app.test_client()
     login(melder, users["melder"].email)
-    _file(melder, "Eerste gewone melding")
+    factories.filed_through_form(melder, "Eerste gewone melding")
     for n in range(3):
-        _file(melder, f"Collega {n} neemt geld aan", colleague=True)
-    _file(melder, "Tweede gewone melding")
-    _file(melder, "Derde gewone melding")
+        factories.filed_through_form(melder, f"Collega {n} neemt geld aan", about_colleague=True)
+    factories.filed_through_form(melder, "Tweede gewone melding")
+    factories.filed_through_form(melder, "Derde gewone melding")
 
     with app.app_context():
         rows = db.session.execute(select(Signal.track, Signal.reference).order_by(Signal.created_at)).all()
@@ -54,7 +46,7 @@ def test_item_08_integrity_filings_leave_no_gaps_in_the_regular_sequence(app_any
 def test_item_08_a_signal_that_moves_track_keeps_its_reference(app, users):
     melder = app.test_client()
     login(melder, users["melder"].email)
-    _file(melder, "Gewone melding die over een collega blijkt te gaan")
+    factories.filed_through_form(melder, "Gewone melding die over een collega blijkt te gaan")
     with app.app_context():
         signal_id, reference = db.session.execute(select(Signal.id, Signal.reference)).one()
     regisseur = app.test_client()
@@ -65,8 +57,8 @@ def test_item_08_a_signal_that_moves_track_keeps_its_reference(app, users):
         "csrf_token": csrf_token(page), "version": version, "target": "integriteitstraject", "reason": "gaat over een collega",
     })
     assert moved.status_code == 302
-    _file(melder, "Nog een melding over een collega", colleague=True)
-    _file(melder, "Nog een gewone melding")
+    factories.filed_through_form(melder, "Nog een melding over een collega", about_colleague=True)
+    factories.filed_through_form(melder, "Nog een gewone melding")
     with app.app_context():
         moved = db.session.scalar(select(Signal).where(Signal.reference == reference))
         assert moved.track == "integriteit" and moved.ref_series == "MO"
@@ -90,7 +82,7 @@ def test_item_08_attachment_size_is_stored_rounded_and_shown_approximately(app, 
     login(client, users["melder"].email)
     small = PDF + b"%" + b"x" * 1000
     large = PDF + b"%" + b"y" * (200 * 1024 + 123)
-    _file(client, "Met twee bijlagen", files=[(small, "klein.pdf"), (large, "groot.pdf")])
+    factories.filed_through_form(client, "Met twee bijlagen", files=[(small, "klein.pdf"), (large, "groot.pdf")])
     with app.app_context():
         signal = db.session.scalar(select(Signal))
         sizes = sorted(db.session.scalars(select(Attachment.size)))

@@ -13,7 +13,7 @@ from meldpunt.intake.models import FilingKey, ReceiptDisplay
 from meldpunt.signals.models import Signal
 from meldpunt.intake.receipts import hold_code_for_display, normalise_code, take_code_for_display
 from tests.conftest import csrf_token, login
-from tests.functional.conftest_intake import receipt_code_from
+from tests.support.forms import receipt_code_from
 
 CONFIRMATION = "/melden/anoniem/ontvangen"
 

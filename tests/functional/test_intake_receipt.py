@@ -10,7 +10,7 @@ from meldpunt.intake.messages import post_message
 from meldpunt.intake.models import Message, MessageSender
 from meldpunt.signals.models import Signal
 from tests.conftest import csrf_token
-from tests.functional.conftest_intake import post_form, receipt_code_from
+from tests.support.forms import post_form, receipt_code_from
 
 
 def _file_anonymous(app, description: str) -> tuple[str, str]:

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from meldpunt.auth.models import Role
 from meldpunt.extensions import db
 from tests.conftest import make_users
-from tests.functional.conftest_auth import login_full
+from tests.support.logins import login_full
 
 #: Forms that only carry a CSRF token and a button, or end the session: nothing to type into.
 SKIP_ACTIONS = ("/uitloggen",)

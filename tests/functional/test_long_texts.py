@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from meldpunt.intake.service import DESCRIPTION_MAX
-from tests.functional.conftest_intake import post_form
+from tests.support.forms import post_form
 
 
 def test_item_04_long_text_fields_have_a_counter_limit_and_no_maxlength(app):

@@ -11,7 +11,7 @@ from meldpunt.extensions import db
 from meldpunt.signals.models import Signal, SignalStatus, StatusChange
 from meldpunt.meetings.models import AgendaItem, Meeting, MeetingMember, Proposal
 from tests.conftest import csrf_token, make_users
-from tests.functional.conftest_meetings import (
+from tests.support.meetings import (
     add_member,
     add_member_account,
     case_reference,

@@ -18,7 +18,7 @@ from meldpunt.feedback.models import Notice
 from meldpunt.signals.models import Signal, SignalStatus
 from meldpunt.meetings.models import Decision, Meeting, MeetingAction, MeetingMember
 from tests.conftest import csrf_token
-from tests.functional.conftest_meetings import (
+from tests.support.meetings import (
     SUBJECT,
     meeting_world,
     meeting_world as _world,

@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from tests.conftest import csrf_token
-from tests.functional.conftest_auth import enrol_totp, login_full
+from tests.support.logins import enrol_totp, login_full
 from tests.page_data import seed_work_data
 
 #: Links the crawl never follows: they end the session, download a file or leave the app.

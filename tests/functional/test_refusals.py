@@ -21,7 +21,7 @@ from meldpunt.audit.models import AuditEntry
 from meldpunt.auth.models import Role
 from meldpunt.extensions import db
 from tests.conftest import csrf_token, login
-from tests.functional.conftest_auth import login_full
+from tests.support.logins import login_full
 from tests.functional.test_route_matrix import ID_FACTORIES, PUBLIC, _build, _build_world
 
 _CSRF = re.compile(r'(name="csrf_token"(?: type="hidden")? value=")[^"]+(")')

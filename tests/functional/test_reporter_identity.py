@@ -16,31 +16,28 @@ from meldpunt.auth.models import User
 from meldpunt.extensions import db
 from meldpunt.cases.service import create_case
 from meldpunt.signals.models import Signal, SignalStatus
-from meldpunt.intake.service import ReportInput, file_signal
 from meldpunt.signals.transitions import Path
 from meldpunt.signals.service import transition_signal
 from meldpunt.triage.forwarding import forward_signal
 from meldpunt.triage.service import REPORTER_IDENTITY_VIEW
 from meldpunt.vault.service import current_keyring
 from meldpunt.retention.shredding import ShredReason, shred_signal
+from tests import factories
 from tests.conftest import csrf_token, make_users
-from tests.functional.conftest_auth import login_full
-from tests.functional.conftest_walk import walk
+from tests.support.logins import login_full
+from tests.support.page_walk import walk
 
 REPORTER_NAME = "Marieke Meldster-Identiteit"
 CONTACT = "Bel mij liever op 06-11223344"
+WASSTRAAT = "Verdachte geldstromen bij een wasstraat"
 
 
-def _file(app, users, *, about_colleague=False, anonymous=False):
+def _named_melder(app, users):
+    """The melder's account, now named ``REPORTER_NAME`` (the name a page must not show unasked)."""
     with app.app_context():
-        reporter = db.session.get(User, users["melder"].id)
-        reporter.name = REPORTER_NAME
-        report = ReportInput(description="Verdachte geldstromen bij een wasstraat", about_colleague=about_colleague,
-                             contact=None if anonymous else CONTACT)
-        signal = file_signal(db.session, keyring=current_keyring(), reporter=None if anonymous else reporter,
-                             description=report.description, report=report)
+        db.session.get(User, users["melder"].id).name = REPORTER_NAME
         db.session.commit()
-        return signal.id
+    return users["melder"]
 
 
 def _client(app, email):
@@ -64,7 +61,7 @@ def test_item_03_identity_only_after_toon_melder_and_audited(app_any_db):
     app = app_any_db
     users = make_users(app)
     email = users["melder"].email
-    signal_id = _file(app, users)
+    signal_id = factories.filed_in(app, reporter=_named_melder(app, users), description=WASSTRAAT, contact=CONTACT).id
     regisseur = _client(app, users["regisseur"].email)
     url = f"/behandelen/meldingen/{signal_id}"
 
@@ -96,7 +93,9 @@ def test_item_03_no_other_handler_page_shows_the_reporter(app_factory):
     app = app_factory(security={"four_eyes": True, "ratelimit_storage_url": "memory://"})
     users = make_users(app)
     email = users["melder"].email
-    in_case, forwarded = _file(app, users), _file(app, users)
+    melder = _named_melder(app, users)
+    in_case, forwarded = (factories.filed_in(app, reporter=melder, description=WASSTRAAT, contact=CONTACT).id
+                          for _ in range(2))
     with app.app_context():
         regisseur = db.session.get(User, users["regisseur"].id)
         for signal_id in (in_case, forwarded):
@@ -125,8 +124,9 @@ def test_item_03_no_other_handler_page_shows_the_reporter(app_factory):
 
 
 def test_item_03_other_track_and_roles_without_permission_get_404(app, users):
-    regular = _file(app, users)
-    integrity = _file(app, users, about_colleague=True)
+    regular = factories.filed_in(app, reporter=_named_melder(app, users), description=WASSTRAAT, contact=CONTACT).id
+    integrity = factories.filed_in(app, reporter=_named_melder(app, users), description=WASSTRAAT, contact=CONTACT,
+                                    about_colleague=True).id
     email = users["melder"].email
     for role, signal_id in [("integriteit", regular), ("regisseur", integrity), ("melder", regular),
                             ("deelnemer", regular), ("voorzitter", regular), ("beheerder", regular),
@@ -153,8 +153,9 @@ def test_item_03_other_track_and_roles_without_permission_get_404(app, users):
 
 
 def test_item_03_anonymous_or_shredded_signal_has_no_identity_to_show(app, users):
-    anonymous = _file(app, users, anonymous=True)
-    shredded = _file(app, users)
+    _named_melder(app, users)
+    anonymous = factories.filed_in(app, description=WASSTRAAT).id
+    shredded = factories.filed_in(app, reporter=_named_melder(app, users), description=WASSTRAAT, contact=CONTACT).id
     with app.app_context():
         shred_signal(db.session, signal=db.session.get(Signal, shredded), actor_label="systeem",
                      reason=ShredReason.RETENTION)

@@ -24,9 +24,9 @@ from meldpunt.intake.models import Subject, SubjectOrigin
 from meldpunt.signals.models import Signal, SignalStatus
 from meldpunt.approvals.models import Approval, ApprovalState
 from tests.conftest import csrf_token, make_users
-from tests.functional.conftest_auth import login_full
-from tests.functional.conftest_intake import post_form, receipt_code_from
-from tests.functional.conftest_walk import walk
+from tests.support.logins import login_full
+from tests.support.forms import post_form, receipt_code_from
+from tests.support.page_walk import walk
 
 SHARED_KVK = "12345678"
 

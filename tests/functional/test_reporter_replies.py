@@ -14,8 +14,8 @@ from meldpunt.feedback.models import Notice, NoticeKind
 from meldpunt.feedback.outbox import deliver, held_until, plan_delivery
 from meldpunt.signals.models import Signal
 from tests.conftest import csrf_token, login, make_users
-from tests.functional.conftest_auth import login_full
-from tests.functional.conftest_intake import post_form, receipt_code_from
+from tests.support.logins import login_full
+from tests.support.forms import post_form, receipt_code_from
 
 REPLY = "Het busje stond er gisteren weer, kenteken begint met 12"
 

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 
 from meldpunt.extensions import db
 from tests.conftest import csrf_token
-from tests.functional.conftest_auth import login_full
-from tests.functional.conftest_reports import (
+from tests.support.logins import login_full
+from tests.support.report_rows import (
     EXIT, Row, insert_signals, percentile, rows_strategy, working_days_later,
 )
 

@@ -21,7 +21,7 @@ from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice
 from meldpunt.resilience.models import Measure, ProgressReport, RegisterEntry
 from tests.conftest import csrf_token, make_users
-from tests.functional.conftest_auth import login_full
+from tests.support.logins import login_full
 
 RISK = "RISICO-omkoping-bij-exploitatievergunningen"
 SCAN = "1. Voer het vier-ogenprincipe in bij vergunningen\n2) Screen nieuwe medewerkers van inkoop\n3.2 Maak een bijeenkomst over signalen\n"

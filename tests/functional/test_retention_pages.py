@@ -18,9 +18,16 @@ from meldpunt.signals.models import Signal
 from meldpunt.retention import service as retention
 from meldpunt.retention.models import HoldState, LegalHold, RequestState, RetentionExtension, RightsRequest
 from meldpunt.retention.rights import open_archive
+from tests import factories
 from tests.conftest import csrf_token, login, make_users
 
 NO_TOTP = {"security": {"totp_required_roles": []}}
+KAPSALON = "Een melding over een kapsalon."
+
+
+def _closed(days: int) -> dict:
+    """For ``factories.filed_in``: the signal was closed ``days`` ago (written straight, no history)."""
+    return {"status": "afgesloten", "columns": {"closed_at": utcnow() - timedelta(days=days)}}
 
 
 @pytest.fixture
@@ -35,21 +42,6 @@ def _client(app, email):
     client = app.test_client()
     assert login(client, email).status_code == 302
     return client
-
-
-def _signal(app, *, reporter=None, description="Een melding over een kapsalon.", closed_days: int | None = None,
-            **report) -> tuple:
-    from meldpunt.intake.service import ReportInput, file_signal
-
-    with app.app_context():
-        keyring = app.extensions["meldpunt.keyring"]
-        reporter_row = db.session.get(User, reporter.id) if reporter else None
-        signal = file_signal(db.session, keyring=keyring, reporter=reporter_row, description=description,
-                             report=ReportInput(description=description, **report))
-        if closed_days is not None:
-            signal.status, signal.closed_at = "afgesloten", utcnow() - timedelta(days=closed_days)
-        db.session.commit()
-        return signal.id, signal.reference
 
 
 def _token(client, path="/account"):
@@ -68,7 +60,7 @@ def _run(app):
 
 def test_legal_hold_four_eyes_through_http(world):
     app, users, second = world
-    signal_id, reference = _signal(app, closed_days=3 * 366)
+    signal_id, reference = factories.filed_in(app, description=KAPSALON, **_closed(3 * 366))
     a = _client(app, users["regisseur"].email)
     b = _client(app, second["regisseur"].email)
     page = a.get(f"/behandelen/meldingen/{signal_id}")
@@ -118,7 +110,7 @@ def test_legal_hold_four_eyes_through_http(world):
 
 def test_legal_hold_hidden_from_the_other_track(world):
     app, users, second = world
-    signal_id, _ref = _signal(app)
+    signal_id, _ref = factories.filed_in(app, description=KAPSALON)
     a = _client(app, users["regisseur"].email)
     token = csrf_token(a.get(f"/behandelen/meldingen/{signal_id}").get_data(as_text=True))
     ends = (utcnow() + timedelta(days=30)).date().isoformat()
@@ -140,8 +132,9 @@ def test_legal_hold_hidden_from_the_other_track(world):
 
 def test_expiry_warning_and_bewaren_tot(world):
     app, users, _second = world
-    signal_id, reference = _signal(app, closed_days=2 * 365 - 10)  # afgesloten: 2 years, so about 10 days left
-    far_id, _far = _signal(app, closed_days=30)
+    signal_id, reference = factories.filed_in(app, description=KAPSALON,
+                                              **_closed(2 * 365 - 10))  # afgesloten: 2 years, so about 10 days left
+    far_id, _far = factories.filed_in(app, description=KAPSALON, **_closed(30))
     handler = _client(app, users["regisseur"].email)
     page = handler.get(f"/behandelen/meldingen/{signal_id}").get_data(as_text=True)
     assert "Verloopt op" in page and "alert-warning" in page and "Bewaren tot" in page
@@ -179,7 +172,7 @@ def test_expiry_warning_and_bewaren_tot(world):
 
 def test_reporter_page_shows_no_retention_panel(world):
     app, users, _second = world
-    signal_id, _ref = _signal(app, reporter=users["melder"], closed_days=2 * 365 - 10)
+    signal_id, _ref = factories.filed_in(app, reporter=users["melder"], description=KAPSALON, **_closed(2 * 365 - 10))
     melder = _client(app, users["melder"].email)
     page = melder.get(f"/mijn-meldingen/{signal_id}").get_data(as_text=True)
     assert "Bewaren tot" not in page and "bewaarplicht" not in page
@@ -204,10 +197,10 @@ def _canary_world(app, users, second):
     from meldpunt.feedback.service import send_feedback
     from meldpunt.intake.messages import post_message
 
-    a_id, _ = _signal(app, reporter=users["melder"], description=CANARIES_A["description"],
-                      location=CANARIES_A["location"], contact=CANARIES_A["contact"])
-    _signal(app, reporter=users["melder"], description=CANARIES_A["second_signal"])
-    b_id, _ = _signal(app, reporter=second["melder"], description=CANARIES_B[0])
+    a_id, _ = factories.filed_in(app, reporter=users["melder"], description=CANARIES_A["description"],
+                                 location=CANARIES_A["location"], contact=CANARIES_A["contact"])
+    factories.filed_in(app, reporter=users["melder"], description=CANARIES_A["second_signal"])
+    b_id, _ = factories.filed_in(app, reporter=second["melder"], description=CANARIES_B[0])
     with app.app_context():
         keyring = app.extensions["meldpunt.keyring"]
         a_signal = db.session.get(Signal, a_id)
@@ -322,8 +315,8 @@ def test_rights_correction_of_contact_data(world):
 
 def test_rights_erasure_of_identity_refused_under_hold_then_done(world):
     app, users, second = world
-    signal_id, _ref = _signal(app, reporter=users["melder"], description="Melding met naam",
-                              contact="06-22222222")
+    signal_id, _ref = factories.filed_in(app, reporter=users["melder"], description="Melding met naam",
+                                         contact="06-22222222")
     with app.app_context():
         keyring = app.extensions["meldpunt.keyring"]
         today = retention.local_date(utcnow())
@@ -379,7 +372,7 @@ def test_legal_hold_on_a_casus_through_http(world):
     from meldpunt.cases.service import create_case
 
     app, users, second = world
-    signal_id, reference = _signal(app)
+    signal_id, reference = factories.filed_in(app, description=KAPSALON)
     with app.app_context():
         keyring = app.extensions["meldpunt.keyring"]
         db.session.get(Signal, signal_id).status = "verrijking"  # set-up: the status path is tested elsewhere
@@ -413,8 +406,8 @@ def test_legal_hold_on_a_casus_through_http(world):
 
 def test_run_report_shows_each_handler_only_their_own_track(world):
     app, users, _second = world
-    _regular_id, regular_ref = _signal(app, closed_days=3 * 366)
-    integrity_id, integrity_ref = _signal(app, about_colleague=True)
+    _regular_id, regular_ref = factories.filed_in(app, description=KAPSALON, **_closed(3 * 366))
+    integrity_id, integrity_ref = factories.filed_in(app, description=KAPSALON, about_colleague=True)
     with app.app_context():
         signal = db.session.get(Signal, integrity_id)
         signal.track, signal.status = "integriteit", "afgesloten"

@@ -16,7 +16,7 @@ from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice
 from meldpunt.grants.models import RoleGrant
 from tests.conftest import csrf_token, make_users
-from tests.functional.conftest_auth import login_full
+from tests.support.logins import login_full
 
 NEW_PASSWORD = "een lang nieuw wachtwoord voor nep"
 CANARY_REGULAR = "CANARY-regulier-geldstromen"

@@ -21,7 +21,7 @@ import pytest
 from meldpunt.auth.models import Role
 from meldpunt.extensions import db
 from tests.conftest import csrf_token, make_users
-from tests.functional.conftest_auth import login_full
+from tests.support.logins import login_full
 
 ALL = frozenset(r.value for r in Role)
 HANDLERS = frozenset({"regisseur", "integriteit"})

@@ -14,7 +14,7 @@ from meldpunt.intake.subjects import add_subject
 from meldpunt.signals.service import transition_signal
 from meldpunt.signals.transitions import Path
 from meldpunt.vault.service import cipher_for, current_keyring
-from tests.functional.conftest_auth import login_full
+from tests.support.logins import login_full
 
 
 def _move(signal, actor, *targets):
@@ -64,7 +64,7 @@ def test_code_step_has_a_daily_limit_per_account(app_factory):
     """Per minute alone allowed 7,200 code guesses a day (about 2% chance to hit a valid 6-digit code daily)."""
     from meldpunt.auth.views import CODE_LIMIT_PER_ACCOUNT_DAY
     from tests.conftest import csrf_token, login, make_users
-    from tests.functional.conftest_auth import code_for, enrol_totp
+    from tests.support.logins import code_for, enrol_totp
 
     app = app_factory(security={"ratelimit_storage_url": "memory://", "login_limit_per_account": "1000 per minute",
                                 "login_limit_per_client": "1000 per minute"})

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from meldpunt.extensions import db
 from tests.conftest import PASSWORD, csrf_token, login
-from tests.functional.conftest_auth import enrol_totp, login_full
-from tests.functional.conftest_intake import PDF, post_form
+from tests.support.logins import enrol_totp, login_full
+from tests.support.forms import PDF, post_form
 
 
 def _text(html: str) -> str:
@@ -100,7 +100,7 @@ def _flash(html: str) -> str:
 def test_item_08_case_actions_say_what_happened_and_what_is_next(regisseur_with_case):
     client, case_id, reference = regisseur_with_case
 
-    from tests.functional.conftest_meetings import client_for, plan_meeting
+    from tests.support.meetings import client_for, plan_meeting
 
     meeting_id = plan_meeting(client_for(client.application, "voorzitter@test.example"))
     proposed = _post_case(client, case_id, "agenderen",

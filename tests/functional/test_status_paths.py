@@ -16,42 +16,26 @@ import pytest
 from sqlalchemy import func, or_, select
 
 from meldpunt.audit.models import AuditEntry
-from meldpunt.auth.models import Role, User
+from meldpunt.auth.models import Role
 from meldpunt.cases.models import Case, CaseSignal, CaseStatus
-from meldpunt.cases.service import create_case
 from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice
 from meldpunt.signals.models import Signal, SignalStatus, StatusChange, Track
-from meldpunt.intake.service import file_signal
 from meldpunt.approvals.models import Approval, ApprovalState
 from meldpunt.triage.models import Forwarding, ForwardingState
 from meldpunt.signals.transitions import CASE_STATUSES, Path, TRANSITIONS
-from meldpunt.vault.service import current_keyring
+from tests import factories
 from tests.conftest import csrf_token, make_users
-from tests.functional.conftest_auth import login_full
+from tests.support.logins import login_full
 
 S = SignalStatus
 
 #: Rows the generic status endpoint must refuse: every row whose paths do not include the status path.
 NOT_ON_STATUS_PATH = [t for t in TRANSITIONS.values() if Path.STATUS not in t.paths]
+BUSJES = "Busjes zonder kenteken bij de loods"
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _signal(app, users, *, status: S = S.RECEIVED, about_colleague: bool = False, in_case: bool = False):
-    """A signal put straight into ``status`` (and, when asked, into an open case, as the case pages would)."""
-    with app.app_context():
-        keyring = current_keyring()
-        signal = file_signal(db.session, keyring=keyring, reporter=db.session.get(User, users["melder"].id),
-                             description="Busjes zonder kenteken bij de loods", about_colleague=about_colleague)
-        signal.status = status.value
-        if in_case:
-            case = create_case(db.session, keyring=keyring, actor=db.session.get(User, users["regisseur"].id),
-                               title="Casus Havenweg")
-            db.session.add(CaseSignal(case_id=case.id, signal_id=signal.id))
-        db.session.commit()
-        return signal.id, signal.reference
 
 
 def _state(app, signal_id):
@@ -124,8 +108,9 @@ def test_item_09_status_endpoint_refuses_every_row_reserved_for_another_path(app
         role = _actor_for(transition)
         client = clients[role]
         # Case statuses sit in a real case; the others (e.g. "ontvangen" -> "gekoppeld aan casus") have none.
-        signal_id, _ = _signal(app, users, status=transition.source, about_colleague=role == "integriteit",
-                               in_case=transition.source in CASE_STATUSES)
+        signal_id, _ = factories.filed_in(app, reporter=users["melder"], description=BUSJES, status=transition.source,
+                                          about_colleague=role == "integriteit",
+                                          in_case_by=users["regisseur"] if transition.source in CASE_STATUSES else None)
         before = _state(app, signal_id)
         page = _page(client, signal_id)
         assert transition.target.value not in _status_targets(page), transition  # not offered as a button either
@@ -151,7 +136,7 @@ def test_item_09_doorgezonden_geagendeerd_and_gekoppeld_without_forwarding_or_ca
         (S.LINKED_TO_CASE, S.CLOSED, "pagina van de casus"),
     ]
     for source, target, hint in cases:
-        signal_id, _ = _signal(app, users, status=source)
+        signal_id, _ = factories.filed_in(app, reporter=users["melder"], description=BUSJES, status=source)
         before = _state(app, signal_id)
         page = _page(regisseur, signal_id)
         response = regisseur.post(f"/behandelen/meldingen/{signal_id}/status", data={
@@ -167,7 +152,8 @@ def test_item_09_signal_in_an_open_case_is_closed_only_through_the_case(app_fact
     users = make_users(app)
     regisseur = _client(app, users["regisseur"].email)
     for status, target in ((S.ENRICHMENT, S.CLOSED), (S.IN_PROGRESS, S.CLOSED), (S.FORWARDED, S.IN_PROGRESS)):
-        signal_id, _ = _signal(app, users, status=status, in_case=True)
+        signal_id, _ = factories.filed_in(app, reporter=users["melder"], description=BUSJES,
+                                          status=status, in_case_by=users["regisseur"])
         before = _state(app, signal_id)
         page = _page(regisseur, signal_id)
         assert _status_targets(page) == set()  # the page offers no status buttons, it points to the case
@@ -185,7 +171,7 @@ def test_item_09_forward_endpoint_with_four_eyes_only_asks(app_factory):
     users = make_users(app)
     second = make_users(app, suffix="b")
     regisseur = _client(app, users["regisseur"].email)
-    signal_id, _ = _signal(app, users, status=S.IN_PROGRESS)
+    signal_id, _ = factories.filed_in(app, reporter=users["melder"], description=BUSJES, status=S.IN_PROGRESS)
     before = _state(app, signal_id)
     page = _page(regisseur, signal_id)
     response = regisseur.post(f"/behandelen/meldingen/{signal_id}/doorzenden", data={
@@ -212,7 +198,7 @@ def test_item_09_forward_endpoint_with_four_eyes_only_asks(app_factory):
 def test_item_09_case_endpoint_refuses_a_meeting_row(app, users):
     """Linking through the case page a signal that sits "geagendeerd" without a case: that row is the meeting's."""
     regisseur = _client(app, users["regisseur"].email)
-    signal_id, reference = _signal(app, users, status=S.ON_AGENDA)
+    signal_id, reference = factories.filed_in(app, reporter=users["melder"], description=BUSJES, status=S.ON_AGENDA)
     page = regisseur.get("/behandelen/casussen/").get_data(as_text=True)
     regisseur.post("/behandelen/casussen/", data={"title": "Casus Noord", "csrf_token": csrf_token(page)})
     with app.app_context():
@@ -230,7 +216,8 @@ def test_item_09_case_close_with_four_eyes_moves_nothing_until_approved(app_fact
     app = app_factory(security={"four_eyes": True, "ratelimit_storage_url": "memory://"})
     users = make_users(app)
     regisseur = _client(app, users["regisseur"].email)
-    signal_id, _ = _signal(app, users, status=S.LINKED_TO_CASE, in_case=True)
+    signal_id, _ = factories.filed_in(app, reporter=users["melder"], description=BUSJES,
+                                      status=S.LINKED_TO_CASE, in_case_by=users["regisseur"])
     with app.app_context():
         case_id = db.session.scalar(select(Case.id))
     before = _state(app, signal_id)
@@ -246,7 +233,8 @@ def test_item_09_case_close_with_four_eyes_moves_nothing_until_approved(app_fact
 def test_item_09_voorzitter_reaches_no_status_endpoint(app, users):
     """The chair's rows belong to the meeting path: the voorzitter has no signal page and no status endpoint."""
     chair = _client(app, users["voorzitter"].email)
-    signal_id, _ = _signal(app, users, status=S.LINKED_TO_CASE, in_case=True)
+    signal_id, _ = factories.filed_in(app, reporter=users["melder"], description=BUSJES,
+                                      status=S.LINKED_TO_CASE, in_case_by=users["regisseur"])
     before = _state(app, signal_id)
     token = csrf_token(chair.get("/mijn-meldingen").get_data(as_text=True))
     response = chair.post(f"/behandelen/meldingen/{signal_id}/status", data={
@@ -260,7 +248,8 @@ def test_item_09_status_buttons_offer_status_path_moves_only(app, users):
     for role, track in (("regisseur", Track.REGULAR), ("integriteit", Track.INTEGRITY)):
         client = _client(app, users[role].email)
         for status in S:
-            signal_id, _ = _signal(app, users, status=status, about_colleague=track == Track.INTEGRITY)
+            signal_id, _ = factories.filed_in(app, reporter=users["melder"], description=BUSJES,
+                                              status=status, about_colleague=track == Track.INTEGRITY)
             expected = {t.target.value for t in TRANSITIONS.values()
                         if t.source == status and Path.STATUS in t.paths and Role(role) in t.roles}
             if status == S.TO_INTEGRITY and track == Track.REGULAR:
@@ -281,7 +270,7 @@ def _link_through_pages(client, reference) -> str:
 
 def test_item_10_uit_de_casus_halen_on_the_signal_page_unlinks_so_it_can_be_linked_again_or_closed(app, users):
     regisseur = _client(app, users["regisseur"].email)
-    signal_id, reference = _signal(app, users, status=S.IN_PROGRESS)
+    signal_id, reference = factories.filed_in(app, reporter=users["melder"], description=BUSJES, status=S.IN_PROGRESS)
     _link_through_pages(regisseur, reference)
     with app.app_context():
         first_case = db.session.scalar(select(CaseSignal.case_id).where(CaseSignal.signal_id == signal_id))
@@ -327,7 +316,8 @@ def test_item_10_uit_de_casus_halen_on_the_signal_page_unlinks_so_it_can_be_link
 def test_item_10_link_left_behind_by_the_old_button_can_still_be_removed(app, users):
     """Data from before the fix: "verrijking" but still linked. The page offers to take it out; it comes free."""
     regisseur = _client(app, users["regisseur"].email)
-    signal_id, reference = _signal(app, users, status=S.ENRICHMENT, in_case=True)
+    signal_id, reference = factories.filed_in(app, reporter=users["melder"], description=BUSJES,
+                                              status=S.ENRICHMENT, in_case_by=users["regisseur"])
     before = _state(app, signal_id)
     action, fields = _form_with_button(_page(regisseur, signal_id), "Uit de casus halen")
     assert regisseur.post(action, data=fields).status_code == 302
@@ -341,7 +331,8 @@ def test_item_10_link_left_behind_by_the_old_button_can_still_be_removed(app, us
 
 def test_item_10_on_the_agenda_stays_in_the_case(app, users):
     regisseur = _client(app, users["regisseur"].email)
-    signal_id, _ = _signal(app, users, status=S.ON_AGENDA, in_case=True)
+    signal_id, _ = factories.filed_in(app, reporter=users["melder"], description=BUSJES,
+                                      status=S.ON_AGENDA, in_case_by=users["regisseur"])
     with app.app_context():
         case_id = db.session.scalar(select(Case.id))
     before = _state(app, signal_id)

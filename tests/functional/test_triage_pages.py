@@ -9,37 +9,25 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import select
 
-from meldpunt.auth.models import User
 from meldpunt.extensions import db
 from meldpunt.intake.models import Attachment
 from meldpunt.signals.models import Signal, SignalStatus
-from meldpunt.intake.service import CERTAINTY_LABELS, RELATION_LABELS, file_signal
-from meldpunt.intake.subjects import add_subject
+from meldpunt.intake.service import CERTAINTY_LABELS, RELATION_LABELS
 from meldpunt.taxonomy.models import TermKind
 from meldpunt.taxonomy.service import term_labels
-from meldpunt.vault.service import cipher_for, current_keyring
+from meldpunt.vault.service import current_keyring
+from tests import factories
 from tests.conftest import csrf_token, login
-from tests.functional.conftest_auth import login_full
-from tests.functional.conftest_intake import PDF, post_form
+from tests.support.logins import login_full
+from tests.support.forms import PDF, post_form
+
+COMPANY = {"kind": "bedrijf", "name": "Voorbeeld BV"}  # added by the handler after filing
 
 
-def _signal(app, users, *, kvk=None, about_colleague=False, attachment=False):
-    with app.app_context():
-        melder = db.session.get(User, users["melder"].id)
-        uploads = ()
-        if attachment:
-            from meldpunt.intake.attachments import Upload
+def _evidence():
+    from meldpunt.intake.attachments import Upload
 
-            uploads = (Upload(filename="bewijs café.txt", stream=io.BytesIO(b"Gezien op dinsdag.\n")),)
-        signal = file_signal(db.session, keyring=current_keyring(), reporter=melder, description="Inhoud van de melding",
-                             about_colleague=about_colleague, uploads=uploads,
-                             upload_settings=app.extensions["meldpunt.settings"].uploads)
-        if kvk:
-            cipher = cipher_for(db.session, keyring=current_keyring(), data_key_id=signal.data_key_id)
-            add_subject(db.session, keyring=current_keyring(), signal=signal, cipher=cipher, kind="bedrijf",
-                        name="Voorbeeld BV", kvk=kvk)
-        db.session.commit()
-        return signal.id
+    return Upload(filename="bewijs café.txt", stream=io.BytesIO(b"Gezien op dinsdag.\n"))
 
 
 def _client(app, users, role):
@@ -49,10 +37,11 @@ def _client(app, users, role):
 
 
 def test_same_kvk_written_differently_is_linked_without_leaking_other_tracks(app, users):
-    first = _signal(app, users, kvk="12345678")
-    second = _signal(app, users, kvk="12 34 56 78")
-    third = _signal(app, users, kvk="12.34.56.78")
-    _signal(app, users, kvk="1234 5678", about_colleague=True)  # integrity track: the regisseur may not see it
+    first = factories.filed_in(app, reporter=users["melder"], handler_subjects=[{**COMPANY, "kvk": "12345678"}]).id
+    second = factories.filed_in(app, reporter=users["melder"], handler_subjects=[{**COMPANY, "kvk": "12 34 56 78"}]).id
+    third = factories.filed_in(app, reporter=users["melder"], handler_subjects=[{**COMPANY, "kvk": "12.34.56.78"}]).id
+    factories.filed_in(app, reporter=users["melder"], handler_subjects=[{**COMPANY, "kvk": "1234 5678"}],
+                       about_colleague=True)  # integrity track: the regisseur may not see it
     regisseur = _client(app, users, "regisseur")
     page = regisseur.get(f"/behandelen/meldingen/{first}").get_data(as_text=True)
     assert "2 andere meldingen over deze betrokkene" in page
@@ -67,7 +56,7 @@ def test_same_kvk_written_differently_is_linked_without_leaking_other_tracks(app
 
 
 def test_other_roles_get_404_on_every_handler_url(app, users):
-    signal_id = _signal(app, users, attachment=True)
+    signal_id = factories.filed_in(app, reporter=users["melder"], uploads=[_evidence()]).id
     with app.app_context():
         attachment_id = db.session.scalar(select(Attachment.id))
     regisseur = _client(app, users, "regisseur")
@@ -94,7 +83,7 @@ def test_other_roles_get_404_on_every_handler_url(app, users):
 
 
 def test_attachment_is_downloaded_never_inline(app, users):
-    signal_id = _signal(app, users, attachment=True)
+    signal_id = factories.filed_in(app, reporter=users["melder"], uploads=[_evidence()]).id
     with app.app_context():
         attachment_id = db.session.scalar(select(Attachment.id))
     regisseur = _client(app, users, "regisseur")
@@ -108,7 +97,7 @@ def test_attachment_is_downloaded_never_inline(app, users):
 
 
 def test_triage_through_the_page_and_stale_form_gives_409(app, users):
-    signal_id = _signal(app, users)
+    signal_id = factories.filed_in(app, reporter=users["melder"]).id
     regisseur = _client(app, users, "regisseur")
     page = regisseur.get(f"/behandelen/meldingen/{signal_id}").get_data(as_text=True)
     token = csrf_token(page)
@@ -131,7 +120,7 @@ def test_triage_through_the_page_and_stale_form_gives_409(app, users):
 
 @pytest.mark.parametrize("tab", ["nieuw", "mijn", "wacht", "te-laat", "alle"])
 def test_queue_tabs_render(app, users, tab):
-    _signal(app, users)
+    factories.filed_in(app, reporter=users["melder"])
     regisseur = _client(app, users, "regisseur")
     response = regisseur.get(f"/behandelen/?tab={tab}&sorteer=oudste&status=ontvangen")
     assert response.status_code == 200 and "Werkvoorraad" in response.get_data(as_text=True)
@@ -141,7 +130,7 @@ def test_enrichment_note_through_the_page_is_stored_encrypted(app, users):
     from meldpunt.triage.models import EnrichmentNote
     from meldpunt.triage.enrichment import enrichment_notes
 
-    signal_id = _signal(app, users)
+    signal_id = factories.filed_in(app, reporter=users["melder"]).id
     regisseur = _client(app, users, "regisseur")
     page = regisseur.get(f"/behandelen/meldingen/{signal_id}").get_data(as_text=True)
     assert page.count('id="note-legal_basis"') == 1 and page.count('id="legal_basis"') == 1

@@ -8,7 +8,7 @@ import re
 from meldpunt.extensions import db
 from meldpunt.signals.models import Signal
 from tests.conftest import csrf_token, login
-from tests.functional.conftest_auth import login_full
+from tests.support.logins import login_full
 
 
 def test_healthz_names_database_and_broker(client):

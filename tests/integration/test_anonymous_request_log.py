@@ -23,8 +23,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.integration.conftest_feedback import free_port
-from tests.integration.conftest_vault import PROJECT_ROOT, write_config_toml
+from tests.support.worker_stack import free_port
+from tests.support.keys import PROJECT_ROOT, write_config_toml
 
 BIN = Path(sys.executable).parent
 ANONYMOUS_ADDRESS = "127.0.0.2"

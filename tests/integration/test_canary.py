@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from meldpunt.extensions import db
 from meldpunt.signals.models import Signal
 from tests.conftest import csrf_token
-from tests.functional.conftest_intake import post_form, receipt_code_from
+from tests.support.forms import post_form, receipt_code_from
 
 PG_DUMP = shutil.which("pg_dump") or "/usr/bin/pg_dump"
 

@@ -19,8 +19,8 @@ from meldpunt.channels.models import SignalSource
 from meldpunt.extensions import db
 from meldpunt.signals.models import Signal
 from tests.conftest import make_users
-from tests.functional.conftest_auth import login_full
-from tests.functional.conftest_intake import post_form
+from tests.support.logins import login_full
+from tests.support.forms import post_form
 from tests.integration.test_canary import PG_DUMP, find_traces
 
 

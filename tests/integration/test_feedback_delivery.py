@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from meldpunt.extensions import db
 from meldpunt.feedback.models import DeliveryChannel, DeliveryState, Notice, NoticeDelivery, NoticeKind
 from tests.conftest import make_users
-from tests.integration.conftest_feedback import *  # noqa: F403 - fixtures
-from tests.integration.conftest_feedback import free_port, wait_until
+from tests.support.worker_stack import *  # noqa: F403 - fixtures
+from tests.support.worker_stack import free_port, wait_until
 
 pytestmark = pytest.mark.redis
 
@@ -328,7 +328,7 @@ def test_rerun_after_email_was_marked_sent_sends_nothing(feedback_stack, smtp_se
 
 def test_embedded_broker_delivers_when_there_is_no_redis(instance_path, sqlite_database, smtp_server):
     """`make run` without Redis: Celery on kombu's SQLAlchemy transport (a SQLite file) still delivers."""
-    from tests.integration.conftest_feedback import FeedbackStack
+    from tests.support.worker_stack import FeedbackStack
 
     broker_file = instance_path / "celery-broker.sqlite"
     stack = FeedbackStack(instance_path, sqlite_database, smtp_server, queue=f"fb-embedded-{secrets.token_hex(5)}",

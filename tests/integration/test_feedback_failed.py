@@ -16,33 +16,27 @@ import sqlalchemy as sa
 from meldpunt.audit.models import AuditEntry
 from meldpunt.extensions import db
 from meldpunt.feedback.models import DeliveryChannel, DeliveryState, Notice, NoticeDelivery
+from tests import factories
 from tests.conftest import csrf_token, make_users
-from tests.functional.conftest_auth import login_full
-from tests.integration.conftest_feedback import *  # noqa: F403 - fixtures
-from tests.integration.conftest_feedback import free_port, wait_until
+from tests.support.logins import login_full
+from tests.support.worker_stack import *  # noqa: F403 - fixtures
+from tests.support.worker_stack import free_port, wait_until
 
 pytestmark = pytest.mark.redis
 
 ATTEMPTS = 3
 QUICK = {"republish_after_seconds": 1.0, "max_attempts": ATTEMPTS}
+GELDSTROMEN = "Vreemde geldstromen bij de wasstraat"
+#: A signal whose reporter wants feedback by e-mail (set on the row after filing, before the commit).
+BY_EMAIL = {"wants_feedback": True, "feedback_by_email": True}
 
 
-def _file(app, email: str) -> tuple[int, str]:
-    """File a signal whose reporter wants feedback by e-mail; returns (notice id, signal id)."""
-    from meldpunt.auth.models import User
-    from meldpunt.intake.service import file_signal
-
+def _confirmation(app, signal: factories.Filed) -> tuple[int, str]:
+    """(id of the signal's confirmation notice, the signal's id as text)."""
     with app.app_context():
-        reporter = db.session.scalar(sa.select(User).where(User.email == email))
-        signal = file_signal(db.session, keyring=app.extensions["meldpunt.keyring"], reporter=reporter,
-                             description="Vreemde geldstromen bij de wasstraat")
-        signal.wants_feedback = True
-        signal.feedback_by_email = True
-        db.session.commit()  # publishes the confirmation notice
         notice_id = db.session.scalar(sa.select(Notice.id).where(Notice.signal_id == signal.id))
-        signal_id = str(signal.id)
         db.session.remove()
-    return notice_id, signal_id
+    return notice_id, str(signal.id)
 
 
 def _email_row(app, notice_id: int) -> tuple[str, int, object]:
@@ -63,7 +57,8 @@ def test_item_11_failed_email_is_final_after_the_configured_attempts_and_opnieuw
     app = feedback_stack.app(feedback=QUICK)
     users = make_users(app)
     refusing = feedback_stack.start_worker("nosmtp", mail={"port": free_port(), "timeout": 2.0}, feedback=QUICK)
-    notice_id, signal_id = _file(app, users["melder"].email)
+    notice_id, signal_id = _confirmation(
+        app, factories.filed_in(app, reporter=users["melder"], description=GELDSTROMEN, columns=BY_EMAIL))
 
     # The worker tries exactly the configured number of times, then the e-mail is failed.
     wait_until(lambda: _email_row(app, notice_id)[0] == DeliveryState.FAILED.value, timeout=120, interval=0.5,
@@ -128,8 +123,10 @@ def test_item_11_retry_is_refused_for_another_signal_and_for_the_wrong_track(fee
 
     app = feedback_stack.app(feedback=QUICK)
     users = make_users(app)
-    notice_id, signal_id = _file(app, users["melder"].email)
-    _other_notice, other_signal = _file(app, users["melder"].email)
+    notice_id, signal_id = _confirmation(
+        app, factories.filed_in(app, reporter=users["melder"], description=GELDSTROMEN, columns=BY_EMAIL))
+    _other_notice, other_signal = _confirmation(
+        app, factories.filed_in(app, reporter=users["melder"], description=GELDSTROMEN, columns=BY_EMAIL))
     with app.app_context():  # make the e-mail failed without a worker, as the last attempt would
         db.session.execute(sa.update(Notice).where(Notice.id == notice_id).values(attempts=ATTEMPTS))
         db.session.add(NoticeDelivery(notice_id=notice_id, channel=DeliveryChannel.EMAIL.value,

@@ -21,9 +21,10 @@ import sqlalchemy as sa
 
 from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice
+from tests import factories
 from tests.conftest import make_users
-from tests.integration.conftest_feedback import *  # noqa: F403 - fixtures
-from tests.integration.conftest_feedback import free_port, wait_until
+from tests.support.worker_stack import *  # noqa: F403 - fixtures
+from tests.support.worker_stack import free_port, wait_until
 
 pytestmark = pytest.mark.redis
 
@@ -37,15 +38,11 @@ def _message(number: int) -> EmailMessage:
     return message
 
 
-def _file(app, email: str, *, publish_fails: bool = False) -> int:
-    from meldpunt.auth.models import User
-    from meldpunt.intake.service import file_signal
-
+def _filed_counting_the_commit(app, reporter, *, publish_fails: bool = False) -> int:
+    """File a signal (feedback by e-mail) and commit it while counting statements; returns its notice's id."""
     with app.app_context():
-        reporter = db.session.scalar(sa.select(User).where(User.email == email))
-        signal = file_signal(db.session, keyring=app.extensions["meldpunt.keyring"], reporter=reporter,
-                             description=f"Vreemde geldstromen {secrets.token_hex(4)}")
-        signal.feedback_by_email = True
+        signal = factories.filed(reporter=reporter, description=f"Vreemde geldstromen {secrets.token_hex(4)}",
+                                 columns={"feedback_by_email": True}, commit=False)
         db.session.flush()
         statements: list[str] = []
 
@@ -110,10 +107,10 @@ def test_notices_published_on_a_reused_broker_connection_without_a_second_transa
 
     app = feedback_stack.app()  # no worker: the messages stay on the queue
     users = make_users(app)
-    first = _file(app, users["melder"].email)
+    first = _filed_counting_the_commit(app, users["melder"])
     connection = app.extensions[outbox._PUBLISHER_KEY].connection
     assert connection is not None
-    second = _file(app, users["melder"].email)
+    second = _filed_counting_the_commit(app, users["melder"])
     assert app.extensions[outbox._PUBLISHER_KEY].connection is connection  # the same broker connection
     assert redis_client.llen(feedback_stack.queue) == 2
     assert _published_at(app, first) is not None and _published_at(app, second) is not None
@@ -142,16 +139,17 @@ def test_notices_publish_after_a_redis_restart_goes_out_on_a_fresh_connection(fe
 
     server, client = start()
     try:
-        _file(app, users["melder"].email)
+        _filed_counting_the_commit(app, users["melder"])
         assert client.llen(queue) == 1
         server.terminate()
         server.wait(timeout=20)
 
-        down = _file(app, users["melder"].email, publish_fails=True)  # Redis is down: unmarked for the sweep
+        # Redis is down: unmarked for the sweep
+        down = _filed_counting_the_commit(app, users["melder"], publish_fails=True)
         assert _published_at(app, down) is None
 
         server, client = start()  # the kept connection is now stale
-        back = _file(app, users["melder"].email)
+        back = _filed_counting_the_commit(app, users["melder"])
         assert _published_at(app, back) is not None
         assert client.llen(queue) == 1  # published at once, on a fresh connection
     finally:

@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from meldpunt.extensions import db
+from tests import factories
 from tests.conftest import csrf_token, login
 
 pytestmark = pytest.mark.postgres
@@ -46,20 +47,14 @@ class Statements:
         return [s for s in self.seen if text.lower() in s.lower()]
 
 
-def _file(client, number: int):
-    token = csrf_token(client.get("/melden").get_data(as_text=True))
-    return client.post("/melden", data={
-        "csrf_token": token, "identity": "naam", "feedback": "email",
-        "description": f"Melding {number}: er worden 's nachts steeds andere busjes gelost.",
-    })
-
-
 def test_filing_takes_at_most_twelve_statements_on_postgresql(app_factory, pg_database, users_for):
     app = app_factory(pg_database, broker={"url": "redis://127.0.0.1:6379/7", "publish_timeout": 0.5})
     users = users_for(app)
     client = app.test_client()
     login(client, users["melder"].email)
-    _file(client, 0)  # warm: the taxonomy cache, the first audit entry's hash
+    # warm: the taxonomy cache, the first audit entry's hash
+    factories.filed_through_form(client, "Melding 0: er worden 's nachts steeds andere busjes gelost.",
+                                 feedback="email")
     with app.app_context():
         engine = db.engine
     for number in (1, 2):
@@ -97,7 +92,7 @@ def test_filing_taxonomy_cached_until_the_beheerder_edits_it(app_factory, pg_dat
         assert old_label in reporter.get("/melden").get_data(as_text=True)
     assert statements.matching("from taxonomy_terms") == []
 
-    from tests.functional.conftest_auth import login_full
+    from tests.support.logins import login_full
 
     admin = app.test_client()
     login_full(admin, users["beheerder"].email)

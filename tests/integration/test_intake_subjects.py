@@ -7,26 +7,24 @@ from sqlalchemy import select
 
 from meldpunt.extensions import db
 from meldpunt.intake.models import SubjectIdentifier
-from meldpunt.intake.service import ReportInput, SubjectInput, file_signal
+from meldpunt.intake.service import SubjectInput
 from meldpunt.intake.subjects import SubjectError, add_subject, linked_signal_ids, read_subject, reindex_subject
 from meldpunt.vault.service import cipher_for
-
-
-def _file(keyring, **subject):
-    return file_signal(
-        db.session, keyring=keyring, reporter=None, description="melding",
-        report=ReportInput(description="melding", subjects=[SubjectInput(**subject)]),
-    )
+from tests import factories
 
 
 def test_linked_signals_survive_index_key_rotation(app_any_db):
     app = app_any_db
     keyring = app.extensions["meldpunt.keyring"]
     with app.app_context():
-        first = _file(keyring, name="Jansen Bouw B.V.", kvk="12.34.56.78")
-        second = _file(keyring, name="jansen  bouw bv")  # same name, normalised
-        third = _file(keyring, kvk="1234 5678", postcode="1234ab", huisnummer="7")
-        unrelated = _file(keyring, name="Pietersen")
+        first = factories.filed(keyring=keyring, description="melding", commit=False,
+                                subjects=[SubjectInput(name="Jansen Bouw B.V.", kvk="12.34.56.78")])
+        second = factories.filed(keyring=keyring, description="melding", commit=False,
+                                 subjects=[SubjectInput(name="jansen  bouw bv")])  # same name, normalised
+        third = factories.filed(keyring=keyring, description="melding", commit=False,
+                                subjects=[SubjectInput(kvk="1234 5678", postcode="1234ab", huisnummer="7")])
+        unrelated = factories.filed(keyring=keyring, description="melding", commit=False,
+                                    subjects=[SubjectInput(name="Pietersen")])
         db.session.commit()
         subject = first.subjects[0]
         assert read_subject(db.session, keyring=keyring, subject=subject)["kvk"] == "12.34.56.78"
@@ -47,7 +45,8 @@ def test_invalid_identifiers_are_refused_in_dutch(app_any_db):
     app = app_any_db
     keyring = app.extensions["meldpunt.keyring"]
     with app.app_context():
-        signal = _file(keyring, name="iemand")
+        signal = factories.filed(keyring=keyring, description="melding", commit=False,
+                                 subjects=[SubjectInput(name="iemand")])
         cipher = cipher_for(db.session, keyring=keyring, data_key_id=signal.data_key_id)
         with pytest.raises(SubjectError, match="Een KvK-nummer heeft 8 cijfers.") as error:
             add_subject(db.session, keyring=keyring, signal=signal, cipher=cipher, kind="bedrijf", kvk="123")

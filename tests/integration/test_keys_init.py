@@ -9,7 +9,7 @@ import stat
 import subprocess
 
 from meldpunt.crypto import load_keyring
-from tests.integration.conftest_vault import FLASK, PROJECT_ROOT, run_keys
+from tests.support.keys import FLASK, PROJECT_ROOT, run_keys
 
 
 def _config(tmp_path, keyring_name: str = "keyring.json"):

@@ -15,7 +15,7 @@ from meldpunt.intake.service import file_signal
 from meldpunt.intake.subjects import add_subject, linked_signal_ids
 from meldpunt.vault.rotation import count_outdated_digests, reindex_batch
 from meldpunt.vault.service import cipher_for, shred_data_key
-from tests.integration.conftest_vault import run_keys, write_config_toml
+from tests.support.keys import run_keys, write_config_toml
 
 KVK = "12.34.56.78"
 

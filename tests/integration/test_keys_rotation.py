@@ -15,7 +15,7 @@ from meldpunt.extensions import db
 from meldpunt.vault.models import DataKey
 from meldpunt.vault.rotation import count_outdated, rewrap_batch
 from tests.conftest import make_users
-from tests.integration.conftest_vault import (
+from tests.support.keys import (
     make_signal,
     make_user_with_totp,
     read_everything,

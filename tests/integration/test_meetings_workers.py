@@ -16,9 +16,9 @@ from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice
 from meldpunt.meetings.models import MeetingAction, MeetingPack
 from tests.conftest import csrf_token
-from tests.functional.conftest_meetings import SUBJECT, client_for, confirm_secrecy, meeting_world, pdf_pages
-from tests.integration.conftest_feedback import *  # noqa: F403 - fixtures
-from tests.integration.conftest_feedback import wait_until
+from tests.support.meetings import SUBJECT, client_for, confirm_secrecy, meeting_world, pdf_pages
+from tests.support.worker_stack import *  # noqa: F403 - fixtures
+from tests.support.worker_stack import wait_until
 
 pytestmark = pytest.mark.redis
 

@@ -21,7 +21,7 @@ from meldpunt.signals.models import Signal
 from meldpunt.triage import queue
 from meldpunt.triage.queue import Tab
 from tests.conftest import PG_URL, make_config, make_users
-from tests.functional.conftest_auth import login_full
+from tests.support.logins import login_full
 
 SEEDED = 12_000
 CIPHERTEXT_COLUMNS = [c.name for c in Signal.__table__.columns if c.name.endswith("_ct")]

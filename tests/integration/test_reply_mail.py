@@ -12,9 +12,9 @@ from meldpunt.auth.models import User
 from meldpunt.extensions import db
 from meldpunt.signals.models import Signal
 from tests.conftest import csrf_token, login, make_users
-from tests.functional.conftest_intake import post_form
-from tests.integration.conftest_feedback import *  # noqa: F403 - fixtures
-from tests.integration.conftest_feedback import wait_until
+from tests.support.forms import post_form
+from tests.support.worker_stack import *  # noqa: F403 - fixtures
+from tests.support.worker_stack import wait_until
 
 pytestmark = pytest.mark.redis
 

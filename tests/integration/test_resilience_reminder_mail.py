@@ -13,9 +13,9 @@ from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice
 from meldpunt.resilience.models import Measure
 from tests.conftest import csrf_token, make_users
-from tests.functional.conftest_auth import login_full
-from tests.integration.conftest_feedback import *  # noqa: F403 - fixtures
-from tests.integration.conftest_feedback import wait_until
+from tests.support.logins import login_full
+from tests.support.worker_stack import *  # noqa: F403 - fixtures
+from tests.support.worker_stack import wait_until
 
 pytestmark = pytest.mark.redis
 

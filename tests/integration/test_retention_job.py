@@ -25,7 +25,7 @@ from meldpunt.retention.models import RetentionRun
 from meldpunt.triage.models import EnrichmentNote
 from meldpunt.vault.models import DataKey
 from tests.conftest import login, make_users
-from tests.integration.conftest_vault import make_signal
+from tests.support.keys import make_signal
 
 NO_TOTP = {"security": {"totp_required_roles": []}}
 
@@ -333,7 +333,7 @@ def test_retention_beat_task_is_scheduled_daily(ret_app):
 
 
 def test_keys_status_shows_date_of_oldest_kek_in_use(app_factory):
-    from tests.integration.conftest_vault import run_keys, write_config_toml
+    from tests.support.keys import run_keys, write_config_toml
 
     app = app_factory()
     config = write_config_toml(app)

@@ -28,8 +28,8 @@ import sqlalchemy as sa
 from meldpunt.extensions import db
 from meldpunt.feedback.models import DeliveryChannel, DeliveryState, Notice, NoticeDelivery
 from tests.conftest import PASSWORD, make_users
-from tests.integration.conftest_feedback import *  # noqa: F403 - fixtures
-from tests.integration.conftest_feedback import PROJECT_ROOT, FeedbackStack, free_port, wait_until, write_toml
+from tests.support.worker_stack import *  # noqa: F403 - fixtures
+from tests.support.worker_stack import PROJECT_ROOT, FeedbackStack, free_port, wait_until, write_toml
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 

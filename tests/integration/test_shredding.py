@@ -22,7 +22,7 @@ from meldpunt.vault.models import DataKey
 from meldpunt.vault.service import ShreddedError, cipher_for, data_key_bytes
 from meldpunt.retention.shredding import ShredError, ShredReason, shred_signal
 from tests.conftest import login, make_users
-from tests.integration.conftest_vault import make_signal, read_everything, run_keys, write_config_toml
+from tests.support.keys import make_signal, read_everything, run_keys, write_config_toml
 
 NO_TOTP = {"security": {"totp_required_roles": []}}
 

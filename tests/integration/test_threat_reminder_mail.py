@@ -14,8 +14,8 @@ from meldpunt.feedback.models import Notice, NoticeKind
 from meldpunt.intake.service import ReportInput, file_signal
 from meldpunt.vault.service import current_keyring
 from tests.conftest import make_users
-from tests.integration.conftest_feedback import *  # noqa: F403 - fixtures
-from tests.integration.conftest_feedback import wait_until
+from tests.support.worker_stack import *  # noqa: F403 - fixtures
+from tests.support.worker_stack import wait_until
 
 pytestmark = pytest.mark.redis
 

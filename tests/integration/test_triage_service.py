@@ -12,7 +12,6 @@ from meldpunt.auth.models import User
 from meldpunt.extensions import db
 from meldpunt.feedback.models import Notice
 from meldpunt.signals.models import Signal, SignalStatus, StatusChange, Track
-from meldpunt.intake.service import file_signal
 from meldpunt.triage import enrichment, queue
 from meldpunt.triage import forwarding as triage_forwarding, service
 from meldpunt.approvals.models import Approval, ApprovalState
@@ -23,7 +22,10 @@ from meldpunt.signals.transitions import TransitionError
 from meldpunt.triage.queue import Tab, overdue_cutoff
 from meldpunt.signals.transitions import Path, TRANSITIONS
 from meldpunt.vault.service import cipher_for, current_keyring, unseal
+from tests import factories
 from tests.conftest import make_users
+
+GELDSTROOM = "Verdachte geldstroom"
 
 
 def _counts(signal_id):
@@ -32,16 +34,6 @@ def _counts(signal_id):
         db.session.scalar(select(func.count()).select_from(Notice).where(Notice.signal_id == signal_id)),
         db.session.scalar(select(func.count()).select_from(StatusChange).where(StatusChange.signal_id == signal_id)),
     )
-
-
-def _file(users, *, about_colleague=False, status=None):
-    melder = db.session.get(User, users["melder"].id)
-    signal = file_signal(db.session, keyring=current_keyring(), reporter=melder, description="Verdachte geldstroom",
-                         about_colleague=about_colleague)
-    if status is not None:
-        signal.status = status.value
-    db.session.commit()
-    return signal
 
 
 @pytest.fixture
@@ -56,7 +48,7 @@ def test_every_table_transition_on_the_database_writes_one_audit_one_notice(ctx)
     for (source, target), transition in TRANSITIONS.items():
         role = sorted(transition.roles)[0]
         track = Track.INTEGRITY if role == "integriteit" else Track.REGULAR
-        signal = _file(users, about_colleague=track == Track.INTEGRITY, status=source)
+        signal = factories.filed(reporter=users["melder"], description=GELDSTROOM, about_colleague=track == Track.INTEGRITY, status=source)
         actor = db.session.get(User, users[role.value].id)
         before = _counts(signal.id)
         change = transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=actor,
@@ -75,7 +67,7 @@ def test_every_table_transition_on_the_database_writes_one_audit_one_notice(ctx)
 
 def test_refused_moves_change_nothing(ctx):
     app, users = ctx
-    signal = _file(users)
+    signal = factories.filed(reporter=users["melder"], description=GELDSTROOM)
     version = signal.version_id
     before = _counts(signal.id)
     for role in ("melder", "deelnemer", "beheerder", "management", "voorzitter", "integriteit"):
@@ -98,7 +90,7 @@ def test_refused_moves_change_nothing(ctx):
 
 def test_stale_version_is_refused_and_changes_nothing(ctx):
     app, users = ctx
-    signal = _file(users)
+    signal = factories.filed(reporter=users["melder"], description=GELDSTROOM)
     stale = signal.version_id
     regisseur = db.session.get(User, users["regisseur"].id)
     transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=regisseur,
@@ -116,7 +108,7 @@ def test_stale_version_is_refused_and_changes_nothing(ctx):
 
 def test_transfer_to_integrity_moves_track(ctx):
     app, users = ctx
-    signal = _file(users)
+    signal = factories.filed(reporter=users["melder"], description=GELDSTROOM)
     regisseur = db.session.get(User, users["regisseur"].id)
     transition_signal(db.session, keyring=current_keyring(), signal=signal, actor=regisseur,
                               target=SignalStatus.TO_INTEGRITY, path=Path.STATUS, four_eyes=False, reason="Gaat over een collega")
@@ -139,13 +131,13 @@ def test_overdue_cutoff_counts_working_days():
 def test_queue_tabs_and_counts(ctx):
     app, users = ctx
     regisseur = db.session.get(User, users["regisseur"].id)
-    old = _file(users)
+    old = factories.filed(reporter=users["melder"], description=GELDSTROOM)
     old.created_at = datetime(2020, 1, 1, tzinfo=timezone.utc)
-    mine = _file(users)
+    mine = factories.filed(reporter=users["melder"], description=GELDSTROOM)
     transition_signal(db.session, keyring=current_keyring(), signal=mine, actor=regisseur,
                               target=SignalStatus.IN_PROGRESS, path=Path.STATUS, four_eyes=False)
     service.assign_signal(db.session, signal=mine, actor=regisseur, assignee_id=regisseur.id)
-    _file(users, about_colleague=True)  # other track: never counted for the regisseur
+    factories.filed(reporter=users["melder"], description=GELDSTROOM, about_colleague=True)  # other track: never counted for the regisseur
     db.session.commit()
     page = queue.load_queue(db.session, track="regulier", user_id=regisseur.id, tab=Tab.ALL)
     assert page.counts == {Tab.ALL: 2, Tab.NEW: 1, Tab.MINE: 1, Tab.WAITING: 1, Tab.OVERDUE: 1}
@@ -159,7 +151,7 @@ def test_queue_tabs_and_counts(ctx):
 
 def test_forwarding_with_four_eyes(ctx):
     app, users = ctx
-    signal = _file(users)
+    signal = factories.filed(reporter=users["melder"], description=GELDSTROOM)
     make_users(app, suffix="2")
     regisseur = db.session.get(User, users["regisseur"].id)
     other = db.session.scalar(select(User).where(User.email == "regisseur2@test.example"))
@@ -184,7 +176,7 @@ def test_forwarding_with_four_eyes(ctx):
 
 def test_enrichment_note_is_encrypted(ctx):
     app, users = ctx
-    signal = _file(users)
+    signal = factories.filed(reporter=users["melder"], description=GELDSTROOM)
     regisseur = db.session.get(User, users["regisseur"].id)
     note = enrichment.add_enrichment_note(db.session, keyring=current_keyring(), signal=signal, actor=regisseur,
                                        register="kvk", consulted_on=date(2026, 1, 5), source="Handelsregister",

@@ -19,7 +19,7 @@ from meldpunt.intake.receipts import (
     normalise_code,
     receipt_digest,
 )
-from tests.functional.conftest_intake import EXE, PDF, PNG, office_zip
+from tests.support.forms import EXE, PDF, PNG, office_zip
 
 
 def test_code_has_at_least_80_bits_and_reads_in_groups():

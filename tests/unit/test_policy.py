@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
 
 import pytest
 
 import meldpunt.models  # noqa: F401  (all mappers configured)
 from meldpunt.auth.models import Role, User
-from meldpunt.signals.models import Signal, Track
+from meldpunt.signals.models import Track
 from meldpunt.policy import ROLE_ACTIONS, Action, can, register_rule, rule_for
 from meldpunt.taxonomy.models import TaxonomyTerm
+from tests.factories import SignalRowFactory
 
 
 def _user(role: Role, uid: int = 1, enabled: bool = True) -> User:
     return User(id=uid, email=f"{role.value}@x.test", name="x", role=role.value, is_enabled=enabled, session_generation=0)
-
-
-def _signal(track: Track = Track.REGULAR, reporter_id: int | None = 99) -> Signal:
-    return Signal(id=uuid.uuid4(), reference="MP-1", ref_year=2026, ref_seq=1, track=track.value,
-                  reporter_id=reporter_id, is_anonymous=reporter_id is None)
 
 
 @pytest.mark.parametrize("action", list(Action))
@@ -27,20 +22,21 @@ def _signal(track: Track = Track.REGULAR, reporter_id: int | None = 99) -> Signa
 @pytest.mark.parametrize("track", list(Track))
 def test_beheerder_and_management_never_reach_signal_content(role, action, track):
     user = _user(role, uid=5)
-    assert not can(user, action, _signal(track, reporter_id=6))
+    assert not can(user, action, SignalRowFactory.build(track=track.value, reporter_id=6))
 
 
 def test_own_signal_only_for_its_reporter():
     reporter, other = _user(Role.MELDER, 7), _user(Role.MELDER, 8)
-    signal = _signal(reporter_id=7)
+    signal = SignalRowFactory.build(reporter_id=7)
     assert can(reporter, Action.VIEW_OWN_SIGNAL, signal)
     assert not can(other, Action.VIEW_OWN_SIGNAL, signal)
     assert not can(reporter, Action.HANDLE_SIGNAL, signal)
-    assert not can(_user(Role.MELDER, 7), Action.VIEW_OWN_SIGNAL, _signal(reporter_id=None))
+    assert not can(_user(Role.MELDER, 7), Action.VIEW_OWN_SIGNAL, SignalRowFactory.build(reporter_id=None))
 
 
 def test_handlers_see_their_own_track_only():
-    regular, integrity = _signal(Track.REGULAR), _signal(Track.INTEGRITY)
+    regular, integrity = (SignalRowFactory.build(track=Track.REGULAR.value, reporter_id=99),
+                          SignalRowFactory.build(track=Track.INTEGRITY.value, reporter_id=99))
     assert can(_user(Role.REGISSEUR), Action.HANDLE_SIGNAL, regular)
     assert not can(_user(Role.REGISSEUR), Action.HANDLE_SIGNAL, integrity)
     assert can(_user(Role.INTEGRITEIT), Action.HANDLE_SIGNAL, integrity)
@@ -55,7 +51,7 @@ def test_disabled_or_anonymous_users_can_do_nothing():
     for action in Action:
         assert not can(disabled, action)
         assert not can(None, action)
-        assert not can(disabled, action, _signal())
+        assert not can(disabled, action, SignalRowFactory.build(reporter_id=99))
 
 
 def test_role_actions_table():

@@ -3,7 +3,6 @@ and independent counts over them in plain Python (never through meldpunt.reports
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -49,11 +48,12 @@ rows_strategy = st.lists(st.builds(
 
 
 def insert_signals(session, rows: list[Row], *, start_seq: int = 1) -> None:
-    from meldpunt.signals.models import Signal
+    """One metadata-only signal row per ``Row`` (references MO-2026-00001 …), built by ``SignalRowFactory``."""
+    from tests.factories import SignalRowFactory
 
     for i, row in enumerate(rows, start=start_seq):
-        session.add(Signal(
-            id=uuid.uuid4(), reference=f"MO-2026-{i:05d}", ref_series="MO", ref_year=2026, ref_seq=i,
+        session.add(SignalRowFactory.build(
+            ref_series="MO", ref_year=2026, ref_seq=i, is_anonymous=False,
             status=row.status, track=row.track, channel=row.channel, phenomenon_code=row.phenomenon,
             process_code=row.process, department_code=row.department, wants_feedback=row.wants_feedback,
             created_at=row.created_at, updated_at=row.created_at,

@@ -19,7 +19,7 @@ from meldpunt.signals.service import transition_signal
 from meldpunt.signals.transitions import Path
 from meldpunt.vault.service import current_keyring
 from tests.conftest import csrf_token, make_users, password_hash
-from tests.functional.conftest_auth import login_full
+from tests.support.logins import login_full
 
 SUBJECT = "Hendrik Zwartkop"
 FUTURE = datetime.now(timezone.utc) + timedelta(days=14)

@@ -1,6 +1,6 @@
 """Fixtures for the feedback tests: a real SMTP server (aiosmtpd), real Redis, real Celery workers.
 
-Import the fixtures into a test module with ``from tests.integration.conftest_feedback import *``.
+Import the fixtures into a test module with ``from tests.support.worker_stack import *``.
 
 - ``smtp_server``: aiosmtpd on a free port; keeps what it receives in memory.
 - ``feedback_stack``: builds the app (``stack.app(**overrides)``) and writes the same config as a
