@@ -35,6 +35,7 @@ ACTION_LABELS: dict[str, str] = {
     "taxonomy.deactivate": "Lijstwaarde uit gebruik",
     # signals
     "signal.file": "Melding gedaan",
+    "intake.draft_save": "Melding bewaard om te controleren (nog niet verstuurd)",
     "signal.add_attachments": "Bijlagen toegevoegd aan melding",
     "signal.read": "Melding gelezen",
     "signal.transition": "Status van melding gewijzigd",

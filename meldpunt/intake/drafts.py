@@ -19,9 +19,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from meldpunt.vault.keys import CryptoError, FieldCipher
+from meldpunt.audit.service import record, record_anonymous
+from meldpunt.auth.models import User
 from meldpunt.database import utcnow
 from meldpunt.intake.models import IntakeDraft
+from meldpunt.vault.keys import CryptoError, FieldCipher
 
 DRAFT_LIFETIME = timedelta(hours=1)
 _ID_DOMAIN = b"meldpunt:intake-draft:id:v1\x00"
@@ -59,8 +61,13 @@ def purge_expired_drafts(session: Session, *, now: datetime | None = None) -> in
     return result.rowcount or 0
 
 
-def save_draft(session: Session, *, token: str, draft: Draft, now: datetime | None = None) -> None:
-    """Store (or replace) the draft of ``token``; it expires an hour from now."""
+def save_draft(session: Session, *, token: str, draft: Draft, reporter: User | None = None, origin: str = "",
+               now: datetime | None = None) -> None:
+    """Store (or replace) the draft of ``token``; it expires an hour from now.
+
+    Audited without content: for a logged-in reporter as them; for an anonymous one as the filing is (no
+    actor, no origin, only the hour, chained after the hour), never with the draft's id or token.
+    """
     now = now or utcnow()
     purge_expired_drafts(session, now=now)
     row_id = _row_id(token)
@@ -75,6 +82,12 @@ def save_draft(session: Session, *, token: str, draft: Draft, now: datetime | No
     else:
         row.payload_ct, row.expires_at = sealed, now + DRAFT_LIFETIME
     session.flush()
+    details = {"files": len(draft.files), "replaced": row is not None}
+    if reporter is None:
+        record_anonymous(session, action="intake.draft_save", object_type="intake_draft", details=details, now=now)
+    else:
+        record(session, action="intake.draft_save", actor_id=reporter.id, actor_label=reporter.email,
+               object_type="intake_draft", origin=origin, details=details)
 
 
 def load_draft(session: Session, *, token: object, now: datetime | None = None) -> Draft | None:

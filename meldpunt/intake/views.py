@@ -302,7 +302,9 @@ def _save_for_checking(*, anonymous: bool, public: bool = False):
     if not files and earlier is not None:
         files = earlier.files  # no new choice: the files chosen before stay
     fields = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "check", "submit")]
-    drafts.save_draft(db.session, token=token, draft=drafts.Draft(fields=fields, files=files))
+    reporter = None if anonymous or not current_user.is_authenticated else current_user
+    drafts.save_draft(db.session, token=token, draft=drafts.Draft(fields=fields, files=files), reporter=reporter,
+                      origin=(request.remote_addr or "") if reporter is not None else "")
     db.session.commit()
     g.draft_saved = True  # not a filing: the anonymous filing limit does not count it
     session[DRAFT_SESSION_KEY] = token

@@ -113,3 +113,23 @@ def test_item_04_abandoned_draft_is_wiped_by_the_beat_task_without_anyone_filing
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(IntakeDraft)) == 1
         assert load_draft(db.session, token="b" * 43) is not None
+
+
+def test_item_04_saving_a_draft_is_audited_without_content_and_without_a_trace_of_an_anonymous_reporter(app, users):
+    from meldpunt.audit.models import AuditEntry, DeferredAuditEntry
+
+    anonymous = app.test_client()
+    anonymous.post("/melden/anoniem", data={**_form(anonymous, "/melden/anoniem"), "description": DESCRIPTION,
+                                            "check": "y"})
+    named = app.test_client()
+    login(named, users["melder"].email)
+    named.post("/melden", data={**_form(named, "/melden"), "description": DESCRIPTION, "check": "y"})
+    with app.app_context():
+        deferred = db.session.scalars(select(DeferredAuditEntry).where(
+            DeferredAuditEntry.action == "intake.draft_save")).all()
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "intake.draft_save")).all()
+        assert len(deferred) == 1 and deferred[0].object_id == ""  # no draft id, no actor, only the hour
+        assert deferred[0].hour.minute == 0 and deferred[0].hour.second == 0
+        assert len(entries) == 1 and entries[0].actor_id == users["melder"].id
+        for row in (*deferred, *entries):
+            assert "Contant" not in row.details and DESCRIPTION not in row.details

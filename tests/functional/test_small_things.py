@@ -260,7 +260,7 @@ def test_item_08_every_audited_action_has_a_dutch_label():
     from meldpunt.admin.audit_labels import ACTION_LABELS
 
     root = Path(__file__).resolve().parents[2]
-    call = re.compile(r"(?:action=|audit_event\(|_audit\((?:session, actor, )?|_record\(|_cli_audit\(|_anonymous_audit\()"
+    call = re.compile(r"(?:action=|audit_event\(|_audit\((?:session, actor, )?|_record\(|record_login_event\(|_cli_audit\(|_anonymous_audit\()"
                       r"\s*\"([a-z_]+\.[a-z_]+)\"(?:\s+if\s+[^\"]+else\s+\"([a-z_]+\.[a-z_]+)\")?")
     found: set[str] = set()
     for path in [*(root / "meldpunt").rglob("*.py"), *(root / "workers").rglob("*.py")]:
