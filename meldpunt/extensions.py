@@ -18,3 +18,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+#: ``app.extensions`` key: the landing pages after login, ``[(may_use(user) -> bool, endpoint), ...]`` in order
+#: (filled by ``meldpunt.policy.add_landing_page``, read by ``meldpunt.auth.views.home_for``).
+LANDING_PAGES = "meldpunt.landing_pages"

@@ -158,3 +158,10 @@ def load_or_404(model: type, obj_id: Any, action: Action) -> Any:
         abort(404)
     require(current_user, action, obj)
     return obj
+
+
+def add_landing_page(app: Any, action: Action | str, endpoint: str) -> None:
+    """After login, users who may take ``action`` land on ``endpoint`` (the first match in the order added)."""
+    from meldpunt.extensions import LANDING_PAGES
+
+    app.extensions.setdefault(LANDING_PAGES, []).append((lambda user: can(user, action), endpoint))  # type: ignore[arg-type]

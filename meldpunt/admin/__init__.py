@@ -9,7 +9,9 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint."""
+    """Register the blueprint and the landing page after login for those who may use it."""
+    from meldpunt.policy import Action, add_landing_page
     from meldpunt.admin.views import bp
 
     app.register_blueprint(bp)
+    add_landing_page(app, Action.MANAGE_USERS, "admin.users")

@@ -34,7 +34,7 @@ from meldpunt.auth.service import (
     load_session_user,
     totp_required,
 )
-from meldpunt.extensions import db, limiter
+from meldpunt.extensions import LANDING_PAGES, db, limiter
 from meldpunt.vault.service import current_keyring
 from meldpunt.audit.requests import audit_event, client_origin
 
@@ -65,12 +65,11 @@ NEXT_KEY = "login_next"
 
 
 def home_for(user) -> str:
-    if user.role in (Role.REGISSEUR, Role.INTEGRITEIT):
-        return url_for("triage.queue")
-    if user.role == Role.BEHEERDER:
-        return url_for("admin.users")
-    if user.role == Role.MANAGEMENT:
-        return url_for("reports.dashboard")
+    """The page after login: the first landing page the user may use (each package adds its own with
+    ``meldpunt.policy.add_landing_page`` from its ``init_app``, in the app's package order); else Mijn meldingen."""
+    for may_use, endpoint in current_app.extensions.get(LANDING_PAGES, ()):
+        if may_use(user):
+            return url_for(endpoint)
     return url_for("intake.my_signals")
 
 

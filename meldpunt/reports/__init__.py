@@ -12,7 +12,10 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint."""
+    """Register the blueprint and the landing page after login for those who may use it."""
+    from meldpunt.policy import add_landing_page
+    from meldpunt.reports.permissions import ReportAction
     from meldpunt.reports.views import bp
 
     app.register_blueprint(bp)
+    add_landing_page(app, ReportAction.VIEW_DASHBOARD, "reports.dashboard")

@@ -71,3 +71,13 @@ def test_item_06_only_the_vault_unwraps_a_data_key():
     offenders = [str(path.relative_to(ROOT)) for path in sorted((ROOT / "meldpunt").rglob("*.py"))
                  if path.parts[-2] not in ("crypto", "vault") and "unwrap_dek" in path.read_text(encoding="utf-8")]
     assert not offenders, offenders
+
+
+def test_item_01_the_page_after_login_follows_the_policy_not_the_role(app, users):
+    from meldpunt.auth.views import home_for
+
+    expected = {"regisseur": "/behandelen/", "integriteit": "/behandelen/", "beheerder": "/beheer/gebruikers",
+                "management": "/rapportages/", "voorzitter": "/mijn-meldingen", "melder": "/mijn-meldingen"}
+    with app.test_request_context():
+        for role, path in expected.items():
+            assert home_for(users[role]).startswith(path), (role, home_for(users[role]))
