@@ -23,7 +23,7 @@ editing this file::
 Each domain keeps its rules in its own ``permissions.py`` (signals, cases, taxonomy, admin, meetings,
 reports, resilience, retention, grants); ``meldpunt.models`` imports every one of them, so the rules are
 in place wherever the models are. The beheerder (``Role.BEHEERDER``) and
-management never pass a rule that reads signal content: tests/unit/test_policy.py
+management never pass a rule that reads signal content: tests/unit/app/test_policy.py
 checks that for every Action on a signal.
 """
 

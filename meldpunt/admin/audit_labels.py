@@ -2,7 +2,7 @@
 
 The trail itself keeps the stable codes (``authz.denied``, ``{"method": "totp"}``): they are part of the
 hash chain and what tools filter on. The beheerder reads them through these labels. A new action code
-gets its label here (``tests/functional/test_page_markup.py`` fails on an action without one).
+gets its label here (``tests/functional/app/test_page_markup.py`` fails on an action without one).
 """
 
 from __future__ import annotations
