@@ -29,11 +29,11 @@ from meldpunt.config import RetentionSettings
 from meldpunt.vault.keys import Keyring
 from meldpunt.database import utcnow
 from meldpunt.signals.models import Signal, SignalStatus, Track
-from meldpunt.meetings.models import AgendaItem, Decision, Proposal
 from meldpunt.retention.models import HoldState, LegalHold, RetentionExtension, RetentionRun
 from meldpunt.triage.models import EnrichmentNote
 from meldpunt.vault.models import DataKey
 from meldpunt.vault.service import ShreddedError, cipher_for, seal, unseal
+from meldpunt.retention.redaction import redact_meetings
 from meldpunt.retention.shredding import ShredReason
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -175,29 +175,9 @@ def expiring_soon(session: Session, *, now: datetime, terms: RetentionSettings, 
 # ------------------------------------------------------------------------------------------- the job
 
 
-def _redact_minutes(session: Session, *, signal_ids: list[uuid.UUID] | None = None,
-                    case_id: uuid.UUID | None = None) -> int:
-    """Remove the decision texts (motivation) of agenda items about these signals or this casus.
-
-    The proposal's question is under the signal's or casus's own key and is shredded with it; the
-    decision's motivation is under the meeting's key, so it is removed here. Returns how many.
-    """
-    about = []
-    if signal_ids:
-        about.append(Proposal.signal_id.in_(signal_ids))
-    if case_id is not None:
-        about.append(Proposal.case_id == case_id)
-    if not about:
-        return 0
-    items = select(AgendaItem.id).join(Proposal, Proposal.id == AgendaItem.proposal_id).where(or_(*about))
-    result = session.execute(update(Decision).where(Decision.item_id.in_(items), Decision.motivation_ct.is_not(None))
-                             .values(motivation_ct=None).execution_options(synchronize_session=False))
-    return result.rowcount or 0
-
-
 def shred_expired_batch(
     session: Session, *, now: datetime, terms: RetentionSettings, batch_size: int, actor_label: str,
-    uploads_folder: Path | None = None, after: uuid.UUID | None = None,
+    uploads_folder: Path | None = None, after: uuid.UUID | None = None, keyring: Keyring | None = None,
 ) -> tuple[list[str], uuid.UUID | None]:
     """Shred up to ``batch_size`` expired signals (ids above ``after``) in the caller's transaction;
     returns their references and the highest id seen (the next batch starts after it).
@@ -214,17 +194,19 @@ def shred_expired_batch(
     ids = list(session.scalars(stmt))
     if not ids:
         return [], None
-    return shred_signals(session, signal_ids=ids, actor_label=actor_label, uploads_folder=uploads_folder), max(ids)
+    return shred_signals(session, signal_ids=ids, actor_label=actor_label, uploads_folder=uploads_folder,
+                         keyring=keyring), max(ids)
 
 
 def shred_signals(
     session: Session, *, signal_ids: list[uuid.UUID], actor_label: str, uploads_folder: Path | None = None,
-    reason: ShredReason = ShredReason.RETENTION,
+    reason: ShredReason = ShredReason.RETENTION, keyring: Keyring | None = None,
 ) -> list[str]:
     """Crypto-shred many signals in the caller's transaction with a few statements per batch: what
     ``retention.shredding.shred_signal`` does for one (data key, attachment files, digests, ``shredded_at``,
-    one ``signal.shred`` audit entry each, with the same details), plus the enrichment notes and the
-    decision texts of the minutes. Signals already shredded are skipped. Returns the references.
+    one ``signal.shred`` audit entry each, with the same details), plus the enrichment notes and their part
+    of the meetings (``retention.redaction``: motivation, actions, minutes, stored packs). Signals already
+    shredded are skipped. Returns the references. ``keyring``: the app's when None (app context).
 
     Attachment files are unlinked before the caller commits (as in ``shred_signal``): after a
     rollback the signals keep their keys and a rerun finishes them.
@@ -255,7 +237,7 @@ def shred_signals(
                     .execution_options(synchronize_session=False))
     session.execute(delete(EnrichmentNote).where(EnrichmentNote.signal_id.in_(ids))
                     .execution_options(synchronize_session=False))
-    _redact_minutes(session, signal_ids=ids)
+    redact_meetings(session, keyring=keyring, signal_ids=ids)
     entries = []
     for row in rows:
         files = attachments.get(row.id, [])
@@ -282,6 +264,7 @@ def _expired_cases_condition(*, now: datetime, terms: RetentionSettings) -> Colu
 
 def shred_expired_cases_batch(
     session: Session, *, now: datetime, terms: RetentionSettings, batch_size: int, actor_label: str,
+    keyring: Keyring | None = None,
 ) -> list[str]:
     """Shred the casus itself (its own data key: title, risk picture, interventions) once its signals are gone."""
     stmt = (select(Case.id).where(_expired_cases_condition(now=now, terms=terms)).order_by(Case.id).limit(batch_size))
@@ -290,13 +273,14 @@ def shred_expired_cases_batch(
     refs = []
     for case_id in list(session.scalars(stmt)):
         case = session.get(Case, case_id)
+        redacted = redact_meetings(session, keyring=keyring, case_id=case.id)
         data_key_id = case.data_key_id
         case.data_key_id = None
         session.flush()
         session.execute(delete(DataKey).where(DataKey.id == data_key_id))
-        redacted = _redact_minutes(session, case_id=case.id)
         record(session, action="case.shred", actor_label=actor_label, object_type="case", object_id=case.id,
-               details={"reason": ShredReason.RETENTION.value, "decisions_redacted": redacted})
+               details={"reason": ShredReason.RETENTION.value, "decisions_redacted": redacted.decisions,
+                        "minutes_redacted": redacted.minutes, "packs_deleted": redacted.packs})
         refs.append(case.reference)
     session.flush()
     return refs
@@ -312,7 +296,7 @@ class RunOutcome:
 def run_retention(
     session: Session, *, terms: RetentionSettings, actor_label: str, now: datetime | None = None,
     batch_size: int | None = None, uploads_folder: Path | None = None,
-    on_batch: Callable[[int], None] | None = None,
+    on_batch: Callable[[int], None] | None = None, keyring: Keyring | None = None,
 ) -> RunOutcome:
     """Shred everything that has expired, one committed transaction per batch, and keep a run report.
 
@@ -327,7 +311,7 @@ def run_retention(
     after = None
     while True:
         refs, after = shred_expired_batch(session, now=now, terms=terms, batch_size=size, actor_label=actor_label,
-                                          uploads_folder=uploads_folder, after=after)
+                                          uploads_folder=uploads_folder, after=after, keyring=keyring)
         if after is None:
             session.rollback()
             break
@@ -337,7 +321,8 @@ def run_retention(
         if on_batch is not None:
             on_batch(len(refs))
     while True:
-        refs = shred_expired_cases_batch(session, now=now, terms=terms, batch_size=size, actor_label=actor_label)
+        refs = shred_expired_cases_batch(session, now=now, terms=terms, batch_size=size, actor_label=actor_label,
+                                         keyring=keyring)
         if not refs:
             session.rollback()
             break
@@ -423,20 +408,47 @@ def decide_hold(session: Session, *, hold: LegalHold, actor, approve: bool, orig
     return hold
 
 
-def lift_hold(session: Session, *, hold: LegalHold, actor, origin: str = "") -> LegalHold:
+def request_lift(
+    session: Session, *, keyring: Keyring, hold: LegalHold, actor, reason: str, origin: str = "",
+) -> LegalHold:
+    """Ask to lift an active hold ("opheffen aangevraagd"), with a reason. The hold stays in force until
+    another handler of the same track agrees (``decide_lift``)."""
     if hold.state != HoldState.ACTIVE.value:
         raise RetentionError("Alleen een actieve bewaarplicht kan worden opgeheven.")
-    hold.state, hold.lifted_by_id, hold.lifted_at = HoldState.LIFTED.value, actor.id, utcnow()
+    if hold.lift_requested_by_id is not None:
+        raise RetentionError("Opheffen is al aangevraagd. Een andere behandelaar moet beslissen.")
+    text = _reason(reason)
+    target = hold.signal if hold.signal_id is not None else hold.case
+    cipher = cipher_for(session, keyring=keyring, data_key_id=_target_key(target))
+    hold.lift_requested_by_id, hold.lift_requested_at = actor.id, utcnow()
+    seal(cipher, hold, "lift_reason", text)
     session.flush()
-    record(session, action="retention.hold.lift", actor_id=actor.id, actor_label=actor.email, origin=origin,
+    record(session, action="retention.hold.lift_request", actor_id=actor.id, actor_label=actor.email, origin=origin,
            object_type="legal_hold", object_id=hold.id)
     return hold
 
 
-def hold_reason(session: Session, *, keyring: Keyring, hold: LegalHold) -> str:
+def decide_lift(session: Session, *, hold: LegalHold, actor, approve: bool, origin: str = "") -> LegalHold:
+    """A second handler (never the one who asked) lifts the hold, or rejects the request (the hold stays)."""
+    if not hold.lift_pending:
+        raise RetentionError("Er is geen aanvraag om deze bewaarplicht op te heffen.")
+    if hold.lift_requested_by_id == actor.id:
+        raise RetentionError("U heeft het opheffen zelf aangevraagd. Een andere behandelaar moet beslissen.")
+    if approve:
+        hold.state, hold.lifted_by_id, hold.lifted_at = HoldState.LIFTED.value, actor.id, utcnow()
+    else:
+        hold.lift_requested_by_id = hold.lift_requested_at = hold.lift_reason_ct = None
+    session.flush()
+    record(session, action="retention.hold.lift" if approve else "retention.hold.lift_reject", actor_id=actor.id,
+           actor_label=actor.email, origin=origin, object_type="legal_hold", object_id=hold.id)
+    return hold
+
+
+def hold_reason(session: Session, *, keyring: Keyring, hold: LegalHold, field: str = "reason") -> str:
+    """The reason of the hold (``field="reason"``) or of the request to lift it (``"lift_reason"``)."""
     target = hold.signal if hold.signal_id is not None else hold.case
     try:
-        return unseal(cipher_for(session, keyring=keyring, data_key_id=target.data_key_id), hold, "reason") or ""
+        return unseal(cipher_for(session, keyring=keyring, data_key_id=target.data_key_id), hold, field) or ""
     except ShreddedError:
         return "Verwijderd"
 

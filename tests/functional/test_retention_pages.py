@@ -111,8 +111,11 @@ def test_legal_hold_four_eyes_through_http(world):
     assert reference not in _run(app).shredded
     assert "juridische bewaarplicht tot en met" in a.get(f"/behandelen/meldingen/{signal_id}").get_data(as_text=True)
 
-    # Lifted: the next run shreds it.
-    assert a.post(f"/bewaartermijnen/bewaarplicht/{hold_id}/opheffen", data={"csrf_token": token}).status_code == 302
+    # Lifted (asked by one, approved by the other): the next run shreds it.
+    assert a.post(f"/bewaartermijnen/bewaarplicht/{hold_id}/opheffen",
+                  data={"csrf_token": token, "lift_reason": "Onderzoek afgerond"}).status_code == 303
+    assert b.post(f"/bewaartermijnen/bewaarplicht/{hold_id}/opheffen/besluit",
+                  data={"csrf_token": _token(b), "decision": "akkoord"}).status_code == 303
     assert reference in _run(app).shredded
 
 
@@ -428,3 +431,124 @@ def test_run_report_shows_each_handler_only_their_own_track(world):
     assert integrity_ref in integrity and regular_ref not in integrity
     for role in ("melder", "beheerder", "voorzitter"):
         assert _client(app, users[role].email).get("/bewaartermijnen/").status_code == 403
+
+
+# ------------------------------------------------------------------------------------------- leftovers (items)
+
+
+def _active_hold(app, users, second, signal_id):
+    """Set-up: an active hold, proposed by the first regisseur and approved by the second (tested above)."""
+    with app.app_context():
+        keyring = app.extensions["meldpunt.keyring"]
+        today = retention.local_date(utcnow())
+        hold = retention.propose_hold(db.session, keyring=keyring, actor=db.session.get(User, users["regisseur"].id),
+                                      target=db.session.get(Signal, signal_id), reason="Lopend onderzoek",
+                                      ends_on=today + timedelta(days=90), today=today)
+        retention.decide_hold(db.session, hold=hold, actor=db.session.get(User, second["regisseur"].id), approve=True)
+        db.session.commit()
+        return hold.id
+
+
+def test_item_01_lifting_a_hold_needs_a_second_handler(world):
+    app, users, second = world
+    signal_id, reference = _signal(app, closed_days=3 * 366)
+    hold_id = _active_hold(app, users, second, signal_id)
+    a = _client(app, users["regisseur"].email)
+    b = _client(app, second["regisseur"].email)
+    listing = a.get("/bewaartermijnen/bewaarplicht").get_data(as_text=True)
+    assert "Opheffen aanvragen" in listing and "Waarom opheffen?" in listing
+    token = csrf_token(listing)
+
+    # Without a reason: refused in Dutch, nothing changes.
+    refused = a.post(f"/bewaartermijnen/bewaarplicht/{hold_id}/opheffen", data={"csrf_token": token, "lift_reason": ""})
+    assert refused.status_code == 422 and "Geef een reden op" in refused.get_data(as_text=True)
+    asked = a.post(f"/bewaartermijnen/bewaarplicht/{hold_id}/opheffen",
+                   data={"csrf_token": token, "lift_reason": "Onderzoek FIOD is gestopt"})
+    assert asked.status_code == 303
+    with app.app_context():
+        hold = db.session.get(LegalHold, hold_id)
+        assert hold.state == HoldState.ACTIVE.value and hold.lift_pending
+        assert hold.lift_requested_by_id == users["regisseur"].id and b"FIOD" not in hold.lift_reason_ct
+    # The hold still applies: the job leaves the signal.
+    assert reference not in _run(app).shredded
+
+    # The list shows the pending lift and its reason; the requester cannot decide, nor ask twice.
+    mine = a.get("/bewaartermijnen/bewaarplicht").get_data(as_text=True)
+    assert "opheffen aangevraagd" in mine and "Onderzoek FIOD is gestopt" in mine and "U vroeg dit op te heffen" in mine
+    own = a.post(f"/bewaartermijnen/bewaarplicht/{hold_id}/opheffen/besluit",
+                 data={"csrf_token": token, "decision": "akkoord"})
+    assert own.status_code == 422 and "Een andere behandelaar moet beslissen" in own.get_data(as_text=True)
+    twice = a.post(f"/bewaartermijnen/bewaarplicht/{hold_id}/opheffen",
+                   data={"csrf_token": token, "lift_reason": "Nog eens"})
+    assert twice.status_code == 422 and "Opheffen is al aangevraagd" in twice.get_data(as_text=True)
+    # The other track never reaches it.
+    integrity = _client(app, users["integriteit"].email)
+    assert integrity.post(f"/bewaartermijnen/bewaarplicht/{hold_id}/opheffen/besluit",
+                          data={"csrf_token": _token(integrity), "decision": "akkoord"}).status_code == 404
+    with app.app_context():
+        assert db.session.get(LegalHold, hold_id).state == HoldState.ACTIVE.value
+
+    # The second regisseur sees the request and rejects it: the hold stays, without a pending lift.
+    theirs = b.get("/bewaartermijnen/bewaarplicht").get_data(as_text=True)
+    assert "Akkoord: opheffen" in theirs and "Onderzoek FIOD is gestopt" in theirs
+    rejected = b.post(f"/bewaartermijnen/bewaarplicht/{hold_id}/opheffen/besluit",
+                      data={"csrf_token": _token(b), "decision": "afwijzen"})
+    assert rejected.status_code == 303
+    with app.app_context():
+        hold = db.session.get(LegalHold, hold_id)
+        assert hold.state == HoldState.ACTIVE.value and not hold.lift_pending and hold.lift_reason_ct is None
+    assert reference not in _run(app).shredded
+
+    # Asked again, approved by the second: lifted, audited, and the next run shreds it.
+    assert a.post(f"/bewaartermijnen/bewaarplicht/{hold_id}/opheffen",
+                  data={"csrf_token": token, "lift_reason": "Zaak geseponeerd"}).status_code == 303
+    assert b.post(f"/bewaartermijnen/bewaarplicht/{hold_id}/opheffen/besluit",
+                  data={"csrf_token": _token(b), "decision": "akkoord"}).status_code == 303
+    with app.app_context():
+        hold = db.session.get(LegalHold, hold_id)
+        assert hold.state == HoldState.LIFTED.value and hold.lifted_by_id == second["regisseur"].id
+        actions = list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_id == str(hold_id))
+                                          .order_by(AuditEntry.id)))
+        assert actions.count("retention.hold.lift_request") == 2
+        assert "retention.hold.lift_reject" in actions and actions[-1] == "retention.hold.lift"
+    assert "Opgeheven door" in b.get("/bewaartermijnen/bewaarplicht").get_data(as_text=True)
+    assert reference in _run(app).shredded
+
+
+def test_item_02_toon_melder_after_identity_erasure(world):
+    import re
+
+    app, users, second = world
+    signal_id, reference = _signal(app, reporter=users["melder"], description="CANARY-ERASED kapsalon",
+                                   contact="06-33333333")
+    first = _client(app, users["beheerder"].email)
+    other = _client(app, second["beheerder"].email)
+    _record(first, kind="wissen", reporter_email=users["melder"].email, details="Wil niet meer gekoppeld zijn")
+    done = other.post(f"/avg-verzoeken/{_request_id(app)}/besluit",
+                      data={"csrf_token": _token(other), "decision": "akkoord"})
+    assert done.status_code == 200
+    today = retention.local_date(utcnow())
+    with app.app_context():
+        signal = db.session.get(Signal, signal_id)
+        assert signal.reporter_id is None and not signal.is_anonymous and signal.reporter_erased_at is not None
+
+    handler = _client(app, users["regisseur"].email)
+    page = handler.get(f"/behandelen/meldingen/{signal_id}").get_data(as_text=True)
+    melder = re.search(r'<dd id="melder">(.*?)</dd>', page, re.S).group(1)
+    from babel.dates import format_date
+
+    day = format_date(today, "d MMMM y", locale="nl")
+    assert "identiteit van de melder gewist na een verzoek onder de AVG" in melder.replace("is de ", "")
+    assert day in melder and "met naam gedaan" in melder
+    assert "nonie" not in melder.lower() and "Toon melder" not in page
+    # Even a forged "Toon melder" says it plainly, and never that the melding was anonymous.
+    shown = handler.post(f"/behandelen/meldingen/{signal_id}/melder", data={"csrf_token": csrf_token(page)})
+    text = shown.get_data(as_text=True)
+    assert shown.status_code == 422 and "gewist na een verzoek onder de AVG" in text
+    assert "anoniem gedaan" not in text and "06-33333333" not in text and users["melder"].email not in text
+
+    # The reporter's own pages keep no trace of it.
+    reporter = _client(app, users["melder"].email)
+    assert reporter.get(f"/mijn-meldingen/{signal_id}").status_code == 404
+    mine = reporter.get("/mijn-meldingen").get_data(as_text=True)
+    assert reference not in mine and "CANARY-ERASED" not in mine and "gewist" not in mine
