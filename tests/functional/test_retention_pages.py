@@ -552,3 +552,92 @@ def test_item_02_toon_melder_after_identity_erasure(world):
     assert reporter.get(f"/mijn-meldingen/{signal_id}").status_code == 404
     mine = reporter.get("/mijn-meldingen").get_data(as_text=True)
     assert reference not in mine and "CANARY-ERASED" not in mine and "gewist" not in mine
+
+
+def test_item_03_minutes_and_packs_of_a_shredded_casus_are_redacted(app_factory):
+    from meldpunt.cases.models import Case
+    from meldpunt.meetings.models import Meeting, MeetingPack
+    from meldpunt.meetings.notices import make_pack, request_packs, stored_pack
+    from meldpunt.meetings.packs import build_pack
+    from meldpunt.retention.redaction import REDACTED
+    from tests.functional.conftest_meetings import case_reference, client_for, confirm_secrecy, meeting_world
+    from tests.functional.test_meetings_pack import _add_action
+
+    app = app_factory()
+    w = meeting_world(app)
+    chair, meeting_id = w["chair"], w["meeting_id"]
+    ref_a, ref_b = case_reference(app, w["case_a"]), case_reference(app, w["case_b"])
+    with app.app_context():
+        ids = [item.id for item in db.session.get(Meeting, uuid_of(meeting_id)).items]
+    number_a, number_b = ids.index(w["item_a"]) + 1, ids.index(w["item_b"]) + 1
+    soon = utcnow().date() + timedelta(days=7)
+    assert _add_action(chair, meeting_id, w["item_a"], f"lid-{w['internal'].id}", soon,
+                       "CANARY-SHRED-ACTIE dossier opvragen").status_code == 302
+    assert _add_action(chair, meeting_id, w["item_b"], f"lid-{w['internal'].id}", soon,
+                       "CANARY-KEEP-ACTIE horeca bellen").status_code == 302
+    minutes = (f"Opening: CANARY-KEEP-OPENING iedereen aanwezig.\n\n"
+               f"Punt {number_a}. Vastgoed Noord\nCANARY-SHRED-SECTIE Bibob-toets besproken.\n"
+               f"Tweede regel CANARY-SHRED-REGEL2.\n\n"
+               f"Punt {number_b}. Horeca Centrum\nCANARY-KEEP-HORECA sluiting voorbereiden.\n\n"
+               f"Rondvraag: {ref_a} komt terug, CANARY-SHRED-RONDVRAAG.\n\n"
+               f"Slot: {ref_b} volgt, CANARY-KEEP-SLOT.")
+    page = chair.get(f"/overleg/{meeting_id}").get_data(as_text=True)
+    assert chair.post(f"/overleg/{meeting_id}/verslag",
+                      data={"csrf_token": csrf_token(page), "minutes": minutes}).status_code == 302
+
+    # The packs the task stores (the stand-in renderer writes what the member's pack holds as text).
+    with app.app_context():
+        keyring = app.extensions["meldpunt.keyring"]
+        meeting = db.session.get(Meeting, uuid_of(meeting_id))
+
+        def render(meeting, user):
+            pack = build_pack(db.session, keyring=keyring, meeting=meeting, viewer=user, require_secrecy=False)
+            texts = [pack.minutes or ""] + [a.description for c in pack.items for a in c.actions]
+            return "\n".join(texts).encode()
+
+        request_packs(db.session, meeting=meeting)
+        for pack in db.session.scalars(select(MeetingPack).where(MeetingPack.meeting_id == meeting.id)):
+            make_pack(db.session, keyring=keyring, pack=pack, render=render)
+        db.session.commit()
+        stored = stored_pack(db.session, keyring=keyring, meeting=meeting, user=meeting.chair)
+        assert b"CANARY-SHRED-SECTIE" in stored and b"CANARY-SHRED-ACTIE" in stored  # the set-up holds it
+
+        # Casus A was closed six years ago: the job shreds its signals and then the casus itself.
+        case = db.session.get(Case, w["case_a"])
+        case.status, case.closed_at = "afgesloten", utcnow() - timedelta(days=6 * 366)
+        db.session.commit()
+    outcome = _run(app)
+    assert ref_a in outcome.cases and ref_b not in outcome.cases
+
+    with app.app_context():
+        meeting = db.session.get(Meeting, uuid_of(meeting_id))
+        assert db.session.scalar(select(func.count()).select_from(MeetingPack)
+                                 .where(MeetingPack.meeting_id == meeting.id)) == 0
+        assert stored_pack(db.session, keyring=app.extensions["meldpunt.keyring"], meeting=meeting,
+                           user=meeting.chair) is None
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "case.shred"))
+        details = json.loads(entry.details)
+        assert details["minutes_redacted"] == 1 and details["packs_deleted"] >= 3
+
+    kept = ["CANARY-KEEP-OPENING", "CANARY-KEEP-HORECA", "CANARY-KEEP-SLOT"]
+    gone = ["CANARY-SHRED-SECTIE", "CANARY-SHRED-REGEL2", "CANARY-SHRED-RONDVRAAG", "CANARY-SHRED-ACTIE"]
+    # The chair's minutes page.
+    detail = chair.get(f"/overleg/{meeting_id}").get_data(as_text=True)
+    # A fresh pack for an internal member, and the chair's.
+    internal = client_for(app, w["internal"].email)
+    confirm_secrecy(internal, meeting_id)
+    fresh = internal.get(f"/overleg/{meeting_id}/stukken").get_data(as_text=True)
+    chair_pack = chair.get(f"/overleg/{meeting_id}/stukken").get_data(as_text=True)
+    for text in (detail, fresh, chair_pack):
+        assert REDACTED in text
+        for canary in gone:
+            assert canary not in text, canary
+        for canary in kept:
+            assert canary in text, canary
+    assert "CANARY-KEEP-ACTIE" in fresh
+
+
+def uuid_of(value):
+    import uuid
+
+    return uuid.UUID(str(value))
