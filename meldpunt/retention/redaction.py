@@ -31,7 +31,9 @@ from meldpunt.vault.service import ShreddedError, cipher_for, current_keyring, s
 #: What stays in the minutes in place of a shredded item's part.
 REDACTED = "[verwijderd: bewaartermijn verstreken]"
 
-_ITEM_HEADING = re.compile(r"^\s*(?:agenda)?punt\s+(\d+)\b", re.IGNORECASE)
+#: A line that starts a new part of the minutes: "Punt 3" / "Agendapunt 3", or a standing part of a meeting.
+_ITEM_HEADING = re.compile(r"^\s*(?:(?:agenda)?punt\s+(\d+)\b|(?:opening|mededelingen|fenomenen en trends|"
+                           r"afsprakenlijst|rondvraag|sluiting)\b)", re.IGNORECASE)
 
 
 @dataclass
@@ -65,6 +67,10 @@ def _references(session: Session, item: AgendaItem) -> set[str]:
     return refs - {""}
 
 
+def _starts_with(line: str, references: set[str]) -> bool:
+    return any(re.match(rf"\s*{re.escape(ref)}(?![\w-])", line) for ref in references)
+
+
 def _names(text: str, references: set[str]) -> bool:
     return any(re.search(rf"(?<![\w-]){re.escape(ref)}(?![\w-])", text) for ref in references)
 
@@ -73,23 +79,29 @@ def redact_minutes_text(text: str, *, numbers: set[int], references: set[str], o
     """The minutes without the part about the shredded items.
 
     A section starts at a line "Punt N" (``N`` in ``numbers``: the shredded item's number on the agenda)
-    or at a line that starts with one of ``references``, and runs to the next item heading (another "Punt
-    N", or a line starting with one of ``other_references``). Outside those sections every paragraph
+    or at a line that starts with one of ``references``, and runs to the next heading (another "Punt N",
+    a standing part such as "Rondvraag" or "Sluiting", or a line starting with one of ``other_references``). Outside those sections every paragraph
     that names one of ``references`` is replaced too. Consecutive redactions merge into one marker.
     """
     out: list[str] = []
     skipping = False
+    blank_skipped = False
     for line in text.splitlines():
         heading = _ITEM_HEADING.match(line)
-        starts_with = line.lstrip()
-        if heading or any(starts_with.startswith(ref) for ref in references | other_references):
-            skipping = (bool(heading) and int(heading.group(1)) in numbers) or any(
-                starts_with.startswith(ref) for ref in references)
+        own = _starts_with(line, references)
+        if heading or own or _starts_with(line, other_references):
+            skipping = own or (heading is not None and heading.group(1) is not None
+                                and int(heading.group(1)) in numbers)
             if skipping:
                 if not out or out[-1] != REDACTED:
                     out.append(REDACTED)
+                blank_skipped = False
                 continue
+            if blank_skipped:
+                out.append("")  # keep the blank line between the redacted section and the next
+            blank_skipped = False
         if skipping:
+            blank_skipped = not line.strip()
             continue
         out.append(line)
     # Paragraphs elsewhere that still name the shredded item.
