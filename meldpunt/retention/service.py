@@ -13,6 +13,7 @@ attachment files may already be gone; the rerun finishes it): rerunning gives th
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -185,17 +186,18 @@ def shred_expired_batch(
     On PostgreSQL the rows are locked ``FOR UPDATE SKIP LOCKED``: a second worker skips them. A row
     skipped because another worker held it is that worker's; if that worker fails, the next run takes it.
     """
-    stmt = select(Signal.id).where(expired_condition(now=now, terms=terms))
+    # What the shredding needs (reference, data key) comes with the locking select: no second read.
+    stmt = select(Signal.id, Signal.reference, Signal.data_key_id).where(expired_condition(now=now, terms=terms))
     if after is not None:  # keyset: never scan again past what this run already shredded
         stmt = stmt.where(Signal.id > after)
     stmt = stmt.order_by(Signal.id).limit(batch_size)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True, of=Signal)
-    ids = list(session.scalars(stmt))
-    if not ids:
+    rows = list(session.execute(stmt).all())
+    if not rows:
         return [], None
-    return shred_signals(session, signal_ids=ids, actor_label=actor_label, uploads_folder=uploads_folder,
-                         keyring=keyring), max(ids)
+    return _shred_rows(session, rows=rows, actor_label=actor_label, uploads_folder=uploads_folder,
+                       reason=ShredReason.RETENTION, keyring=keyring), rows[-1].id
 
 
 def shred_signals(
@@ -211,30 +213,39 @@ def shred_signals(
     Attachment files are unlinked before the caller commits (as in ``shred_signal``): after a
     rollback the signals keep their keys and a rerun finishes them.
     """
-    from meldpunt.intake.attachments import remove_files
-    from meldpunt.intake.models import Attachment, SubjectIdentifier
-
     rows = session.execute(select(Signal.id, Signal.reference, Signal.data_key_id)
                            .where(Signal.id.in_(signal_ids), Signal.shredded_at.is_(None))
                            .order_by(Signal.id)).all()
     if not rows:
         return []
+    return _shred_rows(session, rows=list(rows), actor_label=actor_label, uploads_folder=uploads_folder,
+                       reason=reason, keyring=keyring)
+
+
+def _shred_rows(session: Session, *, rows: list, actor_label: str, uploads_folder: Path | None,
+                reason: ShredReason, keyring: Keyring | None) -> list[str]:
+    """``shred_signals`` for rows (id, reference, data_key_id) of unshredded signals the caller read (and locked).
+
+    Statements per batch: attachments (1), signals (1), data keys (1), digests (1, ``RETURNING`` gives the
+    counts), notes (1), agenda items (1), and the audit trail (3).
+    """
+    from meldpunt.intake.attachments import remove_files
+    from meldpunt.intake.models import Attachment, SubjectIdentifier
+
     ids = [row.id for row in rows]
     key_ids = [row.data_key_id for row in rows if row.data_key_id is not None]
     attachments: dict[uuid.UUID, list[Attachment]] = {}
     for attachment in session.scalars(select(Attachment).where(Attachment.signal_id.in_(ids))):
         attachments.setdefault(attachment.signal_id, []).append(attachment)
-    digests = dict(session.execute(select(SubjectIdentifier.signal_id, func.count())
-                                   .where(SubjectIdentifier.signal_id.in_(ids))
-                                   .group_by(SubjectIdentifier.signal_id)).all())
     now = utcnow()
     session.execute(update(Signal).where(Signal.id.in_(ids))
                     .values(data_key_id=None, shredded_at=now, version_id=Signal.version_id + 1)
                     .execution_options(synchronize_session=False))
     if key_ids:
         session.execute(delete(DataKey).where(DataKey.id.in_(key_ids)).execution_options(synchronize_session=False))
-    session.execute(delete(SubjectIdentifier).where(SubjectIdentifier.signal_id.in_(ids))
-                    .execution_options(synchronize_session=False))
+    digests = Counter(session.scalars(delete(SubjectIdentifier).where(SubjectIdentifier.signal_id.in_(ids))
+                                      .returning(SubjectIdentifier.signal_id)
+                                      .execution_options(synchronize_session=False)))
     session.execute(delete(EnrichmentNote).where(EnrichmentNote.signal_id.in_(ids))
                     .execution_options(synchronize_session=False))
     redact_meetings(session, keyring=keyring, signal_ids=ids)
