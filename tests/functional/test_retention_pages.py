@@ -547,6 +547,14 @@ def test_item_02_toon_melder_after_identity_erasure(world):
     assert shown.status_code == 422 and "gewist na een verzoek onder de AVG" in text
     assert "anoniem gedaan" not in text and "06-33333333" not in text and users["melder"].email not in text
 
+    # Feedback would reach nobody: refused in the same plain words.
+    url = f"/behandelen/meldingen/{signal_id}/terugkoppeling"
+    compose = handler.get(url).get_data(as_text=True)
+    assert "identiteit van de melder is gewist" in compose and "anoniem" not in compose.lower().split("<main")[-1]
+    sent = handler.post(url, data={"csrf_token": csrf_token(compose), "text": "Wij pakken het op.",
+                                   "send": "Versturen aan de melder"})
+    assert sent.status_code == 422 and "Terugkoppeling is daarom niet meer mogelijk" in sent.get_data(as_text=True)
+
     # The reporter's own pages keep no trace of it.
     reporter = _client(app, users["melder"].email)
     assert reporter.get(f"/mijn-meldingen/{signal_id}").status_code == 404
