@@ -121,13 +121,27 @@ def main(argv: list[str] | None = None) -> int:
             if done[0] % (args.batch_size * 10) == 0:
                 print(f"  {done[0]:,} shredded ({time.perf_counter() - started:.0f} s)", flush=True)
 
+        statements = [0]
+
+        def count(*_args) -> None:
+            statements[0] += 1
+
         with app.app_context():
-            outcome = run_retention(db.session, terms=settings.retention, actor_label="bench",
-                                    batch_size=args.batch_size, uploads_folder=settings.uploads.folder,
-                                    on_batch=progress)
+            sa.event.listen(db.engine, "before_cursor_execute", count)
+            try:
+                outcome = run_retention(db.session, terms=settings.retention, actor_label="bench",
+                                        batch_size=args.batch_size, uploads_folder=settings.uploads.folder,
+                                        on_batch=progress)
+            finally:
+                sa.event.remove(db.engine, "before_cursor_execute", count)
             left = db.session.scalar(sa.text("SELECT count(*) FROM data_keys"))
             db.session.remove()
         seconds = time.perf_counter() - started
+        batches = -(-len(outcome.shredded) // args.batch_size) if outcome.shredded else 0
+        per_batch = statements[0] / batches if batches else 0.0
+        print(f"retention: {statements[0]:,} SQL statements for {batches} batches = {per_batch:.1f} per batch",
+              flush=True)
+        record("retention", f"{args.signals // 1000:,}k expired signals: statements per batch", per_batch, "statements")
         rate = len(outcome.shredded) / seconds if seconds else 0.0
         print(f"retention: {len(outcome.shredded):,} signals shredded in {seconds:.1f} s = {rate:,.0f} signals/s "
               f"(batch {args.batch_size}; data keys left: {left})", flush=True)

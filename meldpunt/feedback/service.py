@@ -339,6 +339,9 @@ def send_feedback(
         cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
     except ShreddedError:
         raise FeedbackError("Deze melding is verwijderd. Terugkoppeling is niet meer mogelijk.") from None
+    if signal.reporter_erased_at is not None:  # the reporter's identity was erased (AVG): nobody would read it
+        raise FeedbackError("De identiteit van de melder is gewist na een verzoek onder de AVG. "
+                            "Terugkoppeling is daarom niet meer mogelijk.")
     notice = queue_notice(session, signal=signal, kind=NoticeKind.FEEDBACK)
     seal(cipher, notice, "body", text)
     record(

@@ -135,7 +135,9 @@ class ActionUpdateForm(FlaskForm):
 
 
 class MinutesForm(FlaskForm):
-    minutes = TextAreaField("Verslag", description="Vertrouwelijk; versleuteld bewaard.",
+    minutes = TextAreaField("Verslag", description="Vertrouwelijk; versleuteld bewaard. Begin elk agendapunt op een "
+                            "nieuwe regel met ‘Punt 1’, ‘Punt 2’ enzovoort. Dan verdwijnt dat deel als de "
+                            "bewaartermijn van de melding of casus voorbij is.",
                             validators=[DataRequired("Schrijf het verslag."), Length(max=100000)])
     submit = SubmitField("Verslag opslaan")
 

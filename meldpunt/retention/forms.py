@@ -23,7 +23,11 @@ class DecideForm(FlaskForm):
 
 
 class LiftForm(FlaskForm):
-    pass
+    """Ask to lift an active hold; a second handler decides (buttons ``decision=akkoord|afwijzen``)."""
+
+    lift_reason = TextAreaField("Waarom opheffen?",
+                                description="Verplicht. Een andere behandelaar beslist. Tot dan blijft de bewaarplicht gelden.",
+                                validators=[DataRequired("Geef een reden op."), Length(max=MAX_REASON)])
 
 
 class ExtendForm(FlaskForm):

@@ -70,8 +70,10 @@ HOLD_STATE_LABELS = {
 class LegalHold(Base):
     """A legal hold on a signal or a casus: never shredded while it is active and its end date has not passed.
 
-    Four eyes: one regisseur proposes, another approves. The reason is sealed under the data key of the
-    signal or casus (which cannot be shredded while held).
+    Four eyes: one regisseur proposes, another approves. Lifting it is four eyes too: one asks
+    ("opheffen aangevraagd", with a reason), another of the same track decides; until then the hold
+    stays in force. Both reasons are sealed under the data key of the signal or casus (which cannot be
+    shredded while held).
     """
 
     __tablename__ = "legal_holds"
@@ -79,6 +81,8 @@ class LegalHold(Base):
         CheckConstraint("(signal_id IS NULL) <> (case_id IS NULL)", name="signal_or_case"),
         CheckConstraint(f"state IN ({_in(HoldState)})", name="state_valid"),
         CheckConstraint("decided_by_id IS NULL OR decided_by_id <> proposed_by_id", name="four_eyes"),
+        CheckConstraint("lift_requested_by_id IS NULL OR lifted_by_id IS NULL OR lifted_by_id <> lift_requested_by_id",
+                        name="lift_four_eyes"),
         Index("ix_legal_holds_state_ends_on", "state", "ends_on"),
     )
 
@@ -94,15 +98,26 @@ class LegalHold(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     lifted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: A pending request to lift an active hold (cleared when it is rejected; kept once it is lifted).
+    lift_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    lift_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lift_reason_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     signal = relationship("Signal")
     case = relationship("Case")
     proposed_by = relationship("User", foreign_keys=[proposed_by_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])
+    lift_requested_by = relationship("User", foreign_keys=[lift_requested_by_id])
+    lifted_by = relationship("User", foreign_keys=[lifted_by_id])
 
     @property
     def state_enum(self) -> HoldState:
         return HoldState(self.state)
+
+    @property
+    def lift_pending(self) -> bool:
+        """Active, and someone asked to lift it: it still applies until a second person agrees."""
+        return self.state == HoldState.ACTIVE.value and self.lift_requested_by_id is not None
 
 
 class RetentionExtension(Base):

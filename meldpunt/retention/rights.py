@@ -184,8 +184,10 @@ def _erase_identity(session: Session, *, reporter: User, actor: User, item: Righ
     held = held_signals(session, signal_ids=[s.id for s in signals], today=local_date(utcnow()))
     if held:
         raise RightsError("Dit kan nu niet: er geldt een juridische bewaarplicht op " + ", ".join(sorted(held)) + ".")
+    erased_at = utcnow()
     for signal in signals:
         signal.reporter_id = None
+        signal.reporter_erased_at = erased_at  # the handler's page says so; never "Anoniem"
         signal.contact_ct = None  # how the reporter wanted to be reached
         signal.feedback_by_email = False
     if signals:

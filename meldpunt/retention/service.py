@@ -13,6 +13,7 @@ attachment files may already be gone; the rerun finishes it): rerunning gives th
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -29,11 +30,11 @@ from meldpunt.config import RetentionSettings
 from meldpunt.vault.keys import Keyring
 from meldpunt.database import utcnow
 from meldpunt.signals.models import Signal, SignalStatus, Track
-from meldpunt.meetings.models import AgendaItem, Decision, Proposal
 from meldpunt.retention.models import HoldState, LegalHold, RetentionExtension, RetentionRun
 from meldpunt.triage.models import EnrichmentNote
 from meldpunt.vault.models import DataKey
 from meldpunt.vault.service import ShreddedError, cipher_for, seal, unseal
+from meldpunt.retention.redaction import redact_meetings
 from meldpunt.retention.shredding import ShredReason
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -175,29 +176,9 @@ def expiring_soon(session: Session, *, now: datetime, terms: RetentionSettings, 
 # ------------------------------------------------------------------------------------------- the job
 
 
-def _redact_minutes(session: Session, *, signal_ids: list[uuid.UUID] | None = None,
-                    case_id: uuid.UUID | None = None) -> int:
-    """Remove the decision texts (motivation) of agenda items about these signals or this casus.
-
-    The proposal's question is under the signal's or casus's own key and is shredded with it; the
-    decision's motivation is under the meeting's key, so it is removed here. Returns how many.
-    """
-    about = []
-    if signal_ids:
-        about.append(Proposal.signal_id.in_(signal_ids))
-    if case_id is not None:
-        about.append(Proposal.case_id == case_id)
-    if not about:
-        return 0
-    items = select(AgendaItem.id).join(Proposal, Proposal.id == AgendaItem.proposal_id).where(or_(*about))
-    result = session.execute(update(Decision).where(Decision.item_id.in_(items), Decision.motivation_ct.is_not(None))
-                             .values(motivation_ct=None).execution_options(synchronize_session=False))
-    return result.rowcount or 0
-
-
 def shred_expired_batch(
     session: Session, *, now: datetime, terms: RetentionSettings, batch_size: int, actor_label: str,
-    uploads_folder: Path | None = None, after: uuid.UUID | None = None,
+    uploads_folder: Path | None = None, after: uuid.UUID | None = None, keyring: Keyring | None = None,
 ) -> tuple[list[str], uuid.UUID | None]:
     """Shred up to ``batch_size`` expired signals (ids above ``after``) in the caller's transaction;
     returns their references and the highest id seen (the next batch starts after it).
@@ -205,57 +186,69 @@ def shred_expired_batch(
     On PostgreSQL the rows are locked ``FOR UPDATE SKIP LOCKED``: a second worker skips them. A row
     skipped because another worker held it is that worker's; if that worker fails, the next run takes it.
     """
-    stmt = select(Signal.id).where(expired_condition(now=now, terms=terms))
+    # What the shredding needs (reference, data key) comes with the locking select: no second read.
+    stmt = select(Signal.id, Signal.reference, Signal.data_key_id).where(expired_condition(now=now, terms=terms))
     if after is not None:  # keyset: never scan again past what this run already shredded
         stmt = stmt.where(Signal.id > after)
     stmt = stmt.order_by(Signal.id).limit(batch_size)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True, of=Signal)
-    ids = list(session.scalars(stmt))
-    if not ids:
+    rows = list(session.execute(stmt).all())
+    if not rows:
         return [], None
-    return shred_signals(session, signal_ids=ids, actor_label=actor_label, uploads_folder=uploads_folder), max(ids)
+    return _shred_rows(session, rows=rows, actor_label=actor_label, uploads_folder=uploads_folder,
+                       reason=ShredReason.RETENTION, keyring=keyring), rows[-1].id
 
 
 def shred_signals(
     session: Session, *, signal_ids: list[uuid.UUID], actor_label: str, uploads_folder: Path | None = None,
-    reason: ShredReason = ShredReason.RETENTION,
+    reason: ShredReason = ShredReason.RETENTION, keyring: Keyring | None = None,
 ) -> list[str]:
     """Crypto-shred many signals in the caller's transaction with a few statements per batch: what
     ``retention.shredding.shred_signal`` does for one (data key, attachment files, digests, ``shredded_at``,
-    one ``signal.shred`` audit entry each, with the same details), plus the enrichment notes and the
-    decision texts of the minutes. Signals already shredded are skipped. Returns the references.
+    one ``signal.shred`` audit entry each, with the same details), plus the enrichment notes and their part
+    of the meetings (``retention.redaction``: motivation, actions, minutes, stored packs). Signals already
+    shredded are skipped. Returns the references. ``keyring``: the app's when None (app context).
 
     Attachment files are unlinked before the caller commits (as in ``shred_signal``): after a
     rollback the signals keep their keys and a rerun finishes them.
     """
-    from meldpunt.intake.attachments import remove_files
-    from meldpunt.intake.models import Attachment, SubjectIdentifier
-
     rows = session.execute(select(Signal.id, Signal.reference, Signal.data_key_id)
                            .where(Signal.id.in_(signal_ids), Signal.shredded_at.is_(None))
                            .order_by(Signal.id)).all()
     if not rows:
         return []
+    return _shred_rows(session, rows=list(rows), actor_label=actor_label, uploads_folder=uploads_folder,
+                       reason=reason, keyring=keyring)
+
+
+def _shred_rows(session: Session, *, rows: list, actor_label: str, uploads_folder: Path | None,
+                reason: ShredReason, keyring: Keyring | None) -> list[str]:
+    """``shred_signals`` for rows (id, reference, data_key_id) of unshredded signals the caller read (and locked).
+
+    Statements per batch: attachments (1), signals (1), data keys (1), digests (1, ``RETURNING`` gives the
+    counts), notes (1), agenda items (1), and the audit trail (3).
+    """
+    from meldpunt.intake.attachments import remove_files
+    from meldpunt.intake.models import Attachment, SubjectIdentifier
+
     ids = [row.id for row in rows]
     key_ids = [row.data_key_id for row in rows if row.data_key_id is not None]
     attachments: dict[uuid.UUID, list[Attachment]] = {}
     for attachment in session.scalars(select(Attachment).where(Attachment.signal_id.in_(ids))):
         attachments.setdefault(attachment.signal_id, []).append(attachment)
-    digests = dict(session.execute(select(SubjectIdentifier.signal_id, func.count())
-                                   .where(SubjectIdentifier.signal_id.in_(ids))
-                                   .group_by(SubjectIdentifier.signal_id)).all())
     now = utcnow()
     session.execute(update(Signal).where(Signal.id.in_(ids))
                     .values(data_key_id=None, shredded_at=now, version_id=Signal.version_id + 1)
                     .execution_options(synchronize_session=False))
     if key_ids:
         session.execute(delete(DataKey).where(DataKey.id.in_(key_ids)).execution_options(synchronize_session=False))
-    session.execute(delete(SubjectIdentifier).where(SubjectIdentifier.signal_id.in_(ids))
-                    .execution_options(synchronize_session=False))
+    digests = Counter(session.scalars(delete(SubjectIdentifier).where(SubjectIdentifier.signal_id.in_(ids))
+                                      .returning(SubjectIdentifier.signal_id)
+                                      .execution_options(synchronize_session=False)))
     session.execute(delete(EnrichmentNote).where(EnrichmentNote.signal_id.in_(ids))
                     .execution_options(synchronize_session=False))
-    _redact_minutes(session, signal_ids=ids)
+    redact_meetings(session, keyring=keyring, signal_ids=ids)
     entries = []
     for row in rows:
         files = attachments.get(row.id, [])
@@ -282,6 +275,7 @@ def _expired_cases_condition(*, now: datetime, terms: RetentionSettings) -> Colu
 
 def shred_expired_cases_batch(
     session: Session, *, now: datetime, terms: RetentionSettings, batch_size: int, actor_label: str,
+    keyring: Keyring | None = None,
 ) -> list[str]:
     """Shred the casus itself (its own data key: title, risk picture, interventions) once its signals are gone."""
     stmt = (select(Case.id).where(_expired_cases_condition(now=now, terms=terms)).order_by(Case.id).limit(batch_size))
@@ -290,13 +284,14 @@ def shred_expired_cases_batch(
     refs = []
     for case_id in list(session.scalars(stmt)):
         case = session.get(Case, case_id)
+        redacted = redact_meetings(session, keyring=keyring, case_id=case.id)
         data_key_id = case.data_key_id
         case.data_key_id = None
         session.flush()
         session.execute(delete(DataKey).where(DataKey.id == data_key_id))
-        redacted = _redact_minutes(session, case_id=case.id)
         record(session, action="case.shred", actor_label=actor_label, object_type="case", object_id=case.id,
-               details={"reason": ShredReason.RETENTION.value, "decisions_redacted": redacted})
+               details={"reason": ShredReason.RETENTION.value, "decisions_redacted": redacted.decisions,
+                        "minutes_redacted": redacted.minutes, "packs_deleted": redacted.packs})
         refs.append(case.reference)
     session.flush()
     return refs
@@ -312,7 +307,7 @@ class RunOutcome:
 def run_retention(
     session: Session, *, terms: RetentionSettings, actor_label: str, now: datetime | None = None,
     batch_size: int | None = None, uploads_folder: Path | None = None,
-    on_batch: Callable[[int], None] | None = None,
+    on_batch: Callable[[int], None] | None = None, keyring: Keyring | None = None,
 ) -> RunOutcome:
     """Shred everything that has expired, one committed transaction per batch, and keep a run report.
 
@@ -327,7 +322,7 @@ def run_retention(
     after = None
     while True:
         refs, after = shred_expired_batch(session, now=now, terms=terms, batch_size=size, actor_label=actor_label,
-                                          uploads_folder=uploads_folder, after=after)
+                                          uploads_folder=uploads_folder, after=after, keyring=keyring)
         if after is None:
             session.rollback()
             break
@@ -337,7 +332,8 @@ def run_retention(
         if on_batch is not None:
             on_batch(len(refs))
     while True:
-        refs = shred_expired_cases_batch(session, now=now, terms=terms, batch_size=size, actor_label=actor_label)
+        refs = shred_expired_cases_batch(session, now=now, terms=terms, batch_size=size, actor_label=actor_label,
+                                         keyring=keyring)
         if not refs:
             session.rollback()
             break
@@ -423,20 +419,47 @@ def decide_hold(session: Session, *, hold: LegalHold, actor, approve: bool, orig
     return hold
 
 
-def lift_hold(session: Session, *, hold: LegalHold, actor, origin: str = "") -> LegalHold:
+def request_lift(
+    session: Session, *, keyring: Keyring, hold: LegalHold, actor, reason: str, origin: str = "",
+) -> LegalHold:
+    """Ask to lift an active hold ("opheffen aangevraagd"), with a reason. The hold stays in force until
+    another handler of the same track agrees (``decide_lift``)."""
     if hold.state != HoldState.ACTIVE.value:
         raise RetentionError("Alleen een actieve bewaarplicht kan worden opgeheven.")
-    hold.state, hold.lifted_by_id, hold.lifted_at = HoldState.LIFTED.value, actor.id, utcnow()
+    if hold.lift_requested_by_id is not None:
+        raise RetentionError("Opheffen is al aangevraagd. Een andere behandelaar moet beslissen.")
+    text = _reason(reason)
+    target = hold.signal if hold.signal_id is not None else hold.case
+    cipher = cipher_for(session, keyring=keyring, data_key_id=_target_key(target))
+    hold.lift_requested_by_id, hold.lift_requested_at = actor.id, utcnow()
+    seal(cipher, hold, "lift_reason", text)
     session.flush()
-    record(session, action="retention.hold.lift", actor_id=actor.id, actor_label=actor.email, origin=origin,
+    record(session, action="retention.hold.lift_request", actor_id=actor.id, actor_label=actor.email, origin=origin,
            object_type="legal_hold", object_id=hold.id)
     return hold
 
 
-def hold_reason(session: Session, *, keyring: Keyring, hold: LegalHold) -> str:
+def decide_lift(session: Session, *, hold: LegalHold, actor, approve: bool, origin: str = "") -> LegalHold:
+    """A second handler (never the one who asked) lifts the hold, or rejects the request (the hold stays)."""
+    if not hold.lift_pending:
+        raise RetentionError("Er is geen aanvraag om deze bewaarplicht op te heffen.")
+    if hold.lift_requested_by_id == actor.id:
+        raise RetentionError("U heeft het opheffen zelf aangevraagd. Een andere behandelaar moet beslissen.")
+    if approve:
+        hold.state, hold.lifted_by_id, hold.lifted_at = HoldState.LIFTED.value, actor.id, utcnow()
+    else:
+        hold.lift_requested_by_id = hold.lift_requested_at = hold.lift_reason_ct = None
+    session.flush()
+    record(session, action="retention.hold.lift" if approve else "retention.hold.lift_reject", actor_id=actor.id,
+           actor_label=actor.email, origin=origin, object_type="legal_hold", object_id=hold.id)
+    return hold
+
+
+def hold_reason(session: Session, *, keyring: Keyring, hold: LegalHold, field: str = "reason") -> str:
+    """The reason of the hold (``field="reason"``) or of the request to lift it (``"lift_reason"``)."""
     target = hold.signal if hold.signal_id is not None else hold.case
     try:
-        return unseal(cipher_for(session, keyring=keyring, data_key_id=target.data_key_id), hold, "reason") or ""
+        return unseal(cipher_for(session, keyring=keyring, data_key_id=target.data_key_id), hold, field) or ""
     except ShreddedError:
         return "Verwijderd"
 

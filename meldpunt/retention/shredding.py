@@ -96,6 +96,11 @@ def shred_signal(
     ).rowcount or 0
     session.flush()
 
+    # What meetings said about it is under the meeting's key: redact it (minutes, actions, stored packs).
+    from meldpunt.retention.redaction import redact_meetings
+
+    redact_meetings(session, keyring=None, signal_ids=[signal.id])
+
     # Unlinked, not overwritten: overwriting is pointless on journaling/copy-on-write file systems
     # and SSDs, and the files are ciphertext under a key that no longer exists anyway.
     attachments = len(signal.attachments)

@@ -65,7 +65,9 @@ def holds():
     require(current_user, VIEW)
     keyring = current_keyring()
     visible = [h for h in service.holds(db.session) if can(current_user, VIEW, h)]
-    rows = [(h, service.hold_reason(db.session, keyring=keyring, hold=h)) for h in visible]
+    rows = [(h, service.hold_reason(db.session, keyring=keyring, hold=h),
+             service.hold_reason(db.session, keyring=keyring, hold=h, field="lift_reason") if h.lift_pending else "")
+            for h in visible]
     audit_event("retention.hold.list", object_type="legal_hold", details={"holds": len(rows)})
     db.session.commit()
     return render_template("retention/holds.html", rows=rows, labels=HOLD_STATE_LABELS, today=today(),
@@ -131,22 +133,48 @@ def decide_hold(hold_id):
 @bp.post("/bewaartermijnen/bewaarplicht/<uuid:hold_id>/opheffen")
 @login_required
 def lift_hold(hold_id):
+    """Ask to lift a hold ("opheffen aangevraagd"); it stays in force until a second handler agrees."""
     hold = load_or_404(LegalHold, hold_id, RetentionAction.DECIDE_HOLD)
-    if not LiftForm().validate_on_submit():
-        abort(400)
+    form = LiftForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _holds_error("Geef een reden op om de bewaarplicht op te heffen.")
     try:
-        service.lift_hold(db.session, hold=hold, actor=current_user, origin=client_origin())
+        service.request_lift(db.session, keyring=current_keyring(), hold=hold, actor=current_user,
+                             reason=form.lift_reason.data, origin=client_origin())
     except service.RetentionError as exc:
         db.session.rollback()
         return _holds_error(str(exc))
     db.session.commit()
-    flash("De bewaarplicht is opgeheven.", "success")
-    return redirect(url_for("retention.holds"))
+    flash("Opheffen is aangevraagd. Een andere behandelaar moet beslissen. Tot dan blijft de bewaarplicht gelden.",
+          "success")
+    return redirect(url_for("retention.holds"), code=303)
+
+
+@bp.post("/bewaartermijnen/bewaarplicht/<uuid:hold_id>/opheffen/besluit")
+@login_required
+def decide_lift(hold_id):
+    hold = load_or_404(LegalHold, hold_id, RetentionAction.DECIDE_HOLD)
+    decision = request.form.get("decision")
+    if not DecideForm().validate_on_submit() or decision not in ("akkoord", "afwijzen"):
+        abort(400)
+    try:
+        service.decide_lift(db.session, hold=hold, actor=current_user, approve=decision == "akkoord",
+                            origin=client_origin())
+    except service.RetentionError as exc:
+        db.session.rollback()
+        return _holds_error(str(exc))
+    db.session.commit()
+    flash("De bewaarplicht is opgeheven." if decision == "akkoord"
+          else "Het opheffen is afgewezen. De bewaarplicht blijft gelden.", "success")
+    return redirect(url_for("retention.holds"), code=303)
 
 
 def _holds_error(message: str):
     keyring = current_keyring()
-    rows = [(h, service.hold_reason(db.session, keyring=keyring, hold=h))
+    rows = [(h, service.hold_reason(db.session, keyring=keyring, hold=h),
+             service.hold_reason(db.session, keyring=keyring, hold=h, field="lift_reason") if h.lift_pending else "")
             for h in service.holds(db.session) if can(current_user, VIEW, h)]
     db.session.rollback()
     return render_template("retention/holds.html", rows=rows, labels=HOLD_STATE_LABELS, today=today(),

@@ -165,6 +165,9 @@ class Signal(Base):
     triaged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     shredded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: When the reporter's identity was erased after an AVG request (``reporter_id`` is NULL then, but
+    #: the melding was not filed anonymously: handlers see that it was erased, not "Anoniem").
+    reporter_erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     # Encrypted under the signal's data key.

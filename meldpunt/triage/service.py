@@ -70,6 +70,20 @@ class ReporterIdentity:
     contact: str | None  # how the reporter wants to hear back (encrypted with the signal)
 
 
+def reporter_erased_text(erased_at: datetime) -> str:
+    """What the handler reads about a melding whose reporter's identity was erased (AVG): plain, and never
+    suggesting the melding was filed anonymously."""
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_date
+
+    if erased_at.tzinfo is None:  # SQLite returns naive UTC
+        erased_at = erased_at.replace(tzinfo=timezone.utc)
+    day = format_date(erased_at.astimezone(ZoneInfo("Europe/Amsterdam")).date(), "d MMMM y", locale="nl")
+    return (f"De melder heeft deze melding met naam gedaan. Op {day} is de identiteit van de "
+            "melder gewist na een verzoek onder de AVG. Wie de melder was, is daarom niet meer te zien.")
+
+
 def reveal_reporter_identity(
     session: Session, *, keyring: Keyring, signal: Signal, actor: User, origin: str = ""
 ) -> ReporterIdentity:
@@ -83,6 +97,8 @@ def reveal_reporter_identity(
 
     if not can(actor, Action.VIEW_REPORTER_IDENTITY, signal):
         raise TriageError("U mag niet zien wie deze melding deed.")
+    if signal.reporter_erased_at is not None:
+        raise TriageError(reporter_erased_text(signal.reporter_erased_at))
     if signal.is_anonymous or signal.reporter is None:
         raise TriageError("Deze melding is anoniem gedaan. Er is geen melder om te tonen.")
     try:

@@ -149,6 +149,7 @@ def _page(signal: Signal, *, status: int = 200, error: str | None = None, report
         subject_form=forms.get("subject_form") or SubjectForm(formdata=None),
         message_form=forms.get("message_form") or MessageForm(formdata=None),
         reporter_identity=reporter_identity,
+        reporter_erased_text=service.reporter_erased_text,
         may_reveal_reporter=can(current_user, Action.VIEW_REPORTER_IDENTITY, signal),
         reveal_form=RevealReporterForm(formdata=None),
         four_eyes=four_eyes,

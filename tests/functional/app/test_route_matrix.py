@@ -102,7 +102,7 @@ ROUTE_ACCESS: dict[str, frozenset[str]] = {
     "meetings.toggle_meeting_type": frozenset({"beheerder"}),
     # retention and legal hold (issue 19): the handlers; requests of data subjects: the beheerder
     "retention.index": HANDLERS, "retention.holds": HANDLERS, "retention.decide_hold": HANDLERS,
-    "retention.lift_hold": HANDLERS, "retention.propose_signal_hold": HANDLERS,
+    "retention.lift_hold": HANDLERS, "retention.decide_lift": HANDLERS, "retention.propose_signal_hold": HANDLERS,
     "retention.propose_case_hold": frozenset({"regisseur"}), "retention.extend": HANDLERS,
     "retention.requests": frozenset({"beheerder"}), "retention.record_request": frozenset({"beheerder"}),
     "retention.request_detail": frozenset({"beheerder"}), "retention.decide_request": frozenset({"beheerder"}),

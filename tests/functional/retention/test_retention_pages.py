@@ -103,8 +103,11 @@ def test_legal_hold_four_eyes_through_http(world):
     assert reference not in _run(app).shredded
     assert "juridische bewaarplicht tot en met" in a.get(f"/behandelen/meldingen/{signal_id}").get_data(as_text=True)
 
-    # Lifted: the next run shreds it.
-    assert a.post(f"/bewaartermijnen/bewaarplicht/{hold_id}/opheffen", data={"csrf_token": token}).status_code == 302
+    # Lifted (asked by one, approved by the other): the next run shreds it.
+    assert a.post(f"/bewaartermijnen/bewaarplicht/{hold_id}/opheffen",
+                  data={"csrf_token": token, "lift_reason": "Onderzoek afgerond"}).status_code == 303
+    assert b.post(f"/bewaartermijnen/bewaarplicht/{hold_id}/opheffen/besluit",
+                  data={"csrf_token": _token(b), "decision": "akkoord"}).status_code == 303
     assert reference in _run(app).shredded
 
 
@@ -421,3 +424,221 @@ def test_run_report_shows_each_handler_only_their_own_track(world):
     assert integrity_ref in integrity and regular_ref not in integrity
     for role in ("melder", "beheerder", "voorzitter"):
         assert _client(app, users[role].email).get("/bewaartermijnen/").status_code == 403
+
+
+# ------------------------------------------------------------------------------------------- leftovers (items)
+
+
+def _active_hold(app, users, second, signal_id):
+    """Set-up: an active hold, proposed by the first regisseur and approved by the second (tested above)."""
+    with app.app_context():
+        keyring = app.extensions["meldpunt.keyring"]
+        today = retention.local_date(utcnow())
+        hold = retention.propose_hold(db.session, keyring=keyring, actor=db.session.get(User, users["regisseur"].id),
+                                      target=db.session.get(Signal, signal_id), reason="Lopend onderzoek",
+                                      ends_on=today + timedelta(days=90), today=today)
+        retention.decide_hold(db.session, hold=hold, actor=db.session.get(User, second["regisseur"].id), approve=True)
+        db.session.commit()
+        return hold.id
+
+
+def test_item_01_lifting_a_hold_needs_a_second_handler(world):
+    app, users, second = world
+    signal_id, reference = _signal(app, closed_days=3 * 366)
+    hold_id = _active_hold(app, users, second, signal_id)
+    a = _client(app, users["regisseur"].email)
+    b = _client(app, second["regisseur"].email)
+    listing = a.get("/bewaartermijnen/bewaarplicht").get_data(as_text=True)
+    assert "Opheffen aanvragen" in listing and "Waarom opheffen?" in listing
+    token = csrf_token(listing)
+
+    # Without a reason: refused in Dutch, nothing changes.
+    refused = a.post(f"/bewaartermijnen/bewaarplicht/{hold_id}/opheffen", data={"csrf_token": token, "lift_reason": ""})
+    assert refused.status_code == 422 and "Geef een reden op" in refused.get_data(as_text=True)
+    asked = a.post(f"/bewaartermijnen/bewaarplicht/{hold_id}/opheffen",
+                   data={"csrf_token": token, "lift_reason": "Onderzoek FIOD is gestopt"})
+    assert asked.status_code == 303
+    with app.app_context():
+        hold = db.session.get(LegalHold, hold_id)
+        assert hold.state == HoldState.ACTIVE.value and hold.lift_pending
+        assert hold.lift_requested_by_id == users["regisseur"].id and b"FIOD" not in hold.lift_reason_ct
+    # The hold still applies: the job leaves the signal.
+    assert reference not in _run(app).shredded
+
+    # The list shows the pending lift and its reason; the requester cannot decide, nor ask twice.
+    mine = a.get("/bewaartermijnen/bewaarplicht").get_data(as_text=True)
+    assert "opheffen aangevraagd" in mine and "Onderzoek FIOD is gestopt" in mine and "U vroeg dit op te heffen" in mine
+    own = a.post(f"/bewaartermijnen/bewaarplicht/{hold_id}/opheffen/besluit",
+                 data={"csrf_token": token, "decision": "akkoord"})
+    assert own.status_code == 422 and "Een andere behandelaar moet beslissen" in own.get_data(as_text=True)
+    twice = a.post(f"/bewaartermijnen/bewaarplicht/{hold_id}/opheffen",
+                   data={"csrf_token": token, "lift_reason": "Nog eens"})
+    assert twice.status_code == 422 and "Opheffen is al aangevraagd" in twice.get_data(as_text=True)
+    # The other track never reaches it.
+    integrity = _client(app, users["integriteit"].email)
+    assert integrity.post(f"/bewaartermijnen/bewaarplicht/{hold_id}/opheffen/besluit",
+                          data={"csrf_token": _token(integrity), "decision": "akkoord"}).status_code == 404
+    with app.app_context():
+        assert db.session.get(LegalHold, hold_id).state == HoldState.ACTIVE.value
+
+    # The second regisseur sees the request and rejects it: the hold stays, without a pending lift.
+    theirs = b.get("/bewaartermijnen/bewaarplicht").get_data(as_text=True)
+    assert "Akkoord: opheffen" in theirs and "Onderzoek FIOD is gestopt" in theirs
+    rejected = b.post(f"/bewaartermijnen/bewaarplicht/{hold_id}/opheffen/besluit",
+                      data={"csrf_token": _token(b), "decision": "afwijzen"})
+    assert rejected.status_code == 303
+    with app.app_context():
+        hold = db.session.get(LegalHold, hold_id)
+        assert hold.state == HoldState.ACTIVE.value and not hold.lift_pending and hold.lift_reason_ct is None
+    assert reference not in _run(app).shredded
+
+    # Asked again, approved by the second: lifted, audited, and the next run shreds it.
+    assert a.post(f"/bewaartermijnen/bewaarplicht/{hold_id}/opheffen",
+                  data={"csrf_token": token, "lift_reason": "Zaak geseponeerd"}).status_code == 303
+    assert b.post(f"/bewaartermijnen/bewaarplicht/{hold_id}/opheffen/besluit",
+                  data={"csrf_token": _token(b), "decision": "akkoord"}).status_code == 303
+    with app.app_context():
+        hold = db.session.get(LegalHold, hold_id)
+        assert hold.state == HoldState.LIFTED.value and hold.lifted_by_id == second["regisseur"].id
+        actions = list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_id == str(hold_id))
+                                          .order_by(AuditEntry.id)))
+        assert actions.count("retention.hold.lift_request") == 2
+        assert "retention.hold.lift_reject" in actions and actions[-1] == "retention.hold.lift"
+    assert "Opgeheven door" in b.get("/bewaartermijnen/bewaarplicht").get_data(as_text=True)
+    assert reference in _run(app).shredded
+
+
+def test_item_02_toon_melder_after_identity_erasure(world):
+    import re
+
+    app, users, second = world
+    signal_id, reference = _signal(app, reporter=users["melder"], description="CANARY-ERASED kapsalon",
+                                   contact="06-33333333")
+    first = _client(app, users["beheerder"].email)
+    other = _client(app, second["beheerder"].email)
+    _record(first, kind="wissen", reporter_email=users["melder"].email, details="Wil niet meer gekoppeld zijn")
+    done = other.post(f"/avg-verzoeken/{_request_id(app)}/besluit",
+                      data={"csrf_token": _token(other), "decision": "akkoord"})
+    assert done.status_code == 200
+    today = retention.local_date(utcnow())
+    with app.app_context():
+        signal = db.session.get(Signal, signal_id)
+        assert signal.reporter_id is None and not signal.is_anonymous and signal.reporter_erased_at is not None
+
+    handler = _client(app, users["regisseur"].email)
+    page = handler.get(f"/behandelen/meldingen/{signal_id}").get_data(as_text=True)
+    melder = re.search(r'<dd id="melder">(.*?)</dd>', page, re.S).group(1)
+    from babel.dates import format_date
+
+    day = format_date(today, "d MMMM y", locale="nl")
+    assert "identiteit van de melder gewist na een verzoek onder de AVG" in melder.replace("is de ", "")
+    assert day in melder and "met naam gedaan" in melder
+    assert "nonie" not in melder.lower() and "Toon melder" not in page
+    # Even a forged "Toon melder" says it plainly, and never that the melding was anonymous.
+    shown = handler.post(f"/behandelen/meldingen/{signal_id}/melder", data={"csrf_token": csrf_token(page)})
+    text = shown.get_data(as_text=True)
+    assert shown.status_code == 422 and "gewist na een verzoek onder de AVG" in text
+    assert "anoniem gedaan" not in text and "06-33333333" not in text and users["melder"].email not in text
+
+    # Feedback would reach nobody: refused in the same plain words.
+    url = f"/behandelen/meldingen/{signal_id}/terugkoppeling"
+    compose = handler.get(url).get_data(as_text=True)
+    assert "identiteit van de melder is gewist" in compose and "anoniem" not in compose.lower().split("<main")[-1]
+    sent = handler.post(url, data={"csrf_token": csrf_token(compose), "text": "Wij pakken het op.",
+                                   "send": "Versturen aan de melder"})
+    assert sent.status_code == 422 and "Terugkoppeling is daarom niet meer mogelijk" in sent.get_data(as_text=True)
+
+    # The reporter's own pages keep no trace of it.
+    reporter = _client(app, users["melder"].email)
+    assert reporter.get(f"/mijn-meldingen/{signal_id}").status_code == 404
+    mine = reporter.get("/mijn-meldingen").get_data(as_text=True)
+    assert reference not in mine and "CANARY-ERASED" not in mine and "gewist" not in mine
+
+
+def test_item_03_minutes_and_packs_of_a_shredded_casus_are_redacted(app_factory):
+    from meldpunt.cases.models import Case
+    from meldpunt.meetings.models import Meeting, MeetingPack
+    from meldpunt.meetings.notices import make_pack, request_packs, stored_pack
+    from meldpunt.meetings.packs import build_pack
+    from meldpunt.retention.redaction import REDACTED
+    from tests.functional.conftest_meetings import case_reference, client_for, confirm_secrecy, meeting_world
+    from tests.functional.test_meetings_pack import _add_action
+
+    app = app_factory()
+    w = meeting_world(app)
+    chair, meeting_id = w["chair"], w["meeting_id"]
+    ref_a, ref_b = case_reference(app, w["case_a"]), case_reference(app, w["case_b"])
+    with app.app_context():
+        ids = [item.id for item in db.session.get(Meeting, uuid_of(meeting_id)).items]
+    number_a, number_b = ids.index(w["item_a"]) + 1, ids.index(w["item_b"]) + 1
+    soon = utcnow().date() + timedelta(days=7)
+    assert _add_action(chair, meeting_id, w["item_a"], f"lid-{w['internal'].id}", soon,
+                       "CANARY-SHRED-ACTIE dossier opvragen").status_code == 302
+    assert _add_action(chair, meeting_id, w["item_b"], f"lid-{w['internal'].id}", soon,
+                       "CANARY-KEEP-ACTIE horeca bellen").status_code == 302
+    minutes = (f"Opening: CANARY-KEEP-OPENING iedereen aanwezig.\n\n"
+               f"Punt {number_a}. Vastgoed Noord\nCANARY-SHRED-SECTIE Bibob-toets besproken.\n"
+               f"Tweede regel CANARY-SHRED-REGEL2.\n\n"
+               f"Punt {number_b}. Horeca Centrum\nCANARY-KEEP-HORECA sluiting voorbereiden.\n\n"
+               f"Rondvraag: {ref_a} komt terug, CANARY-SHRED-RONDVRAAG.\n\n"
+               f"Slot: {ref_b} volgt, CANARY-KEEP-SLOT.")
+    page = chair.get(f"/overleg/{meeting_id}").get_data(as_text=True)
+    assert chair.post(f"/overleg/{meeting_id}/verslag",
+                      data={"csrf_token": csrf_token(page), "minutes": minutes}).status_code == 302
+
+    # The packs the task stores (the stand-in renderer writes what the member's pack holds as text).
+    with app.app_context():
+        keyring = app.extensions["meldpunt.keyring"]
+        meeting = db.session.get(Meeting, uuid_of(meeting_id))
+
+        def render(meeting, user):
+            pack = build_pack(db.session, keyring=keyring, meeting=meeting, viewer=user, require_secrecy=False)
+            texts = [pack.minutes or ""] + [a.description for c in pack.items for a in c.actions]
+            return "\n".join(texts).encode()
+
+        request_packs(db.session, meeting=meeting)
+        for pack in db.session.scalars(select(MeetingPack).where(MeetingPack.meeting_id == meeting.id)):
+            make_pack(db.session, keyring=keyring, pack=pack, render=render)
+        db.session.commit()
+        stored = stored_pack(db.session, keyring=keyring, meeting=meeting, user=meeting.chair)
+        assert b"CANARY-SHRED-SECTIE" in stored and b"CANARY-SHRED-ACTIE" in stored  # the set-up holds it
+
+        # Casus A was closed six years ago: the job shreds its signals and then the casus itself.
+        case = db.session.get(Case, w["case_a"])
+        case.status, case.closed_at = "afgesloten", utcnow() - timedelta(days=6 * 366)
+        db.session.commit()
+    outcome = _run(app)
+    assert ref_a in outcome.cases and ref_b not in outcome.cases
+
+    with app.app_context():
+        meeting = db.session.get(Meeting, uuid_of(meeting_id))
+        assert db.session.scalar(select(func.count()).select_from(MeetingPack)
+                                 .where(MeetingPack.meeting_id == meeting.id)) == 0
+        assert stored_pack(db.session, keyring=app.extensions["meldpunt.keyring"], meeting=meeting,
+                           user=meeting.chair) is None
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "case.shred"))
+        details = json.loads(entry.details)
+        assert details["minutes_redacted"] == 1 and details["packs_deleted"] >= 3
+
+    kept = ["CANARY-KEEP-OPENING", "CANARY-KEEP-HORECA", "CANARY-KEEP-SLOT"]
+    gone = ["CANARY-SHRED-SECTIE", "CANARY-SHRED-REGEL2", "CANARY-SHRED-RONDVRAAG", "CANARY-SHRED-ACTIE"]
+    # The chair's minutes page.
+    detail = chair.get(f"/overleg/{meeting_id}").get_data(as_text=True)
+    # A fresh pack for an internal member, and the chair's.
+    internal = client_for(app, w["internal"].email)
+    confirm_secrecy(internal, meeting_id)
+    fresh = internal.get(f"/overleg/{meeting_id}/stukken").get_data(as_text=True)
+    chair_pack = chair.get(f"/overleg/{meeting_id}/stukken").get_data(as_text=True)
+    for text in (detail, fresh, chair_pack):
+        assert REDACTED in text
+        for canary in gone:
+            assert canary not in text, canary
+        for canary in kept:
+            assert canary in text, canary
+    assert "CANARY-KEEP-ACTIE" in fresh
+
+
+def uuid_of(value):
+    import uuid
+
+    return uuid.UUID(str(value))
