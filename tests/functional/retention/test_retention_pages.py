@@ -444,7 +444,7 @@ def _active_hold(app, users, second, signal_id):
 
 def test_item_01_lifting_a_hold_needs_a_second_handler(world):
     app, users, second = world
-    signal_id, reference = _signal(app, closed_days=3 * 366)
+    signal_id, reference = factories.filed_in(app, description=KAPSALON, **_closed(3 * 366))
     hold_id = _active_hold(app, users, second, signal_id)
     a = _client(app, users["regisseur"].email)
     b = _client(app, second["regisseur"].email)
@@ -512,7 +512,7 @@ def test_item_02_toon_melder_after_identity_erasure(world):
     import re
 
     app, users, second = world
-    signal_id, reference = _signal(app, reporter=users["melder"], description="CANARY-ERASED kapsalon",
+    signal_id, reference = factories.filed_in(app, reporter=users["melder"], description="CANARY-ERASED kapsalon",
                                    contact="06-33333333")
     first = _client(app, users["beheerder"].email)
     other = _client(app, second["beheerder"].email)
@@ -561,8 +561,8 @@ def test_item_03_minutes_and_packs_of_a_shredded_casus_are_redacted(app_factory)
     from meldpunt.meetings.notices import make_pack, request_packs, stored_pack
     from meldpunt.meetings.packs import build_pack
     from meldpunt.retention.redaction import REDACTED
-    from tests.functional.conftest_meetings import case_reference, client_for, confirm_secrecy, meeting_world
-    from tests.functional.test_meetings_pack import _add_action
+    from tests.support.meetings import case_reference, client_for, confirm_secrecy, meeting_world
+    from tests.functional.meetings.test_meetings_pack import _add_action
 
     app = app_factory()
     w = meeting_world(app)
