@@ -56,6 +56,8 @@ class User(UserMixin, Base):
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     #: The handler's choice: also a content-free e-mail when a reporter replies (issue 22 item 2).
     reply_mail: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    #: The language chosen with the footer switch (issue 22 item 9): e-mails to this user use it.
+    language: Mapped[str] = mapped_column(String(5), default="nl", server_default="nl")
     #: TOTP secret, encrypted under this account's own data key (so key rotation covers it).
     totp_secret_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     data_key_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("data_keys.id", ondelete="SET NULL"))

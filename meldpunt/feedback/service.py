@@ -13,25 +13,26 @@ from meldpunt.database import utcnow
 from meldpunt.feedback.models import DeliveryChannel, DeliveryState, Notice, NoticeDelivery, NoticeKind
 from meldpunt.intake.models import Signal
 from meldpunt.vault.service import ShreddedError, cipher_for, field_reader
+from meldpunt.i18n import N_
 
 #: What the reporter reads for each notice: plain Dutch, "op hoofdlijnen", never details.
 NOTICE_TITLES = {
-    NoticeKind.RECEIVED: "Uw melding is ontvangen",
-    NoticeKind.IN_PROGRESS: "Uw melding is in behandeling",
-    NoticeKind.FORWARDED: "Uw melding is doorgestuurd naar de instantie die erover gaat",
-    NoticeKind.DISCUSSED: "Uw melding is besproken in een overleg",
-    NoticeKind.CLOSED: "Uw melding is afgesloten",
-    NoticeKind.NOT_ADMISSIBLE: "Wij nemen uw melding niet in behandeling",
-    NoticeKind.TO_INTEGRITY: "Uw melding is overgedragen aan de integriteitscoördinator",
-    NoticeKind.MESSAGE: "U heeft een nieuw bericht",
-    NoticeKind.FEEDBACK: "Terugkoppeling over uw melding",
-    NoticeKind.REMINDER: "Herinnering: melding wacht op eerste terugkoppeling",
-    NoticeKind.ROLE_GRANT: "Een verzoek om rechten wacht op uw besluit",
-    NoticeKind.MEASURE_DUE: "Een verbetermaatregel van u is over de termijn",
-    NoticeKind.AGENDA_SENT: "De agenda van een overleg staat klaar",
-    NoticeKind.ACTION_OVERDUE: "Een actie uit een overleg is over de datum",
-    NoticeKind.THREAT_REMINDER: "Dringend: een melder die zich onveilig voelt wacht op contact",
-    NoticeKind.REPORTER_REPLY: "Nieuw bericht van de melder",
+    NoticeKind.RECEIVED: N_("Uw melding is ontvangen"),
+    NoticeKind.IN_PROGRESS: N_("Uw melding is in behandeling"),
+    NoticeKind.FORWARDED: N_("Uw melding is doorgestuurd naar de instantie die erover gaat"),
+    NoticeKind.DISCUSSED: N_("Uw melding is besproken in een overleg"),
+    NoticeKind.CLOSED: N_("Uw melding is afgesloten"),
+    NoticeKind.NOT_ADMISSIBLE: N_("Wij nemen uw melding niet in behandeling"),
+    NoticeKind.TO_INTEGRITY: N_("Uw melding is overgedragen aan de integriteitscoördinator"),
+    NoticeKind.MESSAGE: N_("U heeft een nieuw bericht"),
+    NoticeKind.FEEDBACK: N_("Terugkoppeling over uw melding"),
+    NoticeKind.REMINDER: N_("Herinnering: melding wacht op eerste terugkoppeling"),
+    NoticeKind.ROLE_GRANT: N_("Een verzoek om rechten wacht op uw besluit"),
+    NoticeKind.MEASURE_DUE: N_("Een verbetermaatregel van u is over de termijn"),
+    NoticeKind.AGENDA_SENT: N_("De agenda van een overleg staat klaar"),
+    NoticeKind.ACTION_OVERDUE: N_("Een actie uit een overleg is over de datum"),
+    NoticeKind.THREAT_REMINDER: N_("Dringend: een melder die zich onveilig voelt wacht op contact"),
+    NoticeKind.REPORTER_REPLY: N_("Nieuw bericht van de melder"),
 }
 
 #: Notices that count as the reporter's first feedback (the received-confirmation does not).

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meldpunt.database import Base, utcnow
+from meldpunt.i18n import N_
 
 
 class SignalStatus(enum.StrEnum):
@@ -50,16 +51,16 @@ class SignalStatus(enum.StrEnum):
 
 #: Plain Dutch (B1) for the reporter and the queue.
 STATUS_LABELS = {
-    SignalStatus.RECEIVED: "Ontvangen",
-    SignalStatus.IN_PROGRESS: "In behandeling",
-    SignalStatus.ENRICHMENT: "Wordt uitgezocht",
-    SignalStatus.LINKED_TO_CASE: "Onderdeel van een casus",
-    SignalStatus.ON_AGENDA: "Geagendeerd voor overleg",
-    SignalStatus.DISCUSSED: "Besproken in overleg",
-    SignalStatus.CLOSED: "Afgesloten",
-    SignalStatus.NOT_ADMISSIBLE: "Niet in behandeling genomen",
-    SignalStatus.FORWARDED: "Doorgezonden naar bevoegde instantie",
-    SignalStatus.TO_INTEGRITY: "Overgedragen aan integriteitstraject",
+    SignalStatus.RECEIVED: N_("Ontvangen"),
+    SignalStatus.IN_PROGRESS: N_("In behandeling"),
+    SignalStatus.ENRICHMENT: N_("Wordt uitgezocht"),
+    SignalStatus.LINKED_TO_CASE: N_("Onderdeel van een casus"),
+    SignalStatus.ON_AGENDA: N_("Geagendeerd voor overleg"),
+    SignalStatus.DISCUSSED: N_("Besproken in overleg"),
+    SignalStatus.CLOSED: N_("Afgesloten"),
+    SignalStatus.NOT_ADMISSIBLE: N_("Niet in behandeling genomen"),
+    SignalStatus.FORWARDED: N_("Doorgezonden naar bevoegde instantie"),
+    SignalStatus.TO_INTEGRITY: N_("Overgedragen aan integriteitstraject"),
 }
 
 
@@ -170,18 +171,18 @@ class Signal(Base):
 
 #: "Wie werd benaderd?" (Borger-Odoorn §8.2): which function was approached.
 APPROACHED_LABELS = {
-    "eigen_functie": "Ikzelf, in mijn functie",
-    "collega": "Een collega",
-    "bestuurder": "Een bestuurder (burgemeester, wethouder)",
-    "raadslid": "Een raadslid",
+    "eigen_functie": N_("Ikzelf, in mijn functie"),
+    "collega": N_("Een collega"),
+    "bestuurder": N_("Een bestuurder (burgemeester, wethouder)"),
+    "raadslid": N_("Een raadslid"),
 }
 
 #: "Hoe?" (Verwey-Jonker §3.2): how the approach was made.
 APPROACH_LABELS = {
-    "gift": "Met een gift, geld of een gunst",
-    "dreiging": "Met dreiging of intimidatie",
-    "vriendschap": "Via vriendschap of een persoonlijke band",
-    "druk_derden": "Via druk van anderen (derden)",
+    "gift": N_("Met een gift, geld of een gunst"),
+    "dreiging": N_("Met dreiging of intimidatie"),
+    "vriendschap": N_("Via vriendschap of een persoonlijke band"),
+    "druk_derden": N_("Via druk van anderen (derden)"),
 }
 
 

@@ -15,11 +15,13 @@ from collections import defaultdict
 
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
+from flask_babel import gettext
 
 from meldpunt.crypto import FieldCipher, Keyring, index_identifier, index_identifier_all_keys, normalise
 from meldpunt.crypto.blind_index import normalise_huisnummer, normalise_kvk, normalise_postcode
 from meldpunt.intake.models import Signal, Subject, SubjectIdentifier, SubjectKind, SubjectOrigin
 from meldpunt.vault.service import ShreddedError, cipher_for, seal_json, unseal_json
+from meldpunt.i18n import N_
 
 #: The values a subject may carry, in display order, with their Dutch labels.
 SUBJECT_FIELDS = {
@@ -36,10 +38,10 @@ SUBJECT_FIELDS = {
 FIELD_MAX = 200
 
 KIND_LABELS = {
-    SubjectKind.PERSON.value: "Persoon",
-    SubjectKind.COMPANY.value: "Bedrijf of organisatie",
-    SubjectKind.ADDRESS.value: "Adres of pand",
-    SubjectKind.VEHICLE.value: "Voertuig",
+    SubjectKind.PERSON.value: N_("Persoon"),
+    SubjectKind.COMPANY.value: N_("Bedrijf of organisatie"),
+    SubjectKind.ADDRESS.value: N_("Adres of pand"),
+    SubjectKind.VEHICLE.value: N_("Voertuig"),
 }
 
 
@@ -61,14 +63,14 @@ def clean_subject_values(**values: str | None) -> dict[str, str]:
         if not text:
             continue
         if len(text) > FIELD_MAX:
-            raise SubjectError(f"Dit is te lang: hoogstens {FIELD_MAX} tekens.", field=key)
+            raise SubjectError(gettext("Dit is te lang: hoogstens %(limit)s tekens.", limit=FIELD_MAX), field=key)
         cleaned[key] = text
     for key, check in (("kvk", normalise_kvk), ("postcode", normalise_postcode), ("huisnummer", normalise_huisnummer)):
         if key in cleaned:
             try:
                 check(cleaned[key])
             except ValueError as exc:
-                raise SubjectError(str(exc), field=key) from None
+                raise SubjectError(gettext(str(exc)), field=key) from None
     return cleaned
 
 
@@ -145,10 +147,10 @@ def add_subject(
         plate=plate, permit=permit, role=role,
     )
     if not set(values) - {"role"}:
-        raise SubjectError("Vul ten minste één gegeven in, bijvoorbeeld een naam of een adres.", field="name")
+        raise SubjectError(gettext("Vul ten minste één gegeven in, bijvoorbeeld een naam of een adres."), field="name")
     kind = kind or guess_kind(values)
     if kind not in KIND_LABELS:
-        raise SubjectError("Kies wat voor betrokkene het is.", field="kind")
+        raise SubjectError(gettext("Kies wat voor betrokkene het is."), field="kind")
     subject = Subject(id=uuid.uuid4(), signal_id=signal.id, kind=kind, added_by=SubjectOrigin(added_by).value)
     seal_json(cipher, subject, "data", values)
     session.add(subject)
