@@ -17,7 +17,7 @@ from meldpunt.feedback.mail import compose_notice_mail
 from meldpunt.i18n import COOKIE
 from meldpunt.i18n_check import problems
 from tests.conftest import csrf_token, login, make_users
-from tests.functional.conftest_intake import post_form, receipt_code_from
+from tests.functional.conftest_intake import receipt_code_from
 
 ROOT = Path(__file__).resolve().parents[2]
 
