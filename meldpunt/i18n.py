@@ -82,6 +82,16 @@ def current_language() -> str:
     return language if language in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def translate_label(text: object) -> str:
+    """The ``|translate`` filter: a label that comes from Python or the database (marked with ``N_`` where
+    it is defined), translated as plain text. Unlike Jinja's ``_()`` it is escaped like any value and is
+    not %-formatted, so a stored label with ``<`` or ``%`` shows as typed. Untranslated: as it is."""
+    from flask_babel import gettext
+
+    value = "" if text is None else str(text)
+    return gettext(value) if value else value
+
+
 def init_app(app: Flask) -> None:
     """Babel with the locale selector, the compiled catalogs, the footer switch and template helpers."""
     from meldpunt.extensions import babel
@@ -96,6 +106,8 @@ def init_app(app: Flask) -> None:
     from importlib import import_module
 
     app.register_blueprint(import_module("meldpunt.i18n_views").bp)
+
+    app.add_template_filter(translate_label, "translate")
 
     @app.context_processor
     def _language_globals():

@@ -42,7 +42,7 @@ def choices(labels: dict[str, str], help_texts: dict[str, str] | None = None) ->
     """Choices for a select or radio field; ``help_texts`` go into ``data-help`` of each option."""
     help_texts = help_texts or {}
     return [
-        SelectChoice(value, _l(label) if isinstance(label, str) else label, {"data-help": help_texts[value]} if help_texts.get(value) else {})
+        SelectChoice(value, _l(label) if isinstance(label, str) and label else label, {"data-help": help_texts[value]} if help_texts.get(value) else {})
         for value, label in labels.items()
     ]
 

@@ -42,9 +42,11 @@ def test_item_09_accept_language_english_gives_the_anonymous_journey_in_english(
 
     form = _text(client.get("/melden/anoniem"))
     for english in ("What did you see or hear?", "You are reporting anonymously.", "Send report", "Check your report",
-                    "(optional)", "Party involved 1", "I saw or heard it myself", "Yes, I will check myself"):
+                    "(optional)", "Party involved 1", "I saw or heard it myself", "Yes, I will check myself",
+                    "Business premises", "An office, shop or workshop.", "Money laundering"):
         assert english in form, english
-    for dutch in ("Wat heeft u gezien of gehoord?", "Melding versturen", "(niet verplicht)", "Betrokkene 1"):
+    for dutch in ("Wat heeft u gezien of gehoord?", "Melding versturen", "(niet verplicht)", "Betrokkene 1",
+                  "Bedrijfspand", "Witwassen"):
         assert dutch not in form, dutch
 
     refused = client.post("/melden/anoniem", data={"csrf_token": csrf_token(form), "description": ""})
