@@ -25,15 +25,15 @@ from meldpunt.i18n import N_
 
 #: The values a subject may carry, in display order, with their Dutch labels.
 SUBJECT_FIELDS = {
-    "name": "Naam",
-    "kvk": "KvK-nummer",
-    "street": "Straat",
-    "huisnummer": "Huisnummer",
-    "postcode": "Postcode",
-    "city": "Plaats",
-    "plate": "Kenteken",
-    "permit": "Vergunningnummer",
-    "role": "Rol",
+    "name": N_("Naam"),
+    "kvk": N_("KvK-nummer"),
+    "street": N_("Straat"),
+    "huisnummer": N_("Huisnummer"),
+    "postcode": N_("Postcode"),
+    "city": N_("Plaats"),
+    "plate": N_("Kenteken"),
+    "permit": N_("Vergunningnummer"),
+    "role": N_("Rol"),
 }
 FIELD_MAX = 200
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from meldpunt.i18n import N_
 from meldpunt.audit.service import record
 from meldpunt.auth.models import User
 from meldpunt.intake.models import Signal
@@ -108,9 +109,9 @@ class ClassificationItem:
 
 
 FIELD_LABELS = {
-    ClassificationField.PHENOMENON: "Verschijningsvorm",
-    ClassificationField.PHENOMENA: "Verschijningsvormen",
-    ClassificationField.PROCESS: "Werkproces",
+    ClassificationField.PHENOMENON: N_("Verschijningsvorm"),
+    ClassificationField.PHENOMENA: N_("Verschijningsvormen"),
+    ClassificationField.PROCESS: N_("Werkproces"),
 }
 
 
