@@ -189,3 +189,33 @@ def test_item_09_catalog_check_passes_and_fails_on_a_stale_or_untranslated_catal
     from meldpunt.i18n_check import main
 
     assert main(["--root", str(copy)]) == 1
+
+
+def test_item_09_handler_work_pages_in_english(app):
+    from meldpunt.intake.service import file_signal
+    from meldpunt.vault.service import current_keyring
+    from tests.functional.conftest_auth import login_full
+
+    users = make_users(app)
+    with app.app_context():
+        melder = db.session.get(User, users["melder"].id)
+        signal = file_signal(db.session, keyring=current_keyring(), reporter=melder, description="Loods bij de haven")
+        db.session.commit()
+        signal_id, reference = signal.id, signal.reference
+    handler = _english(app)
+    login_full(handler, users["regisseur"].email)
+    queue = _text(handler.get("/behandelen/"))
+    for english in ("Work queue", "Assigned to me", "Newest first", "Reports in the work queue", "Received"):
+        assert english in queue, english
+    assert "Werkvoorraad" not in queue and "Aan mij toegewezen" not in queue
+    page = _text(handler.get(f"/behandelen/meldingen/{signal_id}"))
+    for english in (f"Report {reference}", "Admissible: take into handling", "Show reporter", "On this page",
+                    "Pass on the report", "Add party involved", "History"):
+        assert english in page, english
+    assert "Toon melder" not in page and "Besluiten" not in page
+    cases = _text(handler.get("/behandelen/casussen/"))
+    assert "Create a new case" in cases and "Nieuwe casus maken" not in cases
+    # the same pages stay Dutch for a Dutch browser
+    dutch = app.test_client()
+    login_full(dutch, users["integriteit"].email)
+    assert "Werkvoorraad" in _text(dutch.get("/behandelen/"))
