@@ -11,6 +11,7 @@ from sqlalchemy import false as sa_false
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from meldpunt.i18n import N_
 from meldpunt.database import Base, utcnow
 
 
@@ -31,13 +32,13 @@ class Role(enum.StrEnum):
 
 
 ROLE_LABELS = {
-    Role.MELDER: "Melder",
-    Role.REGISSEUR: "OOV-regisseur",
-    Role.VOORZITTER: "Voorzitter overleg",
-    Role.DEELNEMER: "Deelnemer overleg",
-    Role.INTEGRITEIT: "Integriteitscoördinator",
-    Role.BEHEERDER: "Functioneel beheerder",
-    Role.MANAGEMENT: "Management",
+    Role.MELDER: N_("Melder"),
+    Role.REGISSEUR: N_("OOV-regisseur"),
+    Role.VOORZITTER: N_("Voorzitter overleg"),
+    Role.DEELNEMER: N_("Deelnemer overleg"),
+    Role.INTEGRITEIT: N_("Integriteitscoördinator"),
+    Role.BEHEERDER: N_("Functioneel beheerder"),
+    Role.MANAGEMENT: N_("Management"),
 }
 
 _ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
