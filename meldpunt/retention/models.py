@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from meldpunt.i18n import N_
 from meldpunt.database import Base, utcnow
 from meldpunt.intake.models import Signal
 
@@ -64,10 +65,10 @@ class HoldState(enum.StrEnum):
 
 
 HOLD_STATE_LABELS = {
-    HoldState.PROPOSED: "Wacht op tweede regisseur",
-    HoldState.ACTIVE: "Actief",
-    HoldState.REJECTED: "Afgewezen",
-    HoldState.LIFTED: "Opgeheven",
+    HoldState.PROPOSED: N_("Wacht op tweede regisseur"),
+    HoldState.ACTIVE: N_("Actief"),
+    HoldState.REJECTED: N_("Afgewezen"),
+    HoldState.LIFTED: N_("Opgeheven"),
 }
 
 
@@ -130,10 +131,10 @@ class RequestKind(enum.StrEnum):
 
 
 REQUEST_KIND_LABELS = {
-    RequestKind.ACCESS: "Inzage (melder)",
-    RequestKind.CORRECTION: "Correctie contactgegevens (melder)",
-    RequestKind.ERASURE: "Wissen identiteit (melder)",
-    RequestKind.SUBJECT: "Verzoek van een betrokkene",
+    RequestKind.ACCESS: N_("Inzage (melder)"),
+    RequestKind.CORRECTION: N_("Correctie contactgegevens (melder)"),
+    RequestKind.ERASURE: N_("Wissen identiteit (melder)"),
+    RequestKind.SUBJECT: N_("Verzoek van een betrokkene"),
 }
 
 
@@ -144,9 +145,9 @@ class RequestState(enum.StrEnum):
 
 
 REQUEST_STATE_LABELS = {
-    RequestState.RECORDED: "Wacht op tweede beoordelaar",
-    RequestState.APPROVED: "Goedgekeurd en uitgevoerd",
-    RequestState.REJECTED: "Afgewezen",
+    RequestState.RECORDED: N_("Wacht op tweede beoordelaar"),
+    RequestState.APPROVED: N_("Goedgekeurd en uitgevoerd"),
+    RequestState.REJECTED: N_("Afgewezen"),
 }
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from meldpunt.cases.models import Case
@@ -90,7 +91,7 @@ def _propose(target, *, back: str):
             form.reason.errors = list(form.reason.errors) + [str(exc)]
         else:
             db.session.commit()
-            flash("De bewaarplicht is voorgesteld. Een andere behandelaar moet haar goedkeuren.", "success")
+            flash(_("De bewaarplicht is voorgesteld. Een andere behandelaar moet haar goedkeuren."), "success")
             return redirect(back)
     return render_template("retention/hold_form.html", form=form, target=target, back=back,
                            action=request.path), 422
@@ -124,7 +125,7 @@ def decide_hold(hold_id):
         db.session.rollback()
         return _holds_error(str(exc))
     db.session.commit()
-    flash("De bewaarplicht geldt nu." if decision == "akkoord" else "De bewaarplicht is afgewezen.", "success")
+    flash(_("De bewaarplicht geldt nu.") if decision == "akkoord" else _("De bewaarplicht is afgewezen."), "success")
     return redirect(url_for("retention.holds"))
 
 
@@ -140,7 +141,7 @@ def lift_hold(hold_id):
         db.session.rollback()
         return _holds_error(str(exc))
     db.session.commit()
-    flash("De bewaarplicht is opgeheven.", "success")
+    flash(_("De bewaarplicht is opgeheven."), "success")
     return redirect(url_for("retention.holds"))
 
 
@@ -173,7 +174,7 @@ def extend(signal_id):
             form.keep_until.errors = list(form.keep_until.errors) + [str(exc)]
         else:
             db.session.commit()
-            flash("De melding wordt langer bewaard.", "success")
+            flash(_("De melding wordt langer bewaard."), "success")
             return redirect(back)
     return render_template("retention/extend_form.html", form=form, target=signal, back=back,
                            action=request.path), 422
@@ -209,7 +210,7 @@ def record_request():
             form[exc.field].errors = list(form[exc.field].errors) + [str(exc)]
         else:
             db.session.commit()
-            flash("Het verzoek is vastgelegd. Een tweede beheerder moet het beoordelen.", "success")
+            flash(_("Het verzoek is vastgelegd. Een tweede beheerder moet het beoordelen."), "success")
             return redirect(url_for("retention.request_detail", request_id=made.id))
     return render_template("retention/requests.html", requests=rights.list_requests(db.session), form=form,
                            kinds=REQUEST_KIND_LABELS, states=REQUEST_STATE_LABELS), 422
