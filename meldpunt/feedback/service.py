@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from flask_babel import gettext
 from meldpunt.crypto import Keyring
 from meldpunt.database import utcnow
 from meldpunt.feedback.models import DeliveryChannel, DeliveryState, Notice, NoticeDelivery, NoticeKind
@@ -262,7 +263,7 @@ def retry_failed_delivery(session: Session, *, signal: Signal, notice_id: int, a
         select(Notice).where(Notice.id == notice_id, Notice.signal_id == signal.id, Notice.recipient_user_id.is_(None))
     )
     if notice is None:
-        raise FeedbackError("Dit bericht hoort niet bij deze melding.")
+        raise FeedbackError(gettext("Dit bericht hoort niet bij deze melding."))
     previous = notice.attempts
     if not reset_failed(session, notice_id=notice.id):
         return False
@@ -332,13 +333,13 @@ def send_feedback(
 
     text = (text or "").strip()
     if not text:
-        raise FeedbackError("Schrijf de terugkoppeling voor de melder.")
+        raise FeedbackError(gettext("Schrijf de terugkoppeling voor de melder."))
     if len(text) > FEEDBACK_MAX:
         raise FeedbackError(f"De terugkoppeling is te lang (hoogstens {FEEDBACK_MAX} tekens).")
     try:
         cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
     except ShreddedError:
-        raise FeedbackError("Deze melding is verwijderd. Terugkoppeling is niet meer mogelijk.") from None
+        raise FeedbackError(gettext("Deze melding is verwijderd. Terugkoppeling is niet meer mogelijk.")) from None
     notice = queue_notice(session, signal=signal, kind=NoticeKind.FEEDBACK)
     seal(cipher, notice, "body", text)
     record(

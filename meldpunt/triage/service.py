@@ -77,7 +77,7 @@ def _cipher(session: Session, keyring: Keyring, signal: Signal) -> FieldCipher:
     try:
         return cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
     except ShreddedError:
-        raise TriageError("Deze melding is verwijderd; er kan niets meer aan worden toegevoegd.") from None
+        raise TriageError(gettext("Deze melding is verwijderd; er kan niets meer aan worden toegevoegd.")) from None
 
 
 def check_version(signal: Signal, expected_version: int | None) -> None:
@@ -122,7 +122,7 @@ def transition_signal(
     """
     check_version(signal, expected_version)
     if signal.is_shredded:
-        raise TriageError("Deze melding is verwijderd (bewaartermijn verstreken). De status kan niet meer veranderen.")
+        raise TriageError(gettext("Deze melding is verwijderd (bewaartermijn verstreken). De status kan niet meer veranderen."))
     transition = check_transition(signal.status, target, role=actor.role, track=signal.track, path=path,
                                   four_eyes=four_eyes)
     path = Path(path)
@@ -135,7 +135,7 @@ def transition_signal(
                                   "gebeurt, gaat via de casus.")
     reason = (reason or "").strip() or None
     if transition.reason_required and not reason:
-        raise ReasonError("Geef een reden op. Die wordt vertrouwelijk bewaard.")
+        raise ReasonError(gettext("Geef een reden op. Die wordt vertrouwelijk bewaard."))
     if reason and len(reason) > REASON_MAX:
         raise ReasonError(f"De reden is te lang (hoogstens {REASON_MAX} tekens).")
     cipher = _cipher(session, keyring, signal) if reason else None
@@ -620,7 +620,7 @@ def assign_signal(
     if assignee_id is not None:
         allowed = {u.id for u in handlers_for_track(session, track=signal.track)}
         if assignee_id not in allowed:
-            raise TriageError("Kies een collega die deze meldingen mag behandelen.")
+            raise TriageError(gettext("Kies een collega die deze meldingen mag behandelen."))
     previous = signal.assignee_id
     signal.assignee_id = assignee_id
     record(
@@ -676,12 +676,12 @@ def add_enrichment_note(
     try:
         register = Register(register)
     except ValueError:
-        raise TriageError("Kies het register dat u heeft geraadpleegd.") from None
+        raise TriageError(gettext("Kies het register dat u heeft geraadpleegd.")) from None
     source = _text(source, "de bron", maximum=500)
     legal_basis = _text(legal_basis, "de grondslag (doelbinding)", maximum=1000)
     content = _text(content, "wat u heeft gevonden")
     if consulted_on > utcnow().date():
-        raise TriageError("De datum van raadplegen kan niet in de toekomst liggen.")
+        raise TriageError(gettext("De datum van raadplegen kan niet in de toekomst liggen."))
     cipher = _cipher(session, keyring, signal)
     note = EnrichmentNote(
         id=uuid.uuid4(), signal_id=signal.id, register=register.value, consulted_on=consulted_on, author_id=actor.id
@@ -738,7 +738,7 @@ def forward_signal(
     try:
         authority = Authority(authority)
     except ValueError:
-        raise TriageError("Kies naar wie u de melding doorzendt.") from None
+        raise TriageError(gettext("Kies naar wie u de melding doorzendt.")) from None
     transition = check_start(signal.status, SignalStatus.FORWARDED, role=actor.role, track=signal.track,
                              path=Path.FORWARD)
     recipient = _text(recipient, "de ontvanger", required=False, maximum=300)
@@ -748,7 +748,7 @@ def forward_signal(
         select(Forwarding.id).where(Forwarding.signal_id == signal.id, Forwarding.state == ForwardingState.PENDING.value)
     )
     if open_request is not None:
-        raise TriageError("Voor deze melding wacht al een verzoek om door te zenden op akkoord.")
+        raise TriageError(gettext("Voor deze melding wacht al een verzoek om door te zenden op akkoord."))
     cipher = _cipher(session, keyring, signal)
     forwarding = Forwarding(id=uuid.uuid4(), signal_id=signal.id, authority=authority.value, requested_by_id=actor.id,
                             state=ForwardingState.PENDING.value)
@@ -840,12 +840,12 @@ def decide_approval(
 ) -> Approval:
     """A second regisseur (never the requester) approves or rejects; on approval the action happens now."""
     if approval.state != ApprovalState.PENDING.value:
-        raise TriageError("Over dit verzoek is al besloten.")
+        raise TriageError(gettext("Over dit verzoek is al besloten."))
     if approval.requested_by_id == actor.id:
-        raise TriageError("Vier ogen: een andere regisseur moet dit goedkeuren, niet uzelf.")
+        raise TriageError(gettext("Vier ogen: een andere regisseur moet dit goedkeuren, niet uzelf."))
     signal = session.get(Signal, approval.signal_id) if approval.signal_id else None
     if not may_decide(approval, actor, signal.track if signal else None):
-        raise TriageError("U kunt over dit verzoek niet beslissen.")
+        raise TriageError(gettext("U kunt over dit verzoek niet beslissen."))
     approval.state = (ApprovalState.APPROVED if approve else ApprovalState.REJECTED).value
     approval.decided_by_id = actor.id
     approval.decided_at = utcnow()
@@ -956,13 +956,13 @@ def reveal_reporter_identity(
     from meldpunt.policy import Action, can
 
     if not can(actor, Action.VIEW_REPORTER_IDENTITY, signal):
-        raise TriageError("U mag niet zien wie deze melding deed.")
+        raise TriageError(gettext("U mag niet zien wie deze melding deed."))
     if signal.is_anonymous or signal.reporter is None:
-        raise TriageError("Deze melding is anoniem gedaan. Er is geen melder om te tonen.")
+        raise TriageError(gettext("Deze melding is anoniem gedaan. Er is geen melder om te tonen."))
     try:
         cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
     except ShreddedError:
-        raise TriageError("Deze melding is verwijderd. Wie de melder was, wordt niet meer getoond.") from None
+        raise TriageError(gettext("Deze melding is verwijderd. Wie de melder was, wordt niet meer getoond.")) from None
     identity = ReporterIdentity(signal.reporter.name, signal.reporter.email, unseal(cipher, signal, "contact"))
     record(
         session,

@@ -22,6 +22,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from meldpunt.i18n import N_
 from meldpunt.auth.models import Role
 from meldpunt.feedback.models import NoticeKind
@@ -190,7 +191,7 @@ def check_start(source: S | str, target: S | str, *, role: Role | str, track: Tr
     try:
         source, target, role, track, path = S(source), S(target), Role(role), Track(track), Path(path)
     except ValueError:
-        raise TransitionError("Deze statuswijziging bestaat niet.") from None
+        raise TransitionError(gettext("Deze statuswijziging bestaat niet.")) from None
     transition = TRANSITIONS.get((source, target))
     if transition is None:
         raise TransitionError(f"Van “{source.label}” naar “{target.label}” kan niet.")
