@@ -37,21 +37,24 @@ def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "translate 
     return text
 
 
-def compile_catalogs(directory: Path = TRANSLATIONS) -> None:
-    """Compile each ``messages.po`` to ``messages.mo`` when the ``.mo`` is missing or older.
+def compile_catalogs(directory: Path = TRANSLATIONS, target: Path | None = None) -> Path:
+    """Compile each ``<lang>/LC_MESSAGES/messages.po`` under ``directory`` to a ``messages.mo`` under
+    ``target`` (default: next to it) when the ``.mo`` is missing or older. Returns the folder to load from.
 
     Written to a temporary file and renamed: several processes starting at once never read half a file.
     """
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
+    target = target or directory
     for po_path in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
-        mo_path = po_path.with_suffix(".mo")
+        mo_path = target / po_path.relative_to(directory).with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue
         with po_path.open("rb") as handle:
             catalog = read_po(handle, locale=po_path.parent.parent.name)
-        fd, tmp = tempfile.mkstemp(dir=po_path.parent, suffix=".mo.tmp")
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.tmp")
         try:
             with os.fdopen(fd, "wb") as handle:
                 write_mo(handle, catalog, use_fuzzy=False)
@@ -59,6 +62,7 @@ def compile_catalogs(directory: Path = TRANSLATIONS) -> None:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+    return target
 
 
 def select_locale() -> str:
@@ -96,9 +100,12 @@ def init_app(app: Flask) -> None:
     """Babel with the locale selector, the compiled catalogs, the footer switch and template helpers."""
     from meldpunt.extensions import babel
 
-    compile_catalogs()
+    try:
+        folder = compile_catalogs()
+    except OSError:  # an installed, read-only package: compile into the instance folder instead
+        folder = compile_catalogs(target=Path(app.instance_path) / "translations")
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(folder)
     babel.init_app(app, locale_selector=select_locale, default_timezone="Europe/Amsterdam")
 
     # Imported by name, like the other blueprints (meldpunt.web): models import this module for ``N_``,

@@ -219,3 +219,15 @@ def test_item_09_handler_work_pages_in_english(app):
     dutch = app.test_client()
     login_full(dutch, users["integriteit"].email)
     assert "Werkvoorraad" in _text(dutch.get("/behandelen/"))
+
+
+def test_item_09_catalogs_compile_elsewhere_when_the_package_is_read_only(tmp_path):
+    from babel.support import Translations
+
+    from meldpunt.i18n import TRANSLATIONS, compile_catalogs
+
+    folder = compile_catalogs(target=tmp_path / "translations")
+    assert (folder / "en" / "LC_MESSAGES" / "messages.mo").is_file()
+    english = Translations.load(str(folder), ["en"])
+    assert english.gettext("Mijn meldingen") == "My reports"
+    assert folder != TRANSLATIONS
