@@ -36,7 +36,7 @@ class EntryForm(FlaskForm):
     risks = TextAreaField(_l("Bekende risico's"), description=_l("Wat kan er misgaan? Bijvoorbeeld omkoping, druk van aanvragers, valse documenten."),
                           validators=[Optional(), Length(max=20000)])
     controls = MultiCheckboxField(_l("Beheersmaatregelen die er al zijn"),
-                                  choices=[(c.value, label) for c, label in CONTROL_LABELS.items()])
+                                  choices=[(c.value, _l(label)) for c, label in CONTROL_LABELS.items()])
     controls_note = TextAreaField(_l("Toelichting op de beheersmaatregelen"), validators=[Optional(), Length(max=20000)])
     owner_email = StringField(_l("E-mailadres van de eigenaar"), description=OWNER_HELP,
                               validators=[Optional(), Length(max=254)])
@@ -44,7 +44,7 @@ class EntryForm(FlaskForm):
 
 
 class MeasureForm(FlaskForm):
-    source = SelectField(_l("Bron"), choices=[(s.value, label) for s, label in SOURCE_LABELS.items()])
+    source = SelectField(_l("Bron"), choices=[(s.value, _l(label)) for s, label in SOURCE_LABELS.items()])
     number = StringField(_l("Nummer in de bron"), description=_l("Bijvoorbeeld het nummer van de aanbeveling."),
                          validators=[Optional(), Length(max=30)])
     text = TextAreaField(_l("Maatregel"), description=_l("Wat moet er gebeuren? Zet geen namen van betrokkenen in de tekst."),
@@ -74,7 +74,7 @@ class ImportForm(FlaskForm):
 
 
 class ProgressForm(FlaskForm):
-    status = SelectField(_l("Status"), choices=[(s.value, label) for s, label in STATUS_LABELS.items()])
+    status = SelectField(_l("Status"), choices=[(s.value, _l(label)) for s, label in STATUS_LABELS.items()])
     note = TextAreaField(_l("Wat is er gedaan?"), validators=[Optional(), Length(max=20000)])
     reason = TextAreaField(_l("Reden"), description=_l("Verplicht als de maatregel niet wordt overgenomen."),
                            validators=[Optional(), Length(max=20000)])

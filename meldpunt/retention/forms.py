@@ -34,7 +34,7 @@ class ExtendForm(FlaskForm):
 
 
 class RequestForm(FlaskForm):
-    kind = RadioField(_l("Soort verzoek"), choices=[(k.value, label) for k, label in REQUEST_KIND_LABELS.items()],
+    kind = RadioField(_l("Soort verzoek"), choices=[(k.value, _l(label)) for k, label in REQUEST_KIND_LABELS.items()],
                       default=RequestKind.ACCESS.value, validators=[InputRequired(_l("Kies de soort verzoek."))])
     reporter_email = StringField(_l("E-mailadres van de melder"),
                                  description=_l("Het account van de melder die het verzoek deed. Niet bij een verzoek van een betrokkene."),

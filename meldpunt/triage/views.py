@@ -195,8 +195,8 @@ def _classify_form(signal: Signal, **kwargs) -> ClassifyForm:
     from meldpunt.taxonomy.service import active_terms
 
     form = ClassifyForm(**kwargs)
-    phenomena = [(t.code, t.label) for t in active_terms(db.session, kind=TermKind.PHENOMENON)]
-    processes = [(t.code, t.label) for t in active_terms(db.session, kind=TermKind.PROCESS)]
+    phenomena = [(t.code, _(t.label)) for t in active_terms(db.session, kind=TermKind.PHENOMENON)]
+    processes = [(t.code, _(t.label)) for t in active_terms(db.session, kind=TermKind.PROCESS)]
     labels = term_labels(db.session, kind=TermKind.PHENOMENON)
     for code in signal.phenomenon_codes:
         if code not in dict(phenomena):
