@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export MELDPUNT_CONFIG ?= instance/config.toml
 
-.PHONY: run test check unit system-deps bench lock clean-instance
+.PHONY: run test check unit system-deps bench lock clean-instance translations
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -28,13 +28,21 @@ test: $(STAMP) system-deps
 	$(MAKE) --no-print-directory check
 
 ## check: lint (ruff), types (mypy --strict on meldpunt/crypto and the signals core), import contracts (import-linter),
-##        static security analysis and known-vulnerability audit of the dependencies
+##        static security analysis, known-vulnerability audit of the dependencies, and the translation
+##        catalogs (pybabel extract: fails on a stale catalog or an untranslated/fuzzy English string)
 check: $(STAMP)
 	$(BIN)/ruff check --no-cache meldpunt workers tests bench
+	$(BIN)/python -m meldpunt.i18n_check
 	$(BIN)/mypy --strict meldpunt/crypto meldpunt/signals
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/bandit -q -c pyproject.toml -r meldpunt workers
 	$(BIN)/pip-audit --progress-spinner off -r requirements.lock
+
+## translations: extract the strings (babel.cfg) and merge them into meldpunt/translations/{nl,en};
+##               then translate the new English entries (docs/i18n.md). The .mo files are built at app start.
+translations: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l --no-location --omit-header -o $(VENV)/messages.pot .
+	$(BIN)/pybabel -q update -i $(VENV)/messages.pot -d meldpunt/translations --no-wrap --ignore-obsolete --no-fuzzy-matching
 
 unit: $(STAMP)
 	$(BIN)/pytest -p no:cacheprovider tests/unit

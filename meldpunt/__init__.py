@@ -81,7 +81,9 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     ext.db.init_app(app)
     ext.migrate.init_app(app, ext.db, directory=str(bundled_folder("migrations")), render_as_batch=True, compare_type=True)
     ext.csrf.init_app(app)
-    ext.babel.init_app(app, locale_selector=lambda: "nl", default_timezone="Europe/Amsterdam")
+    from meldpunt import i18n
+
+    i18n.init_app(app)  # Dutch and English: the locale selector, catalogs, the language switch
     ext.limiter.init_app(app)
     ext.login_manager.init_app(app)
 

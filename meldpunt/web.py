@@ -10,6 +10,7 @@ from flask import Blueprint, Flask, current_app, jsonify, render_template, reque
 from sqlalchemy import text
 
 from meldpunt.extensions import db
+from meldpunt.i18n import N_
 
 health = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -33,13 +34,13 @@ PACKAGES = [
 ]
 
 ERROR_TEXT = {
-    400: ("Er ging iets mis met uw verzoek", "Controleer wat u heeft ingevuld en probeer het opnieuw."),
-    403: ("Geen toegang", "U heeft geen toegang tot deze pagina."),
-    404: ("Pagina niet gevonden", "Deze pagina bestaat niet, of u heeft er geen toegang toe."),
-    405: ("Dit kan niet", "Deze actie is op deze manier niet mogelijk."),
-    413: ("Bestand te groot", "De bijlagen zijn samen te groot. Kies kleinere of minder bestanden."),
-    429: ("Te veel pogingen", "U heeft het te vaak geprobeerd. Wacht een minuut en probeer het dan opnieuw."),
-    500: ("Er ging iets mis", "Er ging aan onze kant iets mis. Uw gegevens zijn niet verstuurd als u dit ziet. Probeer het later opnieuw."),
+    400: (N_("Er ging iets mis met uw verzoek"), N_("Controleer wat u heeft ingevuld en probeer het opnieuw.")),
+    403: (N_("Geen toegang"), N_("U heeft geen toegang tot deze pagina.")),
+    404: (N_("Pagina niet gevonden"), N_("Deze pagina bestaat niet, of u heeft er geen toegang toe.")),
+    405: (N_("Dit kan niet"), N_("Deze actie is op deze manier niet mogelijk.")),
+    413: (N_("Bestand te groot"), N_("De bijlagen zijn samen te groot. Kies kleinere of minder bestanden.")),
+    429: (N_("Te veel pogingen"), N_("U heeft het te vaak geprobeerd. Wacht een minuut en probeer het dan opnieuw.")),
+    500: (N_("Er ging iets mis"), N_("Er ging aan onze kant iets mis. Uw gegevens zijn niet verstuurd als u dit ziet. Probeer het later opnieuw.")),
 }
 
 
@@ -141,17 +142,30 @@ def _format_day(value) -> str:
         return ""
     local = to_user_timezone(value)  # a naive value is UTC
     today = to_user_timezone(datetime.now(timezone.utc)).date()
-    return "vandaag" if local.date() == today else format_date(local, "d MMMM y")
+    from flask_babel import gettext
+
+    return gettext("vandaag") if local.date() == today else format_date(local, "d MMMM y")
 
 
 def _format_hour(value) -> str:
     """"3 maart 2026, tussen 14:00 en 15:00": a time stored rounded down to the hour, shown as its hour."""
-    from flask_babel import format_datetime
+    from flask_babel import format_datetime, gettext
 
     if not value:
         return ""
-    return f"{format_datetime(value, 'd MMMM y')}, tussen {format_datetime(value, 'HH:00')} en " \
-        f"{format_datetime(value + timedelta(hours=1), 'HH:00')}"
+    return gettext("%(day)s, tussen %(start)s en %(end)s", day=format_datetime(value, "d MMMM y"),
+                   start=format_datetime(value, "HH:00"), end=format_datetime(value + timedelta(hours=1), "HH:00"))
+
+
+def _translate(text: str) -> str:
+    from flask_babel import gettext
+
+    return gettext(text)
+
+
+#: The CSRF error page's texts (translated where they are shown).
+_CSRF_TEXTS = (N_("Formulier verlopen"),
+               N_("Het formulier was verlopen of onvolledig. Ga terug, vernieuw de pagina en verstuur het opnieuw."))
 
 
 def _error_page(error):
@@ -160,13 +174,13 @@ def _error_page(error):
     code = getattr(error, "code", 500) or 500
     if code == 500:
         db.session.rollback()
-    title, text_ = ERROR_TEXT.get(code, ERROR_TEXT[500])
+    title, text_ = (_translate(part) for part in ERROR_TEXT.get(code, ERROR_TEXT[500]))
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return jsonify({"error": title}), code
     return render_template("errors/error.html", title=title, text=text_, code=code), code
 
 
 def _csrf_error(error):
-    title = "Formulier verlopen"
-    text_ = "Het formulier was verlopen of onvolledig. Ga terug, vernieuw de pagina en verstuur het opnieuw."
+    title = _translate("Formulier verlopen")
+    text_ = _translate("Het formulier was verlopen of onvolledig. Ga terug, vernieuw de pagina en verstuur het opnieuw.")
     return render_template("errors/error.html", title=title, text=text_, code=400), 400

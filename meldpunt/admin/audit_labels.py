@@ -57,6 +57,7 @@ ACTION_LABELS: dict[str, str] = {
     "feedback.read": "Terugkoppeling gelezen",
     "notice.read": "Bericht gelezen",
     "account.reply_mail": "Keuze e-mail bij bericht van melder gewijzigd",
+    "account.language": "Taal gewijzigd",
     "notice.read_all": "Alle berichten gelezen",
     "notice.retry": "Mislukte e-mail opnieuw verstuurd",
     # cases and approvals

@@ -1,5 +1,6 @@
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
@@ -9,59 +10,59 @@ from meldpunt.auth.models import ROLE_LABELS
 
 
 def _role_choices():
-    return [(role.value, label) for role, label in ROLE_LABELS.items()]
+    return [(role.value, _l(label)) for role, label in ROLE_LABELS.items()]
 
 
 class UserCreateForm(FlaskForm):
-    name = StringField("Naam", validators=[DataRequired("Vul een naam in."), Length(max=200)])
-    email = EmailField("E-mailadres", validators=[DataRequired("Vul een e-mailadres in."), Length(max=254)])
-    role = SelectField("Rol", choices=_role_choices(), validators=[DataRequired("Kies een rol.")])
-    department = SelectField("Afdeling", choices=[], validators=[Optional(), Length(max=80)],
-                             description="De melder ziet deze afdeling op het meldformulier en kan haar daar wijzigen.")
+    name = StringField(_l("Naam"), validators=[DataRequired(_l("Vul een naam in.")), Length(max=200)])
+    email = EmailField(_l("E-mailadres"), validators=[DataRequired(_l("Vul een e-mailadres in.")), Length(max=254)])
+    role = SelectField(_l("Rol"), choices=_role_choices(), validators=[DataRequired(_l("Kies een rol."))])
+    department = SelectField(_l("Afdeling"), choices=[], validators=[Optional(), Length(max=80)],
+                             description=_l("De melder ziet deze afdeling op het meldformulier en kan haar daar wijzigen."))
     password = PasswordField(
-        "Eerste wachtwoord",
-        description="Minstens 12 tekens. Geef het persoonlijk door; de gebruiker kan het daarna zelf wijzigen. "
-        "Laat leeg als de gebruiker alleen via de organisatie inlogt.",
-        validators=[Optional(), Length(max=128, message="Hoogstens 128 tekens.")],
+        _l("Eerste wachtwoord"),
+        description=_l("Minstens 12 tekens. Geef het persoonlijk door; de gebruiker kan het daarna zelf wijzigen. "
+                       "Laat leeg als de gebruiker alleen via de organisatie inlogt."),
+        validators=[Optional(), Length(max=128, message=_l("Hoogstens 128 tekens."))],
         render_kw={"autocomplete": "new-password"},
     )
-    submit = SubmitField("Account aanmaken")
+    submit = SubmitField(_l("Account aanmaken"))
 
 
 class DepartmentForm(FlaskForm):
-    department = SelectField("Afdeling", choices=[], validators=[Optional()], validate_choice=False,
-                             description="De melder ziet deze afdeling op het meldformulier en kan haar daar wijzigen.")
-    submit = SubmitField("Afdeling opslaan")
+    department = SelectField(_l("Afdeling"), choices=[], validators=[Optional()], validate_choice=False,
+                             description=_l("De melder ziet deze afdeling op het meldformulier en kan haar daar wijzigen."))
+    submit = SubmitField(_l("Afdeling opslaan"))
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Rol", choices=_role_choices(), validators=[DataRequired("Kies een rol.")])
-    submit = SubmitField("Rol wijzigen")
+    role = SelectField(_l("Rol"), choices=_role_choices(), validators=[DataRequired(_l("Kies een rol."))])
+    submit = SubmitField(_l("Rol wijzigen"))
 
 
 class ActionForm(FlaskForm):
     """A bare CSRF-protected button (blokkeren, deblokkeren, tweestapsverificatie resetten)."""
 
-    submit = SubmitField("Bevestigen")
+    submit = SubmitField(_l("Bevestigen"))
 
 
 class TermForm(FlaskForm):
-    code = StringField("Code", description="Korte vaste code, bijvoorbeeld 'vakantieparken'. Later niet te wijzigen.",
-                       validators=[DataRequired("Vul een code in."), Length(max=60)])
-    label = StringField("Naam", validators=[DataRequired("Vul een naam in."), Length(max=200)])
-    help_text = TextAreaField("Uitleg", validators=[Optional(), Length(max=1000)])
-    submit = SubmitField("Opslaan")
+    code = StringField(_l("Code"), description=_l("Korte vaste code, bijvoorbeeld 'vakantieparken'. Later niet te wijzigen."),
+                       validators=[DataRequired(_l("Vul een code in.")), Length(max=60)])
+    label = StringField(_l("Naam"), validators=[DataRequired(_l("Vul een naam in.")), Length(max=200)])
+    help_text = TextAreaField(_l("Uitleg"), validators=[Optional(), Length(max=1000)])
+    submit = SubmitField(_l("Opslaan"))
 
 
 class TermEditForm(FlaskForm):
-    label = StringField("Naam", validators=[DataRequired("Vul een naam in."), Length(max=200)])
-    help_text = TextAreaField("Uitleg", validators=[Optional(), Length(max=1000)])
-    submit = SubmitField("Opslaan")
+    label = StringField(_l("Naam"), validators=[DataRequired(_l("Vul een naam in.")), Length(max=200)])
+    help_text = TextAreaField(_l("Uitleg"), validators=[Optional(), Length(max=1000)])
+    submit = SubmitField(_l("Opslaan"))
 
 
 #: Ways a beheerder types a day: Dutch first (31-1-2026, 31/1/2026, 31.1.2026), ISO as well.
 DAY_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d")
-DAY_ERROR = "Vul een datum in als dag-maand-jaar, bijvoorbeeld 31-1-2026."
+DAY_ERROR = _l("Vul een datum in als dag-maand-jaar, bijvoorbeeld 31-1-2026.")
 
 
 def parse_day(raw: str | None) -> date | None:
@@ -91,22 +92,22 @@ class DayField(StringField):
 def _action_choices() -> list[tuple[str, str]]:
     groups = [(prefix, f"{label}: alles") for prefix, label in ACTION_GROUPS.items()]
     actions = sorted(ACTION_LABELS.items(), key=lambda item: item[1])
-    return [("", "Alle acties"), *groups, *[(code, label) for code, label in actions]]
+    return [("", _l("Alle acties")), *groups, *[(code, label) for code, label in actions]]
 
 
 class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter, no state change
 
-    action = SelectField("Actie", choices=_action_choices(), validators=[Optional()],
+    action = SelectField(_l("Actie"), choices=_action_choices(), validators=[Optional()],
                          validate_choice=False)
-    actor = StringField("Gebruiker (e-mailadres, nummer of schuilnaam)", validators=[Optional(), Length(max=254)])
-    object_type = SelectField("Soort object", choices=[("", "Alle soorten"), *OBJECT_LABELS.items()],
+    actor = StringField(_l("Gebruiker (e-mailadres, nummer of schuilnaam)"), validators=[Optional(), Length(max=254)])
+    object_type = SelectField(_l("Soort object"), choices=[("", _l("Alle soorten")), *OBJECT_LABELS.items()],
                               validators=[Optional()], validate_choice=False)
-    result = SelectField("Resultaat", choices=[("", "Alle"), *RESULT_LABELS.items()], validators=[Optional()])
-    since = DayField("Vanaf (datum)", description="Bijvoorbeeld 31-1-2026", validators=[Optional(), Length(max=10)])
-    until = DayField("Tot en met (datum)", description="Bijvoorbeeld 31-1-2026", validators=[Optional(), Length(max=10)])
+    result = SelectField(_l("Resultaat"), choices=[("", _l("Alle")), *RESULT_LABELS.items()], validators=[Optional()])
+    since = DayField(_l("Vanaf (datum)"), description=_l("Bijvoorbeeld 31-1-2026"), validators=[Optional(), Length(max=10)])
+    until = DayField(_l("Tot en met (datum)"), description=_l("Bijvoorbeeld 31-1-2026"), validators=[Optional(), Length(max=10)])
 
     def validate_until(self, field) -> None:
         if field.day and self.since.day and field.day < self.since.day:
-            raise ValidationError("De einddatum ligt vóór de begindatum.")
+            raise ValidationError(_l("De einddatum ligt vóór de begindatum."))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from flask_babel import gettext
 from meldpunt.audit.service import record
 from meldpunt.auth.models import Role, User
 from meldpunt.auth.service import AccountError, change_role, create_user, set_enabled
@@ -86,11 +87,11 @@ def admin_change_role(session: Session, *, actor: User, user: User, role: str, o
     """Lowering rights (or choosing melder/beheerder) takes effect at once; a content role is requested and
     waits for another holder of that role. Either way an open request for the account is withdrawn."""
     if user.id == actor.id:
-        raise AccountError("U kunt uw eigen rol niet wijzigen. Vraag een andere beheerder.")
+        raise AccountError(gettext("U kunt uw eigen rol niet wijzigen. Vraag een andere beheerder."))
     try:
         role = Role(role).value
     except ValueError:
-        raise AccountError("Kies een bestaande rol.") from None
+        raise AccountError(gettext("Kies een bestaande rol.")) from None
     if needs_grant(role) and role != user.role:
         return RoleChange(grant=request_role(session, actor=actor, user=user, role=role, origin=origin))
     withdrawn = withdraw_pending(session, actor=actor, user=user, origin=origin) is not None
@@ -107,7 +108,7 @@ def admin_set_department(session: Session, *, actor: User, user: User, departmen
     department = (department or "").strip() or None
     if department is not None and session.scalar(select(TaxonomyTerm.id).where(
             TaxonomyTerm.kind == TermKind.DEPARTMENT.value, TaxonomyTerm.code == department)) is None:
-        raise AccountError("Kies een afdeling uit de lijst.")
+        raise AccountError(gettext("Kies een afdeling uit de lijst."))
     old = user.department
     user.department = department
     _audit(session, actor, "user.department", "user", user.id, {"from": old, "to": department}, origin)
@@ -116,9 +117,9 @@ def admin_set_department(session: Session, *, actor: User, user: User, departmen
 
 def admin_set_enabled(session: Session, *, actor: User, user: User, enabled: bool, origin: str = "") -> None:
     if user.id == actor.id and not enabled:
-        raise AccountError("U kunt uw eigen account niet blokkeren.")
+        raise AccountError(gettext("U kunt uw eigen account niet blokkeren."))
     if not enabled and user.role == Role.BEHEERDER.value and _enabled_admins(session) <= 1:
-        raise AccountError("Dit is de laatste beheerder. Maak eerst een andere beheerder aan.")
+        raise AccountError(gettext("Dit is de laatste beheerder. Maak eerst een andere beheerder aan."))
     set_enabled(session, user=user, enabled=enabled)
     _audit(session, actor, "user.enable" if enabled else "user.disable", "user", user.id, None, origin)
 
@@ -144,13 +145,13 @@ def add_term(session: Session, *, actor: User, kind: TermKind, code: str, label:
              origin: str = "") -> TaxonomyTerm:
     code = code.strip().lower()
     if not _CODE_RE.match(code):
-        raise TaxonomyError("Gebruik voor de code 2 tot 60 kleine letters, cijfers, - of _.")
+        raise TaxonomyError(gettext("Gebruik voor de code 2 tot 60 kleine letters, cijfers, - of _."))
     if not label.strip():
-        raise TaxonomyError("Vul een naam in.")
+        raise TaxonomyError(gettext("Vul een naam in."))
     exists = session.scalar(select(func.count()).select_from(TaxonomyTerm).where(
         TaxonomyTerm.kind == kind.value, TaxonomyTerm.code == code))
     if exists:
-        raise TaxonomyError("Deze code bestaat al in deze lijst.")
+        raise TaxonomyError(gettext("Deze code bestaat al in deze lijst."))
     position = (session.scalar(select(func.max(TaxonomyTerm.position)).where(TaxonomyTerm.kind == kind.value)) or 0) + 1
     term = TaxonomyTerm(kind=kind.value, code=code, label=label.strip()[:200], help_text=help_text.strip(),
                         position=position, is_active=True)
@@ -164,7 +165,7 @@ def edit_term(session: Session, *, actor: User, term: TaxonomyTerm, label: str, 
               origin: str = "") -> None:
     """Change the label or help text; the code stays (signals refer to it)."""
     if not label.strip():
-        raise TaxonomyError("Vul een naam in.")
+        raise TaxonomyError(gettext("Vul een naam in."))
     term.label = label.strip()[:200]
     term.help_text = help_text.strip()
     session.flush()

@@ -6,9 +6,11 @@ from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import get_timezone
 from flask_login import current_user, login_required
 
+from meldpunt.i18n import N_
 from meldpunt.admin import service
 from meldpunt.admin.forms import (
     ActionForm,
@@ -31,11 +33,11 @@ from meldpunt.audit.requests import audit_event, client_origin
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
 
 KIND_LABELS = {
-    TermKind.PHENOMENON: "Verschijningsvormen",
-    TermKind.PROCESS: "Werkprocessen",
-    TermKind.LOCATION_TYPE: "Locatietypen",
-    TermKind.CHANNEL: "Bronnen en kanalen",
-    TermKind.DEPARTMENT: "Afdelingen",
+    TermKind.PHENOMENON: N_("Verschijningsvormen"),
+    TermKind.PROCESS: N_("Werkprocessen"),
+    TermKind.LOCATION_TYPE: N_("Locatietypen"),
+    TermKind.CHANNEL: N_("Bronnen en kanalen"),
+    TermKind.DEPARTMENT: N_("Afdelingen"),
 }
 
 
@@ -93,10 +95,10 @@ def user_new():
             return render_template("admin/user_new.html", form=form), 422
         db.session.commit()
         if grant is not None:
-            flash(f"Het account is aangemaakt met de rol Melder. De rol {grant.role_enum.label} gaat pas in als "
-                  f"een andere {grant.role_enum.label} akkoord geeft.", "success")
+            flash(_("Het account is aangemaakt met de rol Melder. De rol %(role)s gaat pas in als "
+                    "een andere %(role)s akkoord geeft.", role=_(grant.role_enum.label)), "success")
         else:
-            flash("Het account is aangemaakt.", "success")
+            flash(_("Het account is aangemaakt."), "success")
         return redirect(url_for("admin.user_detail", user_id=user.id))
     form.password.data = ""
     return render_template("admin/user_new.html", form=form), 422 if form.is_submitted() else 200
@@ -144,7 +146,7 @@ def user_department(user_id: int):
             form.department.errors = [str(exc)]
             return _user_page(user, RoleForm(role=user.role), form), 422
         db.session.commit()
-        flash("De afdeling is opgeslagen.", "success")
+        flash(_("De afdeling is opgeslagen."), "success")
         return redirect(url_for("admin.user_detail", user_id=user_id))
     return _user_page(user, RoleForm(role=user.role), form), 422
 
@@ -170,14 +172,14 @@ def user_role(user_id: int):
 
 def _role_change_message(change: service.RoleChange, user: User) -> str:
     if change.grant is not None:
-        label = change.grant.role_enum.label
-        return (f"De rol {label} is aangevraagd. De gebruiker houdt de rol {user.role_enum.label} "
-                f"tot een andere {label} akkoord geeft.")
+        label = _(change.grant.role_enum.label)
+        return _("De rol %(role)s is aangevraagd. De gebruiker houdt de rol %(current)s "
+                 "tot een andere %(role)s akkoord geeft.", role=label, current=_(user.role_enum.label))
     if change.changed:
-        return "De rol is gewijzigd. De gebruiker moet opnieuw inloggen."
+        return _("De rol is gewijzigd. De gebruiker moet opnieuw inloggen.")
     if change.withdrawn:
-        return "Het verzoek om een andere rol is ingetrokken. De rol blijft zoals hij was."
-    return "De gebruiker had deze rol al. Er is niets gewijzigd."
+        return _("Het verzoek om een andere rol is ingetrokken. De rol blijft zoals hij was.")
+    return _("De gebruiker had deze rol al. Er is niets gewijzigd.")
 
 
 def _user_action(user_id: int, apply, message: str):
@@ -200,14 +202,14 @@ def _user_action(user_id: int, apply, message: str):
 def user_disable(user_id: int):
     return _user_action(user_id, lambda u: service.admin_set_enabled(
         db.session, actor=current_user, user=u, enabled=False, origin=client_origin()),
-        "Het account is geblokkeerd. De gebruiker is overal uitgelogd.")
+        _("Het account is geblokkeerd. De gebruiker is overal uitgelogd."))
 
 
 @bp.post("/gebruikers/<int:user_id>/deblokkeren")
 @login_required
 def user_enable(user_id: int):
     return _user_action(user_id, lambda u: service.admin_set_enabled(
-        db.session, actor=current_user, user=u, enabled=True, origin=client_origin()), "Het account is weer actief.")
+        db.session, actor=current_user, user=u, enabled=True, origin=client_origin()), _("Het account is weer actief."))
 
 
 @bp.post("/gebruikers/<int:user_id>/tweestap-resetten")
@@ -215,7 +217,7 @@ def user_enable(user_id: int):
 def user_reset_totp(user_id: int):
     return _user_action(user_id, lambda u: service.admin_reset_totp(
         db.session, actor=current_user, user=u, origin=client_origin()),
-        "De tweestapsverificatie is gewist. De gebruiker stelt bij de volgende keer inloggen een nieuwe app in.")
+        _("De tweestapsverificatie is gewist. De gebruiker stelt bij de volgende keer inloggen een nieuwe app in."))
 
 
 # ---------------------------------------------------------------------------- taxonomy
@@ -245,7 +247,7 @@ def term_new():
             (form.label if "naam" in str(exc).lower() else form.code).errors.append(str(exc))
             return render_template("admin/term_form.html", form=form, kind=kind, kinds=KIND_LABELS, term=None), 422
         db.session.commit()
-        flash("Het begrip is toegevoegd.", "success")
+        flash(_("Het begrip is toegevoegd."), "success")
         return redirect(url_for("admin.taxonomy", soort=kind.value))
     status = 422 if form.is_submitted() else 200
     return render_template("admin/term_form.html", form=form, kind=kind, kinds=KIND_LABELS, term=None), status
@@ -266,7 +268,7 @@ def term_edit(term_id: int):
             form.label.errors.append(str(exc))
             return render_template("admin/term_form.html", form=form, kind=kind, kinds=KIND_LABELS, term=term), 422
         db.session.commit()
-        flash("Het begrip is gewijzigd.", "success")
+        flash(_("Het begrip is gewijzigd."), "success")
         return redirect(url_for("admin.taxonomy", soort=kind.value))
     status = 422 if form.is_submitted() else 200
     return render_template("admin/term_form.html", form=form, kind=kind, kinds=KIND_LABELS, term=term), status
@@ -281,7 +283,7 @@ def term_toggle(term_id: int):
     service.set_term_active(db.session, actor=current_user, term=term, active=not term.is_active,
                             origin=client_origin())
     db.session.commit()
-    flash("Het begrip is weer actief." if term.is_active else "Het begrip is uitgezet. Het staat niet meer in formulieren.",
+    flash(_("Het begrip is weer actief.") if term.is_active else _("Het begrip is uitgezet. Het staat niet meer in formulieren."),
           "success")
     return redirect(url_for("admin.taxonomy", soort=term.kind))
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -84,12 +85,12 @@ def may_decide(approval: Approval, actor: Any, signal_track: str | None) -> bool
 def decide_approval(session: Session, *, keyring: Keyring, approval: Approval, actor: Any, approve: bool) -> Approval:
     """A second person (never the requester) approves or rejects; the kind's domain then completes it."""
     if approval.state != ApprovalState.PENDING.value:
-        raise TriageError("Over dit verzoek is al besloten.")
+        raise TriageError(gettext("Over dit verzoek is al besloten."))
     if approval.requested_by_id == actor.id:
-        raise TriageError("Vier ogen: een andere regisseur moet dit goedkeuren, niet uzelf.")
+        raise TriageError(gettext("Vier ogen: een andere regisseur moet dit goedkeuren, niet uzelf."))
     signal = session.get(Signal, approval.signal_id) if approval.signal_id else None
     if not may_decide(approval, actor, signal.track if signal else None):
-        raise TriageError("U kunt over dit verzoek niet beslissen.")
+        raise TriageError(gettext("U kunt over dit verzoek niet beslissen."))
     rules = _rules(approval)
     approval.state = (ApprovalState.APPROVED if approve else ApprovalState.REJECTED).value
     approval.decided_by_id = actor.id

@@ -10,11 +10,15 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask) -> None:
     """Login pages, and server-side sessions: flask-login's id must match a live ``auth_sessions`` row."""
+    from flask_babel import gettext
+
     from meldpunt.auth.views import bp, load_user, session_guard
     from meldpunt.extensions import login_manager
+    from meldpunt.i18n import N_
 
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Log in om verder te gaan."
+    login_manager.login_message = N_("Log in om verder te gaan.")
+    login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)

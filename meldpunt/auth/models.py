@@ -11,6 +11,7 @@ from sqlalchemy import false as sa_false
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from meldpunt.i18n import N_
 from meldpunt.database import Base, utcnow
 
 
@@ -31,13 +32,13 @@ class Role(enum.StrEnum):
 
 
 ROLE_LABELS = {
-    Role.MELDER: "Melder",
-    Role.REGISSEUR: "OOV-regisseur",
-    Role.VOORZITTER: "Voorzitter overleg",
-    Role.DEELNEMER: "Deelnemer overleg",
-    Role.INTEGRITEIT: "Integriteitscoördinator",
-    Role.BEHEERDER: "Functioneel beheerder",
-    Role.MANAGEMENT: "Management",
+    Role.MELDER: N_("Melder"),
+    Role.REGISSEUR: N_("OOV-regisseur"),
+    Role.VOORZITTER: N_("Voorzitter overleg"),
+    Role.DEELNEMER: N_("Deelnemer overleg"),
+    Role.INTEGRITEIT: N_("Integriteitscoördinator"),
+    Role.BEHEERDER: N_("Functioneel beheerder"),
+    Role.MANAGEMENT: N_("Management"),
 }
 
 _ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
@@ -56,6 +57,8 @@ class User(UserMixin, Base):
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     #: The handler's choice: also a content-free e-mail when a reporter replies (issue 22 item 2).
     reply_mail: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    #: The language chosen with the footer switch (issue 22 item 9): e-mails to this user use it.
+    language: Mapped[str] = mapped_column(String(5), default="nl", server_default="nl")
     #: TOTP secret, encrypted under this account's own data key (so key rotation covers it).
     totp_secret_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     data_key_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("data_keys.id", ondelete="SET NULL"))

@@ -10,6 +10,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
+from flask_babel import gettext
+
 from meldpunt.auth.models import RecoveryCode, Role, User
 from meldpunt.database import utcnow
 
@@ -54,14 +56,14 @@ def check_password_policy(password: str, *, user_inputs: Sequence[str] = ()) -> 
     if len(password) > PASSWORD_MAX:
         raise AccountError(f"Een wachtwoord mag hoogstens {PASSWORD_MAX} tekens hebben.")
     if password.lower() in _COMMON:
-        raise AccountError("Dit wachtwoord wordt veel gebruikt en is makkelijk te raden. Kies een ander.")
+        raise AccountError(gettext("Dit wachtwoord wordt veel gebruikt en is makkelijk te raden. Kies een ander."))
     words = [*_CONTEXT_WORDS, *(word for word in user_inputs if word)]
     estimate = zxcvbn(password[:_ESTIMATE_MAX_LENGTH], user_inputs=words, max_length=_ESTIMATE_MAX_LENGTH)
     judged = min(len(password), _ESTIMATE_MAX_LENGTH)
     common = sum(len(match["token"]) for match in estimate["sequence"]
                  if match["pattern"] == "dictionary" and match.get("dictionary_name") == "passwords")
     if common * 2 >= judged:  # at least half of it is a commonly used password
-        raise AccountError("Dit wachtwoord wordt veel gebruikt en is makkelijk te raden. Kies een ander.")
+        raise AccountError(gettext("Dit wachtwoord wordt veel gebruikt en is makkelijk te raden. Kies een ander."))
     if estimate["score"] < PASSWORD_MIN_SCORE:
         raise AccountError("Dit wachtwoord is te makkelijk te raden. Kies een langer wachtwoord, bijvoorbeeld "
                            "vier of vijf gewone woorden die niet bij elkaar horen.")
@@ -86,15 +88,15 @@ def create_user(
 ) -> User:
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
-        raise AccountError("Vul een geldig e-mailadres in.")
+        raise AccountError(gettext("Vul een geldig e-mailadres in."))
     try:
         role = Role(role)
     except ValueError:
         raise AccountError(f"Onbekende rol '{role}'. Kies uit: {', '.join(r.value for r in Role)}.") from None
     if not name.strip():
-        raise AccountError("Vul een naam in.")
+        raise AccountError(gettext("Vul een naam in."))
     if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
-        raise AccountError("Er is al een account met dit e-mailadres.")
+        raise AccountError(gettext("Er is al een account met dit e-mailadres."))
     if password is not None:
         check_password_policy(password, user_inputs=[email, name])
     user = User(
@@ -149,7 +151,7 @@ def password_matches(user: User, password: str) -> bool:
 
 def change_password(session: Session, *, user: User, current: str, new: str) -> None:
     if not password_matches(user, current):
-        raise WrongPasswordError("Uw huidige wachtwoord klopt niet.")
+        raise WrongPasswordError(gettext("Uw huidige wachtwoord klopt niet."))
     set_password(session, user=user, password=new)
 
 
@@ -170,7 +172,7 @@ def change_role(session: Session, *, user: User, role: Role | str) -> None:
     try:
         role = Role(role)
     except ValueError:
-        raise AccountError("Kies een bestaande rol.") from None
+        raise AccountError(gettext("Kies een bestaande rol.")) from None
     if user.role != role.value:
         user.role = role.value
         revoke_all_sessions(session, user=user)

@@ -8,6 +8,8 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from meldpunt.auth import sessions as auth_sessions
@@ -41,8 +43,8 @@ from meldpunt.audit.requests import audit_event, client_origin
 bp = Blueprint("auth", __name__)
 bp.record_once(lambda state: init_throttle(state.app))  # one password limiter per app
 
-GENERIC_LOGIN_ERROR = "Deze combinatie van e-mailadres en wachtwoord klopt niet, of het account is geblokkeerd."
-GENERIC_CODE_ERROR = "Deze code klopt niet of is al gebruikt. Wacht op de volgende code en probeer het opnieuw."
+GENERIC_LOGIN_ERROR = _l("Deze combinatie van e-mailadres en wachtwoord klopt niet, of het account is geblokkeerd.")
+GENERIC_CODE_ERROR = _l("Deze code klopt niet of is al gebruikt. Wacht op de volgende code en probeer het opnieuw.")
 #: How long the step between password and code may take.
 PENDING_SECONDS = 600
 PENDING_KEY = "mfa_pending"
@@ -121,14 +123,15 @@ def _password_keys(email: str) -> dict[str, str]:
 def _too_many(refusal: Refusal):
     """429 in Dutch, saying how long to wait (also as Retry-After)."""
     if refusal.wait_seconds < 60:
-        when = f"over {refusal.wait_seconds} seconden" if refusal.wait_seconds != 1 else "over een seconde"
+        when = _("over %(count)s seconden", count=refusal.wait_seconds) if refusal.wait_seconds != 1 \
+            else _("over een seconde")
     else:
         minutes = math.ceil(refusal.wait_seconds / 60)
-        when = "over een minuut" if minutes == 1 else f"over {minutes} minuten"
-    text = (f"U heeft te vaak een verkeerd wachtwoord ingevuld. Daarom kunt u het nu even niet proberen. "
-            f"Probeer het {when} opnieuw.")
+        when = _("over een minuut") if minutes == 1 else _("over %(count)s minuten", count=minutes)
+    text = _("U heeft te vaak een verkeerd wachtwoord ingevuld. Daarom kunt u het nu even niet proberen. "
+             "Probeer het %(when)s opnieuw.", when=when)
     db.session.rollback()
-    response = make_response(render_template("errors/error.html", title="Te veel pogingen", text=text, code=429), 429)
+    response = make_response(render_template("errors/error.html", title=_("Te veel pogingen"), text=text, code=429), 429)
     response.headers["Retry-After"] = str(refusal.wait_seconds)
     return response
 
@@ -251,7 +254,7 @@ def login():
             record_login_event("auth.login", user=None, result="failed",
                     details={"step": "password", "account": email_digest(current_keyring(), form.email.data or "")})
             db.session.commit()
-            flash(GENERIC_LOGIN_ERROR, "error")
+            flash(str(GENERIC_LOGIN_ERROR), "error")
             form.password.data = ""
             return _login_page(form), 200
         current_throttle().succeeded(**keys)
@@ -282,7 +285,7 @@ def _login_page(form):
 def code():
     user = _pending_user()
     if user is None or not user.totp_enrolled:
-        flash("Log opnieuw in om verder te gaan.", "info")
+        flash(_("Log opnieuw in om verder te gaan."), "info")
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
@@ -292,13 +295,13 @@ def code():
             return finish_login(user, method="totp")
         if totp.use_recovery_code(db.session, user=user, code=typed):
             left = totp.remaining_recovery_codes(db.session, user=user)
-            flash(f"U heeft een herstelcode gebruikt. U heeft er nog {left} over.", "info")
+            flash(_("U heeft een herstelcode gebruikt. U heeft er nog %(left)s over.", left=left), "info")
             return finish_login(user, method="recovery")
         g.auth_failed = True
         db.session.rollback()
         record_login_event("auth.login", user=user, result="failed", details={"step": "code"})
         db.session.commit()
-        form.code.errors.append(GENERIC_CODE_ERROR)
+        form.code.errors.append(str(GENERIC_CODE_ERROR))
         form.code.data = ""
         return render_template("auth/code.html", form=form), 422
     status = 422 if form.is_submitted() else 200
@@ -312,7 +315,7 @@ def enrol():
     logged_in = current_user.is_authenticated
     user = current_user._get_current_object() if logged_in else _pending_user()
     if user is None:
-        flash("Log opnieuw in om verder te gaan.", "info")
+        flash(_("Log opnieuw in om verder te gaan."), "info")
         return redirect(url_for("auth.login"))
     if not logged_in and user.totp_enrolled:
         return redirect(url_for("auth.code"))
@@ -332,7 +335,7 @@ def enrol():
                 current_throttle().failed(**keys)
                 record_login_event("auth.totp_enrol", user=user, result="failed", details={"reason": "reauth"})
                 db.session.commit()
-                form.current_password.errors.append("Uw huidige wachtwoord klopt niet.")
+                form.current_password.errors.append(_("Uw huidige wachtwoord klopt niet."))
                 return _enrol_page(form, user, secret), 422
             current_throttle().succeeded(**keys)
         step = totp.matching_step(secret, form.code.data or "", after_step=None, now=_now())
@@ -340,7 +343,7 @@ def enrol():
             g.auth_failed = True
             record_login_event("auth.totp_enrol", user=user, result="failed")
             db.session.commit()
-            form.code.errors.append("Deze code klopt niet. Controleer of de tijd op uw telefoon goed staat en probeer het opnieuw.")
+            form.code.errors.append(_("Deze code klopt niet. Controleer of de tijd op uw telefoon goed staat en probeer het opnieuw."))
             form.code.data = ""
             return _enrol_page(form, user, secret), 422
         keyring = current_keyring()
@@ -381,7 +384,7 @@ def logout():
     db.session.commit()
     logout_user()
     session.clear()
-    flash("U bent uitgelogd.", "info")
+    flash(_("U bent uitgelogd."), "info")
     # "Uitloggen en anoniem melden" / "... melding openen" continue to the anonymous pages.
     then = CONTINUE_AFTER_LOGOUT.get(request.form.get("verder", ""))
     return redirect(url_for(then), 303) if then else redirect(url_for("auth.login"))
@@ -413,8 +416,8 @@ def reply_mail():
     user.reply_mail = bool(form.reply_mail.data)
     audit_event("account.reply_mail", object_type="user", object_id=user.id, details={"reply_mail": user.reply_mail})
     db.session.commit()
-    flash("Opgeslagen. U krijgt " + ("voortaan ook een e-mail" if user.reply_mail else "geen e-mail meer")
-          + " als een melder reageert.", "success")
+    flash(_("Opgeslagen. U krijgt voortaan ook een e-mail als een melder reageert.") if user.reply_mail
+          else _("Opgeslagen. U krijgt geen e-mail meer als een melder reageert."), "success")
     return redirect(url_for("auth.account"), 303)
 
 
@@ -449,7 +452,7 @@ def change_password_page():
         _start_session(user, method="password")  # every other session ended with the change
         audit_event("auth.password_change", object_type="user", object_id=user.id)
         db.session.commit()
-        flash("Uw wachtwoord is gewijzigd. U bent op andere apparaten uitgelogd.", "info")
+        flash(_("Uw wachtwoord is gewijzigd. U bent op andere apparaten uitgelogd."), "info")
         return redirect(url_for("auth.account"))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/password.html", form=form), status
@@ -472,7 +475,7 @@ def new_recovery_codes():
             audit_event("auth.recovery_codes", object_type="user", object_id=user.id, result="failed",
                         details={"reason": "reauth"})
             db.session.commit()
-            flash("Uw huidige wachtwoord klopt niet. Er zijn geen nieuwe herstelcodes gemaakt.", "error")
+            flash(_("Uw huidige wachtwoord klopt niet. Er zijn geen nieuwe herstelcodes gemaakt."), "error")
             return redirect(url_for("auth.account"))
         current_throttle().succeeded(**keys)
     codes = totp.issue_recovery_codes(db.session, user=user)

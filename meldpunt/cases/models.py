@@ -14,6 +14,7 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, La
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meldpunt.database import Base, sql_in_list as _in, utcnow
+from meldpunt.i18n import N_
 
 
 class CaseStatus(enum.StrEnum):
@@ -23,7 +24,7 @@ class CaseStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"open": "Open", "monitoren": "Monitoren", "afgesloten": "Afgesloten"}[self.value]
+        return {"open": N_("Open"), "monitoren": N_("Monitoren"), "afgesloten": N_("Afgesloten")}[self.value]
 
 
 class Intervention(enum.StrEnum):
@@ -45,15 +46,15 @@ class Intervention(enum.StrEnum):
 
 
 INTERVENTION_LABELS = {
-    Intervention.BIBOB: "Bibob-toets",
-    Intervention.ENFORCEMENT: "Handhaving",
-    Intervention.CLOSURE: "Sluiting",
-    Intervention.REVOKE_PERMIT: "Intrekken vergunning",
-    Intervention.REPORT: "Bestuurlijke rapportage",
-    Intervention.MAYOR_LETTER: "Burgemeestersbrief",
-    Intervention.SUPPORT: "Hulpaanbod",
-    Intervention.RIEC_CASE: "Inbrengen als RIEC-casus",
-    Intervention.MONITOR: "Monitoren",
+    Intervention.BIBOB: N_("Bibob-toets"),
+    Intervention.ENFORCEMENT: N_("Handhaving"),
+    Intervention.CLOSURE: N_("Sluiting"),
+    Intervention.REVOKE_PERMIT: N_("Intrekken vergunning"),
+    Intervention.REPORT: N_("Bestuurlijke rapportage"),
+    Intervention.MAYOR_LETTER: N_("Burgemeestersbrief"),
+    Intervention.SUPPORT: N_("Hulpaanbod"),
+    Intervention.RIEC_CASE: N_("Inbrengen als RIEC-casus"),
+    Intervention.MONITOR: N_("Monitoren"),
 }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from flask_babel import gettext
 from meldpunt.audit.service import record
 from meldpunt.auth.models import User
 from meldpunt.cases.models import Case, CaseIntervention, CaseSignal, CaseStatus, CaseSubject, Intervention
@@ -55,12 +56,12 @@ def _cipher(session: Session, keyring: Keyring, case: Case) -> FieldCipher:
     try:
         return cipher_for(session, keyring=keyring, data_key_id=case.data_key_id)
     except ShreddedError:
-        raise CaseError("Deze casus is verwijderd.") from None
+        raise CaseError(gettext("Deze casus is verwijderd.")) from None
 
 
 def _require_open(case: Case) -> None:
     if case.status == CaseStatus.CLOSED.value:
-        raise CaseError("Deze casus is afgesloten. Er kan niets meer aan veranderen.")
+        raise CaseError(gettext("Deze casus is afgesloten. Er kan niets meer aan veranderen."))
 
 
 def check_case_version(case: Case, expected_version: int | None) -> None:
@@ -100,7 +101,7 @@ def create_case(
         except IntegrityError:
             continue
     else:  # pragma: no cover
-        raise CaseError("Het opslaan lukte niet door drukte. Probeer het nog een keer.")
+        raise CaseError(gettext("Het opslaan lukte niet door drukte. Probeer het nog een keer."))
     _audit(session, actor, "case.create", case, signals=len(signals or []))
     for signal in signals or []:
         add_signal_to_case(session, keyring=keyring, case=case, signal=signal, actor=actor)
@@ -111,7 +112,7 @@ def create_case(
 def add_signal_to_case(session: Session, *, keyring: Keyring, case: Case, signal: Signal, actor: User) -> CaseSignal:
     _require_open(case)
     if signal.track != Track.REGULAR.value:
-        raise CaseError("Meldingen uit het integriteitstraject horen niet in een casus.")
+        raise CaseError(gettext("Meldingen uit het integriteitstraject horen niet in een casus."))
     existing = session.scalar(select(CaseSignal).where(CaseSignal.signal_id == signal.id))
     if existing is not None:
         raise CaseError(f"Melding {signal.reference} hoort al bij een casus.")
@@ -141,7 +142,7 @@ def remove_signal_from_case(session: Session, *, keyring: Keyring, case: Case, s
     _require_open(case)
     link = session.get(CaseSignal, (case.id, signal.id))
     if link is None:
-        raise CaseError("Deze melding hoort niet bij deze casus.")
+        raise CaseError(gettext("Deze melding hoort niet bij deze casus."))
     status = SignalStatus(signal.status)
     if status in (SignalStatus.ON_AGENDA, SignalStatus.DISCUSSED):
         raise CaseError(f"Melding {signal.reference} staat op de agenda of is besproken; haal hem eerst van de agenda.")
@@ -157,7 +158,7 @@ def remove_signal_from_case(session: Session, *, keyring: Keyring, case: Case, s
 def add_subject_to_case(session: Session, *, case: Case, subject: Subject, actor: User) -> CaseSubject:
     _require_open(case)
     if session.get(CaseSignal, (case.id, subject.signal_id)) is None:
-        raise CaseError("Deze betrokkene komt uit een melding die niet bij deze casus hoort.")
+        raise CaseError(gettext("Deze betrokkene komt uit een melding die niet bij deze casus hoort."))
     existing = session.get(CaseSubject, (case.id, subject.id))
     if existing is not None:
         return existing
@@ -172,7 +173,7 @@ def remove_subject_from_case(session: Session, *, case: Case, subject_id: uuid.U
     _require_open(case)
     link = session.get(CaseSubject, (case.id, subject_id))
     if link is None:
-        raise CaseError("Deze betrokkene hoort niet bij deze casus.")
+        raise CaseError(gettext("Deze betrokkene hoort niet bij deze casus."))
     session.delete(link)
     _audit(session, actor, "case.remove_subject", case, subject_id=str(subject_id))
     session.flush()
@@ -188,9 +189,9 @@ def update_case(
     try:
         status = CaseStatus(status)
     except ValueError:
-        raise CaseError("Kies een status.") from None
+        raise CaseError(gettext("Kies een status.")) from None
     if status == CaseStatus.CLOSED:
-        raise CaseError("Sluit een casus af met de knop ‘Casus afsluiten’.")
+        raise CaseError(gettext("Sluit een casus af met de knop ‘Casus afsluiten’."))
     title = _clean(title, "een korte naam voor de casus", required=True, maximum=200)
     risk_picture = _clean(risk_picture, "het risicobeeld", required=False)
     cipher = _cipher(session, keyring, case)
@@ -218,7 +219,7 @@ def add_intervention(session: Session, *, keyring: Keyring, case: Case, actor: U
     try:
         kind = Intervention(kind)
     except ValueError:
-        raise CaseError("Kies een interventie.") from None
+        raise CaseError(gettext("Kies een interventie.")) from None
     note = _clean(note, "een toelichting", required=False)
     item = CaseIntervention(id=uuid.uuid4(), case_id=case.id, kind=kind.value, created_by_id=actor.id)
     seal(_cipher(session, keyring, case), item, "note", note)
@@ -232,7 +233,7 @@ def remove_intervention(session: Session, *, case: Case, intervention_id: uuid.U
     _require_open(case)
     item = session.get(CaseIntervention, intervention_id)
     if item is None or item.case_id != case.id:
-        raise CaseError("Deze interventie hoort niet bij deze casus.")
+        raise CaseError(gettext("Deze interventie hoort niet bij deze casus."))
     session.delete(item)
     _audit(session, actor, "case.remove_intervention", case, intervention_id=str(intervention_id), kind=item.kind)
     session.flush()
@@ -245,7 +246,7 @@ def close_case(session: Session, *, keyring: Keyring, case: Case, actor: User, r
     _require_open(case)
     reason = _clean(reason, "de reden van afsluiten", required=True, maximum=5000)
     if pending_case_approval(session, case=case) is not None:
-        raise CaseError("Voor deze casus wacht al een verzoek om af te sluiten op akkoord.")
+        raise CaseError(gettext("Voor deze casus wacht al een verzoek om af te sluiten op akkoord."))
     _check_signals_closable(case, actor)
     if four_eyes:
         approval = Approval(kind=ApprovalKind.CLOSE_CASE.value, case_id=case.id, requested_by_id=actor.id)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from meldpunt.cases import service
@@ -73,7 +74,7 @@ def create():
         form.references.errors = [str(exc)]
         return _index(form, 422)
     db.session.commit()
-    flash(f"Casus {case.reference} is gemaakt.", "success")
+    flash(_("Casus %(reference)s is gemaakt.", reference=case.reference), "success")
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
@@ -144,7 +145,7 @@ def update(case_id):
     except TriageError as exc:
         return _refused(case_id, exc, case_form=form)
     db.session.commit()
-    flash("De casus is opgeslagen.", "success")
+    flash(_("De casus is opgeslagen."), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
 
 
@@ -164,7 +165,7 @@ def add_signal(case_id):
     except TriageError as exc:
         return _refused(case_id, exc, add_signal_form=form)
     db.session.commit()
-    flash(f"Melding {signal.reference} is gekoppeld.", "success")
+    flash(_("Melding %(reference)s is gekoppeld.", reference=signal.reference), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
 
 
@@ -181,7 +182,7 @@ def remove_signal(case_id, signal_id):
     except TriageError as exc:
         return _refused(case_id, exc)
     db.session.commit()
-    flash(f"Melding {signal.reference} is uit de casus gehaald.", "success")
+    flash(_("Melding %(reference)s is uit de casus gehaald.", reference=signal.reference), "success")
     if form.value.data == "melding":  # the button on the signal page: back there
         return redirect(url_for("triage.signal_detail", signal_id=signal_id))
     return redirect(url_for("cases.detail", case_id=case_id))
@@ -222,9 +223,9 @@ def add_intervention(case_id):
     except TriageError as exc:
         return _refused(case_id, exc, intervention_form=form)
     db.session.commit()
-    flash(f"Interventie „{Intervention(item.kind).label}” is toegevoegd aan casus {case.reference}. Ze staat bij "
-          "Voorgestelde interventies; bespreek haar in het casusoverleg. Zolang de casus open is, kunt u haar "
-          "weer verwijderen.", "success")
+    flash(_("Interventie „%(kind)s” is toegevoegd aan casus %(reference)s. Ze staat bij "
+            "Voorgestelde interventies; bespreek haar in het casusoverleg. Zolang de casus open is, kunt u haar "
+            "weer verwijderen.", kind=_(Intervention(item.kind).label), reference=case.reference), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
 
 
@@ -242,7 +243,7 @@ def remove_intervention(case_id, intervention_id):
     except TriageError as exc:
         return _refused(case_id, exc)
     db.session.commit()
-    flash(f"De interventie is uit casus {case.reference} verwijderd.", "success")
+    flash(_("De interventie is uit casus %(reference)s verwijderd.", reference=case.reference), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
 
 
@@ -260,5 +261,5 @@ def close(case_id):
     except TriageError as exc:
         return _refused(case_id, exc, close_form=form)
     db.session.commit()
-    flash("Het verzoek wacht op akkoord van een andere regisseur." if pending else "De casus is afgesloten.", "success")
+    flash(_("Het verzoek wacht op akkoord van een andere regisseur.") if pending else _("De casus is afgesloten."), "success")
     return redirect(url_for("cases.detail", case_id=case_id))

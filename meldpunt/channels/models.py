@@ -14,6 +14,7 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, LargeBinary, Strin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meldpunt.database import Base, sql_in_list as _in, utcnow
+from meldpunt.i18n import N_
 
 
 class Organisation(enum.StrEnum):
@@ -30,14 +31,14 @@ class Organisation(enum.StrEnum):
 
 
 ORGANISATION_LABELS = {
-    Organisation.NONE: "Niemand: rechtstreeks van de bron",
-    Organisation.POLICE: "Politie",
-    Organisation.RIEC: "RIEC",
-    Organisation.TAX: "Belastingdienst",
-    Organisation.OTHER_MUNICIPALITY: "Een andere gemeente",
-    Organisation.MMA: "Meld Misdaad Anoniem",
-    Organisation.ENFORCEMENT: "BOA of toezichthouder",
-    Organisation.OTHER: "Een andere organisatie",
+    Organisation.NONE: N_("Niemand: rechtstreeks van de bron"),
+    Organisation.POLICE: N_("Politie"),
+    Organisation.RIEC: N_("RIEC"),
+    Organisation.TAX: N_("Belastingdienst"),
+    Organisation.OTHER_MUNICIPALITY: N_("Een andere gemeente"),
+    Organisation.MMA: N_("Meld Misdaad Anoniem"),
+    Organisation.ENFORCEMENT: N_("BOA of toezichthouder"),
+    Organisation.OTHER: N_("Een andere organisatie"),
 }
 
 
@@ -52,11 +53,11 @@ class SourceFeedback(enum.StrEnum):
 
 
 FEEDBACK_LABELS = {
-    SourceFeedback.NONE: "Nee, de bron wil niets terughoren",
-    SourceFeedback.PHONE: "Ja, telefonisch",
-    SourceFeedback.EMAIL: "Ja, per e-mail",
-    SourceFeedback.LETTER: "Ja, per brief",
-    SourceFeedback.PARTNER: "Ja, via de organisatie die het doorgaf",
+    SourceFeedback.NONE: N_("Nee, de bron wil niets terughoren"),
+    SourceFeedback.PHONE: N_("Ja, telefonisch"),
+    SourceFeedback.EMAIL: N_("Ja, per e-mail"),
+    SourceFeedback.LETTER: N_("Ja, per brief"),
+    SourceFeedback.PARTNER: N_("Ja, via de organisatie die het doorgaf"),
 }
 
 

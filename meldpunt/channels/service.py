@@ -22,6 +22,7 @@ from html.parser import HTMLParser
 
 from sqlalchemy.orm import Session
 
+from flask_babel import gettext
 from meldpunt.auth.models import User
 from meldpunt.channels.models import (
     FEEDBACK_LABELS,
@@ -100,10 +101,10 @@ def _html_to_text(markup: str) -> str:
 def parse_eml(data: bytes) -> ParsedEmail:
     """Sender, date, subject, body (plain text, or the HTML part as text) and attachments of an e-mail."""
     if len(data) > EML_MAX:
-        raise RegistrationError("Dit e-mailbestand is te groot.", field="original")
+        raise RegistrationError(gettext("Dit e-mailbestand is te groot."), field="original")
     message = email.message_from_bytes(data, policy=email.policy.default)
     if not message.keys():
-        raise RegistrationError("Dit bestand lijkt geen e-mail (.eml). Kies het bestand opnieuw.", field="original")
+        raise RegistrationError(gettext("Dit bestand lijkt geen e-mail (.eml). Kies het bestand opnieuw."), field="original")
     body_part = message.get_body(preferencelist=("plain", "html"))
     body = ""
     if body_part is not None:
@@ -161,7 +162,7 @@ def register_signal(
     """
     channel = registration.channel
     if channel in NOT_REGISTERED_HERE or not is_known_code(session, kind=TermKind.CHANNEL, code=channel):
-        raise RegistrationError("Kies hoe de melding binnenkwam.", field="channel")
+        raise RegistrationError(gettext("Kies hoe de melding binnenkwam."), field="channel")
     return _file_registration(session, keyring=keyring, actor=actor, track=track, registration=registration,
                               original=original, uploads=uploads, upload_settings=upload_settings, today=today)
 
@@ -181,11 +182,11 @@ def _file_registration(
     channel = registration.channel
     today = today or datetime.now(timezone.utc).date()
     if registration.received_on > today:
-        raise RegistrationError("Deze datum ligt in de toekomst.", field="received_on")
+        raise RegistrationError(gettext("Deze datum ligt in de toekomst."), field="received_on")
     if registration.organisation not in {o.value for o in Organisation}:
-        raise RegistrationError("Kies wie de melding doorgaf.", field="organisation")
+        raise RegistrationError(gettext("Kies wie de melding doorgaf."), field="organisation")
     if registration.feedback not in {f.value for f in SourceFeedback}:
-        raise RegistrationError("Kies of de bron iets wil terughoren.", field="feedback")
+        raise RegistrationError(gettext("Kies of de bron iets wil terughoren."), field="feedback")
     details = {
         "organisation_name": _clean(registration.organisation_name, "organisation_name"),
         "contact_person": _clean(registration.contact_person, "contact_person"),
@@ -205,7 +206,7 @@ def _file_registration(
         else:
             files = [Upload(filename=original.filename, stream=io.BytesIO(data))]
     if not description:
-        raise RegistrationError("Beschrijf wat er gemeld is, of voeg de e-mail (.eml) toe.", field="description")
+        raise RegistrationError(gettext("Beschrijf wat er gemeld is, of voeg de e-mail (.eml) toe."), field="description")
     if len(description) > DESCRIPTION_MAX:
         raise RegistrationError(f"De beschrijving is te lang (hoogstens {DESCRIPTION_MAX} tekens).", field="description")
     files += list(uploads)
@@ -341,7 +342,7 @@ def import_mma_tip(
     """
     tip = parse_mma_tip(raw_text)
     if not tip.text:
-        raise RegistrationError("Plak de tekst van de tip, of typ de kern ervan over.", field="raw_text")
+        raise RegistrationError(gettext("Plak de tekst van de tip, of typ de kern ervan over."), field="raw_text")
     registration = Registration(
         channel="mma", received_on=received_on, description=tip.text, organisation=Organisation.MMA.value,
         feedback=SourceFeedback.NONE.value, phenomenon_code=phenomenon_code, process_code=process_code,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from meldpunt.i18n import N_
 from meldpunt.channels.forms import MmaTipForm, RegisterForm
 from meldpunt.channels.service import NOT_REGISTERED_HERE, Registration, import_mma_tip, register_signal
 from meldpunt.extensions import db
@@ -22,11 +24,11 @@ bp = Blueprint("channels", __name__, url_prefix="/behandelen")
 
 def _prepare(form: RegisterForm | MmaTipForm) -> None:
     if isinstance(form, RegisterForm):
-        form.channel.choices = choices({"": "Kies", **{
+        form.channel.choices = choices({"": N_("Kies"), **{
             t.code: t.label for t in active_terms(db.session, kind=TermKind.CHANNEL) if t.code not in NOT_REGISTERED_HERE}})
-    form.phenomenon_code.choices = choices({"": "Weet ik niet", **{t.code: t.label for t in active_terms(
+    form.phenomenon_code.choices = choices({"": N_("Weet ik niet"), **{t.code: t.label for t in active_terms(
         db.session, kind=TermKind.PHENOMENON)}})
-    form.process_code.choices = choices({"": "Weet ik niet", **{t.code: t.label for t in active_terms(
+    form.process_code.choices = choices({"": N_("Weet ik niet"), **{t.code: t.label for t in active_terms(
         db.session, kind=TermKind.PROCESS)}})
 
 
@@ -63,7 +65,7 @@ def register():
         target.errors = [*target.errors, str(exc)]
         return render_template("channels/register.html", form=form, files_lost=bool(originals)), 422
     db.session.commit()
-    flash(f"Melding {signal.reference} is geregistreerd.", "success")
+    flash(_("Melding %(reference)s is geregistreerd.", reference=signal.reference), "success")
     return redirect(url_for("triage.signal_detail", signal_id=signal.id))
 
 
@@ -91,5 +93,5 @@ def mma_tip():
         target.errors = [*target.errors, str(exc)]
         return render_template("channels/mma_tip.html", form=form, files_lost=bool(originals)), 422
     db.session.commit()
-    flash(f"De tip is ingevoerd als melding {signal.reference}.", "success")
+    flash(_("De tip is ingevoerd als melding %(reference)s.", reference=signal.reference), "success")
     return redirect(url_for("triage.signal_detail", signal_id=signal.id))

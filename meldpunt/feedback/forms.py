@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField, TextAreaField
 from wtforms.validators import Length
@@ -11,19 +12,19 @@ from meldpunt.feedback.service import FEEDBACK_MAX, FEEDBACK_TEMPLATES
 
 class FeedbackForm(FlaskForm):
     template = SelectField(
-        "Standaardtekst",
-        choices=[("", "Geen: ik schrijf zelf")] + [(code, label) for code, (label, _text) in FEEDBACK_TEMPLATES.items()],
+        _l("Standaardtekst"),
+        choices=[("", _l("Geen: ik schrijf zelf"))] + [(code, label) for code, (label, _text) in FEEDBACK_TEMPLATES.items()],
         default="",
-        description="Kies een tekst om mee te beginnen. U kunt hem daarna aanpassen.",
+        description=_l("Kies een tekst om mee te beginnen. U kunt hem daarna aanpassen."),
     )
     text = TextAreaField(
-        "Terugkoppeling aan de melder",
-        validators=[Length(max=FEEDBACK_MAX, message=f"Hoogstens {FEEDBACK_MAX} tekens.")],
-        description="Op hoofdlijnen: noem geen namen, adressen of andere details uit het onderzoek.",
+        _l("Terugkoppeling aan de melder"),
+        validators=[Length(max=FEEDBACK_MAX, message=_l("Hoogstens %(limit)s tekens.", limit=FEEDBACK_MAX))],
+        description=_l("Op hoofdlijnen: noem geen namen, adressen of andere details uit het onderzoek."),
     )
-    insert = SubmitField("Tekst invoegen")
-    preview = SubmitField("Voorbeeld bekijken")
-    send = SubmitField("Versturen aan de melder")
+    insert = SubmitField(_l("Tekst invoegen"))
+    preview = SubmitField(_l("Voorbeeld bekijken"))
+    send = SubmitField(_l("Versturen aan de melder"))
 
 
 class MarkReadForm(FlaskForm):

@@ -20,6 +20,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 from flask import render_template
+from flask_babel import force_locale, gettext
 
 from meldpunt.config import MailSettings
 
@@ -50,6 +51,7 @@ def compose_notice_mail(
     meeting_kind: str | None = None,
     attachment: tuple[str, str, bytes] | None = None,
     about_reply: bool = False,
+    language: str = "nl",
 ) -> NoticeMail:
     """The e-mail for one notice, rendered from templates/email/ (text and HTML).
 
@@ -57,23 +59,37 @@ def compose_notice_mail(
     ``about_measure``: an improvement measure of the recipient is overdue; the mail names no measure.
     ``meeting_kind``: ``agenda`` (with the iCalendar ``attachment``: meeting type and time only) or
     ``actie_verlopen``; the mail names no case, item, subject or action.
+    ``language``: the recipient's (``nl`` or ``en``); subject and text are in it.
     """
+    with force_locale(language):
+        return _compose(
+            notice_id=notice_id, reference=reference, to=to, for_handler=for_handler, base_url=base_url,
+            organisation=organisation, about_grant=about_grant, about_measure=about_measure,
+            meeting_kind=meeting_kind, attachment=attachment, about_reply=about_reply,
+        )
+
+
+def _compose(
+    *, notice_id: int, reference: str, to: str, for_handler: bool, base_url: str, organisation: str,
+    about_grant: bool, about_measure: bool, meeting_kind: str | None, attachment: tuple[str, str, bytes] | None,
+    about_reply: bool,
+) -> NoticeMail:
     if meeting_kind == "agenda":
-        template, subject = "email/meeting_agenda", "De agenda van een overleg staat klaar"
+        template, subject = "email/meeting_agenda", gettext("De agenda van een overleg staat klaar")
     elif meeting_kind == "actie_verlopen":
-        template, subject = "email/action_overdue", "Een actie uit een overleg is over de datum"
+        template, subject = "email/action_overdue", gettext("Een actie uit een overleg is over de datum")
     elif about_grant:
-        template, subject = "email/grant_request", "Een verzoek om rechten wacht op uw besluit"
+        template, subject = "email/grant_request", gettext("Een verzoek om rechten wacht op uw besluit")
     elif about_measure:
-        template, subject = "email/measure_due", "Een verbetermaatregel van u is over de termijn"
+        template, subject = "email/measure_due", gettext("Een verbetermaatregel van u is over de termijn")
     elif about_reply:
         # No reference: the mail only says that a reporter wrote (issue 22 item 2).
-        template, subject = "email/reporter_reply", "Nieuw bericht van een melder"
+        template, subject = "email/reporter_reply", gettext("Nieuw bericht van een melder")
     elif for_handler:
-        template, subject = "email/handler_reminder", f"Herinnering over melding {reference}"
+        template, subject = "email/handler_reminder", gettext("Herinnering over melding %(reference)s", reference=reference)
     else:
         # No reference: an MI number would tell whoever reads the mailbox that the reporter reported a colleague.
-        template, subject = "email/reporter_news", "Nieuws over uw melding"
+        template, subject = "email/reporter_news", gettext("Nieuws over uw melding")
     context = {"reference": reference, "base_url": base_url, "organisation": organisation, "subject": subject}
     return NoticeMail(
         to=to,

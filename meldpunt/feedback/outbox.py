@@ -271,6 +271,8 @@ class DeliveryPlan:
     channels: tuple[DeliveryChannel, ...]
     email_to: str | None
     for_handler: bool
+    #: The language of the e-mail: the recipient's choice (``User.language``, issue 22 item 9).
+    language: str = "nl"
 
 
 def plan_delivery(notice: Notice) -> DeliveryPlan:
@@ -286,13 +288,17 @@ def plan_delivery(notice: Notice) -> DeliveryPlan:
         email = user.email if user is not None and user.is_enabled and user.email else None
         if notice.kind == NoticeKind.REPORTER_REPLY.value and not (user is not None and user.reply_mail):
             email = None  # a reporter's reply is mailed only to a handler who chose it
-        return DeliveryPlan((DeliveryChannel.INBOX,), email, True)
+        return DeliveryPlan((DeliveryChannel.INBOX,), email, True, _language_of(user))
     signal = notice.signal
     reporter = signal.reporter if signal is not None else None
     if signal is None or signal.is_anonymous or reporter is None:
         return DeliveryPlan((DeliveryChannel.RECEIPT,), None, False)
     wants_mail = bool(signal.wants_feedback and signal.feedback_by_email and reporter.is_enabled and reporter.email)
-    return DeliveryPlan((DeliveryChannel.INBOX,), reporter.email if wants_mail else None, False)
+    return DeliveryPlan((DeliveryChannel.INBOX,), reporter.email if wants_mail else None, False, _language_of(reporter))
+
+
+def _language_of(user) -> str:
+    return getattr(user, "language", None) or "nl"
 
 
 def held_until(notice: Notice):
@@ -366,7 +372,7 @@ def deliver(session: Session, *, notice_id: int, settings: Settings, organisatio
             session, notice_id=notice_id, to=plan.email_to, reference=reference,
             for_handler=plan.for_handler, settings=settings, organisation=organisation or settings.organisation,
             about_grant=about_grant, about_measure=about_measure, meeting_kind=meeting_kind, attachment=attachment,
-            about_reply=about_reply,
+            about_reply=about_reply, language=plan.language,
         )
         if not sent:
             return "failed"
@@ -386,6 +392,7 @@ def _deliver_email(
     meeting_kind: str | None = None,
     attachment: tuple[str, str, bytes] | None = None,
     about_reply: bool = False,
+    language: str = "nl",
 ) -> bool:
     """Claim, send, mark sent. True when the e-mail is sent (now or by an earlier run), False when it is
     ``failed`` (final: nothing is sent). Raises ``DeliveryBusy`` or ``DeliveryFailed``."""
@@ -427,6 +434,7 @@ def _deliver_email(
         notice_id=notice_id, reference=reference, to=to, for_handler=for_handler,
         base_url=settings.base_url, organisation=organisation, about_grant=about_grant,
         about_measure=about_measure, meeting_kind=meeting_kind, attachment=attachment, about_reply=about_reply,
+        language=language,
     )
     try:
         send_mail(settings.mail, build_message(mail, sender=settings.mail.sender))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import and_, select
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from meldpunt.vault.keys import Keyring
@@ -14,25 +15,26 @@ from meldpunt.feedback.models import DeliveryChannel, DeliveryState, Notice, Not
 from meldpunt.signals.events import status_changed
 from meldpunt.signals.models import FINAL_STATUSES, Signal
 from meldpunt.vault.service import ShreddedError, cipher_for, field_reader
+from meldpunt.i18n import N_
 
 #: What the reporter reads for each notice: plain Dutch, "op hoofdlijnen", never details.
 NOTICE_TITLES = {
-    NoticeKind.RECEIVED: "Uw melding is ontvangen",
-    NoticeKind.IN_PROGRESS: "Uw melding is in behandeling",
-    NoticeKind.FORWARDED: "Uw melding is doorgestuurd naar de instantie die erover gaat",
-    NoticeKind.DISCUSSED: "Uw melding is besproken in een overleg",
-    NoticeKind.CLOSED: "Uw melding is afgesloten",
-    NoticeKind.NOT_ADMISSIBLE: "Wij nemen uw melding niet in behandeling",
-    NoticeKind.TO_INTEGRITY: "Uw melding is overgedragen aan de integriteitscoördinator",
-    NoticeKind.MESSAGE: "U heeft een nieuw bericht",
-    NoticeKind.FEEDBACK: "Terugkoppeling over uw melding",
-    NoticeKind.REMINDER: "Herinnering: melding wacht op eerste terugkoppeling",
-    NoticeKind.ROLE_GRANT: "Een verzoek om rechten wacht op uw besluit",
-    NoticeKind.MEASURE_DUE: "Een verbetermaatregel van u is over de termijn",
-    NoticeKind.AGENDA_SENT: "De agenda van een overleg staat klaar",
-    NoticeKind.ACTION_OVERDUE: "Een actie uit een overleg is over de datum",
-    NoticeKind.THREAT_REMINDER: "Dringend: een melder die zich onveilig voelt wacht op contact",
-    NoticeKind.REPORTER_REPLY: "Nieuw bericht van de melder",
+    NoticeKind.RECEIVED: N_("Uw melding is ontvangen"),
+    NoticeKind.IN_PROGRESS: N_("Uw melding is in behandeling"),
+    NoticeKind.FORWARDED: N_("Uw melding is doorgestuurd naar de instantie die erover gaat"),
+    NoticeKind.DISCUSSED: N_("Uw melding is besproken in een overleg"),
+    NoticeKind.CLOSED: N_("Uw melding is afgesloten"),
+    NoticeKind.NOT_ADMISSIBLE: N_("Wij nemen uw melding niet in behandeling"),
+    NoticeKind.TO_INTEGRITY: N_("Uw melding is overgedragen aan de integriteitscoördinator"),
+    NoticeKind.MESSAGE: N_("U heeft een nieuw bericht"),
+    NoticeKind.FEEDBACK: N_("Terugkoppeling over uw melding"),
+    NoticeKind.REMINDER: N_("Herinnering: melding wacht op eerste terugkoppeling"),
+    NoticeKind.ROLE_GRANT: N_("Een verzoek om rechten wacht op uw besluit"),
+    NoticeKind.MEASURE_DUE: N_("Een verbetermaatregel van u is over de termijn"),
+    NoticeKind.AGENDA_SENT: N_("De agenda van een overleg staat klaar"),
+    NoticeKind.ACTION_OVERDUE: N_("Een actie uit een overleg is over de datum"),
+    NoticeKind.THREAT_REMINDER: N_("Dringend: een melder die zich onveilig voelt wacht op contact"),
+    NoticeKind.REPORTER_REPLY: N_("Nieuw bericht van de melder"),
 }
 
 #: Notices that count as the reporter's first feedback (the received-confirmation does not).
@@ -262,7 +264,7 @@ def retry_failed_delivery(session: Session, *, signal: Signal, notice_id: int, a
         select(Notice).where(Notice.id == notice_id, Notice.signal_id == signal.id, Notice.recipient_user_id.is_(None))
     )
     if notice is None:
-        raise FeedbackError("Dit bericht hoort niet bij deze melding.")
+        raise FeedbackError(gettext("Dit bericht hoort niet bij deze melding."))
     previous = notice.attempts
     if not reset_failed(session, notice_id=notice.id):
         return False
@@ -332,16 +334,16 @@ def send_feedback(
 
     text = (text or "").strip()
     if not text:
-        raise FeedbackError("Schrijf de terugkoppeling voor de melder.")
+        raise FeedbackError(gettext("Schrijf de terugkoppeling voor de melder."))
     if len(text) > FEEDBACK_MAX:
         raise FeedbackError(f"De terugkoppeling is te lang (hoogstens {FEEDBACK_MAX} tekens).")
     try:
         cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
     except ShreddedError:
-        raise FeedbackError("Deze melding is verwijderd. Terugkoppeling is niet meer mogelijk.") from None
+        raise FeedbackError(gettext("Deze melding is verwijderd. Terugkoppeling is niet meer mogelijk.")) from None
     if signal.reporter_erased_at is not None:  # the reporter's identity was erased (AVG): nobody would read it
-        raise FeedbackError("De identiteit van de melder is gewist na een verzoek onder de AVG. "
-                            "Terugkoppeling is daarom niet meer mogelijk.")
+        raise FeedbackError(gettext("De identiteit van de melder is gewist na een verzoek onder de AVG. "
+                                    "Terugkoppeling is daarom niet meer mogelijk."))
     notice = queue_notice(session, signal=signal, kind=NoticeKind.FEEDBACK)
     seal(cipher, notice, "body", text)
     record(

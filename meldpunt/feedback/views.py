@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from meldpunt.extensions import db
@@ -91,7 +92,7 @@ def read_all():
         abort(400)
     mark_read(db.session, user=current_user, origin=client_origin())
     db.session.commit()
-    flash("Alle berichten staan op gelezen.", "success")
+    flash(_("Alle berichten staan op gelezen."), "success")
     return redirect(url_for("feedback.inbox"))
 
 
@@ -113,7 +114,7 @@ def compose(signal_id):
         elif form.preview.data:
             preview_text = (form.text.data or "").strip()
             if not preview_text:
-                form.text.errors.append("Schrijf eerst een tekst om een voorbeeld te zien.")
+                form.text.errors.append(_("Schrijf eerst een tekst om een voorbeeld te zien."))
                 status = 422
         elif form.send.data:
             try:
@@ -127,7 +128,7 @@ def compose(signal_id):
             else:
                 db.session.commit()
                 del notice
-                flash("De terugkoppeling is verstuurd. De melder ziet hem bij de melding.", "success")
+                flash(_("De terugkoppeling is verstuurd. De melder ziet hem bij de melding."), "success")
                 return redirect(url_for("feedback.compose", signal_id=signal.id))
     history = feedback_history(db.session, keyring=keyring, signal=signal)
     failed = failed_deliveries(db.session, signal=signal)
@@ -162,9 +163,9 @@ def retry_delivery(signal_id, notice_id: int):
         abort(404)
     db.session.commit()  # the after-commit hook publishes the notice to the worker
     if retried:
-        flash("De e-mail wordt opnieuw verstuurd.", "success")
+        flash(_("De e-mail wordt opnieuw verstuurd."), "success")
     else:
-        flash("Deze e-mail wacht niet (meer) op een nieuwe poging.", "info")
+        flash(_("Deze e-mail wacht niet (meer) op een nieuwe poging."), "info")
     return redirect(url_for("feedback.compose", signal_id=signal.id, _anchor="niet-bezorgd"))
 
 

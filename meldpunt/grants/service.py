@@ -18,6 +18,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from flask_babel import gettext
 from meldpunt.audit.service import record
 from meldpunt.auth.models import ROLE_LABELS, Role, User
 from meldpunt.auth.service import AccountError, change_role
@@ -77,11 +78,11 @@ def request_role(session: Session, *, actor: User, user: User, role: str, new_ac
     A previous open request for the account is withdrawn. Returns the new request (flushed).
     """
     if not needs_grant(role):
-        raise GrantError("Voor deze rol is geen akkoord nodig.")
+        raise GrantError(gettext("Voor deze rol is geen akkoord nodig."))
     if user.role == role:
-        raise GrantError("Deze gebruiker heeft deze rol al.")
+        raise GrantError(gettext("Deze gebruiker heeft deze rol al."))
     if user.id == actor.id:
-        raise GrantError("U kunt voor uzelf geen rol aanvragen. Vraag een andere beheerder.")
+        raise GrantError(gettext("U kunt voor uzelf geen rol aanvragen. Vraag een andere beheerder."))
     withdraw_pending(session, actor=actor, user=user, origin=origin)
     grant = RoleGrant(user_id=user.id, role=role, previous_role=user.role, new_account=new_account,
                       requested_by_id=actor.id, state=GrantState.PENDING.value)
@@ -116,7 +117,7 @@ def withdraw_pending(session: Session, *, actor: User, user: User, origin: str =
 def decide(session: Session, *, grant: RoleGrant, actor: User, approve: bool, origin: str = "") -> None:
     """A holder of the role approves or rejects in the application."""
     if not may_decide(actor, grant):
-        raise GrantError("U mag over dit verzoek niet besluiten.")
+        raise GrantError(gettext("U mag over dit verzoek niet besluiten."))
     _decide(session, grant=grant, approve=approve, via=DecidedVia.APP, decided_by=actor, origin=origin)
 
 
@@ -142,7 +143,7 @@ def _decide(session: Session, *, grant: RoleGrant, approve: bool, via: DecidedVi
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:
-        raise GrantError("Over dit verzoek is al besloten.")
+        raise GrantError(gettext("Over dit verzoek is al besloten."))
     session.refresh(grant)
     actor_id = decided_by.id if decided_by is not None else None
     actor_label = decided_by.email if decided_by is not None else "cli"

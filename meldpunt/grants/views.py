@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from meldpunt.extensions import db
@@ -41,10 +42,11 @@ def decide(grant_id: int):
         return redirect(url_for("grants.index"))
     db.session.commit()
     if approve:
-        flash(f"{grant.user.name} heeft nu de rol {grant.role_enum.label}. Deze persoon moet opnieuw inloggen.",
+        flash(_("%(name)s heeft nu de rol %(role)s. Deze persoon moet opnieuw inloggen.", name=grant.user.name,
+                role=_(grant.role_enum.label)),
               "success")
     else:
-        flash("Het verzoek is afgewezen. De rol van deze persoon blijft zoals hij was.", "success")
+        flash(_("Het verzoek is afgewezen. De rol van deze persoon blijft zoals hij was."), "success")
     return redirect(url_for("grants.index"))
 
 

@@ -40,6 +40,9 @@ from flask import Request, current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from flask_babel import gettext
+
+from meldpunt.i18n import N_
 from meldpunt.config import UploadSettings
 from meldpunt.vault.keys import (
     FieldCipher,
@@ -68,8 +71,8 @@ TYPES: dict[str, tuple[str, frozenset[str]]] = {
 }
 
 TYPE_LABELS = {
-    "pdf": "PDF", "png": "PNG", "jpeg": "JPG", "gif": "GIF", "txt": "tekst (.txt)",
-    "docx": "Word (.docx)", "xlsx": "Excel (.xlsx)", "odt": "OpenDocument (.odt)", "eml": "e-mail (.eml)",
+    "pdf": "PDF", "png": "PNG", "jpeg": "JPG", "gif": "GIF", "txt": N_("tekst (.txt)"),
+    "docx": "Word (.docx)", "xlsx": "Excel (.xlsx)", "odt": "OpenDocument (.odt)", "eml": N_("e-mail (.eml)"),
 }
 
 _MAGIC = (
@@ -132,10 +135,10 @@ def human_size(size: int) -> str:
 def check_filename(filename: str) -> str:
     """The name as given, or ``AttachmentError`` for names that try to be paths or hide things."""
     name = unicodedata.normalize("NFC", filename or "")
-    refused = AttachmentError(
-        f"De bestandsnaam „{name[:80]}” kunnen wij niet aannemen. Geef het bestand een gewone naam, "
-        "zonder / of \\ en zonder twee punten achter elkaar, en kies het opnieuw."
-    )
+    refused = AttachmentError(gettext(
+        "De bestandsnaam „%(name)s” kunnen wij niet aannemen. Geef het bestand een gewone naam, "
+        "zonder / of \\ en zonder twee punten achter elkaar, en kies het opnieuw.", name=name[:80]
+    ))
     if not name.strip() or len(name) > FILENAME_MAX:
         raise refused
     if "/" in name or "\\" in name or ".." in name or name.startswith(".") or name.strip() != name:
@@ -371,31 +374,32 @@ def store_encrypted_file(*, dek: bytes, upload: Upload, settings: UploadSettings
     """
     name = check_filename(upload.filename)
     label = f"„{name[:80]}”"
-    allowed = ", ".join(TYPE_LABELS.get(t, t) for t in settings.allowed_types)
+    allowed = ", ".join(gettext(TYPE_LABELS.get(t, t)) for t in settings.allowed_types)
     head = upload.stream.read(HEAD_SIZE)
     if not head:
-        raise AttachmentError(f"Het bestand {label} is leeg. Kies een bestand met inhoud.")
+        raise AttachmentError(gettext("Het bestand %(label)s is leeg. Kies een bestand met inhoud.", label=label))
     if upload.stream.seekable():
         upload.stream.seek(0)
         try:
             kind = detect_type(head, upload.stream)
         except UnsafeArchive:
-            raise AttachmentError(
-                f"Het bestand {label} kunnen wij niet aannemen: uitgepakt is het veel groter dan het bestand zelf, "
-                "of het bestaat uit te veel onderdelen. Sla het opnieuw op, of stuur het als PDF."
-            ) from None
+            raise AttachmentError(gettext(
+                "Het bestand %(label)s kunnen wij niet aannemen: uitgepakt is het veel groter dan het bestand zelf, "
+                "of het bestaat uit te veel onderdelen. Sla het opnieuw op, of stuur het als PDF.", label=label
+            )) from None
         src: BinaryIO = upload.stream
     else:  # not seekable: no zip check possible, continue after the head we already read
         kind = detect_type(head, io.BytesIO(head))
         src = io.BufferedReader(_Chain(head, upload.stream))  # type: ignore[arg-type]
     if kind is None or kind not in settings.allowed_types:
-        raise AttachmentError(f"Het bestand {label} heeft een soort die wij niet aannemen. Toegestaan: {allowed}.")
+        raise AttachmentError(gettext("Het bestand %(label)s heeft een soort die wij niet aannemen. Toegestaan: %(allowed)s.",
+                                      label=label, allowed=allowed))
     extension = _extension(name)
     if extension is not None and extension not in TYPES[kind][1]:
-        raise AttachmentError(
-            f"De inhoud van {label} past niet bij de naam: het bestand is geen .{extension}. "
-            f"Toegestaan: {allowed}."
-        )
+        raise AttachmentError(gettext(
+            "De inhoud van %(label)s past niet bij de naam: het bestand is geen .%(extension)s. "
+            "Toegestaan: %(allowed)s.", label=label, extension=extension, allowed=allowed
+        ))
     text_check = _TextCheck(src, utf8=kind == "txt") if kind in ("txt", "eml") else None
     reader = text_check if text_check is not None else src
 
@@ -411,15 +415,17 @@ def store_encrypted_file(*, dek: bytes, upload: Upload, settings: UploadSettings
             os.fsync(dst.fileno())
     except PlaintextTooLarge:
         path.unlink(missing_ok=True)
-        raise AttachmentError(
-            f"Het bestand {label} is te groot. Een bijlage mag hoogstens {human_size(settings.max_bytes)} zijn."
-        ) from None
+        raise AttachmentError(gettext(
+            "Het bestand %(label)s is te groot. Een bijlage mag hoogstens %(size)s zijn.",
+            label=label, size=human_size(settings.max_bytes),
+        )) from None
     except BaseException:
         path.unlink(missing_ok=True)
         raise
     if text_check is not None and not text_check.valid:
         path.unlink(missing_ok=True)
-        raise AttachmentError(f"Het bestand {label} heeft een soort die wij niet aannemen. Toegestaan: {allowed}.")
+        raise AttachmentError(gettext("Het bestand %(label)s heeft een soort die wij niet aannemen. Toegestaan: %(allowed)s.",
+                                      label=label, allowed=allowed))
     # The padded size is what the encrypted file shows anyway; the exact size is not kept.
     return StoredFile(filename=name, mime=TYPES[kind][0], storage_name=storage_name, size=padded_size(size))
 

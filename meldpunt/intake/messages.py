@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from flask_babel import gettext
 
 from meldpunt.audit.service import record, record_anonymous, record_reporter_action
 from meldpunt.auth.models import User
@@ -43,13 +44,13 @@ def post_message(
     """
     body = (body or "").strip()
     if not body:
-        raise MessageError("Schrijf eerst uw bericht.")
+        raise MessageError(gettext("Schrijf eerst uw bericht."))
     if len(body) > MESSAGE_MAX:
-        raise MessageError(f"Uw bericht is te lang: hoogstens {MESSAGE_MAX:,} tekens.".replace(",", "."))
+        raise MessageError(gettext("Uw bericht is te lang: hoogstens %(limit)s tekens.", limit=f"{MESSAGE_MAX:,}".replace(",", ".")))
     try:
         cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
     except ShreddedError:
-        raise MessageError("Deze melding is verwijderd. U kunt er geen bericht meer bij plaatsen.") from None
+        raise MessageError(gettext("Deze melding is verwijderd. U kunt er geen bericht meer bij plaatsen.")) from None
     sender = MessageSender(sender)
     anonymous_reporter = sender == MessageSender.REPORTER and signal.is_anonymous
     if anonymous_reporter:

@@ -25,23 +25,24 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meldpunt.database import Base, sql_in_list as _in, utcnow
+from meldpunt.i18n import N_
 from meldpunt.signals.models import Signal
 
 
 #: "Wie werd benaderd?" (Borger-Odoorn §8.2): which function was approached.
 APPROACHED_LABELS = {
-    "eigen_functie": "Ikzelf, in mijn functie",
-    "collega": "Een collega",
-    "bestuurder": "Een bestuurder (burgemeester, wethouder)",
-    "raadslid": "Een raadslid",
+    "eigen_functie": N_("Ikzelf, in mijn functie"),
+    "collega": N_("Een collega"),
+    "bestuurder": N_("Een bestuurder (burgemeester, wethouder)"),
+    "raadslid": N_("Een raadslid"),
 }
 
 #: "Hoe?" (Verwey-Jonker §3.2): how the approach was made.
 APPROACH_LABELS = {
-    "gift": "Met een gift, geld of een gunst",
-    "dreiging": "Met dreiging of intimidatie",
-    "vriendschap": "Via vriendschap of een persoonlijke band",
-    "druk_derden": "Via druk van anderen (derden)",
+    "gift": N_("Met een gift, geld of een gunst"),
+    "dreiging": N_("Met dreiging of intimidatie"),
+    "vriendschap": N_("Via vriendschap of een persoonlijke band"),
+    "druk_derden": N_("Via druk van anderen (derden)"),
 }
 
 

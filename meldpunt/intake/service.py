@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from flask_babel import gettext
 
 from meldpunt.audit.service import record, record_anonymous, record_reporter_action
 from meldpunt.auth.models import User
@@ -45,23 +46,24 @@ from meldpunt.signals.models import REFERENCE_SERIES, Signal, SignalPhenomenon, 
 from meldpunt.intake.receipts import issue_receipt_code
 from meldpunt.intake.subjects import SubjectError, add_subject, read_subject
 from meldpunt.vault.service import ShreddedError, cipher_for, create_data_key, seal, seal_json, unseal, unseal_json
+from meldpunt.i18n import N_
 
 DESCRIPTION_MAX = 20_000
 TEXT_MAX = 1_000
 
 #: How sure the reporter is (stored plaintext: it is a category, not content).
 CERTAINTY_LABELS = {
-    "zelf_gezien": "Ik heb het zelf gezien of gehoord",
-    "vermoeden": "Ik vermoed het, maar weet het niet zeker",
-    "van_horen_zeggen": "Ik heb het van iemand anders gehoord",
+    "zelf_gezien": N_("Ik heb het zelf gezien of gehoord"),
+    "vermoeden": N_("Ik vermoed het, maar weet het niet zeker"),
+    "van_horen_zeggen": N_("Ik heb het van iemand anders gehoord"),
 }
 
 #: The reporter's relation to the subject (stored encrypted: it can identify the reporter).
 RELATION_LABELS = {
-    "geen": "Ik ken de betrokkene niet",
-    "werk": "Ik heb in mijn werk met de betrokkene te maken",
-    "prive": "Ik ken de betrokkene privé (buurt, familie, vrienden)",
-    "anders": "Anders",
+    "geen": N_("Ik ken de betrokkene niet"),
+    "werk": N_("Ik heb in mijn werk met de betrokkene te maken"),
+    "prive": N_("Ik ken de betrokkene privé (buurt, familie, vrienden)"),
+    "anders": N_("Anders"),
 }
 
 
@@ -190,7 +192,7 @@ def _next_sequence(session: Session, series: str, year: int) -> int:
 def _clean(value: str | None, *, field_name: str, limit: int = TEXT_MAX) -> str | None:
     text = (value or "").strip()
     if len(text) > limit:
-        raise IntakeError(f"Dit is te lang: hoogstens {limit} tekens.", field=field_name)
+        raise IntakeError(gettext("Dit is te lang: hoogstens %(limit)s tekens.", limit=limit), field=field_name)
     return text or None
 
 
@@ -231,24 +233,25 @@ def file_signal(
     )
     text = (report.description or "").strip()
     if not text:
-        raise IntakeError("Beschrijf wat u heeft gezien of gehoord.")
+        raise IntakeError(gettext("Beschrijf wat u heeft gezien of gehoord."))
     if len(text) > DESCRIPTION_MAX:
-        raise IntakeError(f"De beschrijving is te lang (hoogstens {DESCRIPTION_MAX} tekens).")
+        raise IntakeError(gettext("De beschrijving is te lang (hoogstens %(limit)s tekens).", limit=DESCRIPTION_MAX))
     if report.certainty and report.certainty not in CERTAINTY_LABELS:
-        raise IntakeError("Kies een van de mogelijkheden.", field="certainty")
+        raise IntakeError(gettext("Kies een van de mogelijkheden."), field="certainty")
     if report.relation and report.relation not in RELATION_LABELS:
-        raise IntakeError("Kies een van de mogelijkheden.", field="relation")
+        raise IntakeError(gettext("Kies een van de mogelijkheden."), field="relation")
     if report.approached_code and report.approached_code not in APPROACHED_LABELS:
-        raise IntakeError("Kies een van de mogelijkheden.", field="approached")
+        raise IntakeError(gettext("Kies een van de mogelijkheden."), field="approached")
     if report.approach_code and report.approach_code not in APPROACH_LABELS:
-        raise IntakeError("Kies een van de mogelijkheden.", field="approach")
+        raise IntakeError(gettext("Kies een van de mogelijkheden."), field="approach")
     phenomena = unique_codes([report.phenomenon_code, *report.other_phenomena])
     if report.occurred_from and report.occurred_until and report.occurred_until < report.occurred_from:
-        raise IntakeError("De einddatum ligt vóór de begindatum.", field="occurred_until")
+        raise IntakeError(gettext("De einddatum ligt vóór de begindatum."), field="occurred_until")
     if uploads and upload_settings is None:
         raise ValueError("upload_settings are needed to store attachments")
     if upload_settings is not None and len(uploads) > upload_settings.max_files:
-        raise IntakeError(f"U kunt hoogstens {upload_settings.max_files} bijlagen meesturen.", field="attachments")
+        raise IntakeError(gettext("U kunt hoogstens %(count)s bijlagen meesturen.", count=upload_settings.max_files),
+                          field="attachments")
     if registered_by is not None and reporter is not None:
         raise ValueError("a registered signal has no reporter account")
     now = now or utcnow()
@@ -308,7 +311,7 @@ def file_signal(
         except IntegrityError:
             continue
     else:  # pragma: no cover - five concurrent filings in one instant
-        raise IntakeError("Het opslaan lukte niet door drukte. Probeer het nog een keer.")
+        raise IntakeError(gettext("Het opslaan lukte niet door drukte. Probeer het nog een keer."))
 
     subjects = []
     for position, subject in enumerate(report.subjects):
@@ -479,13 +482,13 @@ def add_reporter_information(
     """
     body = (body or "").strip()
     if not body and not uploads:
-        raise IntakeError("Schrijf een bericht of kies een bestand.", field="body")
+        raise IntakeError(gettext("Schrijf een bericht of kies een bestand."), field="body")
     if uploads and upload_settings is not None and len(signal.attachments) + len(uploads) > upload_settings.max_files * 2:
-        raise IntakeError("Er kunnen geen bijlagen meer bij deze melding.", field="attachments")
+        raise IntakeError(gettext("Er kunnen geen bijlagen meer bij deze melding."), field="attachments")
     try:
         cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
     except ShreddedError:
-        raise IntakeError("Deze melding is verwijderd. U kunt er niets meer aan toevoegen.", field="body") from None
+        raise IntakeError(gettext("Deze melding is verwijderd. U kunt er niets meer aan toevoegen."), field="body") from None
     if body:
         try:
             post_message(session, keyring=keyring, signal=signal, sender=MessageSender.REPORTER, author=author, body=body)
@@ -535,11 +538,11 @@ class SignalContent:
         parts = []
         start, until = self.occurred.get("from"), self.occurred.get("until")
         if start and until:
-            parts.append(f"van {_nl_date(start)} tot en met {_nl_date(until)}")
+            parts.append(gettext("van %(start)s tot en met %(until)s", start=_nl_date(start), until=_nl_date(until)))
         elif start:
             parts.append(_nl_date(start))
         elif until:
-            parts.append(f"tot en met {_nl_date(until)}")
+            parts.append(gettext("tot en met %(until)s", until=_nl_date(until)))
         if self.occurred.get("text"):
             parts.append(self.occurred["text"])
         return "; ".join(parts) or None
@@ -549,6 +552,7 @@ class SignalContent:
         if not self.relation:
             return None
         label = RELATION_LABELS.get(self.relation.get("code") or "", "")
+        label = gettext(label) if label else label
         text = self.relation.get("text") or ""
         return ": ".join(p for p in (label, text) if p) or None
 
@@ -557,7 +561,15 @@ _MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augu
 
 
 def _nl_date(iso: str) -> str:
+    """``3 maart 2026``; on an English page ``3 March 2026`` (the page's language, Dutch outside a request)."""
+    from meldpunt.i18n import current_language
+
     d = date.fromisoformat(iso)
+    language = current_language()
+    if language != "nl":
+        from babel.dates import format_date
+
+        return format_date(d, "d MMMM y", locale=language)
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
+from flask_babel import gettext
 
 from meldpunt.intake.models import Subject, SubjectIdentifier, SubjectKind, SubjectOrigin
 from meldpunt.signals.models import Signal, SignalStatus
@@ -31,26 +32,27 @@ from meldpunt.vault.keys import (
 )
 from meldpunt.vault.rotation import IndexUser, register_index_user
 from meldpunt.vault.service import ShreddedError, cipher_for, seal_json, unseal_json
+from meldpunt.i18n import N_
 
 #: The values a subject may carry, in display order, with their Dutch labels.
 SUBJECT_FIELDS = {
-    "name": "Naam",
-    "kvk": "KvK-nummer",
-    "street": "Straat",
-    "huisnummer": "Huisnummer",
-    "postcode": "Postcode",
-    "city": "Plaats",
-    "plate": "Kenteken",
-    "permit": "Vergunningnummer",
-    "role": "Rol",
+    "name": N_("Naam"),
+    "kvk": N_("KvK-nummer"),
+    "street": N_("Straat"),
+    "huisnummer": N_("Huisnummer"),
+    "postcode": N_("Postcode"),
+    "city": N_("Plaats"),
+    "plate": N_("Kenteken"),
+    "permit": N_("Vergunningnummer"),
+    "role": N_("Rol"),
 }
 FIELD_MAX = 200
 
 KIND_LABELS = {
-    SubjectKind.PERSON.value: "Persoon",
-    SubjectKind.COMPANY.value: "Bedrijf of organisatie",
-    SubjectKind.ADDRESS.value: "Adres of pand",
-    SubjectKind.VEHICLE.value: "Voertuig",
+    SubjectKind.PERSON.value: N_("Persoon"),
+    SubjectKind.COMPANY.value: N_("Bedrijf of organisatie"),
+    SubjectKind.ADDRESS.value: N_("Adres of pand"),
+    SubjectKind.VEHICLE.value: N_("Voertuig"),
 }
 
 
@@ -72,14 +74,14 @@ def clean_subject_values(**values: str | None) -> dict[str, str]:
         if not text:
             continue
         if len(text) > FIELD_MAX:
-            raise SubjectError(f"Dit is te lang: hoogstens {FIELD_MAX} tekens.", field=key)
+            raise SubjectError(gettext("Dit is te lang: hoogstens %(limit)s tekens.", limit=FIELD_MAX), field=key)
         cleaned[key] = text
     for key, check in (("kvk", normalise_kvk), ("postcode", normalise_postcode), ("huisnummer", normalise_huisnummer)):
         if key in cleaned:
             try:
                 check(cleaned[key])
             except ValueError as exc:
-                raise SubjectError(str(exc), field=key) from None
+                raise SubjectError(gettext(str(exc)), field=key) from None
     return cleaned
 
 
@@ -156,10 +158,10 @@ def add_subject(
         plate=plate, permit=permit, role=role,
     )
     if not set(values) - {"role"}:
-        raise SubjectError("Vul ten minste één gegeven in, bijvoorbeeld een naam of een adres.", field="name")
+        raise SubjectError(gettext("Vul ten minste één gegeven in, bijvoorbeeld een naam of een adres."), field="name")
     kind = kind or guess_kind(values)
     if kind not in KIND_LABELS:
-        raise SubjectError("Kies wat voor betrokkene het is.", field="kind")
+        raise SubjectError(gettext("Kies wat voor betrokkene het is."), field="kind")
     subject = Subject(id=uuid.uuid4(), signal_id=signal.id, kind=kind, added_by=SubjectOrigin(added_by).value)
     seal_json(cipher, subject, "data", values)
     session.add(subject)

@@ -12,6 +12,8 @@ import uuid
 
 from werkzeug.datastructures import MultiDict
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from meldpunt.audit.service import record_anonymous
@@ -19,6 +21,7 @@ from meldpunt.auth.forms import LogoutForm
 from meldpunt.auth.sessions import SESSION_KEY as AUTH_SESSION_KEY
 from meldpunt.extensions import db, limiter
 from meldpunt.feedback.service import feedback_history
+from meldpunt.i18n import N_
 from meldpunt.intake.attachments import TYPE_LABELS, Upload, human_size
 from meldpunt.intake.forms import (
     FEEDBACK_CHOICES_ANONYMOUS,
@@ -76,7 +79,7 @@ DRAFT_SESSION_KEY = "intake_draft"
 #: Whether the draft in the session came from the public form (``[app] public_form``).
 DRAFT_PUBLIC_SESSION_KEY = "intake.draft_public"
 _FILING_KEY_FORMAT = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
-WRONG_CODE = "Deze code kennen wij niet. Controleer de code en probeer het opnieuw."
+WRONG_CODE = _l("Deze code kennen wij niet. Controleer de code en probeer het opnieuw.")
 
 
 def _settings():
@@ -89,7 +92,8 @@ def _settings():
 def _term_choices(kind: TermKind, empty: str) -> tuple[list, dict[str, str]]:
     terms = active_terms(db.session, kind=kind)
     labels = {"": empty, **{t.code: t.label for t in terms}}
-    return choices(labels), {t.code: (t.label, t.help_text) for t in terms}
+    # Seeded terms are in the catalog (meldpunt.taxonomy.seed); a term a beheerder added shows as stored.
+    return choices(labels), {t.code: (_(t.label), _(t.help_text) if t.help_text else "") for t in terms}
 
 
 def _prepare(form: SignalForm, *, anonymous_only: bool, public: bool = False) -> dict:
@@ -97,10 +101,10 @@ def _prepare(form: SignalForm, *, anonymous_only: bool, public: bool = False) ->
 
     ``public``: the anonymous form for inwoners and ondernemers (``[app] public_form``): no questions
     about the reporter's department or a colleague, wording for people outside the organisation."""
-    form.phenomenon_code.choices, phenomenon_help = _term_choices(TermKind.PHENOMENON, "Weet ik niet")
-    form.process_code.choices, process_help = _term_choices(TermKind.PROCESS, "Weet ik niet")
-    form.location_type_code.choices, location_help = _term_choices(TermKind.LOCATION_TYPE, "Weet ik niet")
-    form.other_phenomena.choices = [(t.code, t.label) for t in active_terms(db.session, kind=TermKind.PHENOMENON)]
+    form.phenomenon_code.choices, phenomenon_help = _term_choices(TermKind.PHENOMENON, N_("Weet ik niet"))
+    form.process_code.choices, process_help = _term_choices(TermKind.PROCESS, N_("Weet ik niet"))
+    form.location_type_code.choices, location_help = _term_choices(TermKind.LOCATION_TYPE, N_("Weet ik niet"))
+    form.other_phenomena.choices = [(t.code, _(t.label)) for t in active_terms(db.session, kind=TermKind.PHENOMENON)]
     _prepare_department(form, anonymous_only=anonymous_only)
     if public:
         del form.department_code, form.about_colleague, form.approached, form.approach
@@ -124,20 +128,20 @@ def _prepare(form: SignalForm, *, anonymous_only: bool, public: bool = False) ->
         "upload_limits": {
             "max_files": uploads.max_files,
             "max_size": human_size(uploads.max_bytes),
-            "types": ", ".join(TYPE_LABELS.get(t, t) for t in uploads.allowed_types),
+            "types": ", ".join(_(TYPE_LABELS.get(t, t)) for t in uploads.allowed_types),
         },
     }
 
 
 def _prepare_department(form: SignalForm, *, anonymous_only: bool) -> None:
     """"Ik werk bij …" starts from the account's department; the anonymous form asks it as an option."""
-    departments, _help = _term_choices(TermKind.DEPARTMENT, "Zeg ik liever niet")
+    departments, _help = _term_choices(TermKind.DEPARTMENT, N_("Zeg ik liever niet"))
     form.department_code.choices = departments
     if anonymous_only:
-        form.department_code.label.text = "Bij welke afdeling werkt u?"
-        form.department_code.description = "Dit helpt ons zien waar iets speelt. U hoeft het niet te zeggen."
+        form.department_code.label.text = _("Bij welke afdeling werkt u?")
+        form.department_code.description = _("Dit helpt ons zien waar iets speelt. U hoeft het niet te zeggen.")
         return
-    form.department_code.description = "Zo staat het bij uw account. Werkt u ergens anders? Kies dan die afdeling."
+    form.department_code.description = _("Zo staat het bij uw account. Werkt u ergens anders? Kies dan die afdeling.")
     if not form.is_submitted() and current_user.is_authenticated:
         from meldpunt.taxonomy.service import department_code_for
 
@@ -197,7 +201,9 @@ def _field_for(form, name: str):
 
 
 #: Messages that do not say which question they are about; the error summary names the question for them.
-GENERIC_MESSAGES = ("Dit is te lang", "Kies een van de mogelijkheden", "Deze datum", "Vul een datum in", "Not a valid")
+GENERIC_MESSAGES = ("Dit is te lang", "Kies een van de mogelijkheden", "Deze datum", "Vul een datum in", "Not a valid",
+                    # the English catalog keeps these beginnings (meldpunt/translations/en)
+                    "This is too long", "Choose one of the options", "This date", "Enter a date")
 
 
 def summary_line(label: str, message: str, block: str = "") -> str:
@@ -219,7 +225,7 @@ def error_list(form) -> list[tuple[str, str]]:
         for f in fields:
             if f.type == "FieldList":
                 for number, entry in enumerate(f, start=1):
-                    walk(entry, f"Betrokkene {number}")
+                    walk(entry, _("Betrokkene %(number)s", number=number))
             elif f.type == "FormField":
                 walk(f, block)
             elif f.type not in ("CSRFTokenField", "HiddenField"):
@@ -312,6 +318,11 @@ def _save_for_checking(*, anonymous: bool, public: bool = False):
     return redirect(url_for("intake.check_anonymous" if anonymous else "intake.check_named"), 303)
 
 
+def block_label(number: int, sub) -> str:
+    """"Betrokkene 2: Naam": the question of a subject block's field on the check page."""
+    return _("Betrokkene %(number)s: %(label)s", number=number, label=sub.label.text)
+
+
 def check_rows(form: SignalForm) -> list[dict]:
     """What will be sent, read from the form's own fields (so a field added to the form shows up here too).
 
@@ -321,7 +332,7 @@ def check_rows(form: SignalForm) -> list[dict]:
 
     def answer(field) -> str:
         if field.type == "BooleanField":
-            return "Ja" if field.data else "Nee"
+            return _("Ja") if field.data else _("Nee")
         if field.type in ("SelectField", "RadioField"):
             labels: dict[str, str] = {}
             for choice in field.choices or []:
@@ -340,12 +351,12 @@ def check_rows(form: SignalForm) -> list[dict]:
                 for sub in entry:
                     value = answer(sub)
                     if value and sub.type != "SelectField":
-                        rows.append({"label": f"Betrokkene {number}: {sub.label.text}", "value": value, "id": sub.id})
+                        rows.append({"label": block_label(number, sub), "value": value, "id": sub.id})
                     elif value and any(answer(other) for other in entry if other.type != "SelectField"):
-                        rows.append({"label": f"Betrokkene {number}: {sub.label.text}", "value": value, "id": sub.id})
+                        rows.append({"label": block_label(number, sub), "value": value, "id": sub.id})
             continue
         value = answer(field)
-        rows.append({"label": str(field.label.text), "value": value or "Niet ingevuld", "id": field.id,
+        rows.append({"label": str(field.label.text), "value": value or _("Niet ingevuld"), "id": field.id,
                      "empty": not value})
     return rows
 
@@ -359,7 +370,7 @@ def _check_page(*, anonymous: bool):
     form_endpoint = ("intake.new_public_signal" if public else "intake.new_anonymous_signal") if anonymous \
         else "intake.new_signal"
     if draft is None:
-        flash("Uw melding was niet meer bewaard (na een uur zonder versturen wissen wij hem). Vul het formulier opnieuw in.",
+        flash(_("Uw melding was niet meer bewaard (na een uur zonder versturen wissen wij hem). Vul het formulier opnieuw in."),
               "info")
         return redirect(url_for(form_endpoint))
     form = SignalForm(formdata=MultiDict(draft.fields), meta={"csrf": False})
@@ -398,9 +409,9 @@ def _already_sent(signal_id, *, filing_key: str, anonymous: bool):
         return redirect(url_for("intake.anonymous_confirmation"), 303)
     signal = db.session.get(Signal, signal_id) if signal_id is not None else None
     if signal is None or signal.reporter_id != current_user.id:
-        flash("Dit formulier is al verstuurd. Uw melding staat onder Mijn meldingen.", "info")
+        flash(_("Dit formulier is al verstuurd. Uw melding staat onder Mijn meldingen."), "info")
         return redirect(url_for("intake.my_signals"), 303)
-    flash("Dit formulier was al verstuurd. Wij hebben uw melding één keer ontvangen; er is niets dubbel verstuurd.",
+    flash(_("Dit formulier was al verstuurd. Wij hebben uw melding één keer ontvangen; er is niets dubbel verstuurd."),
           "info")
     return redirect(url_for("intake.confirmation", reference=signal.reference), 303)
 
@@ -431,11 +442,11 @@ def anonymous_confirmation():
 # stored, or when it carried files (refused files were still received and encrypted); a form sent back
 # for a typo does not count. The per-client key is an HMAC of the client's network: no address is stored.
 
-CLIENT_LIMIT_MESSAGE = (
+CLIENT_LIMIT_MESSAGE = _l(
     "U heeft de afgelopen tijd al een paar meldingen gedaan vanaf dit apparaat of netwerk. "
     "Wacht een uur en verstuur het formulier dan opnieuw. Wat u invulde staat er nog."
 )
-TOTAL_LIMIT_MESSAGE = (
+TOTAL_LIMIT_MESSAGE = _l(
     "Er komen nu erg veel anonieme meldingen binnen. Wacht een uur en verstuur het formulier dan opnieuw. "
     "Wat u invulde staat er nog."
 )
@@ -679,7 +690,7 @@ def my_signal_reply(signal_id):
     signal = _own_signal(signal_id)
     form = ReplyForm()
     if _reply(signal, form, author=current_user._get_current_object()) is None:
-        flash("Uw bericht is verstuurd.", "success")
+        flash(_("Uw bericht is verstuurd."), "success")
         return redirect(url_for("intake.my_signal", signal_id=signal.id) + "#berichten", 303)
     return render_template(
         "intake/detail.html", reply_form=form, reply_url=url_for("intake.my_signal_reply", signal_id=signal.id),
@@ -735,7 +746,7 @@ def receipt():
             return redirect(url_for("intake.receipt_signal"), 303)
         _anonymous_audit("receipt.open", None, result="failed")
         db.session.commit()
-        form.code.errors.append(WRONG_CODE)
+        form.code.errors.append(str(WRONG_CODE))
         form.code.data = ""
     status = 422 if form.is_submitted() else 200
     return render_template("intake/receipt.html", form=form), status
@@ -745,7 +756,7 @@ def receipt():
 def receipt_signal():
     signal = _receipt_signal()
     if signal is None:
-        flash("Vul uw ontvangstcode (opnieuw) in om uw melding te openen.", "info")
+        flash(_("Vul uw ontvangstcode (opnieuw) in om uw melding te openen."), "info")
         return redirect(url_for("intake.receipt"), 303)
     _anonymous_audit("signal.read", signal, details={"as": "receipt"})
     db.session.commit()
@@ -767,11 +778,11 @@ def _receipt_page_context(signal: Signal) -> dict:
 def receipt_reply():
     signal = _receipt_signal()
     if signal is None:
-        flash("Uw sessie is verlopen. Vul uw ontvangstcode opnieuw in.", "info")
+        flash(_("Uw sessie is verlopen. Vul uw ontvangstcode opnieuw in."), "info")
         return redirect(url_for("intake.receipt"), 303)
     form = ReplyForm()
     if _reply(signal, form, author=None) is None:
-        flash("Uw bericht is verstuurd.", "success")
+        flash(_("Uw bericht is verstuurd."), "success")
         return redirect(url_for("intake.receipt_signal") + "#berichten", 303)
     return render_template(
         "intake/receipt_signal.html", reply_form=form, reply_url=url_for("intake.receipt_reply"),
@@ -785,5 +796,5 @@ def receipt_close():
     if form.validate_on_submit():
         close_grant(db.session, handle=session.pop(RECEIPT_SESSION_KEY, None))
         db.session.commit()
-        flash("Uw melding is gesloten op dit apparaat.", "success")
+        flash(_("Uw melding is gesloten op dit apparaat."), "success")
     return redirect(url_for("intake.receipt"), 303)

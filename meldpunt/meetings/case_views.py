@@ -11,6 +11,7 @@ import uuid
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from meldpunt.cases.models import Case
@@ -62,7 +63,7 @@ def propose(case_id):
     require(current_user, Action.PROPOSE_FOR_MEETING)
     form = _proposal_form(case, ProposalForm())
     if not form.validate_on_submit():
-        return render_case_page(case, 422, "Controleer het voorstel voor het overleg.", proposal_form=form)
+        return render_case_page(case, 422, _("Controleer het voorstel voor het overleg."), proposal_form=form)
     meeting = db.session.get(Meeting, uuid.UUID(form.meeting_id.data))
     signal = None
     if form.scope.data != "casus":
@@ -75,7 +76,9 @@ def propose(case_id):
         return render_case_page(load_or_404(Case, case_id, Action.HANDLE_CASE), 422, str(exc), proposal_form=form)
     db.session.commit()
     when = meeting_service.as_utc(meeting.starts_at).astimezone(LOCAL)
-    what = f"Melding {signal.reference} uit casus {case.reference}" if signal else f"Casus {case.reference}"
-    flash(f"{what} is voorgesteld voor het overleg van {when:%d-%m-%Y}. De voorzitter zet het op de agenda of "
-          "stuurt het terug met een reden; u ziet dat hieronder bij ‘Overleg’.", "success")
+    what = _("Melding %(signal)s uit casus %(case)s", signal=signal.reference, case=case.reference) if signal \
+        else _("Casus %(reference)s", reference=case.reference)
+    flash(_("%(what)s is voorgesteld voor het overleg van %(date)s. De voorzitter zet het op de agenda of "
+            "stuurt het terug met een reden; u ziet dat hieronder bij ‘Overleg’.", what=what, date=f"{when:%d-%m-%Y}"),
+          "success")
     return redirect(url_for("cases.detail", case_id=case_id, _anchor="overleg"))

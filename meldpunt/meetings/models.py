@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meldpunt.database import Base, sql_in_list as _in, utcnow
+from meldpunt.i18n import N_
 
 
 #: The meeting types seeded for every installation (code, name); the beheerder keeps the list.
@@ -61,10 +62,10 @@ class MeetingState(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "gepland": "Gepland",
-            "agenda_verzonden": "Agenda verstuurd",
-            "gehouden": "Gehouden",
-            "notulen_vastgesteld": "Verslag vastgesteld",
+            "gepland": N_("Gepland"),
+            "agenda_verzonden": N_("Agenda verstuurd"),
+            "gehouden": N_("Gehouden"),
+            "notulen_vastgesteld": N_("Verslag vastgesteld"),
         }[self.value]
 
 
@@ -161,7 +162,7 @@ class ProposalState(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"voorgesteld": "Voorgesteld", "geaccepteerd": "Op de agenda", "teruggestuurd": "Teruggestuurd"}[self.value]
+        return {"voorgesteld": N_("Voorgesteld"), "geaccepteerd": N_("Op de agenda"), "teruggestuurd": N_("Teruggestuurd")}[self.value]
 
 
 class Proposal(Base):
@@ -213,11 +214,11 @@ class ItemKind(enum.StrEnum):
 
 
 ITEM_KIND_LABELS = {
-    ItemKind.CASE: "Casus",
-    ItemKind.SIGNAL: "Melding",
-    ItemKind.TRENDS: "Fenomenen en trends",
-    ItemKind.ANNOUNCEMENTS: "Mededelingen",
-    ItemKind.ACTIONS: "Afsprakenlijst",
+    ItemKind.CASE: N_("Casus"),
+    ItemKind.SIGNAL: N_("Melding"),
+    ItemKind.TRENDS: N_("Fenomenen en trends"),
+    ItemKind.ANNOUNCEMENTS: N_("Mededelingen"),
+    ItemKind.ACTIONS: N_("Afsprakenlijst"),
 }
 
 #: Standing items (vaste agendapunten): no case or signal; every member sees them.
@@ -301,13 +302,13 @@ class DecisionKind(enum.StrEnum):
 
 
 DECISION_LABELS = {
-    DecisionKind.ADMINISTRATIVE: "Bestuurlijke interventie",
-    DecisionKind.RIEC_CASE: "RIEC-casus",
-    DecisionKind.CRIMINAL: "Strafrechtelijk via politie/OM",
-    DecisionKind.FISCAL: "Fiscaal (Belastingdienst)",
-    DecisionKind.MONITOR: "Monitoren",
-    DecisionKind.BACK_TO_ENRICHMENT: "Terug naar verrijking",
-    DecisionKind.CLOSE: "Afsluiten",
+    DecisionKind.ADMINISTRATIVE: N_("Bestuurlijke interventie"),
+    DecisionKind.RIEC_CASE: N_("RIEC-casus"),
+    DecisionKind.CRIMINAL: N_("Strafrechtelijk via politie/OM"),
+    DecisionKind.FISCAL: N_("Fiscaal (Belastingdienst)"),
+    DecisionKind.MONITOR: N_("Monitoren"),
+    DecisionKind.BACK_TO_ENRICHMENT: N_("Terug naar verrijking"),
+    DecisionKind.CLOSE: N_("Afsluiten"),
 }
 
 
@@ -326,11 +327,11 @@ class Instrument(enum.StrEnum):
 
 
 INSTRUMENT_LABELS = {
-    Instrument.BIBOB: "Bibob-toets",
-    Instrument.CLOSURE_13B: "13b-sluiting",
-    Instrument.PENALTY: "Last onder dwangsom",
-    Instrument.REVOKE_PERMIT: "Intrekking vergunning",
-    Instrument.INTEGRATED_CHECK: "Integrale controle",
+    Instrument.BIBOB: N_("Bibob-toets"),
+    Instrument.CLOSURE_13B: N_("13b-sluiting"),
+    Instrument.PENALTY: N_("Last onder dwangsom"),
+    Instrument.REVOKE_PERMIT: N_("Intrekking vergunning"),
+    Instrument.INTEGRATED_CHECK: N_("Integrale controle"),
 }
 
 
@@ -368,7 +369,7 @@ class ActionStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"open": "Open", "bezig": "Bezig", "gereed": "Gereed", "vervallen": "Vervallen"}[self.value]
+        return {"open": N_("Open"), "bezig": N_("Bezig"), "gereed": N_("Gereed"), "vervallen": N_("Vervallen")}[self.value]
 
 
 #: Actions that still need work: they stay on the afsprakenlijst of the series' next meetings.

@@ -20,6 +20,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from flask_babel import gettext
 from meldpunt.auth.models import User
 from meldpunt.config import Settings
 from meldpunt.vault.keys import Keyring
@@ -86,9 +87,9 @@ def send_agenda(session: Session, *, meeting: Meeting, actor: User, now: datetim
     """
     _require_not_closed(meeting)
     if not meeting.members:
-        raise MeetingError("Voeg eerst leden toe.")
+        raise MeetingError(gettext("Voeg eerst leden toe."))
     if not meeting.items:
-        raise MeetingError("De agenda is nog leeg.")
+        raise MeetingError(gettext("De agenda is nog leeg."))
     now = now or utcnow()
     for member in meeting.members:
         session.add(Notice(meeting_id=meeting.id, kind=NoticeKind.AGENDA_SENT.value,
@@ -130,7 +131,7 @@ def request_packs(session: Session, *, meeting: Meeting, now: datetime | None = 
 def retry_failed_packs(session: Session, *, meeting: Meeting, actor: User) -> int:
     count = request_packs(session, meeting=meeting, only_failed=True)
     if not count:
-        raise MeetingError("Er zijn geen mislukte stukken om opnieuw te maken.")
+        raise MeetingError(gettext("Er zijn geen mislukte stukken om opnieuw te maken."))
     _audit(session, actor, "meeting.retry_packs", "meeting", meeting.id, packs=count)
     return count
 

@@ -19,6 +19,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from flask_babel import gettext
 from meldpunt.auth.models import Role, User
 from meldpunt.cases.models import Case, CaseSignal, CaseStatus
 from meldpunt.vault.keys import Keyring
@@ -50,7 +51,7 @@ def meeting_cipher(session: Session, *, keyring: Keyring, meeting: Meeting):
     try:
         return cipher_for(session, keyring=keyring, data_key_id=meeting.data_key_id)
     except ShreddedError:
-        raise MeetingError("De gegevens van dit overleg zijn verwijderd.") from None
+        raise MeetingError(gettext("De gegevens van dit overleg zijn verwijderd.")) from None
 
 
 def _text(value: str | None, what: str, *, required: bool, maximum: int) -> str | None:
@@ -77,7 +78,7 @@ def set_attendance(session: Session, *, item: AgendaItem, actor: User, user_ids:
     _require_not_closed(meeting)
     members = {m.user_id for m in meeting.members}
     if not user_ids <= members:
-        raise MeetingError("Kies alleen leden van dit overleg.")
+        raise MeetingError(gettext("Kies alleen leden van dit overleg."))
     existing = {a.user_id: a for a in session.scalars(select(ItemAttendee).where(ItemAttendee.item_id == item.id))}
     for user_id, row in existing.items():
         if user_id not in user_ids:
@@ -124,18 +125,18 @@ def record_decision(
     meeting = item.meeting
     _require_not_closed(meeting)
     if item.is_standing:
-        raise MeetingError("Bij een vast agendapunt hoort geen besluit. Leg afspraken vast als actie.")
+        raise MeetingError(gettext("Bij een vast agendapunt hoort geen besluit. Leg afspraken vast als actie."))
     if session.scalar(select(Decision.id).where(Decision.item_id == item.id)) is not None:
-        raise MeetingError("Over dit punt is al besloten.")
+        raise MeetingError(gettext("Over dit punt is al besloten."))
     try:
         kind = DecisionKind(kind)
     except ValueError:
-        raise MeetingError("Kies een besluit.") from None
+        raise MeetingError(gettext("Kies een besluit.")) from None
     if kind == DecisionKind.ADMINISTRATIVE:
         try:
             instrument = Instrument(instrument or "")
         except ValueError:
-            raise MeetingError("Kies welk bestuurlijk instrument.") from None
+            raise MeetingError(gettext("Kies welk bestuurlijk instrument.")) from None
     else:
         instrument = None
     motivation = _text(motivation, "een korte motivering", required=True, maximum=MOTIVATION_MAX)
@@ -197,14 +198,14 @@ def add_action(
     """Een afspraak: owner (a member of the meeting, or an organisation), deadline and description."""
     _require_not_closed(meeting)
     if item is not None and item.meeting_id != meeting.id:
-        raise MeetingError("Dit agendapunt hoort niet bij dit overleg.")
+        raise MeetingError(gettext("Dit agendapunt hoort niet bij dit overleg."))
     owner_organisation = (owner_organisation or "").strip() or None
     if (owner_user_id is None) == (owner_organisation is None):
-        raise MeetingError("Kies wie de actie uitvoert: een lid of een organisatie.")
+        raise MeetingError(gettext("Kies wie de actie uitvoert: een lid of een organisatie."))
     if owner_user_id is not None and owner_user_id not in {m.user_id for m in meeting.members}:
-        raise MeetingError("Kies een lid van dit overleg als eigenaar.")
+        raise MeetingError(gettext("Kies een lid van dit overleg als eigenaar."))
     if owner_organisation and len(owner_organisation) > 120:
-        raise MeetingError("De naam van de organisatie is te lang (hoogstens 120 tekens).")
+        raise MeetingError(gettext("De naam van de organisatie is te lang (hoogstens 120 tekens)."))
     description = _text(description, "wat er moet gebeuren", required=True, maximum=DESCRIPTION_MAX)
     action = MeetingAction(id=uuid.uuid4(), meeting_id=meeting.id, series_id=meeting.series_id,
                            item_id=item.id if item else None, owner_user_id=owner_user_id,
@@ -233,11 +234,11 @@ def update_action(
 ) -> MeetingAction:
     """Status (open, bezig, gereed, vervallen) and the result note; by the chair or the owner."""
     if not may_update_action(actor, action):
-        raise MeetingError("Alleen de voorzitter of de eigenaar van de actie kan haar bijwerken.")
+        raise MeetingError(gettext("Alleen de voorzitter of de eigenaar van de actie kan haar bijwerken."))
     try:
         status = ActionStatus(status)
     except ValueError:
-        raise MeetingError("Kies een status.") from None
+        raise MeetingError(gettext("Kies een status.")) from None
     result_note = _text(result_note, "het resultaat", required=status == ActionStatus.DONE, maximum=TEXT_MAX)
     previous = action.status
     action.status = status.value
@@ -386,7 +387,7 @@ def approve_minutes(session: Session, *, actor: User, meeting: Meeting, four_eye
     """Vaststellen: the minutes are final; partners lose access to the items (their own actions stay)."""
     _require_not_closed(meeting)
     if meeting.minutes_ct is None:
-        raise MeetingError("Schrijf eerst het verslag.")
+        raise MeetingError(gettext("Schrijf eerst het verslag."))
     if not may_approve_minutes(actor, meeting, four_eyes=four_eyes):
         raise MeetingError("Vier ogen: een intern lid van het overleg (niet de voorzitter) stelt het verslag vast."
                            if four_eyes else "Alleen de voorzitter stelt het verslag vast.")

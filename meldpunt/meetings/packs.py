@@ -18,6 +18,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from flask_babel import gettext
 from meldpunt.auth.models import User
 from meldpunt.cases.models import Case, CaseSignal
 from meldpunt.vault.keys import Keyring
@@ -224,7 +225,7 @@ def confirm_secrecy(session: Session, *, viewer: User, meeting: Meeting, now: da
 
     member = membership(viewer, meeting)
     if member is None:
-        raise MeetingError("U bent geen lid van dit overleg.")
+        raise MeetingError(gettext("U bent geen lid van dit overleg."))
     if member.secrecy_confirmed_at is None:
         member.secrecy_confirmed_at = now or utcnow()
         _audit(session, viewer, "meeting.secrecy_confirmed", "meeting", meeting.id)
@@ -239,7 +240,7 @@ def build_pack(session: Session, *, keyring: Keyring, meeting: Meeting, viewer: 
     served only after the member confirmed the geheimhoudingsverklaring.
     """
     if require_secrecy and needs_secrecy(viewer, meeting):
-        raise MeetingError("Bevestig eerst de geheimhoudingsverklaring.")
+        raise MeetingError(gettext("Bevestig eerst de geheimhoudingsverklaring."))
     now = now or utcnow()
     member = membership(viewer, meeting)
     access_ended = bool(member and member.is_partner and meeting.state == MeetingState.MINUTES_APPROVED.value)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from flask_babel import gettext
 from meldpunt.audit.service import record
 from meldpunt.auth.models import Role, User
 from meldpunt.cases.models import Case, CaseSignal, CaseStatus
@@ -82,10 +83,10 @@ def add_meeting_type(session: Session, *, actor: User, name: str) -> MeetingType
 
     name = (name or "").strip()
     if not name or len(name) > 120:
-        raise MeetingError("Vul een naam in (hoogstens 120 tekens).")
+        raise MeetingError(gettext("Vul een naam in (hoogstens 120 tekens)."))
     code = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:40] or "overleg"
     if session.scalar(select(MeetingType.id).where(func.lower(MeetingType.name) == name.lower())) is not None:
-        raise MeetingError("Deze soort overleg bestaat al.")
+        raise MeetingError(gettext("Deze soort overleg bestaat al."))
     while session.scalar(select(MeetingType.id).where(MeetingType.code == code)) is not None:
         code = f"{code[:35]}_{uuid.uuid4().hex[:4]}"
     position = (session.scalar(select(func.max(MeetingType.position))) or 0) + 1
@@ -118,11 +119,11 @@ def _check_place(location: str | None, video_url: str | None) -> tuple[str | Non
     location = (location or "").strip() or None
     video_url = (video_url or "").strip() or None
     if not location and not video_url:
-        raise MeetingError("Vul een plaats of een videolink in.")
+        raise MeetingError(gettext("Vul een plaats of een videolink in."))
     if location and len(location) > 200:
-        raise MeetingError("De plaats is te lang (hoogstens 200 tekens).")
+        raise MeetingError(gettext("De plaats is te lang (hoogstens 200 tekens)."))
     if video_url and (len(video_url) > 500 or not video_url.startswith("https://")):
-        raise MeetingError("Een videolink begint met https:// (hoogstens 500 tekens).")
+        raise MeetingError(gettext("Een videolink begint met https:// (hoogstens 500 tekens)."))
     return location, video_url
 
 
@@ -132,14 +133,14 @@ def create_meeting(
 ) -> Meeting:
     """A new meeting chaired by ``actor``, in a new series (recurring when ``interval_weeks`` is set)."""
     if actor.role != Role.VOORZITTER.value:
-        raise MeetingError("Alleen een voorzitter kan een overleg plannen.")
+        raise MeetingError(gettext("Alleen een voorzitter kan een overleg plannen."))
     meeting_type = session.get(MeetingType, type_id)
     if meeting_type is None or not meeting_type.is_active:
-        raise MeetingError("Kies een soort overleg.")
+        raise MeetingError(gettext("Kies een soort overleg."))
     if interval_weeks is not None and not 1 <= interval_weeks <= 52:
-        raise MeetingError("Kies om de hoeveel weken het overleg terugkomt (1 tot 52).")
+        raise MeetingError(gettext("Kies om de hoeveel weken het overleg terugkomt (1 tot 52)."))
     if not 5 <= duration_minutes <= 600:
-        raise MeetingError("De duur is tussen 5 en 600 minuten.")
+        raise MeetingError(gettext("De duur is tussen 5 en 600 minuten."))
     location, video_url = _check_place(location, video_url)
     series = MeetingSeries(id=uuid.uuid4(), type_id=meeting_type.id, chair_id=actor.id, interval_weeks=interval_weeks)
     session.add(series)
@@ -169,7 +170,7 @@ def update_meeting(
 ) -> Meeting:
     _require_not_closed(meeting)
     if not 5 <= duration_minutes <= 600:
-        raise MeetingError("De duur is tussen 5 en 600 minuten.")
+        raise MeetingError(gettext("De duur is tussen 5 en 600 minuten."))
     meeting.location, meeting.video_url = _check_place(location, video_url)
     meeting.starts_at = starts_at
     meeting.duration_minutes = duration_minutes
@@ -185,7 +186,7 @@ def touch(meeting: Meeting) -> None:
 
 def _require_not_closed(meeting: Meeting) -> None:
     if meeting.state == MeetingState.MINUTES_APPROVED.value:
-        raise MeetingError("Het verslag van dit overleg is vastgesteld. Er kan niets meer aan veranderen.")
+        raise MeetingError(gettext("Het verslag van dit overleg is vastgesteld. Er kan niets meer aan veranderen."))
 
 
 def add_member(session: Session, *, meeting: Meeting, actor: User, member: User, organisation: str,
@@ -193,10 +194,10 @@ def add_member(session: Session, *, meeting: Meeting, actor: User, member: User,
     """Add an account with the ``deelnemer`` role, with its organisation, as internal member or partner."""
     _require_not_closed(meeting)
     if member.role != Role.DEELNEMER.value or not member.is_enabled:
-        raise MeetingError("Alleen een actief account met de rol ‘Deelnemer overleg’ kan lid worden.")
+        raise MeetingError(gettext("Alleen een actief account met de rol ‘Deelnemer overleg’ kan lid worden."))
     organisation = (organisation or "").strip()
     if not organisation:
-        raise MeetingError("Vul de organisatie van het lid in.")
+        raise MeetingError(gettext("Vul de organisatie van het lid in."))
     if len(organisation) > ORGANISATION_MAX:
         raise MeetingError(f"De naam van de organisatie is te lang (hoogstens {ORGANISATION_MAX} tekens).")
     if any(m.user_id == member.id for m in meeting.members):
@@ -213,7 +214,7 @@ def remove_member(session: Session, *, meeting: Meeting, actor: User, user_id: i
     _require_not_closed(meeting)
     row = next((m for m in meeting.members if m.user_id == user_id), None)
     if row is None:
-        raise MeetingError("Deze persoon is geen lid van dit overleg.")
+        raise MeetingError(gettext("Deze persoon is geen lid van dit overleg."))
     meeting.members.remove(row)
     for item in meeting.items:
         item.partners[:] = [p for p in item.partners if p.user_id != user_id]
@@ -238,7 +239,7 @@ def next_in_series(session: Session, *, keyring: Keyring, meeting: Meeting, acto
     """
     series = meeting.series
     if series.interval_weeks is None:
-        raise MeetingError("Dit overleg is eenmalig; er komt geen volgende in de reeks.")
+        raise MeetingError(gettext("Dit overleg is eenmalig; er komt geen volgende in de reeks."))
     starts_at = as_utc(meeting.starts_at) + timedelta(weeks=series.interval_weeks)
     later = [m for m in series.meetings if as_utc(m.starts_at) > as_utc(meeting.starts_at)]
     if later:
@@ -298,7 +299,7 @@ def _proposal_cipher(session: Session, keyring: Keyring, proposal: Proposal):
     try:
         return cipher_for(session, keyring=keyring, data_key_id=_key_owner_id(session, proposal))
     except ShreddedError:
-        raise MeetingError("De casus of melding van dit voorstel is verwijderd.") from None
+        raise MeetingError(gettext("De casus of melding van dit voorstel is verwijderd.")) from None
 
 
 def _clean_text(value: str | None, what: str, *, maximum: int) -> str:
@@ -323,15 +324,15 @@ def propose(
 ) -> Proposal:
     """The regisseur proposes a casus (or one melding in a casus) for ``meeting`` with the question to answer."""
     if actor.role != Role.REGISSEUR.value:
-        raise MeetingError("Alleen de regisseur stelt casussen voor.")
+        raise MeetingError(gettext("Alleen de regisseur stelt casussen voor."))
     if (case is None) == (signal is None):
-        raise MeetingError("Kies een casus of een melding.")
+        raise MeetingError(gettext("Kies een casus of een melding."))
     if meeting.state not in (MeetingState.PLANNED.value, MeetingState.AGENDA_SENT.value):
-        raise MeetingError("Dit overleg is al gehouden. Kies een ander overleg.")
+        raise MeetingError(gettext("Dit overleg is al gehouden. Kies een ander overleg."))
     question = _clean_text(question, "de vraag aan het overleg", maximum=QUESTION_MAX)
     if case is not None:
         if case.status == CaseStatus.CLOSED.value:
-            raise MeetingError("Deze casus is afgesloten.")
+            raise MeetingError(gettext("Deze casus is afgesloten."))
         if not any(link.signal.status == SignalStatus.LINKED_TO_CASE.value for link in case.links):
             raise MeetingError("Deze casus heeft geen melding die geagendeerd kan worden "
                                "(koppel eerst een melding, of een melding staat al op een agenda).")
@@ -344,7 +345,7 @@ def propose(
     open_query = open_query.where(Proposal.case_id == case.id) if case is not None else \
         open_query.where(Proposal.signal_id == signal.id)
     if session.scalar(open_query) is not None:
-        raise MeetingError("Dit is al voorgesteld voor dit overleg.")
+        raise MeetingError(gettext("Dit is al voorgesteld voor dit overleg."))
     proposal = Proposal(id=uuid.uuid4(), meeting_id=meeting.id, case_id=case.id if case else None,
                         signal_id=signal.id if signal else None, proposed_by_id=actor.id,
                         state=ProposalState.PROPOSED.value)
@@ -367,12 +368,12 @@ def accept_proposal(session: Session, *, keyring: Keyring, actor: User, proposal
                     minutes_reserved: int = 15) -> AgendaItem:
     """Take a proposal onto its meeting's agenda: its signals move to "geagendeerd" on the meeting path."""
     if proposal.state != ProposalState.PROPOSED.value:
-        raise MeetingError("Over dit voorstel is al besloten.")
+        raise MeetingError(gettext("Over dit voorstel is al besloten."))
     meeting = proposal.meeting
     _require_not_closed(meeting)
     signals = _signals_of(session, proposal)
     if not signals:
-        raise MeetingError("Er is geen melding (meer) die op de agenda kan. Stuur het voorstel terug.")
+        raise MeetingError(gettext("Er is geen melding (meer) die op de agenda kan. Stuur het voorstel terug."))
     for signal in signals:
         if not can_start(signal.status, SignalStatus.ON_AGENDA, role=actor.role, track=signal.track, path=Path.MEETING):
             raise MeetingError(f"Melding {signal.reference} kan nu niet op de agenda "
@@ -398,7 +399,7 @@ def accept_proposal(session: Session, *, keyring: Keyring, actor: User, proposal
 def return_proposal(session: Session, *, keyring: Keyring, actor: User, proposal: Proposal, reason: str) -> Proposal:
     """Send a proposal back to the regisseur with a reason (encrypted under the case's or signal's key)."""
     if proposal.state != ProposalState.PROPOSED.value:
-        raise MeetingError("Over dit voorstel is al besloten.")
+        raise MeetingError(gettext("Over dit voorstel is al besloten."))
     reason = _clean_text(reason, "de reden om terug te sturen", maximum=QUESTION_MAX)
     seal(_proposal_cipher(session, keyring, proposal), proposal, "return_reason", reason)
     proposal.state = ProposalState.RETURNED.value
@@ -454,9 +455,9 @@ def add_standing_item(session: Session, *, meeting: Meeting, actor: User, kind: 
     try:
         kind = ItemKind(kind)
     except ValueError:
-        raise MeetingError("Kies een vast agendapunt.") from None
+        raise MeetingError(gettext("Kies een vast agendapunt.")) from None
     if kind not in STANDING_KINDS:
-        raise MeetingError("Kies een vast agendapunt.")
+        raise MeetingError(gettext("Kies een vast agendapunt."))
     if any(i.kind == kind.value for i in meeting.items):
         raise MeetingError(f"‘{kind.label}’ staat al op de agenda.")
     item = AgendaItem(id=uuid.uuid4(), meeting_id=meeting.id, position=_next_position(meeting), kind=kind.value,
@@ -476,7 +477,7 @@ def move_item(session: Session, *, item: AgendaItem, actor: User, direction: str
     index = items.index(item)
     other_index = index - 1 if direction == "omhoog" else index + 1 if direction == "omlaag" else None
     if other_index is None:
-        raise MeetingError("Kies omhoog of omlaag.")
+        raise MeetingError(gettext("Kies omhoog of omlaag."))
     if not 0 <= other_index < len(items):
         return  # already first or last: nothing to do
     other = items[other_index]
@@ -498,10 +499,10 @@ def update_item(session: Session, *, item: AgendaItem, actor: User, minutes_rese
     meeting = item.meeting
     _require_not_closed(meeting)
     if not 0 <= minutes_reserved <= 600:
-        raise MeetingError("De tijd is tussen 0 en 600 minuten.")
+        raise MeetingError(gettext("De tijd is tussen 0 en 600 minuten."))
     partners = {m.user_id for m in meeting.members if m.is_partner}
     if not partner_ids <= partners:
-        raise MeetingError("Kies alleen partners die lid zijn van dit overleg.")
+        raise MeetingError(gettext("Kies alleen partners die lid zijn van dit overleg."))
     item.minutes_reserved = minutes_reserved
     item.pseudonymise = pseudonymise
     if not item.is_standing:

@@ -7,6 +7,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from meldpunt.auth.models import User
@@ -107,7 +109,7 @@ def create():
         form.location.errors = [str(exc)]
         return _index(form, 422)
     db.session.commit()
-    flash("Het overleg is gepland. Voeg nu de leden toe.", "success")
+    flash(_("Het overleg is gepland. Voeg nu de leden toe."), "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting.id))
 
 
@@ -190,7 +192,7 @@ def update(meeting_id):
     except TriageError as exc:
         return _refused(meeting_id, exc, edit_form=form)
     db.session.commit()
-    flash("Het overleg is opgeslagen.", "success")
+    flash(_("Het overleg is opgeslagen."), "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting_id))
 
 
@@ -209,7 +211,7 @@ def add_member(meeting_id):
     except TriageError as exc:
         return _refused(meeting_id, exc, member_form=form)
     db.session.commit()
-    flash(f"{member.name} is lid van dit overleg.", "success")
+    flash(_("%(name)s is lid van dit overleg.", name=member.name), "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor="leden"))
 
 
@@ -238,7 +240,7 @@ def next_meeting(meeting_id):
     except TriageError as exc:
         return _refused(meeting_id, exc)
     db.session.commit()
-    flash("Het volgende overleg van de reeks staat klaar, met dezelfde leden.", "success")
+    flash(_("Het volgende overleg van de reeks staat klaar, met dezelfde leden."), "success")
     return redirect(url_for("meetings.detail", meeting_id=nxt.id))
 
 
@@ -268,7 +270,7 @@ def accept_proposal(proposal_id):
     proposal = _load_proposal(proposal_id)
     form = AcceptProposalForm()
     if not form.validate_on_submit():
-        flash("Vul de tijd op de agenda in (0 tot 600 minuten).", "error")
+        flash(_("Vul de tijd op de agenda in (0 tot 600 minuten)."), "error")
         return redirect(url_for("meetings.proposals"))
     try:
         service.accept_proposal(db.session, keyring=current_keyring(), actor=current_user, proposal=proposal,
@@ -278,7 +280,7 @@ def accept_proposal(proposal_id):
         flash(str(exc), "error")
         return redirect(url_for("meetings.proposals"))
     db.session.commit()
-    flash("Het voorstel staat op de agenda.", "success")
+    flash(_("Het voorstel staat op de agenda."), "success")
     return redirect(url_for("meetings.detail", meeting_id=proposal.meeting_id, _anchor="agenda"))
 
 
@@ -288,7 +290,7 @@ def return_proposal(proposal_id):
     proposal = _load_proposal(proposal_id)
     form = ReturnProposalForm()
     if not form.validate_on_submit():
-        flash("Vul de reden in om het voorstel terug te sturen.", "error")
+        flash(_("Vul de reden in om het voorstel terug te sturen."), "error")
         return redirect(url_for("meetings.proposals"))
     try:
         service.return_proposal(db.session, keyring=current_keyring(), actor=current_user, proposal=proposal,
@@ -298,7 +300,7 @@ def return_proposal(proposal_id):
         flash(str(exc), "error")
         return redirect(url_for("meetings.proposals"))
     db.session.commit()
-    flash("Het voorstel is teruggestuurd naar de regisseur.", "success")
+    flash(_("Het voorstel is teruggestuurd naar de regisseur."), "success")
     return redirect(url_for("meetings.proposals"))
 
 
@@ -354,7 +356,7 @@ def update_item(item_id):
     except TriageError as exc:
         return _refused(meeting_id, exc)
     db.session.commit()
-    flash("Het agendapunt is opgeslagen.", "success")
+    flash(_("Het agendapunt is opgeslagen."), "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor=f"punt-{item.id}"))
 
 
@@ -370,7 +372,7 @@ def remove_item(item_id):
     except TriageError as exc:
         return _refused(meeting_id, exc)
     db.session.commit()
-    flash("Het punt is van de agenda gehaald.", "success")
+    flash(_("Het punt is van de agenda gehaald."), "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor="agenda"))
 
 
@@ -435,7 +437,7 @@ def attendance(item_id):
     except TriageError as exc:
         return _item_refused(item_id, exc, attendance_form=form)
     db.session.commit()
-    flash("De aanwezigheid is opgeslagen.", "success")
+    flash(_("De aanwezigheid is opgeslagen."), "success")
     return redirect(url_for("meetings.item_detail", item_id=item_id))
 
 
@@ -453,10 +455,10 @@ def decide(item_id):
     except TriageError as exc:
         return _item_refused(item_id, exc, decision_form=form)
     db.session.commit()
-    message = "Het besluit is vastgelegd."
+    message = _("Het besluit is vastgelegd.")
     if result.waits_for_four_eyes:
-        message += (" Vier ogen staat aan: de meldingen staan op ‘besproken’; de regisseur sluit de casus af "
-                    "met akkoord van een tweede regisseur.")
+        message += _(" Vier ogen staat aan: de meldingen staan op ‘besproken’; de regisseur sluit de casus af "
+                     "met akkoord van een tweede regisseur.")
     flash(message, "success")
     return redirect(url_for("meetings.item_detail", item_id=item_id))
 
@@ -494,7 +496,7 @@ def add_action(meeting_id):
             return _item_page(db.session.get(AgendaItem, item.id), 422, str(exc), action_form=form)
         return _detail(meeting, 422, str(exc), action_form=form)
     db.session.commit()
-    flash("De actie is toegevoegd.", "success")
+    flash(_("De actie is toegevoegd."), "success")
     if item is not None:
         return redirect(url_for("meetings.item_detail", item_id=item.id, _anchor="acties"))
     return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor="acties"))
@@ -509,7 +511,7 @@ def update_action(action_id):
     target = (url_for("meetings.detail", meeting_id=meeting_action.meeting_id, _anchor="acties") if back
               else url_for("meetings.my_actions"))
     if not form.validate_on_submit():
-        flash("Kies een status.", "error")
+        flash(_("Kies een status."), "error")
         return redirect(target)
     try:
         outcomes.update_action(db.session, keyring=current_keyring(), actor=current_user, action=meeting_action,
@@ -519,7 +521,7 @@ def update_action(action_id):
         flash(str(exc), "error")
         return redirect(target)
     db.session.commit()
-    flash("De actie is bijgewerkt.", "success")
+    flash(_("De actie is bijgewerkt."), "success")
     return redirect(target)
 
 
@@ -575,7 +577,7 @@ def save_minutes(meeting_id):
     except TriageError as exc:
         return _refused(meeting_id, exc, minutes_form=form)
     db.session.commit()
-    flash("Het verslag is opgeslagen.", "success")
+    flash(_("Het verslag is opgeslagen."), "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor="verslag"))
 
 
@@ -592,7 +594,7 @@ def approve_minutes(meeting_id):
         flash(str(exc), "error")
         return redirect(url_for("meetings.detail", meeting_id=meeting_id))
     db.session.commit()
-    flash("Het verslag is vastgesteld.", "success")
+    flash(_("Het verslag is vastgesteld."), "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting_id))
 
 
@@ -674,7 +676,8 @@ def send_agenda(meeting_id):
     except TriageError as exc:
         return _refused(meeting_id, exc)
     db.session.commit()
-    flash(f"De agenda is verstuurd naar {count} {'lid' if count == 1 else 'leden'}. De stukken worden gemaakt.",
+    flash(ngettext("De agenda is verstuurd naar %(num)s lid. De stukken worden gemaakt.",
+                   "De agenda is verstuurd naar %(num)s leden. De stukken worden gemaakt.", count),
           "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor="versturen"))
 
@@ -690,7 +693,7 @@ def retry_packs(meeting_id):
     except TriageError as exc:
         return _refused(meeting_id, exc)
     db.session.commit()
-    flash(f"{count} {'stuk wordt' if count == 1 else 'stukken worden'} opnieuw gemaakt.", "success")
+    flash(ngettext("%(num)s stuk wordt opnieuw gemaakt.", "%(num)s stukken worden opnieuw gemaakt.", count), "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor="versturen"))
 
 
@@ -723,7 +726,7 @@ def add_meeting_type():
         form.name.errors = [str(exc)]
         return _types_page(form, 422)
     db.session.commit()
-    flash("De soort overleg is toegevoegd.", "success")
+    flash(_("De soort overleg is toegevoegd."), "success")
     return redirect(url_for("meetings.meeting_types"))
 
 

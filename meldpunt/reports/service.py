@@ -17,6 +17,7 @@ from datetime import date
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
+from flask_babel import gettext
 from meldpunt.cases.models import CaseIntervention, CaseSignal
 from meldpunt.database import utcnow
 from meldpunt.intake.models import SubjectIdentifier
@@ -167,13 +168,13 @@ def previous_published(session: Session, *, period: Period) -> CouncilReport | N
 
 def create_draft(session: Session, *, author_id: int, period: Period) -> CouncilReport:
     if period.end <= period.start:
-        raise ReportError("De einddatum moet na de begindatum liggen.")
+        raise ReportError(gettext("De einddatum moet na de begindatum liggen."))
     if (period.end - period.start).days > 366:
-        raise ReportError("Een rapportage gaat over hoogstens een jaar.")
+        raise ReportError(gettext("Een rapportage gaat over hoogstens een jaar."))
     existing = session.scalar(select(func.max(CouncilReport.version)).where(
         CouncilReport.period_start == period.start, CouncilReport.period_end == period.end))
     if existing:
-        raise ReportError("Voor deze periode is er al een rapportage. Maak daar zo nodig een correctie van.")
+        raise ReportError(gettext("Voor deze periode is er al een rapportage. Maak daar zo nodig een correctie van."))
     report = CouncilReport(period_start=period.start, period_end=period.end, version=1, author_id=author_id,
                            state=ReportState.DRAFT.value)
     session.add(report)
@@ -187,7 +188,7 @@ def save_themes(session: Session, *, report: CouncilReport, values: dict[str, tu
     current = {theme.theme: theme for theme in report.themes}
     for key, (rag, explanation) in values.items():
         if key not in THEMES:
-            raise ReportError("Onbekend thema.")
+            raise ReportError(gettext("Onbekend thema."))
         if rag not in {r.value for r in Rag}:
             raise ReportError(f"Kies een kleur voor ‘{THEMES[key]}’.")
         if not explanation.strip():
@@ -201,14 +202,14 @@ def save_themes(session: Session, *, report: CouncilReport, values: dict[str, tu
 
 def _require_draft(report: CouncilReport) -> None:
     if report.is_approved:
-        raise ReportError("Deze rapportage is vastgesteld en verandert niet meer. Maak een correctie als nieuwe versie.")
+        raise ReportError(gettext("Deze rapportage is vastgesteld en verandert niet meer. Maak een correctie als nieuwe versie."))
 
 
 def approve(session: Session, *, report: CouncilReport, approver_id: int, k: int) -> None:
     """Four-eyes: another person than the author approves; the published figures are frozen as JSON."""
     _require_draft(report)
     if approver_id == report.author_id:
-        raise ReportError("U heeft deze rapportage zelf gemaakt. Een ander moet haar vaststellen.")
+        raise ReportError(gettext("U heeft deze rapportage zelf gemaakt. Een ander moet haar vaststellen."))
     missing = [label for key, label in THEMES.items() if key not in {t.theme for t in report.themes}]
     if missing:
         raise ReportError("Eerst moet de regisseur bij elk thema een kleur en toelichting geven: " + ", ".join(missing) + ".")
@@ -240,11 +241,11 @@ def snapshot_for(session: Session, *, report: CouncilReport, k: int) -> dict:
 def correct(session: Session, *, report: CouncilReport, author_id: int) -> CouncilReport:
     """A correction: a new draft version of the same period; the approved version stays as it is."""
     if not report.is_approved:
-        raise ReportError("Een concept kunt u zelf nog aanpassen; een correctie is voor een vastgestelde rapportage.")
+        raise ReportError(gettext("Een concept kunt u zelf nog aanpassen; een correctie is voor een vastgestelde rapportage."))
     latest = session.scalar(select(func.max(CouncilReport.version)).where(
         CouncilReport.period_start == report.period_start, CouncilReport.period_end == report.period_end)) or 1
     if latest != report.version:
-        raise ReportError("Er is al een nieuwere versie van deze rapportage.")
+        raise ReportError(gettext("Er is al een nieuwere versie van deze rapportage."))
     new = CouncilReport(period_start=report.period_start, period_end=report.period_end, version=latest + 1,
                         author_id=author_id, supersedes_id=report.id, state=ReportState.DRAFT.value)
     new.themes = [ReportTheme(theme=t.theme, rag=t.rag, explanation=t.explanation) for t in report.themes]
@@ -398,7 +399,7 @@ def quarterly_results(session: Session, *, today: date, k: int, quarters: int = 
 
 def add_example(session: Session, *, author_id: int, quarter: str, text: str) -> ResultExample:
     if not text.strip():
-        raise ReportError("Schrijf het voorbeeld.")
+        raise ReportError(gettext("Schrijf het voorbeeld."))
     example = ResultExample(quarter=quarter, text=text.strip(), author_id=author_id)
     session.add(example)
     session.flush()
@@ -407,9 +408,9 @@ def add_example(session: Session, *, author_id: int, quarter: str, text: str) ->
 
 def approve_example(session: Session, *, example: ResultExample, approver_id: int) -> None:
     if example.author_id == approver_id:
-        raise ReportError("Een ander dan de schrijver moet het voorbeeld goedkeuren.")
+        raise ReportError(gettext("Een ander dan de schrijver moet het voorbeeld goedkeuren."))
     if example.approved_by_id is not None:
-        raise ReportError("Dit voorbeeld is al goedgekeurd.")
+        raise ReportError(gettext("Dit voorbeeld is al goedgekeurd."))
     example.approved_by_id = approver_id
     example.approved_at = utcnow()
     session.flush()

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from meldpunt.extensions import db
@@ -144,7 +145,7 @@ def council_create():
         return render_template("reports/council_index.html", reports=reports, form=form, may_draft=True), 400
     audit_event("reports.council.create", object_type="council_report", object_id=report.id)
     db.session.commit()
-    flash("Concept gemaakt. Geef bij elk thema een kleur en een toelichting.", "success")
+    flash(_("Concept gemaakt. Geef bij elk thema een kleur en een toelichting."), "success")
     return redirect(url_for("reports.council_detail", council_report_id=report.id))
 
 
@@ -201,7 +202,7 @@ def council_themes(council_report_id: int):
         return _detail(report, themes_form=form, status=400)
     audit_event("reports.council.themes", object_type="council_report", object_id=report.id)
     db.session.commit()
-    flash("Kleuren en toelichtingen bewaard.", "success")
+    flash(_("Kleuren en toelichtingen bewaard."), "success")
     return redirect(url_for("reports.council_detail", council_report_id=report.id))
 
 
@@ -226,7 +227,7 @@ def council_approve(council_report_id: int):
     audit_event("reports.council.approve", object_type="council_report", object_id=report.id,
                 details={"version": report.version})
     db.session.commit()
-    flash("De rapportage is vastgesteld. Ze verandert niet meer.", "success")
+    flash(_("De rapportage is vastgesteld. Ze verandert niet meer."), "success")
     return redirect(url_for("reports.council_detail", council_report_id=report.id))
 
 
@@ -246,7 +247,7 @@ def council_correct(council_report_id: int):
     audit_event("reports.council.correct", object_type="council_report", object_id=new.id,
                 details={"supersedes": report.id})
     db.session.commit()
-    flash(f"Versie {new.version} gemaakt als concept. Versie {report.version} blijft zoals ze is.", "success")
+    flash(_("Versie %(new)s gemaakt als concept. Versie %(old)s blijft zoals ze is.", new=new.version, old=report.version), "success")
     return redirect(url_for("reports.council_detail", council_report_id=new.id))
 
 
@@ -352,7 +353,7 @@ def _recent_quarters() -> list[str]:
     day = today()
     year, quarter = day.year, (day.month - 1) // 3 + 1
     out = []
-    for _ in range(4):
+    for _quarter in range(4):
         quarter -= 1
         if quarter == 0:
             year, quarter = year - 1, 4
@@ -367,13 +368,13 @@ def example_create():
     form = ExampleForm()
     form.quarter.choices = [(q, q) for q in _recent_quarters()]
     if not form.validate_on_submit():
-        flash("; ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash("; ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("reports.results"))
     example = service.add_example(db.session, author_id=current_user.id, quarter=form.quarter.data,
                                   text=form.text.data)
     audit_event("reports.example.create", object_type="result_example", object_id=example.id)
     db.session.commit()
-    flash("Voorbeeld bewaard. Het is zichtbaar zodra een ander het heeft goedgekeurd.", "success")
+    flash(_("Voorbeeld bewaard. Het is zichtbaar zodra een ander het heeft goedgekeurd."), "success")
     return redirect(url_for("reports.results"))
 
 
@@ -386,6 +387,6 @@ def example_approve(example_id: int):
     service.approve_example(db.session, example=example, approver_id=current_user.id)
     audit_event("reports.example.approve", object_type="result_example", object_id=example.id)
     db.session.commit()
-    flash("Voorbeeld goedgekeurd. Iedereen ziet het nu.", "success")
+    flash(_("Voorbeeld goedgekeurd. Iedereen ziet het nu."), "success")
     return redirect(url_for("reports.results"))
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from meldpunt.i18n import N_
 from meldpunt.database import Base, utcnow
 
 
@@ -41,11 +42,11 @@ class Control(enum.StrEnum):
 
 
 CONTROL_LABELS = {
-    Control.FOUR_EYES: "Vier-ogenprincipe",
-    Control.SCREENING: "Screening (VOG, integriteitsgesprek)",
-    Control.JOB_ROTATION: "Functieroulatie",
-    Control.BIBOB: "Bibob-toets",
-    Control.LOGGING: "Logging en controle van inzage",
+    Control.FOUR_EYES: N_("Vier-ogenprincipe"),
+    Control.SCREENING: N_("Screening (VOG, integriteitsgesprek)"),
+    Control.JOB_ROTATION: N_("Functieroulatie"),
+    Control.BIBOB: N_("Bibob-toets"),
+    Control.LOGGING: N_("Logging en controle van inzage"),
 }
 
 
@@ -99,11 +100,11 @@ class MeasureSource(enum.StrEnum):
 
 
 SOURCE_LABELS = {
-    MeasureSource.SCAN: "Weerbaarheidsscan",
-    MeasureSource.AUDIT_OFFICE: "Rekenkamerrapport",
-    MeasureSource.LESSON: "Leerpunt uit een casus",
-    MeasureSource.SIGNAL: "Melding",
-    MeasureSource.OTHER: "Anders",
+    MeasureSource.SCAN: N_("Weerbaarheidsscan"),
+    MeasureSource.AUDIT_OFFICE: N_("Rekenkamerrapport"),
+    MeasureSource.LESSON: N_("Leerpunt uit een casus"),
+    MeasureSource.SIGNAL: N_("Melding"),
+    MeasureSource.OTHER: N_("Anders"),
 }
 
 
@@ -119,10 +120,10 @@ class MeasureStatus(enum.StrEnum):
 
 
 STATUS_LABELS = {
-    MeasureStatus.OPEN: "Open",
-    MeasureStatus.IN_PROGRESS: "In uitvoering",
-    MeasureStatus.DONE: "Gereed",
-    MeasureStatus.NOT_ADOPTED: "Niet overgenomen",
+    MeasureStatus.OPEN: N_("Open"),
+    MeasureStatus.IN_PROGRESS: N_("In uitvoering"),
+    MeasureStatus.DONE: N_("Gereed"),
+    MeasureStatus.NOT_ADOPTED: N_("Niet overgenomen"),
 }
 
 #: Statuses in which a measure is still to be done (and can be overdue).

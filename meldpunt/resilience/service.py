@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from flask_babel import gettext
 from meldpunt.audit.service import record
 from meldpunt.auth.models import User
 from meldpunt.vault.keys import Keyring
@@ -54,7 +55,7 @@ def _owner(session: Session, owner_email: str | None) -> User | None:
         return None
     user = session.scalar(select(User).where(func.lower(User.email) == email))
     if user is None or not user.is_enabled:
-        raise ResilienceError("Er is geen actief account met dit e-mailadres. Controleer het adres van de eigenaar.")
+        raise ResilienceError(gettext("Er is geen actief account met dit e-mailadres. Controleer het adres van de eigenaar."))
     return user
 
 
@@ -91,25 +92,25 @@ def save_entry(session: Session, *, actor: User, entry: RegisterEntry | None = N
                controls_note: str, owner_email: str | None, reviewed_on: date | None, origin: str = "") -> RegisterEntry:
     """Create (``entry=None``) or change a register entry; kept by the regisseur."""
     if kind not in {k.value for k in EntryKind}:
-        raise ResilienceError("Kies of het om een werkproces of een functie gaat.")
+        raise ResilienceError(gettext("Kies of het om een werkproces of een functie gaat."))
     process_code = (process_code or "").strip() or None
     function_name = (function_name or "").strip() or None
     if kind == EntryKind.PROCESS.value:
         if process_code not in process_labels(session):
-            raise ResilienceError("Kies een werkproces uit de lijst.")
+            raise ResilienceError(gettext("Kies een werkproces uit de lijst."))
         function_name = None
     else:
         if not function_name:
-            raise ResilienceError("Vul de naam van de functie in, bijvoorbeeld BOA of inkoper.")
+            raise ResilienceError(gettext("Vul de naam van de functie in, bijvoorbeeld BOA of inkoper."))
         process_code = None
     clash = session.scalar(select(RegisterEntry).where(
         RegisterEntry.process_code == process_code if process_code else RegisterEntry.function_name == function_name))
     if clash is not None and (entry is None or clash.id != entry.id):
-        raise ResilienceError("Dit werkproces of deze functie staat al in het register. Pas die regel aan.")
+        raise ResilienceError(gettext("Dit werkproces of deze functie staat al in het register. Pas die regel aan."))
     owner = _owner(session, owner_email)
     valid = [c.value for c in Control]
     if any(c not in valid for c in controls):
-        raise ResilienceError("Kies beheersmaatregelen uit de lijst.")
+        raise ResilienceError(gettext("Kies beheersmaatregelen uit de lijst."))
     created = entry is None
     if created:
         entry = RegisterEntry(kind=kind)
@@ -257,7 +258,7 @@ def parse_scan_list(raw: str) -> list[tuple[str, str, str]]:
     items: list[tuple[str, str, str]] = []
     lines = [line for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n") if line.strip()]
     if not lines:
-        raise ResilienceError("Plak de aanbevelingen, één per regel, of kies een CSV-bestand.")
+        raise ResilienceError(gettext("Plak de aanbevelingen, één per regel, of kies een CSV-bestand."))
     delimiter = next((d for d in (";", "\t") if all(d in line for line in lines)), None)
     if delimiter is None and all("," in line for line in lines) and all(
             re.match(r'^\s*"?[\w.-]{0,20}"?\s*,', line) for line in lines):
@@ -281,7 +282,7 @@ def parse_scan_list(raw: str) -> list[tuple[str, str, str]]:
                 items.append(("", line.strip().lstrip("-*•").strip(), ""))
     items = [i for i in items if i[1]]
     if not items:
-        raise ResilienceError("Er staan geen aanbevelingen in. Zet er één per regel in: nummer en tekst.")
+        raise ResilienceError(gettext("Er staan geen aanbevelingen in. Zet er één per regel in: nummer en tekst."))
     if len(items) > MAX_IMPORT:
         raise ResilienceError(f"Dat zijn meer dan {MAX_IMPORT} aanbevelingen. Splits de lijst.")
     return items
@@ -309,7 +310,7 @@ def import_scan(session: Session, *, keyring: Keyring, actor: User, raw: str, so
                 origin: str = "") -> list[Measure]:
     """Import a weerbaarheidsscan's (or rekenkamer report's) recommendations as open measures."""
     if source not in (MeasureSource.SCAN.value, MeasureSource.AUDIT_OFFICE.value):
-        raise ResilienceError("Importeren kan voor een weerbaarheidsscan of een rekenkamerrapport.")
+        raise ResilienceError(gettext("Importeren kan voor een weerbaarheidsscan of een rekenkamerrapport."))
     items = parse_scan_list(raw)
     owner = _owner(session, owner_email)
     measures = [
@@ -329,14 +330,14 @@ def create_measure(session: Session, *, keyring: Keyring, actor: User, source: s
                    process_code: str | None, owner_email: str | None, due_on: date | None,
                    origin: str = "") -> Measure:
     if source not in {s.value for s in MeasureSource}:
-        raise ResilienceError("Kies een bron uit de lijst.")
+        raise ResilienceError(gettext("Kies een bron uit de lijst."))
     if not text.strip():
-        raise ResilienceError("Beschrijf de maatregel.")
+        raise ResilienceError(gettext("Beschrijf de maatregel."))
     signal_id = None
     if source == MeasureSource.SIGNAL.value:
         signal_id = _signal_for(session, actor=actor, reference=signal_reference)
     if process_code and process_code not in process_labels(session):
-        raise ResilienceError("Kies een werkproces uit de lijst.")
+        raise ResilienceError(gettext("Kies een werkproces uit de lijst."))
     measure = _new_measure(session, keyring=keyring, actor=actor, source=source, number=number, text=text,
                            source_document=source_document, source_reference=source_reference,
                            signal_id=signal_id, process_code=process_code, owner=_owner(session, owner_email),
@@ -354,7 +355,7 @@ def _signal_for(session: Session, *, actor: User, reference: str) -> uuid.UUID:
 
     signal = session.scalar(select(Signal).where(Signal.reference == reference.strip().upper()))
     if signal is None or not can(actor, Action.HANDLE_SIGNAL, signal):
-        raise ResilienceError("Deze melding bestaat niet of u heeft er geen toegang toe. Controleer het nummer.")
+        raise ResilienceError(gettext("Deze melding bestaat niet of u heeft er geen toegang toe. Controleer het nummer."))
     return signal.id
 
 
@@ -415,14 +416,14 @@ def update_measure(session: Session, *, keyring: Keyring, actor: User, measure: 
 
     keeper = is_keeper(actor)
     if status not in {s.value for s in MeasureStatus}:
-        raise ResilienceError("Kies een status uit de lijst.")
+        raise ResilienceError(gettext("Kies een status uit de lijst."))
     if not may_move(current=measure.status, target=status, by_keeper=keeper):
         raise ResilienceError("Deze statuswijziging kan niet. Alleen de regisseur besluit dat een maatregel niet "
                               "wordt overgenomen.")
     if status == MeasureStatus.NOT_ADOPTED.value and status != measure.status and not reason.strip():
-        raise ResilienceError("Vul de reden in waarom de maatregel niet wordt overgenomen.")
+        raise ResilienceError(gettext("Vul de reden in waarom de maatregel niet wordt overgenomen."))
     if status == measure.status and not note.strip() and not (change_due and keeper):
-        raise ResilienceError("Schrijf wat er is gedaan, of kies een andere status.")
+        raise ResilienceError(gettext("Schrijf wat er is gedaan, of kies een andere status."))
     cipher = cipher_for(session, keyring=keyring, data_key_id=measure.data_key_id)
     previous = measure.status
     if status != previous or note.strip():
@@ -570,10 +571,10 @@ def issue_report(session: Session, *, actor: User, title: str, today: date, orig
     """Freeze the current state as a report (compared with the last issued one)."""
     title = title.strip()
     if not title:
-        raise ResilienceError("Geef de rapportage een titel, bijvoorbeeld ‘Voortgang eerste halfjaar 2026’.")
+        raise ResilienceError(gettext("Geef de rapportage een titel, bijvoorbeeld ‘Voortgang eerste halfjaar 2026’."))
     previous = latest_report(session)
     if previous is not None and previous.as_of > today:
-        raise ResilienceError("Er is al een rapportage met een latere datum.")
+        raise ResilienceError(gettext("Er is al een rapportage met een latere datum."))
     snapshot = build_snapshot(session, today=today, since=previous)
     report = ProgressReport(title=title[:120], as_of=today, snapshot=json.dumps(snapshot, sort_keys=True),
                             issued_by_id=actor.id)
@@ -628,7 +629,7 @@ def knowledge_page(session: Session, *, kind: str, code: str) -> KnowledgePage |
 def save_knowledge_page(session: Session, *, actor: User, kind: str, code: str, lookout_md: str, examples_md: str,
                         origin: str = "") -> KnowledgePage:
     if knowledge_term(session, kind=kind, code=code) is None:
-        raise ResilienceError("Dit onderwerp bestaat niet.")
+        raise ResilienceError(gettext("Dit onderwerp bestaat niet."))
     page = knowledge_page(session, kind=kind, code=code)
     if page is None:
         page = KnowledgePage(kind=kind, code=code)
@@ -647,11 +648,11 @@ def save_knowledge_page(session: Session, *, actor: User, kind: str, code: str, 
 def record_awareness_session(session: Session, *, actor: User, held_on: date, department: str, participants: int,
                              topic: str, today: date, origin: str = "") -> AwarenessSession:
     if held_on > today + timedelta(days=366):
-        raise ResilienceError("Die datum ligt te ver in de toekomst.")
+        raise ResilienceError(gettext("Die datum ligt te ver in de toekomst."))
     if participants < 0:
-        raise ResilienceError("Het aantal deelnemers kan niet negatief zijn.")
+        raise ResilienceError(gettext("Het aantal deelnemers kan niet negatief zijn."))
     if not department.strip():
-        raise ResilienceError("Vul de afdeling in.")
+        raise ResilienceError(gettext("Vul de afdeling in."))
     row = AwarenessSession(held_on=held_on, department=department.strip()[:120], participants=participants,
                            topic=topic.strip()[:200], created_by_id=actor.id)
     session.add(row)

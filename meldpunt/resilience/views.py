@@ -7,6 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from meldpunt.extensions import db
@@ -84,8 +85,8 @@ def register_seed():
         abort(400)
     added = service.add_starting_lines(db.session, actor=current_user, origin=client_origin())
     db.session.commit()
-    flash(f"{added} startregels toegevoegd. Pas ze aan voor onze gemeente en kies een eigenaar."
-          if added else "Alle startregels staan al in het register.", "success")
+    flash(_("%(count)s startregels toegevoegd. Pas ze aan voor onze gemeente en kies een eigenaar.", count=added)
+          if added else _("Alle startregels staan al in het register."), "success")
     return redirect(url_for("resilience.register"))
 
 
@@ -119,7 +120,7 @@ def _save_entry(entry: RegisterEntry | None):
                 form.kind.errors = [str(exc)]
             else:
                 db.session.commit()
-                flash("Het register is bijgewerkt.", "success")
+                flash(_("Het register is bijgewerkt."), "success")
                 return redirect(url_for("resilience.register", _anchor=f"regel-{saved.id}"))
         return render_template("resilience/entry_form.html", form=form, entry=entry), 422
     return render_template("resilience/entry_form.html", form=form, entry=entry)
@@ -191,7 +192,7 @@ def measure_create():
         form.source.errors = [str(exc)]
         return _measures_page(form=form, status=422)
     db.session.commit()
-    flash("De maatregel is toegevoegd.", "success")
+    flash(_("De maatregel is toegevoegd."), "success")
     return redirect(url_for("resilience.measure_detail", measure_id=measure.id))
 
 
@@ -220,7 +221,7 @@ def measure_import():
         form.lines.errors = [str(exc)]
         return _measures_page(import_form=form, status=422)
     db.session.commit()
-    flash(f"{len(created)} maatregelen toegevoegd.", "success")
+    flash(_("%(count)s maatregelen toegevoegd.", count=len(created)), "success")
     return redirect(url_for("resilience.measures"))
 
 
@@ -264,7 +265,7 @@ def measure_update(measure_id: int):
         form.status.errors = [str(exc)]
         return _measure_page(db.session.get(Measure, measure_id), form, 422)
     db.session.commit()
-    flash("De voortgang is opgeslagen.", "success")
+    flash(_("De voortgang is opgeslagen."), "success")
     return redirect(url_for("resilience.measure_detail", measure_id=measure_id))
 
 
@@ -289,7 +290,7 @@ def evidence_add(measure_id: int):
         form.file.errors = [str(exc)]
         return _measure_page(db.session.get(Measure, measure_id), status=422, evidence_form=form)
     db.session.commit()
-    flash("Het bewijsstuk is toegevoegd.", "success")
+    flash(_("Het bewijsstuk is toegevoegd."), "success")
     return redirect(url_for("resilience.measure_detail", measure_id=measure_id, _anchor="bewijs"))
 
 
@@ -348,7 +349,7 @@ def report_issue():
         flash(str(exc), "info")
         return redirect(url_for("resilience.reports"))
     db.session.commit()
-    flash("De rapportage is vastgelegd.", "success")
+    flash(_("De rapportage is vastgelegd."), "success")
     return redirect(url_for("resilience.report_detail", report_id=report.id))
 
 
@@ -376,7 +377,7 @@ def report_pdf(report_id: int):
     try:
         pdf = render_pdf(html)
     except PdfUnavailable:
-        flash("De PDF kan nu niet worden gemaakt. Gebruik de webpagina of probeer het later opnieuw.", "info")
+        flash(_("De PDF kan nu niet worden gemaakt. Gebruik de webpagina of probeer het later opnieuw."), "info")
         return redirect(url_for("resilience.report_detail", report_id=report_id))
     audit_event("resilience.report.pdf", object_type="progress_report", object_id=report.id)
     db.session.commit()
@@ -438,7 +439,7 @@ def knowledge_edit(kind: str, code: str):
                 form.lookout_md.errors = [str(exc)]
             else:
                 db.session.commit()
-                flash("De kennispagina is opgeslagen.", "success")
+                flash(_("De kennispagina is opgeslagen."), "success")
                 return redirect(url_for("resilience.knowledge_page", kind=kind, code=code))
         return render_template("resilience/knowledge_edit.html", form=form, term=term, kind=kind), 422
     return render_template("resilience/knowledge_edit.html", form=form, term=term, kind=kind)
@@ -471,7 +472,7 @@ def session_create():
             form.department.errors = [str(exc)]
         else:
             db.session.commit()
-            flash("De sessie is vastgelegd.", "success")
+            flash(_("De sessie is vastgelegd."), "success")
             return redirect(url_for("resilience.sessions"))
     return render_template("resilience/sessions.html", sessions=service.awareness_sessions(db.session),
                            form=form), 422

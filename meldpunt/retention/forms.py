@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
@@ -11,11 +12,11 @@ from meldpunt.retention.service import MAX_REASON
 
 
 class HoldForm(FlaskForm):
-    reason = TextAreaField("Reden voor de bewaarplicht",
-                           description="Bijvoorbeeld: lopend strafrechtelijk onderzoek, bezwaar of een rechtszaak.",
-                           validators=[DataRequired("Geef een reden op."), Length(max=MAX_REASON)])
-    ends_on = DateField("Bewaren tot en met", description="De bewaarplicht stopt na deze datum. U kunt haar eerder opheffen.",
-                        validators=[InputRequired("Kies een einddatum.")])
+    reason = TextAreaField(_l("Reden voor de bewaarplicht"),
+                           description=_l("Bijvoorbeeld: lopend strafrechtelijk onderzoek, bezwaar of een rechtszaak."),
+                           validators=[DataRequired(_l("Geef een reden op.")), Length(max=MAX_REASON)])
+    ends_on = DateField(_l("Bewaren tot en met"), description=_l("De bewaarplicht stopt na deze datum. U kunt haar eerder opheffen."),
+                        validators=[InputRequired(_l("Kies een einddatum."))])
 
 
 class DecideForm(FlaskForm):
@@ -31,24 +32,24 @@ class LiftForm(FlaskForm):
 
 
 class ExtendForm(FlaskForm):
-    keep_until = DateField("Bewaren tot en met", validators=[InputRequired("Kies een datum.")])
-    reason = TextAreaField("Waarom langer bewaren?", description="Verplicht. Wij leggen vast wie dit deed en waarom.",
-                           validators=[DataRequired("Geef een reden op."), Length(max=MAX_REASON)])
+    keep_until = DateField(_l("Bewaren tot en met"), validators=[InputRequired(_l("Kies een datum."))])
+    reason = TextAreaField(_l("Waarom langer bewaren?"), description=_l("Verplicht. Wij leggen vast wie dit deed en waarom."),
+                           validators=[DataRequired(_l("Geef een reden op.")), Length(max=MAX_REASON)])
 
 
 class RequestForm(FlaskForm):
-    kind = RadioField("Soort verzoek", choices=[(k.value, label) for k, label in REQUEST_KIND_LABELS.items()],
-                      default=RequestKind.ACCESS.value, validators=[InputRequired("Kies de soort verzoek.")])
-    reporter_email = StringField("E-mailadres van de melder",
-                                 description="Het account van de melder die het verzoek deed. Niet bij een verzoek van een betrokkene.",
+    kind = RadioField(_l("Soort verzoek"), choices=[(k.value, _l(label)) for k, label in REQUEST_KIND_LABELS.items()],
+                      default=RequestKind.ACCESS.value, validators=[InputRequired(_l("Kies de soort verzoek."))])
+    reporter_email = StringField(_l("E-mailadres van de melder"),
+                                 description=_l("Het account van de melder die het verzoek deed. Niet bij een verzoek van een betrokkene."),
                                  validators=[Optional(), Length(max=254)])
-    details = TextAreaField("Wat is er gevraagd?",
-                            description="Bij een betrokkene: wie het verzoek deed en wat die vraagt. Geen inhoud van meldingen.",
-                            validators=[DataRequired("Beschrijf het verzoek."), Length(max=MAX_REASON)])
-    new_name = StringField("Nieuwe naam", description="Alleen bij correctie.", validators=[Optional(), Length(max=200)])
-    new_email = StringField("Nieuw e-mailadres", description="Alleen bij correctie.",
+    details = TextAreaField(_l("Wat is er gevraagd?"),
+                            description=_l("Bij een betrokkene: wie het verzoek deed en wat die vraagt. Geen inhoud van meldingen."),
+                            validators=[DataRequired(_l("Beschrijf het verzoek.")), Length(max=MAX_REASON)])
+    new_name = StringField(_l("Nieuwe naam"), description=_l("Alleen bij correctie."), validators=[Optional(), Length(max=200)])
+    new_email = StringField(_l("Nieuw e-mailadres"), description=_l("Alleen bij correctie."),
                             validators=[Optional(), Length(max=254)])
 
 
 class RequestDecisionForm(FlaskForm):
-    decision_note = TextAreaField("Toelichting bij het besluit", validators=[Optional(), Length(max=MAX_REASON)])
+    decision_note = TextAreaField(_l("Toelichting bij het besluit"), validators=[Optional(), Length(max=MAX_REASON)])

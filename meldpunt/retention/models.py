@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meldpunt.database import Base, sql_in_list as _in, utcnow
+from meldpunt.i18n import N_
 from meldpunt.signals.models import Signal
 
 #: Deleting a data key makes PostgreSQL look up the signals that refer to it (``ON DELETE SET NULL``):
@@ -60,10 +61,10 @@ class HoldState(enum.StrEnum):
 
 
 HOLD_STATE_LABELS = {
-    HoldState.PROPOSED: "Wacht op tweede regisseur",
-    HoldState.ACTIVE: "Actief",
-    HoldState.REJECTED: "Afgewezen",
-    HoldState.LIFTED: "Opgeheven",
+    HoldState.PROPOSED: N_("Wacht op tweede regisseur"),
+    HoldState.ACTIVE: N_("Actief"),
+    HoldState.REJECTED: N_("Afgewezen"),
+    HoldState.LIFTED: N_("Opgeheven"),
 }
 
 
@@ -141,10 +142,10 @@ class RequestKind(enum.StrEnum):
 
 
 REQUEST_KIND_LABELS = {
-    RequestKind.ACCESS: "Inzage (melder)",
-    RequestKind.CORRECTION: "Correctie contactgegevens (melder)",
-    RequestKind.ERASURE: "Wissen identiteit (melder)",
-    RequestKind.SUBJECT: "Verzoek van een betrokkene",
+    RequestKind.ACCESS: N_("Inzage (melder)"),
+    RequestKind.CORRECTION: N_("Correctie contactgegevens (melder)"),
+    RequestKind.ERASURE: N_("Wissen identiteit (melder)"),
+    RequestKind.SUBJECT: N_("Verzoek van een betrokkene"),
 }
 
 
@@ -155,9 +156,9 @@ class RequestState(enum.StrEnum):
 
 
 REQUEST_STATE_LABELS = {
-    RequestState.RECORDED: "Wacht op tweede beoordelaar",
-    RequestState.APPROVED: "Goedgekeurd en uitgevoerd",
-    RequestState.REJECTED: "Afgewezen",
+    RequestState.RECORDED: N_("Wacht op tweede beoordelaar"),
+    RequestState.APPROVED: N_("Goedgekeurd en uitgevoerd"),
+    RequestState.REJECTED: N_("Afgewezen"),
 }
 
 

@@ -28,6 +28,7 @@ from flask import render_template
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from flask_babel import gettext
 from meldpunt.audit.service import record
 from meldpunt.auth.models import User
 from meldpunt.vault.keys import Keyring
@@ -61,17 +62,17 @@ def record_request(
     try:
         kind_enum = RequestKind(kind)
     except ValueError:
-        raise RightsError("Kies de soort verzoek.", "kind") from None
+        raise RightsError(gettext("Kies de soort verzoek."), "kind") from None
     text = (details or "").strip()
     if not text or len(text) > MAX_REASON:
-        raise RightsError("Beschrijf het verzoek (hoogstens 1000 tekens).")
+        raise RightsError(gettext("Beschrijf het verzoek (hoogstens 1000 tekens)."))
     reporter = None
     if kind_enum != RequestKind.SUBJECT:
         if not (reporter_email or "").strip():
-            raise RightsError("Vul het e-mailadres van de melder in.", "reporter_email")
+            raise RightsError(gettext("Vul het e-mailadres van de melder in."), "reporter_email")
         reporter = _user_by_email(session, reporter_email or "")
         if reporter is None:
-            raise RightsError("Er is geen account met dit e-mailadres.", "reporter_email")
+            raise RightsError(gettext("Er is geen account met dit e-mailadres."), "reporter_email")
     correction = {}
     if kind_enum == RequestKind.CORRECTION:
         if (new_name or "").strip():
@@ -79,7 +80,7 @@ def record_request(
         if (new_email or "").strip():
             correction["new_email"] = new_email.strip()
         if not correction:
-            raise RightsError("Vul bij een correctie een nieuwe naam of een nieuw e-mailadres in.", "new_name")
+            raise RightsError(gettext("Vul bij een correctie een nieuwe naam of een nieuw e-mailadres in."), "new_name")
     data_key, cipher = create_data_key(session, keyring=keyring)
     session.flush()  # the key row first: the request refers to it
     item = RightsRequest(id=uuid.uuid4(), kind=kind_enum.value, state=RequestState.RECORDED.value,
@@ -122,9 +123,9 @@ def decide_request(
 ) -> str | None:
     """Approve (and carry out) or reject. Returns the export password for an approved inzage, else None."""
     if item.state != RequestState.RECORDED.value:
-        raise RightsError("Over dit verzoek is al beslist.")
+        raise RightsError(gettext("Over dit verzoek is al beslist."))
     if item.recorded_by_id == actor.id:
-        raise RightsError("U heeft dit verzoek zelf vastgelegd. Een andere beheerder moet beslissen.")
+        raise RightsError(gettext("U heeft dit verzoek zelf vastgelegd. Een andere beheerder moet beslissen."))
     cipher = cipher_for(session, keyring=keyring, data_key_id=item.data_key_id)
     details = unseal_json(cipher, item, "details") or {}
     password = None
@@ -132,7 +133,7 @@ def decide_request(
         reporter = session.get(User, item.reporter_id) if item.reporter_id is not None else None
         kind = item.kind_enum
         if kind != RequestKind.SUBJECT and reporter is None:
-            raise RightsError("Het account van de melder bestaat niet meer.")
+            raise RightsError(gettext("Het account van de melder bestaat niet meer."))
         if kind == RequestKind.ACCESS:
             password = _make_export(session, keyring=keyring, item=item, reporter=reporter, settings=settings)
             record(session, action="rights.export", actor_id=actor.id, actor_label=actor.email, origin=origin,
@@ -159,7 +160,7 @@ def _correct(session: Session, *, reporter: User, details: dict, actor: User, it
     if details.get("new_email"):
         other = _user_by_email(session, details["new_email"])
         if other is not None and other.id != reporter.id:
-            raise RightsError("Dit e-mailadres hoort al bij een ander account.")
+            raise RightsError(gettext("Dit e-mailadres hoort al bij een ander account."))
         reporter.email = details["new_email"].lower()
         changed.append("email")
     if details.get("new_name"):

@@ -24,6 +24,7 @@ from sqlalchemy import and_, delete, exists, false, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from flask_babel import gettext
 from meldpunt.audit.service import record, record_many
 from meldpunt.cases.models import Case, CaseSignal, CaseStatus
 from meldpunt.config import RetentionSettings
@@ -370,7 +371,7 @@ def run_references(run: RetentionRun) -> list[str]:
 def _reason(reason: str | None) -> str:
     text = (reason or "").strip()
     if not text:
-        raise RetentionError("Geef een reden op.")
+        raise RetentionError(gettext("Geef een reden op."))
     if len(text) > MAX_REASON:
         raise RetentionError(f"De reden is te lang: gebruik hoogstens {MAX_REASON} tekens.")
     return text
@@ -378,7 +379,7 @@ def _reason(reason: str | None) -> str:
 
 def _target_key(target: Signal | Case) -> uuid.UUID:
     if target.data_key_id is None:
-        raise RetentionError("Deze gegevens zijn al verwijderd: er valt niets meer te bewaren.")
+        raise RetentionError(gettext("Deze gegevens zijn al verwijderd: er valt niets meer te bewaren."))
     return target.data_key_id
 
 
@@ -389,7 +390,7 @@ def propose_hold(
     """One regisseur proposes a legal hold; it applies once another approves it (``decide_hold``)."""
     text = _reason(reason)
     if ends_on is None or ends_on <= today:
-        raise RetentionError("Kies een einddatum in de toekomst.")
+        raise RetentionError(gettext("Kies een einddatum in de toekomst."))
     cipher = cipher_for(session, keyring=keyring, data_key_id=_target_key(target))
     is_signal = isinstance(target, Signal)
     hold = LegalHold(id=uuid.uuid4(), signal_id=target.id if is_signal else None,
@@ -408,9 +409,9 @@ def propose_hold(
 def decide_hold(session: Session, *, hold: LegalHold, actor, approve: bool, origin: str = "") -> LegalHold:
     """The second regisseur approves or rejects a proposed hold (never the one who proposed it)."""
     if hold.state != HoldState.PROPOSED.value:
-        raise RetentionError("Over deze bewaarplicht is al beslist.")
+        raise RetentionError(gettext("Over deze bewaarplicht is al beslist."))
     if hold.proposed_by_id == actor.id:
-        raise RetentionError("U heeft deze bewaarplicht zelf voorgesteld. Een andere regisseur moet beslissen.")
+        raise RetentionError(gettext("U heeft deze bewaarplicht zelf voorgesteld. Een andere regisseur moet beslissen."))
     hold.state = (HoldState.ACTIVE if approve else HoldState.REJECTED).value
     hold.decided_by_id, hold.decided_at = actor.id, utcnow()
     session.flush()
@@ -425,9 +426,9 @@ def request_lift(
     """Ask to lift an active hold ("opheffen aangevraagd"), with a reason. The hold stays in force until
     another handler of the same track agrees (``decide_lift``)."""
     if hold.state != HoldState.ACTIVE.value:
-        raise RetentionError("Alleen een actieve bewaarplicht kan worden opgeheven.")
+        raise RetentionError(gettext("Alleen een actieve bewaarplicht kan worden opgeheven."))
     if hold.lift_requested_by_id is not None:
-        raise RetentionError("Opheffen is al aangevraagd. Een andere behandelaar moet beslissen.")
+        raise RetentionError(gettext("Opheffen is al aangevraagd. Een andere behandelaar moet beslissen."))
     text = _reason(reason)
     target = hold.signal if hold.signal_id is not None else hold.case
     cipher = cipher_for(session, keyring=keyring, data_key_id=_target_key(target))
@@ -442,9 +443,9 @@ def request_lift(
 def decide_lift(session: Session, *, hold: LegalHold, actor, approve: bool, origin: str = "") -> LegalHold:
     """A second handler (never the one who asked) lifts the hold, or rejects the request (the hold stays)."""
     if not hold.lift_pending:
-        raise RetentionError("Er is geen aanvraag om deze bewaarplicht op te heffen.")
+        raise RetentionError(gettext("Er is geen aanvraag om deze bewaarplicht op te heffen."))
     if hold.lift_requested_by_id == actor.id:
-        raise RetentionError("U heeft het opheffen zelf aangevraagd. Een andere behandelaar moet beslissen.")
+        raise RetentionError(gettext("U heeft het opheffen zelf aangevraagd. Een andere behandelaar moet beslissen."))
     if approve:
         hold.state, hold.lifted_by_id, hold.lifted_at = HoldState.LIFTED.value, actor.id, utcnow()
     else:
@@ -492,9 +493,9 @@ def extend_retention(
     """"Bewaren tot": the handler keeps a signal until ``keep_until`` (inclusive), with a reason; audited."""
     text = _reason(reason)
     if keep_until is None or keep_until <= today:
-        raise RetentionError("Kies een datum in de toekomst.")
+        raise RetentionError(gettext("Kies een datum in de toekomst."))
     if keep_until > _years_after(today, 10):
-        raise RetentionError("Kies een datum binnen tien jaar. Langer bewaren gaat met een juridische bewaarplicht.")
+        raise RetentionError(gettext("Kies een datum binnen tien jaar. Langer bewaren gaat met een juridische bewaarplicht."))
     cipher = cipher_for(session, keyring=keyring, data_key_id=_target_key(signal))
     extension = RetentionExtension(id=uuid.uuid4(), signal_id=signal.id, keep_until=keep_until,
                                    created_by_id=actor.id)

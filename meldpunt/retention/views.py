@@ -7,6 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from meldpunt.cases.models import Case
@@ -92,7 +93,7 @@ def _propose(target, *, back: str):
             form.reason.errors = list(form.reason.errors) + [str(exc)]
         else:
             db.session.commit()
-            flash("De bewaarplicht is voorgesteld. Een andere behandelaar moet haar goedkeuren.", "success")
+            flash(_("De bewaarplicht is voorgesteld. Een andere behandelaar moet haar goedkeuren."), "success")
             return redirect(back)
     return render_template("retention/hold_form.html", form=form, target=target, back=back,
                            action=request.path), 422
@@ -126,7 +127,7 @@ def decide_hold(hold_id):
         db.session.rollback()
         return _holds_error(str(exc))
     db.session.commit()
-    flash("De bewaarplicht geldt nu." if decision == "akkoord" else "De bewaarplicht is afgewezen.", "success")
+    flash(_("De bewaarplicht geldt nu.") if decision == "akkoord" else _("De bewaarplicht is afgewezen."), "success")
     return redirect(url_for("retention.holds"))
 
 
@@ -147,7 +148,7 @@ def lift_hold(hold_id):
         db.session.rollback()
         return _holds_error(str(exc))
     db.session.commit()
-    flash("Opheffen is aangevraagd. Een andere behandelaar moet beslissen. Tot dan blijft de bewaarplicht gelden.",
+    flash(_("Opheffen is aangevraagd. Een andere behandelaar moet beslissen. Tot dan blijft de bewaarplicht gelden."),
           "success")
     return redirect(url_for("retention.holds"), code=303)
 
@@ -166,8 +167,8 @@ def decide_lift(hold_id):
         db.session.rollback()
         return _holds_error(str(exc))
     db.session.commit()
-    flash("De bewaarplicht is opgeheven." if decision == "akkoord"
-          else "Het opheffen is afgewezen. De bewaarplicht blijft gelden.", "success")
+    flash(_("De bewaarplicht is opgeheven.") if decision == "akkoord"
+          else _("Het opheffen is afgewezen. De bewaarplicht blijft gelden."), "success")
     return redirect(url_for("retention.holds"), code=303)
 
 
@@ -201,7 +202,7 @@ def extend(signal_id):
             form.keep_until.errors = list(form.keep_until.errors) + [str(exc)]
         else:
             db.session.commit()
-            flash("De melding wordt langer bewaard.", "success")
+            flash(_("De melding wordt langer bewaard."), "success")
             return redirect(back)
     return render_template("retention/extend_form.html", form=form, target=signal, back=back,
                            action=request.path), 422
@@ -237,7 +238,7 @@ def record_request():
             form[exc.field].errors = list(form[exc.field].errors) + [str(exc)]
         else:
             db.session.commit()
-            flash("Het verzoek is vastgelegd. Een tweede beheerder moet het beoordelen.", "success")
+            flash(_("Het verzoek is vastgelegd. Een tweede beheerder moet het beoordelen."), "success")
             return redirect(url_for("retention.request_detail", request_id=made.id))
     return render_template("retention/requests.html", requests=rights.list_requests(db.session), form=form,
                            kinds=REQUEST_KIND_LABELS, states=REQUEST_STATE_LABELS), 422

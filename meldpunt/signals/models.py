@@ -36,6 +36,7 @@ from sqlalchemy.sql.selectable import FromClause
 
 from meldpunt.auth.models import Role
 from meldpunt.database import Base, sql_in_list, utcnow
+from meldpunt.i18n import N_
 
 if TYPE_CHECKING:  # the other side of the relationships (resolved by name at mapper set-up)
     from meldpunt.intake.models import Attachment, Message, Subject
@@ -67,16 +68,16 @@ class SignalStatus(enum.StrEnum):
 
 #: Plain Dutch (B1) for the reporter and the queue.
 STATUS_LABELS = {
-    SignalStatus.RECEIVED: "Ontvangen",
-    SignalStatus.IN_PROGRESS: "In behandeling",
-    SignalStatus.ENRICHMENT: "Wordt uitgezocht",
-    SignalStatus.LINKED_TO_CASE: "Onderdeel van een casus",
-    SignalStatus.ON_AGENDA: "Geagendeerd voor overleg",
-    SignalStatus.DISCUSSED: "Besproken in overleg",
-    SignalStatus.CLOSED: "Afgesloten",
-    SignalStatus.NOT_ADMISSIBLE: "Niet in behandeling genomen",
-    SignalStatus.FORWARDED: "Doorgezonden naar bevoegde instantie",
-    SignalStatus.TO_INTEGRITY: "Overgedragen aan integriteitstraject",
+    SignalStatus.RECEIVED: N_("Ontvangen"),
+    SignalStatus.IN_PROGRESS: N_("In behandeling"),
+    SignalStatus.ENRICHMENT: N_("Wordt uitgezocht"),
+    SignalStatus.LINKED_TO_CASE: N_("Onderdeel van een casus"),
+    SignalStatus.ON_AGENDA: N_("Geagendeerd voor overleg"),
+    SignalStatus.DISCUSSED: N_("Besproken in overleg"),
+    SignalStatus.CLOSED: N_("Afgesloten"),
+    SignalStatus.NOT_ADMISSIBLE: N_("Niet in behandeling genomen"),
+    SignalStatus.FORWARDED: N_("Doorgezonden naar bevoegde instantie"),
+    SignalStatus.TO_INTEGRITY: N_("Overgedragen aan integriteitstraject"),
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -48,7 +49,7 @@ def signal_cipher(session: Session, keyring: Keyring, signal: Signal) -> FieldCi
     try:
         return cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
     except ShreddedError:
-        raise TriageError("Deze melding is verwijderd; er kan niets meer aan worden toegevoegd.") from None
+        raise TriageError(gettext("Deze melding is verwijderd; er kan niets meer aan worden toegevoegd.")) from None
 
 
 def check_version(signal: Signal, expected_version: int | None) -> None:
@@ -107,7 +108,7 @@ def transition_signal(
     """
     check_version(signal, expected_version)
     if signal.is_shredded:
-        raise TriageError("Deze melding is verwijderd (bewaartermijn verstreken). De status kan niet meer veranderen.")
+        raise TriageError(gettext("Deze melding is verwijderd (bewaartermijn verstreken). De status kan niet meer veranderen."))
     transition = check_transition(signal.status, target, role=actor.role, track=signal.track, path=path,
                                   four_eyes=four_eyes)
     path = Path(path)
@@ -118,7 +119,7 @@ def transition_signal(
     status_moving.send(signal, session=session, transition=transition, path=path)
     reason = (reason or "").strip() or None
     if transition.reason_required and not reason:
-        raise ReasonError("Geef een reden op. Die wordt vertrouwelijk bewaard.")
+        raise ReasonError(gettext("Geef een reden op. Die wordt vertrouwelijk bewaard."))
     if reason and len(reason) > REASON_MAX:
         raise ReasonError(f"De reden is te lang (hoogstens {REASON_MAX} tekens).")
     cipher = signal_cipher(session, keyring, signal) if reason else None

@@ -22,6 +22,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from flask_babel import gettext
+
+from meldpunt.i18n import N_
 from meldpunt.auth.models import Role
 from meldpunt.signals.models import FINAL_STATUSES, ROLE_TRACKS, Track
 from meldpunt.signals.models import SignalStatus as S
@@ -111,57 +114,57 @@ MEETING = {Path.MEETING}
 _TABLE: list[Transition] = [
     # Triage of a new signal.
     _t(S.RECEIVED, S.IN_PROGRESS, HANDLERS, STATUS, reason=False, notice=ReporterNotice.IN_PROGRESS,
-       label="Ontvankelijk: in behandeling nemen"),
+       label=N_("Ontvankelijk: in behandeling nemen")),
     _t(S.RECEIVED, S.NOT_ADMISSIBLE, HANDLERS, STATUS, reason=True, notice=ReporterNotice.NOT_ADMISSIBLE,
-       label="Niet-ontvankelijk"),
+       label=N_("Niet-ontvankelijk")),
     _t(S.RECEIVED, S.FORWARDED, HANDLERS, FORWARD, reason=True, notice=ReporterNotice.FORWARDED, four_eyes=True,
-       label="Doorzenden naar bevoegd gezag"),
+       label=N_("Doorzenden naar bevoegd gezag")),
     _t(S.RECEIVED, S.TO_INTEGRITY, {R}, STATUS, reason=True, notice=ReporterNotice.TO_INTEGRITY,
-       label="Overdragen aan integriteitstraject"),
+       label=N_("Overdragen aan integriteitstraject")),
     # In behandeling.
-    _t(S.IN_PROGRESS, S.ENRICHMENT, HANDLERS, STATUS, reason=False, notice=None, label="Start verrijken"),
-    _t(S.IN_PROGRESS, S.LINKED_TO_CASE, {R}, CASE, reason=False, notice=None, label="Koppelen aan casus"),
+    _t(S.IN_PROGRESS, S.ENRICHMENT, HANDLERS, STATUS, reason=False, notice=None, label=N_("Start verrijken")),
+    _t(S.IN_PROGRESS, S.LINKED_TO_CASE, {R}, CASE, reason=False, notice=None, label=N_("Koppelen aan casus")),
     _t(S.IN_PROGRESS, S.NOT_ADMISSIBLE, HANDLERS, STATUS, reason=True, notice=ReporterNotice.NOT_ADMISSIBLE,
-       label="Niet-ontvankelijk"),
+       label=N_("Niet-ontvankelijk")),
     _t(S.IN_PROGRESS, S.FORWARDED, HANDLERS, FORWARD, reason=True, notice=ReporterNotice.FORWARDED, four_eyes=True,
-       label="Doorzenden naar bevoegd gezag"),
+       label=N_("Doorzenden naar bevoegd gezag")),
     _t(S.IN_PROGRESS, S.TO_INTEGRITY, {R}, STATUS, reason=True, notice=ReporterNotice.TO_INTEGRITY,
-       label="Overdragen aan integriteitstraject"),
-    _t(S.IN_PROGRESS, S.CLOSED, HANDLERS, STATUS, reason=True, notice=ReporterNotice.CLOSED, label="Afsluiten"),
+       label=N_("Overdragen aan integriteitstraject")),
+    _t(S.IN_PROGRESS, S.CLOSED, HANDLERS, STATUS, reason=True, notice=ReporterNotice.CLOSED, label=N_("Afsluiten")),
     # Verrijking.
-    _t(S.ENRICHMENT, S.IN_PROGRESS, HANDLERS, STATUS, reason=False, notice=None, label="Terug naar in behandeling"),
-    _t(S.ENRICHMENT, S.LINKED_TO_CASE, {R}, CASE, reason=False, notice=None, label="Koppelen aan casus"),
+    _t(S.ENRICHMENT, S.IN_PROGRESS, HANDLERS, STATUS, reason=False, notice=None, label=N_("Terug naar in behandeling")),
+    _t(S.ENRICHMENT, S.LINKED_TO_CASE, {R}, CASE, reason=False, notice=None, label=N_("Koppelen aan casus")),
     _t(S.ENRICHMENT, S.FORWARDED, HANDLERS, FORWARD, reason=True, notice=ReporterNotice.FORWARDED, four_eyes=True,
-       label="Doorzenden naar bevoegd gezag"),
+       label=N_("Doorzenden naar bevoegd gezag")),
     _t(S.ENRICHMENT, S.TO_INTEGRITY, {R}, STATUS, reason=True, notice=ReporterNotice.TO_INTEGRITY,
-       label="Overdragen aan integriteitstraject"),
-    _t(S.ENRICHMENT, S.CLOSED, HANDLERS, STATUS, reason=True, notice=ReporterNotice.CLOSED, label="Afsluiten"),
+       label=N_("Overdragen aan integriteitstraject")),
+    _t(S.ENRICHMENT, S.CLOSED, HANDLERS, STATUS, reason=True, notice=ReporterNotice.CLOSED, label=N_("Afsluiten")),
     # Gekoppeld aan casus (regular track only: cases are the regisseur's). In a case, a signal moves only
     # through the case, the casusoverleg or a forwarding; it is closed when its case is closed.
-    _t(S.LINKED_TO_CASE, S.ENRICHMENT, {R}, CASE, reason=False, notice=None, label="Uit de casus halen"),
-    _t(S.LINKED_TO_CASE, S.ON_AGENDA, CHAIR, MEETING, reason=False, notice=None, label="Agenderen"),
+    _t(S.LINKED_TO_CASE, S.ENRICHMENT, {R}, CASE, reason=False, notice=None, label=N_("Uit de casus halen")),
+    _t(S.LINKED_TO_CASE, S.ON_AGENDA, CHAIR, MEETING, reason=False, notice=None, label=N_("Agenderen")),
     _t(S.LINKED_TO_CASE, S.FORWARDED, {R}, FORWARD, reason=True, notice=ReporterNotice.FORWARDED, four_eyes=True,
-       label="Doorzenden naar bevoegd gezag"),
+       label=N_("Doorzenden naar bevoegd gezag")),
     _t(S.LINKED_TO_CASE, S.CLOSED, {R}, CASE, reason=True, notice=ReporterNotice.CLOSED, four_eyes=True,
-       label="Afsluiten met de casus"),
+       label=N_("Afsluiten met de casus")),
     # Geagendeerd / besproken (the casusoverleg).
-    _t(S.ON_AGENDA, S.DISCUSSED, CHAIR, MEETING, reason=False, notice=ReporterNotice.DISCUSSED, label="Besproken"),
-    _t(S.ON_AGENDA, S.LINKED_TO_CASE, CHAIR, MEETING, reason=False, notice=None, label="Van de agenda halen"),
-    _t(S.DISCUSSED, S.ON_AGENDA, CHAIR, MEETING, reason=False, notice=None, label="Opnieuw agenderen"),
+    _t(S.ON_AGENDA, S.DISCUSSED, CHAIR, MEETING, reason=False, notice=ReporterNotice.DISCUSSED, label=N_("Besproken")),
+    _t(S.ON_AGENDA, S.LINKED_TO_CASE, CHAIR, MEETING, reason=False, notice=None, label=N_("Van de agenda halen")),
+    _t(S.DISCUSSED, S.ON_AGENDA, CHAIR, MEETING, reason=False, notice=None, label=N_("Opnieuw agenderen")),
     _t(S.DISCUSSED, S.FORWARDED, {R}, FORWARD, reason=True, notice=ReporterNotice.FORWARDED, four_eyes=True,
-       label="Doorzenden naar bevoegd gezag"),
+       label=N_("Doorzenden naar bevoegd gezag")),
     # The casusoverleg's decision "afsluiten" closes on the meeting path; with four eyes on, only after a
     # second person approved (then the regisseur closes the case, as for every close with four eyes).
     _t(S.DISCUSSED, S.CLOSED, CHAIR, CASE | MEETING, reason=True, notice=ReporterNotice.CLOSED, four_eyes=True,
-       label="Afsluiten met de casus"),
+       label=N_("Afsluiten met de casus")),
     # The casusoverleg's decision "terug naar verrijking": back into the case, off the agenda, for the regisseur.
-    _t(S.DISCUSSED, S.LINKED_TO_CASE, CHAIR, MEETING, reason=False, notice=None, label="Terug naar verrijking"),
+    _t(S.DISCUSSED, S.LINKED_TO_CASE, CHAIR, MEETING, reason=False, notice=None, label=N_("Terug naar verrijking")),
     # The integrity coordinator takes over a transferred signal.
-    _t(S.TO_INTEGRITY, S.IN_PROGRESS, {I}, STATUS, reason=False, notice=None, label="In behandeling nemen"),
+    _t(S.TO_INTEGRITY, S.IN_PROGRESS, {I}, STATUS, reason=False, notice=None, label=N_("In behandeling nemen")),
     # Reopening: always with a reason; the reporter hears it is being handled again.
-    _t(S.CLOSED, S.IN_PROGRESS, HANDLERS, STATUS, reason=True, notice=ReporterNotice.IN_PROGRESS, label="Heropenen"),
-    _t(S.NOT_ADMISSIBLE, S.IN_PROGRESS, HANDLERS, STATUS, reason=True, notice=ReporterNotice.IN_PROGRESS, label="Heropenen"),
-    _t(S.FORWARDED, S.IN_PROGRESS, HANDLERS, STATUS, reason=True, notice=ReporterNotice.IN_PROGRESS, label="Heropenen"),
+    _t(S.CLOSED, S.IN_PROGRESS, HANDLERS, STATUS, reason=True, notice=ReporterNotice.IN_PROGRESS, label=N_("Heropenen")),
+    _t(S.NOT_ADMISSIBLE, S.IN_PROGRESS, HANDLERS, STATUS, reason=True, notice=ReporterNotice.IN_PROGRESS, label=N_("Heropenen")),
+    _t(S.FORWARDED, S.IN_PROGRESS, HANDLERS, STATUS, reason=True, notice=ReporterNotice.IN_PROGRESS, label=N_("Heropenen")),
 ]
 
 TRANSITIONS: dict[tuple[S, S], Transition] = {(t.source, t.target): t for t in _TABLE}
@@ -189,7 +192,7 @@ def check_start(source: S | str, target: S | str, *, role: Role | str, track: Tr
     try:
         source, target, role, track, path = S(source), S(target), Role(role), Track(track), Path(path)
     except ValueError:
-        raise TransitionError("Deze statuswijziging bestaat niet.") from None
+        raise TransitionError(gettext("Deze statuswijziging bestaat niet.")) from None
     transition = TRANSITIONS.get((source, target))
     if transition is None:
         raise TransitionError(f"Van “{source.label}” naar “{target.label}” kan niet.")

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from meldpunt.i18n import N_
 from meldpunt.database import Base, utcnow
 
 
@@ -24,10 +25,10 @@ class ThreatStep(enum.StrEnum):
 
 
 STEP_LABELS = {
-    ThreatStep.CONTACT: "Contact opgenomen met de melder",
-    ThreatStep.MANAGER: "Leidinggevende ingelicht",
-    ThreatStep.POLICE_REPORT: "Aangifte besproken",
-    ThreatStep.AFTERCARE: "Nazorg geregeld",
+    ThreatStep.CONTACT: N_("Contact opgenomen met de melder"),
+    ThreatStep.MANAGER: N_("Leidinggevende ingelicht"),
+    ThreatStep.POLICE_REPORT: N_("Aangifte besproken"),
+    ThreatStep.AFTERCARE: N_("Nazorg geregeld"),
 }
 
 _STEPS = ", ".join(f"'{s.value}'" for s in ThreatStep)

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from flask_babel import gettext
 from meldpunt.audit.service import record
 from meldpunt.auth.models import User
 from meldpunt.feedback.models import Notice, NoticeKind
@@ -55,13 +56,13 @@ def record_step(session: Session, *, signal: Signal, actor: User, step: str, don
     try:
         which = ThreatStep(step)
     except ValueError:
-        raise ThreatError("Kies een stap uit de lijst.") from None
+        raise ThreatError(gettext("Kies een stap uit de lijst.")) from None
     if not signal.feels_unsafe:
-        raise ThreatError("Deze melding heeft geen lijst voor een bedreigde melder.")
+        raise ThreatError(gettext("Deze melding heeft geen lijst voor een bedreigde melder."))
     today = today or datetime.now(timezone.utc).date()
     done_on = done_on or today
     if done_on > today:
-        raise ThreatError("Deze datum ligt in de toekomst.")
+        raise ThreatError(gettext("Deze datum ligt in de toekomst."))
     check = session.scalar(select(ThreatCheck).where(ThreatCheck.signal_id == signal.id,
                                                      ThreatCheck.step == which.value))
     if check is None:

@@ -14,6 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from flask_babel import gettext
+from meldpunt.i18n import N_
 from meldpunt.audit.service import record
 from meldpunt.auth.models import User
 from meldpunt.signals.models import Signal
@@ -43,7 +45,7 @@ def clean_phenomena(session: Session, *, primary: str | None, others: Sequence[s
         code = (code or "").strip()
         if code and code not in codes:
             if code not in allowed_old and not is_known_code(session, kind=TermKind.PHENOMENON, code=code):
-                raise ClassificationError("Kies een verschijningsvorm uit de lijst.", field=field)
+                raise ClassificationError(gettext("Kies een verschijningsvorm uit de lijst."), field=field)
             codes.append(code)
     if len(codes) > PHENOMENA_MAX:
         raise ClassificationError(f"Kies hoogstens {PHENOMENA_MAX} verschijningsvormen.", field=field)
@@ -71,10 +73,10 @@ def reclassify_signal(
     codes = clean_phenomena(session, primary=phenomenon_code, others=other_phenomena, allowed_old=old_codes,
                             field="other_phenomena")
     if not codes and other_phenomena:
-        raise ClassificationError("Kies eerst de belangrijkste verschijningsvorm.", field="phenomenon_code")
+        raise ClassificationError(gettext("Kies eerst de belangrijkste verschijningsvorm."), field="phenomenon_code")
     process_code = (process_code or "").strip() or None
     if process_code and process_code != old_process and not is_known_code(session, kind=TermKind.PROCESS, code=process_code):
-        raise ClassificationError("Kies een werkproces uit de lijst.", field="process_code")
+        raise ClassificationError(gettext("Kies een werkproces uit de lijst."), field="process_code")
     changes = []
     new_primary = codes[0] if codes else None
     if new_primary != old_primary:
@@ -108,9 +110,9 @@ class ClassificationItem:
 
 
 FIELD_LABELS = {
-    ClassificationField.PHENOMENON: "Verschijningsvorm",
-    ClassificationField.PHENOMENA: "Verschijningsvormen",
-    ClassificationField.PROCESS: "Werkproces",
+    ClassificationField.PHENOMENON: N_("Verschijningsvorm"),
+    ClassificationField.PHENOMENA: N_("Verschijningsvormen"),
+    ClassificationField.PROCESS: N_("Werkproces"),
 }
 
 

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -64,12 +65,12 @@ def add_enrichment_note(
     try:
         register = Register(register)
     except ValueError:
-        raise TriageError("Kies het register dat u heeft geraadpleegd.") from None
+        raise TriageError(gettext("Kies het register dat u heeft geraadpleegd.")) from None
     source = checked_text(source, "de bron", maximum=500)
     legal_basis = checked_text(legal_basis, "de grondslag (doelbinding)", maximum=1000)
     content = checked_text(content, "wat u heeft gevonden")
     if consulted_on > utcnow().date():
-        raise TriageError("De datum van raadplegen kan niet in de toekomst liggen.")
+        raise TriageError(gettext("De datum van raadplegen kan niet in de toekomst liggen."))
     cipher = signal_cipher(session, keyring, signal)
     note = EnrichmentNote(
         id=uuid.uuid4(), signal_id=signal.id, register=register.value, consulted_on=consulted_on, author_id=actor.id

@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -51,7 +52,7 @@ def forward_signal(
     try:
         authority = Authority(authority)
     except ValueError:
-        raise TriageError("Kies naar wie u de melding doorzendt.") from None
+        raise TriageError(gettext("Kies naar wie u de melding doorzendt.")) from None
     transition = check_start(signal.status, SignalStatus.FORWARDED, role=actor.role, track=signal.track,
                              path=Path.FORWARD)
     recipient = checked_text(recipient, "de ontvanger", required=False, maximum=300)
@@ -61,7 +62,7 @@ def forward_signal(
         select(Forwarding.id).where(Forwarding.signal_id == signal.id, Forwarding.state == ForwardingState.PENDING.value)
     )
     if open_request is not None:
-        raise TriageError("Voor deze melding wacht al een verzoek om door te zenden op akkoord.")
+        raise TriageError(gettext("Voor deze melding wacht al een verzoek om door te zenden op akkoord."))
     cipher = signal_cipher(session, keyring, signal)
     forwarding = Forwarding(id=uuid.uuid4(), signal_id=signal.id, authority=authority.value, requested_by_id=actor.id,
                             state=ForwardingState.PENDING.value)

@@ -14,6 +14,7 @@ from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, Lar
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meldpunt.database import Base, sql_in_list as _in, utcnow
+from meldpunt.i18n import N_
 
 
 class Register(enum.StrEnum):
@@ -36,16 +37,16 @@ class Register(enum.StrEnum):
 
 
 REGISTER_LABELS = {
-    Register.PERMITS: "Vergunningen",
-    Register.BIBOB: "Bibob-dossiers",
-    Register.BRP: "BRP (basisregistratie personen)",
-    Register.KVK: "KvK (handelsregister)",
-    Register.LAND_REGISTRY: "Kadaster",
-    Register.ENFORCEMENT: "Toezicht en handhaving",
-    Register.SOCIAL: "Sociaal domein",
-    Register.OPEN_SOURCES: "Open bronnen",
-    Register.POLICE: "Politie / RIEC (gedeeld)",
-    Register.OTHER: "Overig",
+    Register.PERMITS: N_("Vergunningen"),
+    Register.BIBOB: N_("Bibob-dossiers"),
+    Register.BRP: N_("BRP (basisregistratie personen)"),
+    Register.KVK: N_("KvK (handelsregister)"),
+    Register.LAND_REGISTRY: N_("Kadaster"),
+    Register.ENFORCEMENT: N_("Toezicht en handhaving"),
+    Register.SOCIAL: N_("Sociaal domein"),
+    Register.OPEN_SOURCES: N_("Open bronnen"),
+    Register.POLICE: N_("Politie / RIEC (gedeeld)"),
+    Register.OTHER: N_("Overig"),
 }
 
 
@@ -88,16 +89,16 @@ class Authority(enum.StrEnum):
 
 
 AUTHORITY_LABELS = {
-    Authority.POLICE: "Politie",
-    Authority.RIEC: "RIEC",
-    Authority.PUBLIC_PROSECUTOR: "Openbaar Ministerie",
-    Authority.TAX: "Belastingdienst",
-    Authority.OTHER_MUNICIPALITY: "Andere gemeente",
-    Authority.PROVINCE: "Provincie",
-    Authority.WATER_BOARD: "Waterschap",
-    Authority.BIBOB_TIP: "Bibob-tip aan het Landelijk Bureau Bibob (art. 26 Wet Bibob)",
-    Authority.INSPECTION: "Inspectie (bijvoorbeeld NLA of ILT)",
-    Authority.OTHER: "Andere instantie",
+    Authority.POLICE: N_("Politie"),
+    Authority.RIEC: N_("RIEC"),
+    Authority.PUBLIC_PROSECUTOR: N_("Openbaar Ministerie"),
+    Authority.TAX: N_("Belastingdienst"),
+    Authority.OTHER_MUNICIPALITY: N_("Andere gemeente"),
+    Authority.PROVINCE: N_("Provincie"),
+    Authority.WATER_BOARD: N_("Waterschap"),
+    Authority.BIBOB_TIP: N_("Bibob-tip aan het Landelijk Bureau Bibob (art. 26 Wet Bibob)"),
+    Authority.INSPECTION: N_("Inspectie (bijvoorbeeld NLA of ILT)"),
+    Authority.OTHER: N_("Andere instantie"),
 }
 
 

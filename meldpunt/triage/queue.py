@@ -13,9 +13,11 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
+from flask_babel import gettext
 from sqlalchemy import and_, func, literal, not_, select, text, tuple_
 from sqlalchemy.orm import Session
 
+from meldpunt.i18n import N_
 from meldpunt.auth.models import User
 from meldpunt.database import utcnow
 from meldpunt.feedback.service import add_working_days, new_reply_condition, signals_with_new_reply
@@ -38,11 +40,11 @@ class Tab(enum.StrEnum):
 
 
 TAB_LABELS = {
-    Tab.NEW: "Nieuw",
-    Tab.MINE: "Aan mij toegewezen",
-    Tab.WAITING: "Wacht op terugkoppeling",
-    Tab.OVERDUE: "Te laat",
-    Tab.ALL: "Alle",
+    Tab.NEW: N_("Nieuw"),
+    Tab.MINE: N_("Aan mij toegewezen"),
+    Tab.WAITING: N_("Wacht op terugkoppeling"),
+    Tab.OVERDUE: N_("Te laat"),
+    Tab.ALL: N_("Alle"),
 }
 
 #: Sort keys, each ending in a unique column so the order is total (keyset pagination needs that).
@@ -54,8 +56,8 @@ SORTS: dict[str, tuple[tuple, bool]] = {
     "status": ((Signal.status, Signal.created_at, Signal.id), False),
     "nummer": ((Signal.reference,), False),
 }
-SORT_LABELS = {"nieuwste": "Nieuwste eerst", "oudste": "Oudste eerst", "status": "Status (daarbinnen oudste eerst)",
-               "nummer": "Nummer"}
+SORT_LABELS = {"nieuwste": N_("Nieuwste eerst"), "oudste": N_("Oudste eerst"), "status": N_("Status (daarbinnen oudste eerst)"),
+               "nummer": N_("Nummer")}
 
 #: Below this many signals a count is exact; above it "alle" shows the planner's estimate on PostgreSQL
 #: and a filtered list says "meer dan 10.000" (counting further would read the whole archive on every load).
@@ -63,7 +65,7 @@ EXACT_COUNT_LIMIT = 10_000
 #: Until this page a link without a cursor ("?pagina=N") is answered with OFFSET; deeper pages need a cursor.
 OFFSET_PAGE_LIMIT = 40
 CURSOR_MAX = 300
-BAD_CURSOR_MESSAGE = "Deze paginalink klopt niet (meer). U ziet de eerste pagina."
+BAD_CURSOR_MESSAGE = N_("Deze paginalink klopt niet (meer). U ziet de eerste pagina.")
 
 
 class QueueError(TriageError):
@@ -93,9 +95,9 @@ class Count:
             # 0.1 % at a million), so "ruim" takes 1 % off and rounds down to three significant digits.
             floor = self.value * 99 // 100
             step = 10 ** max(0, len(str(floor)) - 3)
-            return f"ruim {format_number(floor // step * step)}"
+            return gettext("ruim %(count)s", count=format_number(floor // step * step))
         if self.kind == "at_least":
-            return f"meer dan {format_number(self.value)}"
+            return gettext("meer dan %(count)s", count=format_number(self.value))
         return format_number(self.value)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -41,7 +42,7 @@ def assign_signal(
     if assignee_id is not None:
         allowed = {u.id for u in handlers_for_track(session, track=signal.track)}
         if assignee_id not in allowed:
-            raise TriageError("Kies een collega die deze meldingen mag behandelen.")
+            raise TriageError(gettext("Kies een collega die deze meldingen mag behandelen."))
     previous = signal.assignee_id
     signal.assignee_id = assignee_id
     record(
@@ -96,15 +97,15 @@ def reveal_reporter_identity(
     from meldpunt.policy import Action, can
 
     if not can(actor, Action.VIEW_REPORTER_IDENTITY, signal):
-        raise TriageError("U mag niet zien wie deze melding deed.")
+        raise TriageError(gettext("U mag niet zien wie deze melding deed."))
     if signal.reporter_erased_at is not None:
         raise TriageError(reporter_erased_text(signal.reporter_erased_at))
     if signal.is_anonymous or signal.reporter is None:
-        raise TriageError("Deze melding is anoniem gedaan. Er is geen melder om te tonen.")
+        raise TriageError(gettext("Deze melding is anoniem gedaan. Er is geen melder om te tonen."))
     try:
         cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
     except ShreddedError:
-        raise TriageError("Deze melding is verwijderd. Wie de melder was, wordt niet meer getoond.") from None
+        raise TriageError(gettext("Deze melding is verwijderd. Wie de melder was, wordt niet meer getoond.")) from None
     identity = ReporterIdentity(signal.reporter.name, signal.reporter.email, unseal(cipher, signal, "contact"))
     record(
         session,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from meldpunt.cases.models import CaseStatus
@@ -114,7 +115,7 @@ def _page(signal: Signal, *, status: int = 200, error: str | None = None, report
     except ShreddedError:
         cipher = None
     assign = forms.get("assign_form") or AssignForm(formdata=None)
-    assign.assignee_id.choices = [("", "Niemand")] + [
+    assign.assignee_id.choices = [("", _("Niemand"))] + [
         (str(u.id), u.name) for u in service.handlers_for_track(db.session, track=signal.track)
     ]
     assign.assignee_id.data = str(signal.assignee_id or "")
@@ -194,8 +195,8 @@ def _classify_form(signal: Signal, **kwargs) -> ClassifyForm:
     from meldpunt.taxonomy.service import active_terms
 
     form = ClassifyForm(**kwargs)
-    phenomena = [(t.code, t.label) for t in active_terms(db.session, kind=TermKind.PHENOMENON)]
-    processes = [(t.code, t.label) for t in active_terms(db.session, kind=TermKind.PROCESS)]
+    phenomena = [(t.code, _(t.label)) for t in active_terms(db.session, kind=TermKind.PHENOMENON)]
+    processes = [(t.code, _(t.label)) for t in active_terms(db.session, kind=TermKind.PROCESS)]
     labels = term_labels(db.session, kind=TermKind.PHENOMENON)
     for code in signal.phenomenon_codes:
         if code not in dict(phenomena):
@@ -203,9 +204,9 @@ def _classify_form(signal: Signal, **kwargs) -> ClassifyForm:
     if signal.process_code and signal.process_code not in dict(processes):
         processes.append((signal.process_code, term_labels(db.session, kind=TermKind.PROCESS).get(
             signal.process_code, signal.process_code)))
-    form.phenomenon_code.choices = [("", "Nog niet bepaald")] + phenomena
+    form.phenomenon_code.choices = [("", _("Nog niet bepaald"))] + phenomena
     form.other_phenomena.choices = phenomena
-    form.process_code.choices = [("", "Nog niet bepaald")] + processes
+    form.process_code.choices = [("", _("Nog niet bepaald"))] + processes
     if kwargs.get("formdata", True) is None:
         form.phenomenon_code.data = signal.phenomenon_code or ""
         form.other_phenomena.data = signal.phenomenon_codes[1:]
@@ -233,7 +234,7 @@ def classify(signal_id):
     except TriageError as exc:
         return _refused(signal_id, exc, form_name="classify_form", form=form)
     db.session.commit()
-    flash("De indeling is opgeslagen.", "success")
+    flash(_("De indeling is opgeslagen."), "success")
     return redirect(url_for("triage.signal_detail", signal_id=signal_id, _anchor="indeling"))
 
 
@@ -247,14 +248,14 @@ def threat_step(signal_id):
     signal = _load_signal(signal_id)
     form = ThreatStepForm(prefix="veiligheid")
     if not form.validate_on_submit():
-        return _page(signal, status=422, error="Vul een geldige datum in, bijvoorbeeld 31-01-2026.")
+        return _page(signal, status=422, error=_("Vul een geldige datum in, bijvoorbeeld 31-01-2026."))
     try:
         record_step(db.session, signal=signal, actor=current_user, step=form.step.data, done_on=form.done_on.data)
     except ThreatError as exc:
         db.session.rollback()
         return _page(_load_signal(signal_id), status=422, error=str(exc))
     db.session.commit()
-    flash("De stap is opgeslagen.", "success")
+    flash(_("De stap is opgeslagen."), "success")
     return redirect(url_for("triage.signal_detail", signal_id=signal_id, _anchor="veiligheid"))
 
 
@@ -302,7 +303,7 @@ def _refused(signal_id, exc: Exception, *, form_name: str, form, field: str | No
 def _invalid(signal, form_name, form):
     if "version" in form and form.version.errors:
         form.version.errors = []
-    return _page(signal, status=422, error="Controleer wat u heeft ingevuld.", **{form_name: form})
+    return _page(signal, status=422, error=_("Controleer wat u heeft ingevuld."), **{form_name: form})
 
 
 @bp.post("/meldingen/<uuid:signal_id>/status")
@@ -323,7 +324,7 @@ def change_status(signal_id):
         return _refused(signal_id, exc, form_name="transition_form", form=form,
                         field="reason" if isinstance(exc, ReasonError) else None)
     db.session.commit()
-    flash("De status is gewijzigd.", "success")
+    flash(_("De status is gewijzigd."), "success")
     return redirect(url_for("triage.signal_detail", signal_id=signal_id))
 
 
@@ -344,7 +345,7 @@ def forward(signal_id):
     except (TransitionError, TriageError) as exc:
         return _refused(signal_id, exc, form_name="forward_form", form=form)
     db.session.commit()
-    flash("Het verzoek wacht op akkoord van een andere regisseur." if four_eyes else "De melding is doorgezonden.",
+    flash(_("Het verzoek wacht op akkoord van een andere regisseur.") if four_eyes else _("De melding is doorgezonden."),
           "success")
     return redirect(url_for("triage.signal_detail", signal_id=signal_id))
 
@@ -354,7 +355,7 @@ def forward(signal_id):
 def assign(signal_id):
     signal = _load_signal(signal_id)
     form = AssignForm()
-    form.assignee_id.choices = [("", "Niemand")] + [
+    form.assignee_id.choices = [("", _("Niemand"))] + [
         (str(u.id), u.name) for u in service.handlers_for_track(db.session, track=signal.track)
     ]
     if not form.validate_on_submit():
@@ -366,7 +367,7 @@ def assign(signal_id):
     except TriageError as exc:
         return _refused(signal_id, exc, form_name="assign_form", form=form, field="assignee_id")
     db.session.commit()
-    flash("De behandelaar is gewijzigd.", "success")
+    flash(_("De behandelaar is gewijzigd."), "success")
     return redirect(url_for("triage.signal_detail", signal_id=signal_id))
 
 
@@ -386,7 +387,7 @@ def add_note(signal_id):
     except TriageError as exc:
         return _refused(signal_id, exc, form_name="note_form", form=form)
     db.session.commit()
-    flash("De notitie is opgeslagen.", "success")
+    flash(_("De notitie is opgeslagen."), "success")
     return redirect(url_for("triage.signal_detail", signal_id=signal_id, _anchor="verrijking"))
 
 
@@ -415,7 +416,7 @@ def add_subject(signal_id):
     audit_event("signal.add_subject", object_type="signal", object_id=signal.id,
                 details={"subject_id": str(subject.id), "kind": subject.kind})
     db.session.commit()
-    flash("De betrokkene is toegevoegd.", "success")
+    flash(_("De betrokkene is toegevoegd."), "success")
     return redirect(url_for("triage.signal_detail", signal_id=signal_id, _anchor="subjecten"))
 
 
@@ -435,7 +436,7 @@ def post_message(signal_id):
     except MessageError as exc:
         return _refused(signal_id, exc, form_name="message_form", form=form, field="body")
     db.session.commit()
-    flash("Uw bericht is verstuurd.", "success")
+    flash(_("Uw bericht is verstuurd."), "success")
     return redirect(url_for("triage.signal_detail", signal_id=signal_id, _anchor="berichten"))
 
 
@@ -497,7 +498,7 @@ def decide(approval_id):
     if not form.validate_on_submit() or form.decision.data not in ("akkoord", "afwijzen"):
         abort(400)
     if approval.state != ApprovalState.PENDING.value:
-        flash("Over dit verzoek is al besloten.", "info")
+        flash(_("Over dit verzoek is al besloten."), "info")
         return redirect(url_for("triage.approvals"))
     try:
         decide_approval(db.session, keyring=current_keyring(), approval=approval, actor=current_user,
@@ -507,5 +508,5 @@ def decide(approval_id):
         flash(str(exc), "error")
         return redirect(url_for("triage.approvals")), 303
     db.session.commit()
-    flash("Uw besluit is opgeslagen.", "success")
+    flash(_("Uw besluit is opgeslagen."), "success")
     return redirect(url_for("triage.approvals"))

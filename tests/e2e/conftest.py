@@ -185,7 +185,8 @@ def new_page(browser, live_server) -> Iterator[Callable[..., Any]]:
     contexts: list[tuple[Any, Recorder]] = []
 
     def open_page(width: int = 1280, height: int = 900, **context_options: Any):
-        context = browser.new_context(viewport={"width": width, "height": height}, locale="nl-NL", **context_options)
+        context_options.setdefault("locale", "nl-NL")  # the browser's language (Accept-Language); en-GB for item 9
+        context = browser.new_context(viewport={"width": width, "height": height}, **context_options)
         context.set_default_timeout(15_000)
         recorder = Recorder()
         context.on("request", lambda request: recorder.requests.append(request.url))

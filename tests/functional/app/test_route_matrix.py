@@ -38,6 +38,7 @@ PUBLIC = {
     "intake.new_signal", "intake.new_anonymous_signal", "intake.anonymous_confirmation", "intake.check_anonymous",
     "intake.receipt", "intake.receipt_signal", "intake.receipt_reply",
     "intake.receipt_close", "intake.new_public_signal",
+    "i18n.switch_language",  # the language switch in the footer (issue 22 item 9): a cookie, 303 back
 }
 
 #: endpoint -> roles that may use it at all (object rules narrow it further).
