@@ -119,3 +119,46 @@ class ResultExample(Base):
 REPORT_COLUMNS = ["track", "status", "channel", "phenomenon_code", "process_code", "department_code",
                   "location_type_code", "wants_feedback", "first_feedback_at", "triaged_at", "closed_at"]
 Index("ix_signals_reports_created_at", Signal.__table__.c.created_at, postgresql_include=REPORT_COLUMNS)
+
+
+# ------------------------------------------------------------------------------ the dashboard's summary
+# Refreshed by the beat job ``workers.reports.refresh_report_summary`` (meldpunt/reports/summary.py):
+# per closed month and track, the counts of signals received by one dimension at a time, and the
+# lead times as histograms in whole hours. Only codes and counts: nothing confidential.
+
+
+class ReportMonthCount(Base):
+    """Signals received in ``month`` on ``track`` whose ``dimension`` (phenomenon, process, department,
+    channel, status; or feedback_wanted / feedback_in_time with key "") has value ``key`` ("" = unknown)."""
+
+    __tablename__ = "report_month_counts"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM, UTC
+    track: Mapped[str] = mapped_column(String(20), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class ReportLeadTimeHours(Base):
+    """Of the signals received in ``month`` on ``track``: how many had lead time ``kind`` (feedback,
+    triage, closed) of ``hours`` (rounded to the nearest whole hour)."""
+
+    __tablename__ = "report_lead_time_hours"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    track: Mapped[str] = mapped_column(String(20), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    hours: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class ReportSummaryState(Base):
+    """One row: the summary covers every month up to and including ``through`` (YYYY-MM)."""
+
+    __tablename__ = "report_summary_state"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    through: Mapped[str] = mapped_column(String(7))
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
