@@ -153,7 +153,8 @@ def council_create():
         db.session.rollback()
         form.start.errors.append(str(error))
         return _index(form, status=400)
-    audit_event("reports.council.create", object_type="council_report", object_id=report.id)
+    audit_event("reports.council.create", object_type="council_report", object_id=report.id,
+                details={"track": report.track})
     db.session.commit()
     flash("Concept gemaakt. Geef bij elk thema een kleur en een toelichting.", "success")
     return redirect(url_for("reports.council_detail", council_report_id=report.id))
