@@ -117,6 +117,18 @@ def test_summary_refresh_is_idempotent_and_follows_changes(app_any_db):
         signal.status, signal.closed_at = "afgesloten", signal.created_at + timedelta(days=2)
         db.session.commit()
         assert rows() == first
+        # until the next refresh the dashboard shows the summary's figures of that month, not the live ones
+        from meldpunt.reports import figures
+        from meldpunt.reports.figures import Filters, Period
+
+        year = Period(date(2026, 1, 1), date(2027, 1, 1))
+        part = summary.split(db.session, period=year, filters=Filters(), today=TODAY)
+        assert (part.start, part.end) == (date(2026, 1, 1), date(2026, 7, 1))
+        stale = figures.dashboard(db.session, period=year, filters=Filters(), today=TODAY, working_days=5)
+        live = figures.dashboard(db.session, period=year, filters=Filters(), today=TODAY, working_days=5,
+                                 use_summary=False)
+        assert stale.by_status["afgesloten"] == live.by_status["afgesloten"] - 1
+        assert stale.lead_times["closed"].count == live.lead_times["closed"].count - 1
         summary.refresh(db.session, today=TODAY, working_days=5)
         db.session.commit()
         assert rows() != first
