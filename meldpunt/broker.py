@@ -51,7 +51,8 @@ def init_celery(app: Flask) -> Celery:
         timezone="Europe/Amsterdam",
         enable_utc=True,
         worker_hijack_root_logger=False,
-        imports=("workers.notices", "workers.audit", "workers.meetings", "workers.retention", "workers.intake"),
+        imports=("workers.notices", "workers.audit", "workers.meetings", "workers.retention", "workers.intake",
+                 "workers.reports"),
         beat_schedule={
             "sweep-outbox": {"task": "workers.notices.sweep_outbox", "schedule": 30.0},
             "append-deferred-audit": {"task": "workers.audit.append_deferred", "schedule": crontab(minute=1)},
@@ -69,6 +70,8 @@ def init_celery(app: Flask) -> Celery:
                 "schedule": crontab(hour=settings.feedback.reminder_hour, minute=10),
             },
             "purge-expired-drafts": {"task": "workers.intake.purge_expired_drafts", "schedule": crontab(minute="*/10")},
+            "refresh-report-summary": {"task": "workers.reports.refresh_report_summary",
+                                       "schedule": crontab(minute=20)},
             "retention-daily": {
                 "task": "workers.retention.run_retention",
                 "schedule": crontab(hour=settings.retention.run_hour, minute=30),

@@ -17,6 +17,7 @@ from meldpunt.extensions import db
 
 user_cli = AppGroup("user", help="Manage accounts.")
 audit_cli = AppGroup("audit", help="Check the audit trail.")
+reports_cli = AppGroup("reports", help="The dashboard's summary.")
 
 DEMO_USERS = [
     (Role.MELDER, "melder@demo.meldpunt.local", "Mila Melder", "burgerzaken"),
@@ -236,7 +237,24 @@ def audit_verify() -> None:
         click.echo(f"{waiting} anonymous entries of the current hour join the chain after the hour ends")
 
 
+@reports_cli.command("refresh")
+def reports_refresh() -> None:
+    """Recount the closed months of the dashboard's summary now (the beat job does it hourly)."""
+    from datetime import datetime, timezone
+
+    from flask import current_app
+
+    from meldpunt.reports.summary import refresh
+
+    settings = current_app.extensions["meldpunt.settings"]
+    through = refresh(db.session, today=datetime.now(timezone.utc).date(),
+                      working_days=settings.first_feedback_working_days)
+    db.session.commit()
+    click.echo(f"report summary refreshed through {through}")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(user_cli)
+    app.cli.add_command(reports_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo)

@@ -9,6 +9,7 @@ interpolation as percentile_cont). Months and days are UTC, like the queue's ter
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -227,12 +228,16 @@ def signal_counts(session: Session, *, period: Period, filters: Filters) -> tupl
                                                                                  dict[str, dict[str, int]],
                                                                                  dict[str, int]]:
     """Total, per month, per dimension and per status of the signals received in ``period``."""
-    where = period_where(period, filters)
+    return signal_counts_where(session, where=period_where(period, filters), months=period.months())
+
+
+def signal_counts_where(session: Session, *, where: list, months: list[str]):
+    """``signal_counts`` of the signals matching ``where``, per month over ``months``."""
     if is_postgres(session):
-        return _signal_counts_grouping_sets(session, period=period, where=where)
+        return _signal_counts_grouping_sets(session, months=months, where=where)
     month = month_key(session, S.c.created_at).label("month")
     by_month = dict(session.execute(select(month, func.count()).where(*where).group_by(month)).all())
-    per_month = [(m, int(by_month.get(m, 0))) for m in period.months()]
+    per_month = [(m, int(by_month.get(m, 0))) for m in months]
     total = sum(count for _m, count in per_month)
     by = {}
     for name, (_label, column) in DIMENSIONS.items():
@@ -241,7 +246,7 @@ def signal_counts(session: Session, *, period: Period, filters: Filters) -> tupl
     return total, per_month, by, by_status
 
 
-def _signal_counts_grouping_sets(session: Session, *, period: Period, where: list):
+def _signal_counts_grouping_sets(session: Session, *, months: list[str], where: list):
     """PostgreSQL: every count of ``signal_counts`` in one pass over the period (GROUPING SETS)."""
     month = month_key(session, S.c.created_at)
     keyed = {**{name: column for name, (_label, column) in DIMENSIONS.items()}, "status": S.c.status, "month": month}
@@ -255,8 +260,8 @@ def _signal_counts_grouping_sets(session: Session, *, period: Period, where: lis
         index = list(flags).index(0)  # the one column this row is grouped by
         key = values[index]
         by[names[index]][key if key is not None else UNKNOWN] = int(count)
-    months = by.pop("month")
-    per_month = [(m, months.get(m, 0)) for m in period.months()]
+    by_month = by.pop("month")
+    per_month = [(m, by_month.get(m, 0)) for m in months]
     by_status = by.pop("status")
     return sum(n for _m, n in per_month), per_month, by, by_status
 
@@ -300,7 +305,11 @@ def _round(value) -> float | None:
 
 def feedback_in_time(session: Session, *, period: Period, filters: Filters, working_days: int) -> tuple[int, int]:
     """(reporters who wanted feedback, of whom got the first feedback within the term)."""
-    where = [*period_where(period, filters), S.c.wants_feedback.is_(True)]
+    return feedback_in_time_where(session, where=period_where(period, filters), working_days=working_days)
+
+
+def feedback_in_time_where(session: Session, *, where: list, working_days: int) -> tuple[int, int]:
+    where = [*where, S.c.wants_feedback.is_(True)]
     in_time = and_(S.c.first_feedback_at.is_not(None), _in_time_condition(session, working_days))
     wanted, ok = session.execute(
         select(func.count(), func.count().filter(in_time)).where(*where)).one()
@@ -334,22 +343,57 @@ def case_and_meeting_counts(session: Session, *, period: Period, today: date) ->
     return cases, kinds, instruments, actions
 
 
-def dashboard(session: Session, *, period: Period, filters: Filters, today: date, working_days: int) -> Dashboard:
+def dashboard(session: Session, *, period: Period, filters: Filters, today: date, working_days: int,
+              use_summary: bool = True) -> Dashboard:
+    """The dashboard's figures: whole closed months from the summary (``summary.py``), the rest live.
+    ``use_summary=False`` reads everything live (the tests compare both)."""
+    from meldpunt.reports import summary  # summary builds on this module
+
     tune_for_aggregates(session)
     board = Dashboard(period=period, filters=filters)
-    board.total, board.per_month, board.by, board.by_status = signal_counts(session, period=period, filters=filters)
-    if is_postgres(session):
-        board.lead_times, (board.feedback_wanted, board.feedback_in_time) = _lead_times_pg(
-            session, where=period_where(period, filters), working_days=working_days)
+    part = summary.split(session, period=period, filters=filters, today=today) if use_summary else None
+    if part is not None:
+        _from_summary(session, board, part=part, working_days=working_days)
     else:
-        board.lead_times = lead_times(session, period=period, filters=filters)
-        board.feedback_wanted, board.feedback_in_time = feedback_in_time(
-            session, period=period, filters=filters, working_days=working_days)
+        board.total, board.per_month, board.by, board.by_status = signal_counts(session, period=period,
+                                                                                filters=filters)
+        if is_postgres(session):
+            board.lead_times, (board.feedback_wanted, board.feedback_in_time) = _lead_times_pg(
+                session, where=period_where(period, filters), working_days=working_days)
+        else:
+            board.lead_times = lead_times(session, period=period, filters=filters)
+            board.feedback_wanted, board.feedback_in_time = feedback_in_time(
+                session, period=period, filters=filters, working_days=working_days)
     board.open_now, board.overdue_now = open_work(session, filters=filters, today=today, working_days=working_days)
     if filters.track != Track.INTEGRITY.value:
         (board.cases_by_status, board.decisions_by_kind, board.decisions_by_instrument,
          board.actions) = case_and_meeting_counts(session, period=period, today=today)
     return board
+
+
+def _from_summary(session: Session, board: Dashboard, *, part, working_days: int) -> None:
+    """Summary counts of the months in ``part`` plus live counts of the rest of the period."""
+    from meldpunt.reports import summary
+
+    period, filters = board.period, board.filters
+    where = summary.live_where(period, filters, part)
+    _total, per_month, by, by_status = signal_counts_where(session, where=where, months=period.months())
+    saved = summary.counts(session, part=part, track=filters.track)
+    months = saved.get("month", {})
+    board.per_month = [(m, n + months.get(m, 0)) for m, n in per_month]
+    board.total = sum(n for _m, n in board.per_month)
+    board.by = {name: dict(Counter(by.get(name, {})) + saved.get(name, Counter())) for name in DIMENSIONS}
+    board.by_status = dict(Counter(by_status) + saved.get("status", Counter()))
+    wanted, in_time = feedback_in_time_where(session, where=where, working_days=working_days)
+    board.feedback_wanted = wanted + saved.get("feedback_wanted", Counter())[""]
+    board.feedback_in_time = in_time + saved.get("feedback_in_time", Counter())[""]
+    histograms = summary.lead_histograms(session, part=part, track=filters.track)
+    live = summary.live_histograms(session, where=where)
+    for name in LEAD_TIMES:
+        histogram = histograms[name] + live[name]
+        median, p90 = (summary.histogram_percentile(histogram, f) for f in (0.5, 0.9))
+        board.lead_times[name] = LeadTime(sum(histogram.values()), _round(None if median is None else median / 24),
+                                          _round(None if p90 is None else p90 / 24))
 
 
 # ------------------------------------------------------------------------------ cross tables

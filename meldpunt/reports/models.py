@@ -15,7 +15,7 @@ from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integ
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meldpunt.database import Base, sql_in_list as _in, utcnow
-from meldpunt.signals.models import Signal
+from meldpunt.signals.models import Signal, queue_open_condition
 
 
 class ReportState(enum.StrEnum):
@@ -56,13 +56,16 @@ class CouncilReport(Base):
         CheckConstraint("(state = 'vastgesteld') = (snapshot IS NOT NULL AND approved_by_id IS NOT NULL)",
                         name="approved_has_snapshot"),
         CheckConstraint("approved_by_id IS NULL OR approved_by_id <> author_id", name="four_eyes"),
-        UniqueConstraint("period_start", "period_end", "version", name="uq_council_reports_period_version"),
+        CheckConstraint("track IN ('regulier', 'integriteit')", name="track_valid"),
+        UniqueConstraint("period_start", "period_end", "track", "version", name="uq_council_reports_period_version"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    #: regulier: the regisseur drafts it; integriteit: the integriteitscoördinator (its figures are of that track only)
+    track: Mapped[str] = mapped_column(String(20), default="regulier", server_default="regulier")
     state: Mapped[str] = mapped_column(String(20), default=ReportState.DRAFT.value)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -119,3 +122,52 @@ class ResultExample(Base):
 REPORT_COLUMNS = ["track", "status", "channel", "phenomenon_code", "process_code", "department_code",
                   "location_type_code", "wants_feedback", "first_feedback_at", "triaged_at", "closed_at"]
 Index("ix_signals_reports_created_at", Signal.__table__.c.created_at, postgresql_include=REPORT_COLUMNS)
+
+
+# ------------------------------------------------------------------------------ the dashboard's summary
+# Refreshed by the beat job ``workers.reports.refresh_report_summary`` (meldpunt/reports/summary.py):
+# per closed month and track, the counts of signals received by one dimension at a time, and the
+# lead times as histograms in whole hours. Only codes and counts: nothing confidential.
+
+
+class ReportMonthCount(Base):
+    """Signals received in ``month`` on ``track`` whose ``dimension`` (phenomenon, process, department,
+    channel, status; or feedback_wanted / feedback_in_time with key "") has value ``key`` ("" = unknown)."""
+
+    __tablename__ = "report_month_counts"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM, UTC
+    track: Mapped[str] = mapped_column(String(20), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class ReportLeadTimeHours(Base):
+    """Of the signals received in ``month`` on ``track``: how many had lead time ``kind`` (feedback,
+    triage, closed) of ``hours`` (rounded to the nearest whole hour)."""
+
+    __tablename__ = "report_lead_time_hours"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    track: Mapped[str] = mapped_column(String(20), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    hours: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class ReportSummaryState(Base):
+    """One row: the summary covers every month up to and including ``through`` (YYYY-MM)."""
+
+    __tablename__ = "report_summary_state"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    through: Mapped[str] = mapped_column(String(7))
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+#: The dashboard's "open now" and "past the term" (``figures.open_work``): an index-only scan of the open
+#: signals instead of every signal (partial, with the queue's own open condition).
+OPEN_WORK_COLUMNS = ["status", "wants_feedback", "first_feedback_at", "channel", "phenomenon_code",
+                     "process_code", "department_code"]
+Index("ix_signals_reports_open", Signal.__table__.c.track, Signal.__table__.c.created_at,
+      postgresql_include=OPEN_WORK_COLUMNS, postgresql_where=queue_open_condition(), sqlite_where=queue_open_condition())

@@ -2,8 +2,10 @@
 
 - Dashboard: the regisseur and management (everything), the integriteitscoördinator (the integrity
   track only, see ``dashboard_track``). Aggregates only: nobody reads content here.
-- Council report: the regisseur drafts it and writes the RAG explanations; management (another
-  person than the author) approves it; both read every version.
+- Council report: per track. The regisseur drafts the regular track's report and writes the RAG
+  explanations, the integriteitscoördinator the integrity track's; management (another person than
+  the author) approves both and reads both; the regisseur never sees the integrity report and the
+  integriteitscoördinator never the regular one (a guessed id answers 404).
 - Ondermijningsbeeld: the regisseur.
 - "Wat doen we met uw meldingen": every employee; the regisseur writes examples, a second person
   (management or another regisseur) approves them.
@@ -35,8 +37,8 @@ class ReportAction(enum.StrEnum):
 
 ROLE_ACTIONS.update({
     ReportAction.VIEW_DASHBOARD: frozenset({R, M, INT}),
-    ReportAction.VIEW_COUNCIL_REPORTS: frozenset({R, M}),
-    ReportAction.DRAFT_COUNCIL_REPORT: frozenset({R}),
+    ReportAction.VIEW_COUNCIL_REPORTS: frozenset({R, M, INT}),
+    ReportAction.DRAFT_COUNCIL_REPORT: frozenset({R, INT}),
     ReportAction.APPROVE_COUNCIL_REPORT: frozenset({M}),
     ReportAction.VIEW_UNDERMINING: frozenset({R}),
     ReportAction.VIEW_RESULTS: frozenset(r.value for r in Role),
@@ -50,12 +52,21 @@ def dashboard_track(user: Any) -> str | None:
     return "integriteit" if user.role == INT else None
 
 
+#: The council report track each drafting role writes and reads (management reads and approves both).
+COUNCIL_TRACKS = {R: "regulier", INT: "integriteit"}
+
+
+def council_track(user: Any) -> str | None:
+    """The one track of council reports the user sees (None: management, both tracks)."""
+    return COUNCIL_TRACKS.get(user.role)
+
+
 @register_rule(CouncilReport)
 def _can_report(user: Any, action: Any, report: CouncilReport) -> bool:
     if action == ReportAction.VIEW_COUNCIL_REPORTS:
-        return user.role in (R, M)
+        return user.role == M or COUNCIL_TRACKS.get(user.role) == report.track
     if action == ReportAction.DRAFT_COUNCIL_REPORT:
-        return user.role == R and not report.is_approved
+        return COUNCIL_TRACKS.get(user.role) == report.track and not report.is_approved
     if action == ReportAction.APPROVE_COUNCIL_REPORT:
         return user.role == M and not report.is_approved and report.author_id != user.id
     return False

@@ -84,15 +84,17 @@ def _keys(cross: dict[tuple[str, str], int], axis: int, names: dict[str, str]) -
 
 
 def council_figures(session: Session, *, period: Period, k: int, previous: dict | None = None,
-                    also_hide: dict[str, list] | None = None, working_days: int = 5) -> dict:
-    """The council report's figures as published: aggregates over the regular track, suppressed.
+                    also_hide: dict[str, list] | None = None, working_days: int = 5,
+                    track: str = Track.REGULAR.value) -> dict:
+    """The council report's figures as published: aggregates over one track, suppressed. The
+    integrity track has no casusoverleg, so its report has no decisions table.
 
     ``previous``: the previous period's published snapshot; its totals are copied as they were
     published (never recomputed). ``also_hide``: per table key, cells an earlier version hid.
     """
     figures.tune_for_aggregates(session)
     names = labels(session)
-    filters = Filters(track=Track.REGULAR.value)
+    filters = Filters(track=track)
     months = period.months()
     month = figures.month_key(session, S.c.created_at)
     also_hide = also_hide or {}
@@ -110,17 +112,9 @@ def council_figures(session: Session, *, period: Period, k: int, previous: dict 
     phenomena = add("phenomenon", "Meldingen per verschijningsvorm en maand", "phenomenon", S.c.phenomenon_code)
     add("process", "Meldingen per werkproces en maand", "process", S.c.process_code)
 
-    # Decisions of the casusoverleg by kind and month of the decision.
-    decisions_t = Decision.__table__
-    decided_month = figures.month_key(session, decisions_t.c.decided_at)
-    decided = {(kind, m): int(n) for kind, m, n in session.execute(
-        select(decisions_t.c.kind, decided_month, func.count()).where(
-            decisions_t.c.decided_at >= period.start_at, decisions_t.c.decided_at < period.end_at).group_by(decisions_t.c.kind, decided_month))}
-    kinds = [kind.value for kind in DECISION_LABELS]
-    decisions = Table("Besluiten van het casusoverleg per soort en maand", [DECISION_LABELS[kd] for kd in DECISION_LABELS],
-                      [month_label(m) for m in months], _matrix(decided, kinds, months))
-    protect(decisions, k=k, also_hide=[tuple(cell) for cell in also_hide.get("decisions", [])])
-    tables["decisions"] = decisions.published(k)
+    # Decisions of the casusoverleg by kind and month of the decision (regular track only).
+    if track == Track.REGULAR.value:
+        tables["decisions"] = _decisions_table(session, period=period, months=months, k=k, also_hide=also_hide)
 
     # Lead times and the first-feedback term: statistics over n signals, shown only when n >= k.
     times = figures.lead_times(session, period=period, filters=filters)
@@ -154,29 +148,44 @@ def _days(value: float | None) -> str:
 # ------------------------------------------------------------------------------ the council report
 
 
+def _decisions_table(session: Session, *, period: Period, months: list[str], k: int, also_hide: dict) -> dict:
+    decisions_t = Decision.__table__
+    decided_month = figures.month_key(session, decisions_t.c.decided_at)
+    decided = {(kind, m): int(n) for kind, m, n in session.execute(
+        select(decisions_t.c.kind, decided_month, func.count()).where(
+            decisions_t.c.decided_at >= period.start_at, decisions_t.c.decided_at < period.end_at).group_by(decisions_t.c.kind, decided_month))}
+    kinds = [kind.value for kind in DECISION_LABELS]
+    decisions = Table("Besluiten van het casusoverleg per soort en maand", [DECISION_LABELS[kd] for kd in DECISION_LABELS],
+                      [month_label(m) for m in months], _matrix(decided, kinds, months))
+    protect(decisions, k=k, also_hide=[tuple(cell) for cell in also_hide.get("decisions", [])])
+    return decisions.published(k)
+
+
 def report_period(report: CouncilReport) -> Period:
     return Period(report.period_start, report.period_end)
 
 
-def previous_published(session: Session, *, period: Period) -> CouncilReport | None:
-    """The latest approved version of the report for the period just before ``period``."""
+def previous_published(session: Session, *, period: Period, track: str = Track.REGULAR.value) -> CouncilReport | None:
+    """The latest approved version of the ``track``'s report for the period just before ``period``."""
     before = period.previous()
     return session.scalar(select(CouncilReport).where(
         CouncilReport.period_start == before.start, CouncilReport.period_end == before.end,
+        CouncilReport.track == track,
         CouncilReport.state == ReportState.APPROVED.value).order_by(CouncilReport.version.desc()).limit(1))
 
 
-def create_draft(session: Session, *, author_id: int, period: Period) -> CouncilReport:
+def create_draft(session: Session, *, author_id: int, period: Period, track: str = Track.REGULAR.value) -> CouncilReport:
     if period.end <= period.start:
         raise ReportError(gettext("De einddatum moet na de begindatum liggen."))
     if (period.end - period.start).days > 366:
         raise ReportError(gettext("Een rapportage gaat over hoogstens een jaar."))
     existing = session.scalar(select(func.max(CouncilReport.version)).where(
-        CouncilReport.period_start == period.start, CouncilReport.period_end == period.end))
+        CouncilReport.period_start == period.start, CouncilReport.period_end == period.end,
+        CouncilReport.track == track))
     if existing:
         raise ReportError(gettext("Voor deze periode is er al een rapportage. Maak daar zo nodig een correctie van."))
     report = CouncilReport(period_start=period.start, period_end=period.end, version=1, author_id=author_id,
-                           state=ReportState.DRAFT.value)
+                           track=track, state=ReportState.DRAFT.value)
     session.add(report)
     session.flush()
     return report
@@ -212,7 +221,7 @@ def approve(session: Session, *, report: CouncilReport, approver_id: int, k: int
         raise ReportError(gettext("U heeft deze rapportage zelf gemaakt. Een ander moet haar vaststellen."))
     missing = [label for key, label in THEMES.items() if key not in {t.theme for t in report.themes}]
     if missing:
-        raise ReportError("Eerst moet de regisseur bij elk thema een kleur en toelichting geven: " + ", ".join(missing) + ".")
+        raise ReportError("Eerst moet de opsteller bij elk thema een kleur en toelichting geven: " + ", ".join(missing) + ".")
     report.snapshot = json.dumps(snapshot_for(session, report=report, k=k), ensure_ascii=False, sort_keys=True)
     report.state = ReportState.APPROVED.value
     report.approved_by_id = approver_id
@@ -223,7 +232,7 @@ def approve(session: Session, *, report: CouncilReport, approver_id: int, k: int
 def snapshot_for(session: Session, *, report: CouncilReport, k: int) -> dict:
     """What the report publishes now: the figures (suppressed) and the themes."""
     period = report_period(report)
-    before = previous_published(session, period=period)
+    before = previous_published(session, period=period, track=report.track)
     also_hide: dict[str, list] = {}
     if report.supersedes_id:
         earlier = session.get(CouncilReport, report.supersedes_id)
@@ -231,7 +240,8 @@ def snapshot_for(session: Session, *, report: CouncilReport, k: int) -> dict:
             for key, table in json.loads(earlier.snapshot)["tables"].items():
                 also_hide[key] = [cell for cell, _kind in table["hidden"]]
     data = council_figures(session, period=period, k=k, previous=json.loads(before.snapshot) if before else None,
-                           also_hide=also_hide)
+                           also_hide=also_hide, track=report.track)
+    data["track"] = report.track
     data["themes"] = [{"key": t.theme, "title": THEMES[t.theme], "rag": t.rag, "rag_label": Rag(t.rag).label,
                        "explanation": t.explanation} for t in sorted(report.themes, key=lambda t: list(THEMES).index(t.theme))]
     data["version"] = report.version
@@ -243,11 +253,12 @@ def correct(session: Session, *, report: CouncilReport, author_id: int) -> Counc
     if not report.is_approved:
         raise ReportError(gettext("Een concept kunt u zelf nog aanpassen; een correctie is voor een vastgestelde rapportage."))
     latest = session.scalar(select(func.max(CouncilReport.version)).where(
-        CouncilReport.period_start == report.period_start, CouncilReport.period_end == report.period_end)) or 1
+        CouncilReport.period_start == report.period_start, CouncilReport.period_end == report.period_end,
+        CouncilReport.track == report.track)) or 1
     if latest != report.version:
         raise ReportError(gettext("Er is al een nieuwere versie van deze rapportage."))
     new = CouncilReport(period_start=report.period_start, period_end=report.period_end, version=latest + 1,
-                        author_id=author_id, supersedes_id=report.id, state=ReportState.DRAFT.value)
+                        author_id=author_id, track=report.track, supersedes_id=report.id, state=ReportState.DRAFT.value)
     new.themes = [ReportTheme(theme=t.theme, rag=t.rag, explanation=t.explanation) for t in report.themes]
     session.add(new)
     session.flush()

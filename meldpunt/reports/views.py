@@ -19,7 +19,7 @@ from meldpunt.reports import charts, figures, service
 from meldpunt.reports.figures import Filters, Period
 from meldpunt.reports.forms import ApproveForm, ExampleForm, NewReportForm, ThemesForm
 from meldpunt.reports.models import THEMES, CouncilReport, Rag, ResultExample
-from meldpunt.reports.permissions import ReportAction, dashboard_track
+from meldpunt.reports.permissions import ReportAction, council_track, dashboard_track
 from meldpunt.audit.requests import audit_event
 
 bp = Blueprint("reports", __name__)
@@ -114,17 +114,29 @@ def _dashboard_charts(board: figures.Dashboard, names) -> list[charts.Chart]:
 # ------------------------------------------------------------------------------ council report
 
 
+def _visible_reports() -> list[CouncilReport]:
+    """The council reports of the user's track (management: both tracks)."""
+    statement = db.select(CouncilReport).order_by(CouncilReport.period_start.desc(), CouncilReport.track,
+                                                  CouncilReport.version.desc())
+    track = council_track(current_user)
+    if track:
+        statement = statement.where(CouncilReport.track == track)
+    return list(db.session.scalars(statement))
+
+
+def _index(form, *, status: int = 200):
+    return render_template("reports/council_index.html", reports=_visible_reports(), form=form,
+                           may_draft=council_track(current_user) is not None,
+                           track=council_track(current_user)), status
+
+
 @bp.get("/rapportages/raad")
 @login_required
 def council_index():
     require(current_user, ReportAction.VIEW_COUNCIL_REPORTS)
-    reports = list(db.session.scalars(db.select(CouncilReport).order_by(
-        CouncilReport.period_start.desc(), CouncilReport.version.desc())))
     audit_event("reports.council.list", object_type="council_report")
     db.session.commit()
-    form = NewReportForm()
-    return render_template("reports/council_index.html", reports=reports, form=form,
-                           may_draft=current_user.role == "regisseur")
+    return _index(NewReportForm())
 
 
 @bp.post("/rapportages/raad")
@@ -133,17 +145,17 @@ def council_create():
     require(current_user, ReportAction.DRAFT_COUNCIL_REPORT)
     form = NewReportForm()
     if not form.validate_on_submit():
-        reports = list(db.session.scalars(db.select(CouncilReport).order_by(CouncilReport.period_start.desc())))
-        return render_template("reports/council_index.html", reports=reports, form=form, may_draft=True), 400
+        return _index(form, status=400)
     period = Period(form.start.data, form.end.data + timedelta(days=1))
     try:
-        report = service.create_draft(db.session, author_id=current_user.id, period=period)
+        report = service.create_draft(db.session, author_id=current_user.id, period=period,
+                                      track=council_track(current_user))
     except service.ReportError as error:
         db.session.rollback()
         form.start.errors.append(str(error))
-        reports = list(db.session.scalars(db.select(CouncilReport).order_by(CouncilReport.period_start.desc())))
-        return render_template("reports/council_index.html", reports=reports, form=form, may_draft=True), 400
-    audit_event("reports.council.create", object_type="council_report", object_id=report.id)
+        return _index(form, status=400)
+    audit_event("reports.council.create", object_type="council_report", object_id=report.id,
+                details={"track": report.track})
     db.session.commit()
     flash(_("Concept gemaakt. Geef bij elk thema een kleur en een toelichting."), "success")
     return redirect(url_for("reports.council_detail", council_report_id=report.id))
@@ -152,8 +164,8 @@ def council_create():
 def _detail(report: CouncilReport, *, themes_form=None, status: int = 200):
     data = service.report_data(db.session, report=report, k=_k())
     versions = list(db.session.scalars(db.select(CouncilReport).where(
-        CouncilReport.period_start == report.period_start, CouncilReport.period_end == report.period_end)
-        .order_by(CouncilReport.version)))
+        CouncilReport.period_start == report.period_start, CouncilReport.period_end == report.period_end,
+        CouncilReport.track == report.track).order_by(CouncilReport.version)))
     if themes_form is None:
         themes_form = ThemesForm()
         current = {t.theme: t for t in report.themes}
@@ -161,12 +173,13 @@ def _detail(report: CouncilReport, *, themes_form=None, status: int = 200):
             if key in current:
                 themes_form[f"rag_{key}"].data = current[key].rag
                 themes_form[f"explanation_{key}"].data = current[key].explanation
-    may_edit = current_user.role == "regisseur" and not report.is_approved
+    drafts = council_track(current_user) == report.track
+    may_edit = drafts and not report.is_approved
     may_approve = (current_user.role == "management" and not report.is_approved
                    and report.author_id != current_user.id)
     return render_template("reports/council_detail.html", report=report, data=data, themes_form=themes_form,
                            approve_form=ApproveForm(), may_edit=may_edit, may_approve=may_approve,
-                           may_correct=current_user.role == "regisseur" and report.is_approved
+                           may_correct=drafts and report.is_approved
                            and report.version == versions[-1].version,
                            versions=versions, themes=THEMES, rags=Rag), status
 

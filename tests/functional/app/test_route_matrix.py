@@ -30,6 +30,8 @@ CONTENT_ROLES = frozenset({"regisseur", "integriteit", "voorzitter", "deelnemer"
 CHAIR = frozenset({"voorzitter"})
 MEETING_ROLES = frozenset({"voorzitter", "deelnemer"})
 REPORT_VIEWERS = frozenset({"regisseur", "management"})
+#: Council reports: one per track; the regisseur sees the regular one, the integriteitscoördinator the integrity one.
+COUNCIL_VIEWERS = REPORT_VIEWERS | {"integriteit"}
 
 #: Reachable without login (login steps, anonymous reporting with a receipt code, health, static files).
 PUBLIC = {
@@ -110,10 +112,10 @@ ROUTE_ACCESS: dict[str, frozenset[str]] = {
     "retention.download_export": frozenset({"beheerder"}),
     # reports (issue 18): aggregates only; never the beheerder, never content
     "reports.dashboard": REPORT_VIEWERS | {"integriteit"},
-    "reports.council_index": REPORT_VIEWERS, "reports.council_create": frozenset({"regisseur"}),
-    "reports.council_detail": REPORT_VIEWERS, "reports.council_themes": frozenset({"regisseur"}),
-    "reports.council_approve": frozenset({"management"}), "reports.council_correct": frozenset({"regisseur"}),
-    "reports.council_pdf": REPORT_VIEWERS, "reports.council_csv": REPORT_VIEWERS,
+    "reports.council_index": COUNCIL_VIEWERS, "reports.council_create": HANDLERS,
+    "reports.council_detail": COUNCIL_VIEWERS, "reports.council_themes": HANDLERS,
+    "reports.council_approve": frozenset({"management"}), "reports.council_correct": HANDLERS,
+    "reports.council_pdf": COUNCIL_VIEWERS, "reports.council_csv": COUNCIL_VIEWERS,
     "reports.undermining": frozenset({"regisseur"}), "reports.undermining_pdf": frozenset({"regisseur"}),
     "reports.results": ALL, "reports.example_create": frozenset({"regisseur"}),
     "reports.example_approve": REPORT_VIEWERS,
@@ -186,8 +188,10 @@ ID_FACTORIES = {
     # a legal hold on the signal hidden from the role; a request of a data subject (only the beheerder)
     "hold_id": lambda w, role: w.retention["hold"][_hidden_signal(w, role).id],
     "request_id": lambda w, role: None if role == "beheerder" else w.retention["request"],
-    # reports: the regisseur and management see every council report; the others none
-    "council_report_id": lambda w, role: None if role in REPORT_VIEWERS else w.reports["council"],
+    # reports: management sees every council report; the regisseur and the integriteitscoördinator
+    # not the other track's; the others none
+    "council_report_id": lambda w, role: None if role == "management" else
+    w.reports["council_integrity" if role == "regisseur" else "council"],
     "example_id": lambda w, role: None if role in REPORT_VIEWERS else w.reports["example"],
 }
 
@@ -289,10 +293,12 @@ def _hidden_reports(author_id: int) -> dict:
 
     report = CouncilReport(period_start=datetime.date(2026, 1, 1), period_end=datetime.date(2026, 4, 1),
                            author_id=author_id)
+    integrity = CouncilReport(period_start=datetime.date(2026, 1, 1), period_end=datetime.date(2026, 4, 1),
+                              author_id=author_id, track="integriteit")
     example = ResultExample(quarter="2026-K1", text="Voorbeeld", author_id=author_id)
-    db.session.add_all([report, example])
+    db.session.add_all([report, integrity, example])
     db.session.commit()
-    return {"council": report.id, "example": example.id}
+    return {"council": report.id, "council_integrity": integrity.id, "example": example.id}
 
 
 def _hidden_meeting(app, case, signal) -> tuple:
