@@ -21,7 +21,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 try:  # WTForms >= 3.3; tuples still work before that
     from wtforms.fields.choices import SelectChoice
@@ -156,6 +156,14 @@ class SignalForm(FlaskForm):
         validators=[Optional(), _too_long(TEXT_MAX)],
     )
     location_type_code = SelectField(_l("Wat voor plek is het?"), choices=[], default="")
+    area_code = StringField(
+        _l("In welk postcodegebied? (niet verplicht)"),
+        description=_l("Alleen de 4 cijfers van de postcode, bijvoorbeeld 7731. Zo ziet de regisseur in welk gebied "
+                       "het speelt, zonder dat het adres in de cijfers staat."),
+        filters=[lambda value: (value or "").strip() or None],
+        validators=[Optional(), Regexp(r"^[1-9][0-9]{3}$", message=_l(
+            "Vul alleen de 4 cijfers van de postcode in, bijvoorbeeld 7731."))],
+    )
     occurred_from = DutchDateField(
         _l("Wanneer was het?"), description=_l("De datum, of de eerste dag als het vaker gebeurde."),
         validators=[Optional(), _not_in_future],

@@ -108,6 +108,7 @@ class ReportInput:
     description: str
     location: str | None = None
     location_type_code: str | None = None
+    area_code: str | None = None  # PC4: the four digits of the postcode
     occurred_from: date | None = None
     occurred_until: date | None = None
     occurred_text: str | None = None
@@ -270,6 +271,7 @@ def file_signal(
         approached_code=report.approached_code or None,
         approach_code=report.approach_code or None,
         location_type_code=report.location_type_code or None,
+        area_code=report.area_code or None,
         certainty=report.certainty or None,
         feels_unsafe=bool(report.feels_unsafe),
         is_anonymous=reporter is None,

@@ -153,7 +153,8 @@ def _report_from(form: SignalForm, *, anonymous: bool, public: bool = False) -> 
     if public:
         return ReportInput(
             description=form.description.data or "", location=form.location.data,
-            location_type_code=form.location_type_code.data or None, occurred_from=form.occurred_from.data,
+            location_type_code=form.location_type_code.data or None, area_code=form.area_code.data or None,
+            occurred_from=form.occurred_from.data,
             occurred_until=form.occurred_until.data, occurred_text=form.occurred_text.data,
             phenomenon_code=form.phenomenon_code.data or None, other_phenomena=list(form.other_phenomena.data or []),
             process_code=form.process_code.data or None, certainty=form.certainty.data or None,
@@ -165,7 +166,7 @@ def _report_from(form: SignalForm, *, anonymous: bool, public: bool = False) -> 
     return ReportInput(
         description=form.description.data or "",
         location=form.location.data,
-        location_type_code=form.location_type_code.data or None,
+        location_type_code=form.location_type_code.data or None, area_code=form.area_code.data or None,
         occurred_from=form.occurred_from.data,
         occurred_until=form.occurred_until.data,
         occurred_text=form.occurred_text.data,

@@ -333,6 +333,15 @@ def undermining_picture(session: Session, *, period: Period, k: int) -> dict:
                       row_totals=False)
     tables["locations"] = protect(locations, k=k).published(k)
 
+    # Areas (gebieden): the four digits of the postcode the reporter gave (PC4); a melding without one is
+    # counted as "onbekend". Suppressed like every other table: a small area never shows a small count.
+    per_area = {(code or ""): int(n) for code, n in session.execute(select(S.c.area_code, func.count()).where(
+        *figures.period_where(period, filters)).group_by(S.c.area_code)).all()}
+    areas = sorted(per_area, key=lambda c: (c == "", c))
+    tables["areas"] = protect(Table("Meldingen per postcodegebied (4 cijfers)",
+                                    [code or "Onbekend" for code in areas], ["Meldingen"],
+                                    [[per_area[c]] for c in areas], row_totals=False), k=k).published(k)
+
     tables["recurring"] = protect(_recurring(session, period=period), k=k).published(k)
     return {"period": {"start": period.start.isoformat(), "end": period.end.isoformat(),
                        "label": period_label(period)}, "k": k, "tables": tables}

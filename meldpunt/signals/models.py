@@ -144,6 +144,9 @@ class Signal(Base):
     phenomenon_code: Mapped[str | None] = mapped_column(String(60), index=True)
     process_code: Mapped[str | None] = mapped_column(String(60), index=True)
     location_type_code: Mapped[str | None] = mapped_column(String(60))
+    #: The area (gebied): the four digits of the postcode (PC4), never a street or number. Plaintext metadata for
+    #: the ondermijningsbeeld's areas, where it is suppressed like every count (docs/reports.md).
+    area_code: Mapped[str | None] = mapped_column(String(4), index=True)
     department_code: Mapped[str | None] = mapped_column(String(60), index=True)
     #: "Wie werd benaderd?" and "hoe?" (codes of APPROACHED_LABELS / APPROACH_LABELS): metadata, not content.
     approached_code: Mapped[str | None] = mapped_column(String(30))
