@@ -35,8 +35,8 @@ def _proposal_form(case: Case, form: ProposalForm) -> ProposalForm:
         (str(m.id), f"{m.type.name}, {meeting_service.as_utc(m.starts_at).astimezone(LOCAL):%d-%m-%Y %H:%M}")
         for m in meeting_service.upcoming_meetings(db.session)
     ]
-    form.scope.choices = [("casus", "De hele casus")] + [
-        (str(link.signal_id), f"Alleen melding {link.signal.reference}") for link in case.links
+    form.scope.choices = [("casus", _("De hele casus"))] + [
+        (str(link.signal_id), _("Alleen melding %(reference)s", reference=link.signal.reference)) for link in case.links
     ]
     return form
 

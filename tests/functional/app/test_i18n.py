@@ -231,3 +231,63 @@ def test_item_09_catalogs_compile_elsewhere_when_the_package_is_read_only(tmp_pa
     english = Translations.load(str(folder), ["en"])
     assert english.gettext("Mijn meldingen") == "My reports"
     assert folder != TRANSLATIONS
+
+
+def _visible(html: str) -> str:
+    from html import unescape
+
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def test_item_09_audit_trail_labels_in_english_and_dutch_unchanged(app):
+    from tests.support.logins import enrol_totp, login_full
+
+    users = make_users(app)
+    enrol_totp(app, users["beheerder"].email)
+    admin = _english(app)
+    assert login_full(admin, users["beheerder"].email).status_code == 302
+    assert admin.get("/behandelen/").status_code in (403, 404)  # authz.denied in the trail
+    page = _text(admin.get("/beheer/audit?action=authz.denied"))
+    body = _visible(page.split("<tbody>", 1)[1])
+    assert "Access denied" in body and "Refused" in body, body
+    assert "Requested action view work queue" in body, body
+    assert "Toegang geweigerd" not in body and "werkvoorraad bekijken" not in body
+    # the action filter: groups and actions in English
+    assert "Reports: all" in page and "Logging in and own account: all" in page and "Audit trail viewed" in page
+    assert "Meldingen: alles" not in page and "Audittrail bekeken" not in page
+    logins = _visible(_text(admin.get("/beheer/audit?action=auth.")).split("<tbody>", 1)[1])
+    assert "Log in" in logins and "Method two-step verification" in logins, logins
+
+    dutch = app.test_client()
+    assert login_full(dutch, users["beheerder"].email).status_code == 302
+    same = _text(dutch.get("/beheer/audit?action=authz.denied"))
+    assert "Gevraagde handeling werkvoorraad bekijken" in _visible(same) and "Meldingen: alles" in same
+
+
+def test_item_09_dashboard_charts_in_english(app):
+    from tests.support.logins import login_full
+    from tests.support.report_rows import insert_signals
+
+    users = make_users(app)
+    from datetime import datetime, timedelta, timezone
+
+    from tests.support.report_rows import Row
+
+    base = datetime(2026, 3, 2, 10, tzinfo=timezone.utc)
+    rows = [Row(base + timedelta(days=i), "drugs", "vergunningen", "vth", "intern_formulier", "regulier", "ontvangen",
+                True, None, None, None) for i in range(4)]
+    with app.app_context():
+        insert_signals(db.session, rows)
+        db.session.commit()
+    manager = _english(app)
+    login_full(manager, users["management"].email)
+    page = _visible(_text(manager.get("/rapportages/?van=2026-01-01&tot=2026-12-31")))
+    for english in ("Reports per month", "In total 4 reports. Most: March 2026 (4).", "Reports per type of undermining",
+                    "Reports per track", "Regular", "Received to first feedback"):
+        assert english in page, english
+    for dutch in ("Meldingen per maand", "Samen 4 meldingen", "maart 2026", "Regulier", "Ontvangen tot eerste"):
+        assert dutch not in page, dutch
+    dutch_page = app.test_client()
+    login_full(dutch_page, users["management"].email)
+    html = _visible(_text(dutch_page.get("/rapportages/?van=2026-01-01&tot=2026-12-31")))
+    assert "Samen 4 meldingen. Het meest: maart 2026 (4)." in html and "Meldingen per verschijningsvorm" in html
