@@ -291,3 +291,20 @@ def test_item_09_dashboard_charts_in_english(app):
     login_full(dutch_page, users["management"].email)
     html = _visible(_text(dutch_page.get("/rapportages/?van=2026-01-01&tot=2026-12-31")))
     assert "Samen 4 meldingen. Het meest: maart 2026 (4)." in html and "Meldingen per verschijningsvorm" in html
+
+
+def test_item_09_short_dates_on_staff_pages_follow_the_language(app):
+    from datetime import date, datetime, timezone
+
+    from flask import render_template_string
+
+    moment = datetime(2026, 12, 15, 8, 30, tzinfo=timezone.utc)  # 09:30 in Amsterdam
+    template = "{{ m|short_datetime_at }} | {{ m|short_datetime }} | {{ d|short_date }}"
+    with app.test_request_context("/", headers={"Accept-Language": "en-GB,en;q=0.9"}):
+        assert render_template_string(template, m=moment, d=date(2026, 1, 5)) == \
+            "15 Dec 2026 at 09:30 | 15 Dec 2026, 09:30 | 5 Jan 2026"
+    with app.test_request_context("/"):
+        assert render_template_string(template, m=moment, d=date(2026, 1, 5)) == \
+            "15-12-2026 om 09:30 | 15-12-2026 09:30 | 05-01-2026"
+    with app.app_context():  # a worker rendering a document: Dutch
+        assert render_template_string("{{ m|short_date }}", m=moment.replace(tzinfo=None)) == "15-12-2026"
