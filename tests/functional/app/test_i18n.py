@@ -308,3 +308,30 @@ def test_item_09_short_dates_on_staff_pages_follow_the_language(app):
             "15-12-2026 om 09:30 | 15-12-2026 09:30 | 05-01-2026"
     with app.app_context():  # a worker rendering a document: Dutch
         assert render_template_string("{{ m|short_date }}", m=moment.replace(tzinfo=None)) == "15-12-2026"
+
+
+def test_item_09_service_messages_with_values_in_english(app):
+    from meldpunt.auth.service import AccountError, check_password_policy
+    from meldpunt.signals.models import SignalStatus
+    from meldpunt.signals.transitions import TransitionError, check_start
+
+    def refusal() -> str:
+        try:
+            check_start(SignalStatus.RECEIVED, SignalStatus.DISCUSSED, role="regisseur", track="regulier", path="status")
+        except TransitionError as exc:
+            return str(exc)
+        raise AssertionError("the move should be refused")
+
+    def too_short() -> str:
+        try:
+            check_password_policy("kort")
+        except AccountError as exc:
+            return str(exc)
+        raise AssertionError("the password should be refused")
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert refusal() == "From “Received” to “Discussed in a meeting” is not possible."
+        assert re.fullmatch(r"Choose a password of at least \d+ characters\.", too_short())
+    with app.test_request_context("/"):
+        assert refusal() == "Van “Ontvangen” naar “Besproken in overleg” kan niet."
+        assert re.fullmatch(r"Kies een wachtwoord van minstens \d+ tekens\.", too_short())
