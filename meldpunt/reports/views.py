@@ -100,16 +100,6 @@ def _instrument_labels() -> dict[str, str]:
     return {kind.value: label for kind, label in INSTRUMENT_LABELS.items()}
 
 
-#: The dashboard's chart per dimension of ``figures.DIMENSIONS``.
-CHART_TITLES = {
-    "phenomenon": N_("Meldingen per verschijningsvorm"),
-    "process": N_("Meldingen per kwetsbaar proces"),
-    "department": N_("Meldingen per afdeling"),
-    "channel": N_("Meldingen per kanaal"),
-    "track": N_("Meldingen per spoor"),
-}
-
-
 def _month(key: str) -> str:
     """``2026-01`` -> ``januari 2026`` / ``January 2026`` (the page's language)."""
     year, month = key.split("-")
@@ -119,13 +109,13 @@ def _month(key: str) -> str:
 def _dashboard_charts(board: figures.Dashboard, names) -> list[charts.Chart]:
     """The charts in the page's language: titles, bar labels and summaries (issue 22 item 9)."""
     out = [charts.bar_chart("per-maand", _("Meldingen per maand"), [(_month(m), n) for m, n in board.per_month])]
-    for key in figures.DIMENSIONS:
+    for key, (label, _column) in figures.DIMENSIONS.items():
         if key == "track" and board.filters.track:
             continue
         counts = board.by.get(key, {})
         items = sorted(((_(service.label_for(names.get(key, {}), code)), n) for code, n in counts.items()),
                        key=lambda item: (-item[1], item[0]))
-        out.append(charts.bar_chart(f"per-{key}", _(CHART_TITLES[key]), items))
+        out.append(charts.bar_chart(f"per-{key}", _("Meldingen per %(dimension)s", dimension=_(label).lower()), items))
     return out
 
 
