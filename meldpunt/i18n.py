@@ -96,6 +96,40 @@ def translate_label(text: object) -> str:
     return gettext(value) if value else value
 
 
+#: Short dates on staff pages: Dutch exactly as before (``15-12-2026 om 09:30``), English spelled out.
+SHORT_FORMATS = {
+    "nl": {"date": "dd-MM-yyyy", "datetime": "dd-MM-yyyy HH:mm", "at": "dd-MM-yyyy 'om' HH:mm"},
+    "en": {"date": "d MMM yyyy", "datetime": "d MMM yyyy, HH:mm", "at": "d MMM yyyy 'at' HH:mm"},
+}
+LOCAL_ZONE = "Europe/Amsterdam"
+
+
+def short_date(value: object, style: str = "date") -> str:
+    """A date or moment in the page's language (filters ``short_date``, ``short_datetime``,
+    ``short_datetime_at``). A moment is shown in Dutch time (a naive one is UTC); outside a request: Dutch."""
+    import datetime as _dt
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_date, format_datetime
+
+    if value is None or value == "":
+        return ""
+    language = current_language() if _has_app() else DEFAULT_LANGUAGE
+    pattern = SHORT_FORMATS[language][style]
+    if isinstance(value, _dt.datetime):
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=_dt.timezone.utc)
+        return format_datetime(moment.astimezone(ZoneInfo(LOCAL_ZONE)), pattern, locale=language)
+    if isinstance(value, _dt.date):
+        return format_date(value, pattern, locale=language)
+    return str(value)
+
+
+def _has_app() -> bool:
+    from flask import has_app_context
+
+    return has_app_context()
+
+
 def init_app(app: Flask) -> None:
     """Babel with the locale selector, the compiled catalogs, the footer switch and template helpers."""
     from meldpunt.extensions import babel
@@ -115,6 +149,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(import_module("meldpunt.i18n_views").bp)
 
     app.add_template_filter(translate_label, "translate")
+    app.add_template_filter(short_date, "short_date")
+    app.add_template_filter(lambda value: short_date(value, "datetime"), "short_datetime")
+    app.add_template_filter(lambda value: short_date(value, "at"), "short_datetime_at")
 
     @app.context_processor
     def _language_globals():

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
+from meldpunt.admin import audit_labels
 from meldpunt.admin.audit_labels import ACTION_GROUPS, ACTION_LABELS, OBJECT_LABELS, RESULT_LABELS
 from meldpunt.auth.models import ROLE_LABELS
 
@@ -90,21 +91,22 @@ class DayField(StringField):
 
 
 def _action_choices() -> list[tuple[str, str]]:
-    groups = [(prefix, f"{label}: alles") for prefix, label in ACTION_GROUPS.items()]
-    actions = sorted(ACTION_LABELS.items(), key=lambda item: item[1])
-    return [("", _l("Alle acties")), *groups, *[(code, label) for code, label in actions]]
+    """The action filter in the page's language: the groups, then every action by its label's order."""
+    groups = [(prefix, audit_labels.group_label(prefix)) for prefix in ACTION_GROUPS]
+    actions = sorted(((code, audit_labels.action_label(code)) for code in ACTION_LABELS), key=lambda item: item[1])
+    return [("", _l("Alle acties")), *groups, *actions]
 
 
 class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter, no state change
 
-    action = SelectField(_l("Actie"), choices=_action_choices(), validators=[Optional()],
+    action = SelectField(_l("Actie"), choices=_action_choices, validators=[Optional()],
                          validate_choice=False)
     actor = StringField(_l("Gebruiker (e-mailadres, nummer of schuilnaam)"), validators=[Optional(), Length(max=254)])
-    object_type = SelectField(_l("Soort object"), choices=[("", _l("Alle soorten")), *OBJECT_LABELS.items()],
+    object_type = SelectField(_l("Soort object"), choices=[("", _l("Alle soorten")), *((code, _l(label)) for code, label in OBJECT_LABELS.items())],
                               validators=[Optional()], validate_choice=False)
-    result = SelectField(_l("Resultaat"), choices=[("", _l("Alle")), *RESULT_LABELS.items()], validators=[Optional()])
+    result = SelectField(_l("Resultaat"), choices=[("", _l("Alle")), *((code, _l(label)) for code, label in RESULT_LABELS.items())], validators=[Optional()])
     since = DayField(_l("Vanaf (datum)"), description=_l("Bijvoorbeeld 31-1-2026"), validators=[Optional(), Length(max=10)])
     until = DayField(_l("Tot en met (datum)"), description=_l("Bijvoorbeeld 31-1-2026"), validators=[Optional(), Length(max=10)])
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -49,10 +50,10 @@ def sign_in_oidc(session: Session, *, claims: dict[str, Any], group_claim: str, 
     (the melden form starts from it: docs/channels.md)."""
     subject = str(claims.get("sub") or "")
     if not subject:
-        raise OidcRefused("De inlogdienst gaf geen gebruiker terug.")
+        raise OidcRefused(gettext("De inlogdienst gaf geen gebruiker terug."))
     role = role_from_groups(claims.get(group_claim), role_map)
     if role is None:
-        raise OidcRefused("U heeft geen toegang tot het meldpunt. Vraag de functioneel beheerder om toegang.")
+        raise OidcRefused(gettext("U heeft geen toegang tot het meldpunt. Vraag de functioneel beheerder om toegang."))
     user = session.scalar(select(User).where(User.oidc_subject == subject))
     email = normalise_email(str(claims.get("email") or ""))
     if user is None and email and claims.get("email_verified") is True:
@@ -61,17 +62,17 @@ def sign_in_oidc(session: Session, *, claims: dict[str, Any], group_claim: str, 
             user.oidc_subject = subject
     if user is None:
         if not email:
-            raise OidcRefused("De inlogdienst gaf geen e-mailadres terug.")
+            raise OidcRefused(gettext("De inlogdienst gaf geen e-mailadres terug."))
         name = str(claims.get("name") or email.split("@")[0])[:200]
         try:
             user = create_user(session, email=email, name=name, role=role, password=None)
         except AccountError as exc:  # e.g. a local account with this (unverified) e-mail exists
-            raise OidcRefused(f"Inloggen via uw organisatie lukt niet: {exc} Vraag de functioneel beheerder.") from None
+            raise OidcRefused(gettext("Inloggen via uw organisatie lukt niet: %(reason)s Vraag de functioneel beheerder.", reason=exc)) from None
         user.oidc_subject = subject
     elif user.role != role.value:
         change_role(session, user=user, role=role)
     if not user.is_enabled:
-        raise OidcRefused("Dit account is geblokkeerd.")
+        raise OidcRefused(gettext("Dit account is geblokkeerd."))
     department = claims.get(department_claim) if department_claim else None
     if isinstance(department, str) and department.strip():
         user.department = department.strip()[:80]
@@ -115,7 +116,7 @@ def register_routes(bp) -> None:
             token = client.authorize_access_token()
         except Exception:  # noqa: BLE001 - any protocol error: refuse generically, log no token
             current_app.logger.warning("oidc sign-in failed: invalid response from the identity provider")
-            flash("Inloggen via uw organisatie is niet gelukt. Probeer het opnieuw.", "error")
+            flash(gettext("Inloggen via uw organisatie is niet gelukt. Probeer het opnieuw."), "error")
             return redirect(url_for("auth.login"))
         claims = dict(token.get("userinfo") or {})
         settings = current_app.extensions["meldpunt.settings"]

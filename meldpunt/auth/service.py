@@ -52,9 +52,9 @@ def check_password_policy(password: str, *, user_inputs: Sequence[str] = ()) -> 
     account's own words (e-mail address, name) that make a password easy to guess for its owner.
     """
     if len(password) < PASSWORD_MIN:
-        raise AccountError(f"Kies een wachtwoord van minstens {PASSWORD_MIN} tekens.")
+        raise AccountError(gettext("Kies een wachtwoord van minstens %(minimum)s tekens.", minimum=PASSWORD_MIN))
     if len(password) > PASSWORD_MAX:
-        raise AccountError(f"Een wachtwoord mag hoogstens {PASSWORD_MAX} tekens hebben.")
+        raise AccountError(gettext("Een wachtwoord mag hoogstens %(maximum)s tekens hebben.", maximum=PASSWORD_MAX))
     if password.lower() in _COMMON:
         raise AccountError(gettext("Dit wachtwoord wordt veel gebruikt en is makkelijk te raden. Kies een ander."))
     words = [*_CONTEXT_WORDS, *(word for word in user_inputs if word)]
@@ -92,7 +92,7 @@ def create_user(
     try:
         role = Role(role)
     except ValueError:
-        raise AccountError(f"Onbekende rol '{role}'. Kies uit: {', '.join(r.value for r in Role)}.") from None
+        raise AccountError(gettext("Onbekende rol '%(role)s'. Kies uit: %(roles)s.", role=role, roles=", ".join(r.value for r in Role))) from None
     if not name.strip():
         raise AccountError(gettext("Vul een naam in."))
     if session.scalar(select(func.count()).select_from(User).where(User.email == email)):

@@ -23,6 +23,7 @@ from meldpunt.auth.models import User
 from meldpunt.cases.models import Case, CaseIntervention, CaseSignal, CaseStatus, CaseSubject, Intervention
 from meldpunt.vault.keys import FieldCipher, Keyring
 from meldpunt.database import utcnow
+from meldpunt.i18n import N_
 from meldpunt.approvals.models import Approval, ApprovalKind, ApprovalState
 from meldpunt.approvals.service import register_kind
 from meldpunt.auth.models import Role
@@ -72,9 +73,9 @@ def check_case_version(case: Case, expected_version: int | None) -> None:
 def _clean(value: str | None, what: str, *, required: bool, maximum: int = TEXT_MAX) -> str | None:
     value = (value or "").strip() or None
     if required and not value:
-        raise CaseError(f"Vul {what} in.")
+        raise CaseError(gettext("Vul %(what)s in.", what=gettext(what)))
     if value and len(value) > maximum:
-        raise CaseError(f"Dit is te lang (hoogstens {maximum} tekens).")
+        raise CaseError(gettext("Dit is te lang (hoogstens %(maximum)s tekens).", maximum=maximum))
     return value
 
 
@@ -83,7 +84,7 @@ def create_case(
     phenomenon_code: str | None = None, now: datetime | None = None,
 ) -> Case:
     """A new case with its own data key, made from zero or more signals."""
-    title = _clean(title, "een korte naam voor de casus", required=True, maximum=200)
+    title = _clean(title, N_("een korte naam voor de casus"), required=True, maximum=200)
     now = now or utcnow()
     data_key, cipher = create_data_key(session, keyring=keyring)
     case = Case(id=uuid.uuid4(), ref_year=now.year, status=CaseStatus.OPEN.value, data_key_id=data_key.id,
@@ -115,11 +116,11 @@ def add_signal_to_case(session: Session, *, keyring: Keyring, case: Case, signal
         raise CaseError(gettext("Meldingen uit het integriteitstraject horen niet in een casus."))
     existing = session.scalar(select(CaseSignal).where(CaseSignal.signal_id == signal.id))
     if existing is not None:
-        raise CaseError(f"Melding {signal.reference} hoort al bij een casus.")
+        raise CaseError(gettext("Melding %(reference)s hoort al bij een casus.", reference=signal.reference))
     if not can_start(signal.status, SignalStatus.LINKED_TO_CASE, role=actor.role, track=signal.track, path=Path.CASE):
         raise CaseError(
-            f"Melding {signal.reference} kan nu niet aan een casus worden gekoppeld "
-            f"(status: {signal.status_enum.label}). Neem hem eerst in behandeling."
+            gettext("Melding %(reference)s kan nu niet aan een casus worden gekoppeld (status: %(status)s). "
+                    "Neem hem eerst in behandeling.", reference=signal.reference, status=gettext(signal.status_enum.label))
         )
     # Linking carries no four eyes in the table: the setting does not matter here.
     transition_signal(session, keyring=keyring, signal=signal, actor=actor, target=SignalStatus.LINKED_TO_CASE,
@@ -145,7 +146,8 @@ def remove_signal_from_case(session: Session, *, keyring: Keyring, case: Case, s
         raise CaseError(gettext("Deze melding hoort niet bij deze casus."))
     status = SignalStatus(signal.status)
     if status in (SignalStatus.ON_AGENDA, SignalStatus.DISCUSSED):
-        raise CaseError(f"Melding {signal.reference} staat op de agenda of is besproken; haal hem eerst van de agenda.")
+        raise CaseError(gettext("Melding %(reference)s staat op de agenda of is besproken; haal hem eerst van de agenda.",
+                                reference=signal.reference))
     if status == SignalStatus.LINKED_TO_CASE:
         transition_signal(session, keyring=keyring, signal=signal, actor=actor, target=SignalStatus.ENRICHMENT,
                           path=Path.CASE, four_eyes=False, audit_details={"case_id": str(case.id), "unlinked": True})
@@ -192,8 +194,8 @@ def update_case(
         raise CaseError(gettext("Kies een status.")) from None
     if status == CaseStatus.CLOSED:
         raise CaseError(gettext("Sluit een casus af met de knop ‘Casus afsluiten’."))
-    title = _clean(title, "een korte naam voor de casus", required=True, maximum=200)
-    risk_picture = _clean(risk_picture, "het risicobeeld", required=False)
+    title = _clean(title, N_("een korte naam voor de casus"), required=True, maximum=200)
+    risk_picture = _clean(risk_picture, N_("het risicobeeld"), required=False)
     cipher = _cipher(session, keyring, case)
     seal(cipher, case, "title", title)
     seal(cipher, case, "risk_picture", risk_picture)
@@ -220,7 +222,7 @@ def add_intervention(session: Session, *, keyring: Keyring, case: Case, actor: U
         kind = Intervention(kind)
     except ValueError:
         raise CaseError(gettext("Kies een interventie.")) from None
-    note = _clean(note, "een toelichting", required=False)
+    note = _clean(note, N_("een toelichting"), required=False)
     item = CaseIntervention(id=uuid.uuid4(), case_id=case.id, kind=kind.value, created_by_id=actor.id)
     seal(_cipher(session, keyring, case), item, "note", note)
     session.add(item)
@@ -244,7 +246,7 @@ def close_case(session: Session, *, keyring: Keyring, case: Case, actor: User, r
     """Close now, or (four eyes) ask a second regisseur; returns the pending approval in that case."""
     check_case_version(case, expected_version)
     _require_open(case)
-    reason = _clean(reason, "de reden van afsluiten", required=True, maximum=5000)
+    reason = _clean(reason, N_("de reden van afsluiten"), required=True, maximum=5000)
     if pending_case_approval(session, case=case) is not None:
         raise CaseError(gettext("Voor deze casus wacht al een verzoek om af te sluiten op akkoord."))
     _check_signals_closable(case, actor)
@@ -268,7 +270,8 @@ def _signals_to_close(case: Case) -> list[Signal]:
 def _check_signals_closable(case: Case, actor: User) -> None:
     for signal in _signals_to_close(case):
         if not can_start(signal.status, SignalStatus.CLOSED, role=actor.role, track=signal.track, path=Path.CASE):
-            raise CaseError(f"Melding {signal.reference} kan nu niet worden afgesloten (status: {signal.status_enum.label}).")
+            raise CaseError(gettext("Melding %(reference)s kan nu niet worden afgesloten (status: %(status)s).",
+                                    reference=signal.reference, status=gettext(signal.status_enum.label)))
 
 
 def _close(session: Session, *, keyring: Keyring, case: Case, actor: User, reason: str, four_eyes: bool,
@@ -341,8 +344,8 @@ def _no_status_buttons_inside_a_case(signal: Signal, *, session: Session, transi
         return
     case_reference = open_case_reference(session, signal=signal)
     if case_reference is not None:
-        raise TransitionError(f"Deze melding hoort bij casus {case_reference}. Wat er verder met de melding "
-                              "gebeurt, gaat via de casus.")
+        raise TransitionError(gettext("Deze melding hoort bij casus %(case)s. Wat er verder met de melding gebeurt, "
+                                      "gaat via de casus.", case=case_reference))
 
 
 @track_changing.connect

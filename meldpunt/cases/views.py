@@ -61,8 +61,8 @@ def create():
         if signal is None:
             # The typed text is not echoed in the message (it stays in the field itself).
             form.references.errors = [
-                f"Het {position}e meldingsnummer bestaat niet of u kunt de melding niet zien. "
-                "Gebruik nummers zoals MO-2026-0042, gescheiden door komma's."
+                _("Het %(position)se meldingsnummer bestaat niet of u kunt de melding niet zien. "
+                  "Gebruik nummers zoals MO-2026-0042, gescheiden door komma's.", position=position)
             ]
             return _index(form, 422)
         signals.append(signal)

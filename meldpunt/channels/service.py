@@ -139,7 +139,7 @@ def _email_text(parsed: ParsedEmail) -> str:
 def _clean(value: str | None, field_name: str) -> str | None:
     text = (value or "").strip()
     if len(text) > DETAIL_MAX:
-        raise RegistrationError(f"Dit is te lang: hoogstens {DETAIL_MAX} tekens.", field=field_name)
+        raise RegistrationError(gettext("Dit is te lang: hoogstens %(maximum)s tekens.", maximum=DETAIL_MAX), field=field_name)
     return text or None
 
 
@@ -208,10 +208,10 @@ def _file_registration(
     if not description:
         raise RegistrationError(gettext("Beschrijf wat er gemeld is, of voeg de e-mail (.eml) toe."), field="description")
     if len(description) > DESCRIPTION_MAX:
-        raise RegistrationError(f"De beschrijving is te lang (hoogstens {DESCRIPTION_MAX} tekens).", field="description")
+        raise RegistrationError(gettext("De beschrijving is te lang (hoogstens %(maximum)s tekens).", maximum=DESCRIPTION_MAX), field="description")
     files += list(uploads)
     if upload_settings is not None and len(files) > upload_settings.max_files * 2:
-        raise RegistrationError(f"Hoogstens {upload_settings.max_files * 2} bestanden, de bijlagen van de e-mail meegeteld.",
+        raise RegistrationError(gettext("Hoogstens %(number)s bestanden, de bijlagen van de e-mail meegeteld.", number=upload_settings.max_files * 2),
                                 field="original")
     channel_label = term_labels(session, kind=TermKind.CHANNEL).get(channel, channel)
     report = ReportInput(

@@ -336,7 +336,7 @@ def send_feedback(
     if not text:
         raise FeedbackError(gettext("Schrijf de terugkoppeling voor de melder."))
     if len(text) > FEEDBACK_MAX:
-        raise FeedbackError(f"De terugkoppeling is te lang (hoogstens {FEEDBACK_MAX} tekens).")
+        raise FeedbackError(gettext("De terugkoppeling is te lang (hoogstens %(maximum)s tekens).", maximum=FEEDBACK_MAX))
     try:
         cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
     except ShreddedError:

@@ -126,7 +126,7 @@ def decide_on_server(session: Session, *, grant_id: int, approve: bool) -> RoleG
     grant a role nobody holds yet, like the first integriteitscoördinator."""
     grant = session.get(RoleGrant, grant_id)
     if grant is None:
-        raise GrantError(f"Er is geen verzoek met nummer {grant_id}.")
+        raise GrantError(gettext("Er is geen verzoek met nummer %(number)s.", number=grant_id))
     _decide(session, grant=grant, approve=approve, via=DecidedVia.SERVER, decided_by=None, origin="")
     return grant
 

@@ -21,7 +21,7 @@ from meldpunt.auth.forms import LogoutForm
 from meldpunt.auth.sessions import SESSION_KEY as AUTH_SESSION_KEY
 from meldpunt.extensions import db, limiter
 from meldpunt.feedback.service import feedback_history
-from meldpunt.i18n import N_
+from meldpunt.i18n import N_, short_date
 from meldpunt.intake.attachments import TYPE_LABELS, Upload, human_size
 from meldpunt.intake.forms import (
     FEEDBACK_CHOICES_ANONYMOUS,
@@ -341,7 +341,7 @@ def check_rows(form: SignalForm) -> list[dict]:
                 labels[str(value)] = str(label)
             return labels.get(str(field.data or ""), "") if field.data else ""
         if field.type == "DutchDateField" or field.type == "DateField":
-            return field.data.strftime("%d-%m-%Y") if field.data else ""
+            return short_date(field.data)
         return str(field.data or "").strip()
 
     for field in form:

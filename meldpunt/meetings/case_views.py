@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from meldpunt.cases.models import Case
 from meldpunt.cases.views import CASE_PAGE_SECTIONS, render_case_page
 from meldpunt.extensions import db
+from meldpunt.i18n import short_date
 from meldpunt.meetings import service as meeting_service
 from meldpunt.meetings.forms import ProposalForm
 from meldpunt.meetings.models import Meeting
@@ -32,11 +33,11 @@ LOCAL = ZoneInfo("Europe/Amsterdam")
 def _proposal_form(case: Case, form: ProposalForm) -> ProposalForm:
     """The choices: meetings still open to proposals (type and date only), the case or one of its signals."""
     form.meeting_id.choices = [
-        (str(m.id), f"{m.type.name}, {meeting_service.as_utc(m.starts_at).astimezone(LOCAL):%d-%m-%Y %H:%M}")
+        (str(m.id), f"{m.type.name}, {short_date(meeting_service.as_utc(m.starts_at), 'datetime')}")
         for m in meeting_service.upcoming_meetings(db.session)
     ]
-    form.scope.choices = [("casus", "De hele casus")] + [
-        (str(link.signal_id), f"Alleen melding {link.signal.reference}") for link in case.links
+    form.scope.choices = [("casus", _("De hele casus"))] + [
+        (str(link.signal_id), _("Alleen melding %(reference)s", reference=link.signal.reference)) for link in case.links
     ]
     return form
 

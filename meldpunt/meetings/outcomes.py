@@ -20,6 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flask_babel import gettext
+
+from meldpunt.i18n import N_
 from meldpunt.auth.models import Role, User
 from meldpunt.cases.models import Case, CaseSignal, CaseStatus
 from meldpunt.vault.keys import Keyring
@@ -57,9 +59,9 @@ def meeting_cipher(session: Session, *, keyring: Keyring, meeting: Meeting):
 def _text(value: str | None, what: str, *, required: bool, maximum: int) -> str | None:
     value = (value or "").strip() or None
     if required and not value:
-        raise MeetingError(f"Vul {what} in.")
+        raise MeetingError(gettext("Vul %(what)s in.", what=gettext(what)))
     if value and len(value) > maximum:
-        raise MeetingError(f"Dit is te lang (hoogstens {maximum} tekens).")
+        raise MeetingError(gettext("Dit is te lang (hoogstens %(maximum)s tekens).", maximum=maximum))
     return value
 
 
@@ -139,7 +141,7 @@ def record_decision(
             raise MeetingError(gettext("Kies welk bestuurlijk instrument.")) from None
     else:
         instrument = None
-    motivation = _text(motivation, "een korte motivering", required=True, maximum=MOTIVATION_MAX)
+    motivation = _text(motivation, N_("een korte motivering"), required=True, maximum=MOTIVATION_MAX)
     signals, case = _item_signals(session, item)
     details = {"meeting_id": str(meeting.id), "item_id": str(item.id)}
     moved = closed = 0
@@ -206,7 +208,7 @@ def add_action(
         raise MeetingError(gettext("Kies een lid van dit overleg als eigenaar."))
     if owner_organisation and len(owner_organisation) > 120:
         raise MeetingError(gettext("De naam van de organisatie is te lang (hoogstens 120 tekens)."))
-    description = _text(description, "wat er moet gebeuren", required=True, maximum=DESCRIPTION_MAX)
+    description = _text(description, N_("wat er moet gebeuren"), required=True, maximum=DESCRIPTION_MAX)
     action = MeetingAction(id=uuid.uuid4(), meeting_id=meeting.id, series_id=meeting.series_id,
                            item_id=item.id if item else None, owner_user_id=owner_user_id,
                            owner_organisation=owner_organisation, deadline=deadline,
@@ -239,7 +241,7 @@ def update_action(
         status = ActionStatus(status)
     except ValueError:
         raise MeetingError(gettext("Kies een status.")) from None
-    result_note = _text(result_note, "het resultaat", required=status == ActionStatus.DONE, maximum=TEXT_MAX)
+    result_note = _text(result_note, N_("het resultaat"), required=status == ActionStatus.DONE, maximum=TEXT_MAX)
     previous = action.status
     action.status = status.value
     touch(action.meeting)
@@ -360,7 +362,7 @@ def series_actions(session: Session, *, series_id: uuid.UUID, status: str | None
 
 def save_minutes(session: Session, *, keyring: Keyring, actor: User, meeting: Meeting, text: str) -> None:
     _require_not_closed(meeting)
-    text = _text(text, "het verslag", required=True, maximum=100_000)
+    text = _text(text, N_("het verslag"), required=True, maximum=100_000)
     seal(meeting_cipher(session, keyring=keyring, meeting=meeting), meeting, "minutes", text)
     _mark_held(meeting)
     _audit(session, actor, "meeting.save_minutes", "meeting", meeting.id)

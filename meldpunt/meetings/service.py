@@ -21,6 +21,7 @@ from meldpunt.auth.models import Role, User
 from meldpunt.cases.models import Case, CaseSignal, CaseStatus
 from meldpunt.vault.keys import Keyring
 from meldpunt.database import utcnow
+from meldpunt.i18n import N_
 from meldpunt.signals.models import Signal, SignalStatus
 from meldpunt.meetings.models import (
     DEFAULT_MEETING_TYPES,
@@ -199,9 +200,9 @@ def add_member(session: Session, *, meeting: Meeting, actor: User, member: User,
     if not organisation:
         raise MeetingError(gettext("Vul de organisatie van het lid in."))
     if len(organisation) > ORGANISATION_MAX:
-        raise MeetingError(f"De naam van de organisatie is te lang (hoogstens {ORGANISATION_MAX} tekens).")
+        raise MeetingError(gettext("De naam van de organisatie is te lang (hoogstens %(maximum)s tekens).", maximum=ORGANISATION_MAX))
     if any(m.user_id == member.id for m in meeting.members):
-        raise MeetingError(f"{member.name} is al lid van dit overleg.")
+        raise MeetingError(gettext("%(name)s is al lid van dit overleg.", name=member.name))
     row = MeetingMember(meeting_id=meeting.id, user_id=member.id, organisation=organisation, is_partner=is_partner)
     meeting.members.append(row)
     touch(meeting)
@@ -305,9 +306,9 @@ def _proposal_cipher(session: Session, keyring: Keyring, proposal: Proposal):
 def _clean_text(value: str | None, what: str, *, maximum: int) -> str:
     value = (value or "").strip()
     if not value:
-        raise MeetingError(f"Vul {what} in.")
+        raise MeetingError(gettext("Vul %(what)s in.", what=gettext(what)))
     if len(value) > maximum:
-        raise MeetingError(f"Dit is te lang (hoogstens {maximum} tekens).")
+        raise MeetingError(gettext("Dit is te lang (hoogstens %(maximum)s tekens).", maximum=maximum))
     return value
 
 
@@ -329,7 +330,7 @@ def propose(
         raise MeetingError(gettext("Kies een casus of een melding."))
     if meeting.state not in (MeetingState.PLANNED.value, MeetingState.AGENDA_SENT.value):
         raise MeetingError(gettext("Dit overleg is al gehouden. Kies een ander overleg."))
-    question = _clean_text(question, "de vraag aan het overleg", maximum=QUESTION_MAX)
+    question = _clean_text(question, N_("de vraag aan het overleg"), maximum=QUESTION_MAX)
     if case is not None:
         if case.status == CaseStatus.CLOSED.value:
             raise MeetingError(gettext("Deze casus is afgesloten."))
@@ -338,8 +339,8 @@ def propose(
                                "(koppel eerst een melding, of een melding staat al op een agenda).")
     else:
         if signal.status != SignalStatus.LINKED_TO_CASE.value:
-            raise MeetingError(f"Melding {signal.reference} kan alleen op de agenda als hij aan een casus is "
-                               "gekoppeld en nog niet geagendeerd is.")
+            raise MeetingError(gettext("Melding %(reference)s kan alleen op de agenda als hij aan een casus is "
+                                       "gekoppeld en nog niet geagendeerd is.", reference=signal.reference))
     open_query = select(Proposal.id).where(Proposal.meeting_id == meeting.id,
                                            Proposal.state != ProposalState.RETURNED.value)
     open_query = open_query.where(Proposal.case_id == case.id) if case is not None else \
@@ -376,8 +377,8 @@ def accept_proposal(session: Session, *, keyring: Keyring, actor: User, proposal
         raise MeetingError(gettext("Er is geen melding (meer) die op de agenda kan. Stuur het voorstel terug."))
     for signal in signals:
         if not can_start(signal.status, SignalStatus.ON_AGENDA, role=actor.role, track=signal.track, path=Path.MEETING):
-            raise MeetingError(f"Melding {signal.reference} kan nu niet op de agenda "
-                               f"(status: {signal.status_enum.label}).")
+            raise MeetingError(gettext("Melding %(reference)s kan nu niet op de agenda (status: %(status)s).",
+                                       reference=signal.reference, status=gettext(signal.status_enum.label)))
     for signal in signals:
         transition_signal(session, keyring=keyring, signal=signal, actor=actor, target=SignalStatus.ON_AGENDA,
                           path=Path.MEETING, four_eyes=False,
@@ -400,7 +401,7 @@ def return_proposal(session: Session, *, keyring: Keyring, actor: User, proposal
     """Send a proposal back to the regisseur with a reason (encrypted under the case's or signal's key)."""
     if proposal.state != ProposalState.PROPOSED.value:
         raise MeetingError(gettext("Over dit voorstel is al besloten."))
-    reason = _clean_text(reason, "de reden om terug te sturen", maximum=QUESTION_MAX)
+    reason = _clean_text(reason, N_("de reden om terug te sturen"), maximum=QUESTION_MAX)
     seal(_proposal_cipher(session, keyring, proposal), proposal, "return_reason", reason)
     proposal.state = ProposalState.RETURNED.value
     proposal.decided_by_id = actor.id
@@ -459,7 +460,7 @@ def add_standing_item(session: Session, *, meeting: Meeting, actor: User, kind: 
     if kind not in STANDING_KINDS:
         raise MeetingError(gettext("Kies een vast agendapunt."))
     if any(i.kind == kind.value for i in meeting.items):
-        raise MeetingError(f"‘{kind.label}’ staat al op de agenda.")
+        raise MeetingError(gettext("‘%(item)s’ staat al op de agenda.", item=gettext(kind.label)))
     item = AgendaItem(id=uuid.uuid4(), meeting_id=meeting.id, position=_next_position(meeting), kind=kind.value,
                       minutes_reserved=minutes_reserved, pseudonymise=True)
     meeting.items.append(item)

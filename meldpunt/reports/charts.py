@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask_babel import gettext
+
 BAR_HEIGHT = 18
 GAP = 8
 LABEL_WIDTH = 170
@@ -34,9 +36,13 @@ class Chart:
     height: int
 
 
-def bar_chart(key: str, title: str, items: Sequence[tuple[str, float]], *, unit: str = "meldingen",
+def bar_chart(key: str, title: str, items: Sequence[tuple[str, float]], *, unit: str | None = None,
               shown: Sequence[str] | None = None) -> Chart:
-    """Horizontal bars, longest = full width. ``shown``: the text per bar (defaults to the value)."""
+    """Horizontal bars, longest = full width. ``shown``: the text per bar (defaults to the value).
+
+    ``title``, the bars' labels and ``unit`` (a plural noun, default "meldingen") come in the page's
+    language; the summary is composed in it (issue 22 item 9)."""
+    unit = unit or gettext("meldingen")
     top = max((value for _label, value in items), default=0) or 1
     bars = [Bar(label=label, value=value, shown=(shown[i] if shown else _number(value)),
                 y=i * (BAR_HEIGHT + GAP), width=round(BAR_SPACE * value / top, 1))
@@ -51,7 +57,8 @@ def _number(value: float) -> str:
 
 def _summary(items: Sequence[tuple[str, float]], unit: str) -> str:
     if not items or not any(value for _l, value in items):
-        return f"Geen {unit} in deze periode."
+        return gettext("Geen %(unit)s in deze periode.", unit=unit)
     total = sum(value for _l, value in items)
     label, value = max(items, key=lambda item: item[1])
-    return f"Samen {_number(total)} {unit}. Het meest: {label} ({_number(value)})."
+    return gettext("Samen %(total)s %(unit)s. Het meest: %(label)s (%(value)s).", total=_number(total), unit=unit,
+                   label=label, value=_number(value))

@@ -18,6 +18,7 @@ from sqlalchemy import Integer, and_, case, cast, func, literal_column, select, 
 from sqlalchemy.orm import Session
 
 from meldpunt.cases.models import Case
+from meldpunt.i18n import N_
 from meldpunt.signals.models import Signal, Track
 from meldpunt.meetings.models import OPEN_ACTION_STATUSES, Decision, MeetingAction
 from meldpunt.signals.models import queue_open_condition, queue_waiting_condition
@@ -26,20 +27,20 @@ S = Signal.__table__
 
 #: The dimensions a signal is counted by, in the order the pages show them.
 DIMENSIONS = {
-    "phenomenon": ("Verschijningsvorm", S.c.phenomenon_code),
-    "process": ("Kwetsbaar proces", S.c.process_code),
-    "department": ("Afdeling", S.c.department_code),
-    "channel": ("Kanaal", S.c.channel),
-    "track": ("Spoor", S.c.track),
+    "phenomenon": (N_("Verschijningsvorm"), S.c.phenomenon_code),
+    "process": (N_("Kwetsbaar proces"), S.c.process_code),
+    "department": (N_("Afdeling"), S.c.department_code),
+    "channel": (N_("Kanaal"), S.c.channel),
+    "track": (N_("Spoor"), S.c.track),
 }
 #: Filters the URL may carry, by query parameter.
 FILTER_COLUMNS = {"verschijningsvorm": S.c.phenomenon_code, "proces": S.c.process_code,
                   "afdeling": S.c.department_code, "kanaal": S.c.channel}
 #: Lead times: label, the end column.
 LEAD_TIMES = {
-    "feedback": ("Ontvangen tot eerste terugkoppeling", S.c.first_feedback_at),
-    "triage": ("Ontvangen tot triagebesluit", S.c.triaged_at),
-    "closed": ("Ontvangen tot afsluiting", S.c.closed_at),
+    "feedback": (N_("Ontvangen tot eerste terugkoppeling"), S.c.first_feedback_at),
+    "triage": (N_("Ontvangen tot triagebesluit"), S.c.triaged_at),
+    "closed": (N_("Ontvangen tot afsluiting"), S.c.closed_at),
 }
 UNKNOWN = ""  # a NULL code is counted under this key ("Onbekend")
 

@@ -31,11 +31,11 @@ def _themes_form() -> type[FlaskForm]:
 
     for key, title in THEMES.items():
         setattr(Themes, f"rag_{key}", RadioField(
-            f"Kleur voor ‘{title}’", choices=[(r.value, r.label) for r in Rag],
-            validators=[InputRequired(f"Kies een kleur voor ‘{title}’.")]))
+            _l("Kleur voor ‘%(title)s’", title=title), choices=[(r.value, r.label) for r in Rag],
+            validators=[InputRequired(_l("Kies een kleur voor ‘%(title)s’.", title=title))]))
         setattr(Themes, f"explanation_{key}", TextAreaField(
             _l("Toelichting bij ‘%(title)s’", title=title), description=_l("Verplicht. Leg uit waarom u deze kleur kiest. Geen namen."),
-            validators=[DataRequired(f"Schrijf een toelichting bij ‘{title}’."), Length(max=5000)]))
+            validators=[DataRequired(_l("Schrijf een toelichting bij ‘%(title)s’.", title=title)), Length(max=5000)]))
     return Themes
 
 

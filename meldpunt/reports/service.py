@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from flask_babel import gettext
 from meldpunt.cases.models import CaseIntervention, CaseSignal
 from meldpunt.database import utcnow
+from meldpunt.i18n import N_
 from meldpunt.intake.models import SubjectIdentifier
 from meldpunt.signals.models import Signal, Track
 from meldpunt.meetings.models import DECISION_LABELS, Decision
@@ -43,12 +44,12 @@ def labels(session: Session) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = defaultdict(dict)
     for kind, code, label in session.execute(select(TaxonomyTerm.kind, TaxonomyTerm.code, TaxonomyTerm.label)):
         out[kind][code] = label
-    out["track"] = {Track.REGULAR.value: "Regulier", Track.INTEGRITY.value: "Integriteit"}
+    out["track"] = {Track.REGULAR.value: N_("Regulier"), Track.INTEGRITY.value: N_("Integriteit")}
     return out
 
 
 def label_for(names: dict[str, str], code: str) -> str:
-    return names.get(code, code) if code else "Onbekend"
+    return names.get(code, code) if code else N_("Onbekend")
 
 
 def month_label(key: str) -> str:
@@ -199,9 +200,9 @@ def save_themes(session: Session, *, report: CouncilReport, values: dict[str, tu
         if key not in THEMES:
             raise ReportError(gettext("Onbekend thema."))
         if rag not in {r.value for r in Rag}:
-            raise ReportError(f"Kies een kleur voor ‘{THEMES[key]}’.")
+            raise ReportError(gettext("Kies een kleur voor ‘%(title)s’.", title=gettext(THEMES[key])))
         if not explanation.strip():
-            raise ReportError(f"Schrijf een toelichting bij ‘{THEMES[key]}’.")
+            raise ReportError(gettext("Schrijf een toelichting bij ‘%(title)s’.", title=gettext(THEMES[key])))
         if key in current:
             current[key].rag, current[key].explanation = rag, explanation.strip()
         else:

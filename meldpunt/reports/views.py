@@ -9,10 +9,12 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from meldpunt.extensions import db
+from meldpunt.i18n import N_
 from meldpunt.signals.models import SignalStatus
 from meldpunt.policy import load_or_404, require
 from meldpunt.reports import charts, figures, service
@@ -44,7 +46,7 @@ def _date_arg(name: str, default: date) -> date:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        abort(400, description=f"De datum bij ‘{name}’ klopt niet. Gebruik jjjj-mm-dd.")
+        abort(400, description=_("De datum bij ‘%(name)s’ klopt niet. Gebruik jjjj-mm-dd.", name=name))
 
 
 def _period_from_args() -> Period:
@@ -83,7 +85,7 @@ def dashboard():
                            lead_labels={k: v[0] for k, v in figures.LEAD_TIMES.items()},
                            decision_labels=_decision_labels(), instrument_labels=_instrument_labels(),
                            status_labels={s.value: s.label for s in SignalStatus},
-                           case_labels={"open": "Open", "monitoren": "Monitoren", "afgesloten": "Afgesloten"})
+                           case_labels={"open": N_("Open"), "monitoren": N_("Monitoren"), "afgesloten": N_("Afgesloten")})
 
 
 def _decision_labels() -> dict[str, str]:
@@ -98,16 +100,22 @@ def _instrument_labels() -> dict[str, str]:
     return {kind.value: label for kind, label in INSTRUMENT_LABELS.items()}
 
 
+def _month(key: str) -> str:
+    """``2026-01`` -> ``januari 2026`` / ``January 2026`` (the page's language)."""
+    year, month = key.split("-")
+    return format_date(date(int(year), int(month), 1), "LLLL y")
+
+
 def _dashboard_charts(board: figures.Dashboard, names) -> list[charts.Chart]:
-    out = [charts.bar_chart("per-maand", "Meldingen per maand",
-                            [(service.month_label(m), n) for m, n in board.per_month])]
-    for key, (title, _column) in figures.DIMENSIONS.items():
+    """The charts in the page's language: titles, bar labels and summaries (issue 22 item 9)."""
+    out = [charts.bar_chart("per-maand", _("Meldingen per maand"), [(_month(m), n) for m, n in board.per_month])]
+    for key, (label, _column) in figures.DIMENSIONS.items():
         if key == "track" and board.filters.track:
             continue
         counts = board.by.get(key, {})
-        items = sorted(((service.label_for(names.get(key, {}), code), n) for code, n in counts.items()),
+        items = sorted(((_(service.label_for(names.get(key, {}), code)), n) for code, n in counts.items()),
                        key=lambda item: (-item[1], item[0]))
-        out.append(charts.bar_chart(f"per-{key}", f"Meldingen per {title.lower()}", items))
+        out.append(charts.bar_chart(f"per-{key}", _("Meldingen per %(dimension)s", dimension=_(label).lower()), items))
     return out
 
 

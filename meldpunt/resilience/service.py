@@ -284,7 +284,7 @@ def parse_scan_list(raw: str) -> list[tuple[str, str, str]]:
     if not items:
         raise ResilienceError(gettext("Er staan geen aanbevelingen in. Zet er één per regel in: nummer en tekst."))
     if len(items) > MAX_IMPORT:
-        raise ResilienceError(f"Dat zijn meer dan {MAX_IMPORT} aanbevelingen. Splits de lijst.")
+        raise ResilienceError(gettext("Dat zijn meer dan %(maximum)s aanbevelingen. Splits de lijst.", maximum=MAX_IMPORT))
     return items
 
 

@@ -373,7 +373,7 @@ def _reason(reason: str | None) -> str:
     if not text:
         raise RetentionError(gettext("Geef een reden op."))
     if len(text) > MAX_REASON:
-        raise RetentionError(f"De reden is te lang: gebruik hoogstens {MAX_REASON} tekens.")
+        raise RetentionError(gettext("De reden is te lang: gebruik hoogstens %(maximum)s tekens.", maximum=MAX_REASON))
     return text
 
 

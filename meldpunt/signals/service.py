@@ -121,7 +121,7 @@ def transition_signal(
     if transition.reason_required and not reason:
         raise ReasonError(gettext("Geef een reden op. Die wordt vertrouwelijk bewaard."))
     if reason and len(reason) > REASON_MAX:
-        raise ReasonError(f"De reden is te lang (hoogstens {REASON_MAX} tekens).")
+        raise ReasonError(gettext("De reden is te lang (hoogstens %(maximum)s tekens).", maximum=REASON_MAX))
     cipher = signal_cipher(session, keyring, signal) if reason else None
     now = now or utcnow()
     source = signal.status

@@ -56,11 +56,11 @@ class Path(enum.StrEnum):
 
 
 PATH_HOW = {
-    Path.STATUS: "met de knoppen onder ‘Besluiten’ op de pagina van de melding",
-    Path.FORWARD: "met ‘Melding doorzenden’, met grondslag en reden",
-    Path.CASE: "op de pagina van de casus",
-    Path.MEETING: "in het casusoverleg",
-    Path.APPROVAL: "na akkoord van een tweede persoon (vier ogen)",
+    Path.STATUS: N_("met de knoppen onder ‘Besluiten’ op de pagina van de melding"),
+    Path.FORWARD: N_("met ‘Melding doorzenden’, met grondslag en reden"),
+    Path.CASE: N_("op de pagina van de casus"),
+    Path.MEETING: N_("in het casusoverleg"),
+    Path.APPROVAL: N_("na akkoord van een tweede persoon (vier ogen)"),
 }
 
 
@@ -195,11 +195,13 @@ def check_start(source: S | str, target: S | str, *, role: Role | str, track: Tr
         raise TransitionError(gettext("Deze statuswijziging bestaat niet.")) from None
     transition = TRANSITIONS.get((source, target))
     if transition is None:
-        raise TransitionError(f"Van “{source.label}” naar “{target.label}” kan niet.")
+        raise TransitionError(gettext("Van “%(source)s” naar “%(target)s” kan niet.", source=gettext(source.label), target=gettext(target.label)))
     if role not in transition.roles or track not in ROLE_TRACKS.get(role, frozenset()):
-        raise TransitionError(f"U mag deze melding niet van “{source.label}” naar “{target.label}” zetten.")
+        raise TransitionError(gettext("U mag deze melding niet van “%(source)s” naar “%(target)s” zetten.", source=gettext(source.label),
+                                       target=gettext(target.label)))
     if path not in transition.paths:
-        raise TransitionError(f"“{transition.label}” kan hier niet. Dat gaat {transition.main_path.how}.")
+        raise TransitionError(gettext("“%(move)s” kan hier niet. Dat gaat %(how)s.", move=gettext(transition.label),
+                                       how=gettext(transition.main_path.how)))
     return transition
 
 
@@ -215,7 +217,7 @@ def check_transition(
     this path, now. With ``four_eyes`` on, a row that carries four eyes is taken only on the approval path."""
     transition = check_start(source, target, role=role, track=track, path=path)
     if Path(path) != Path.APPROVAL and requires_approval(transition, four_eyes=four_eyes):
-        raise TransitionError(f"Vier ogen: “{transition.label}” gebeurt pas als een collega het verzoek goedkeurt.")
+        raise TransitionError(gettext("Vier ogen: “%(move)s” gebeurt pas als een collega het verzoek goedkeurt.", move=gettext(transition.label)))
     return transition
 
 

@@ -48,7 +48,7 @@ def clean_phenomena(session: Session, *, primary: str | None, others: Sequence[s
                 raise ClassificationError(gettext("Kies een verschijningsvorm uit de lijst."), field=field)
             codes.append(code)
     if len(codes) > PHENOMENA_MAX:
-        raise ClassificationError(f"Kies hoogstens {PHENOMENA_MAX} verschijningsvormen.", field=field)
+        raise ClassificationError(gettext("Kies hoogstens %(maximum)s verschijningsvormen.", maximum=PHENOMENA_MAX), field=field)
     return codes
 
 

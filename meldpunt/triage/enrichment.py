@@ -17,6 +17,7 @@ from meldpunt.audit.service import record
 from meldpunt.auth.models import User
 from meldpunt.vault.keys import Keyring
 from meldpunt.database import utcnow
+from meldpunt.i18n import N_
 from meldpunt.signals.models import Signal
 from meldpunt.triage.models import EnrichmentNote, Register
 from meldpunt.signals.service import (
@@ -43,9 +44,11 @@ class NoteView:
 def checked_text(value: str | None, name: str, *, required: bool = True, maximum: int = NOTE_MAX) -> str | None:
     value = (value or "").strip() or None
     if required and not value:
-        raise TriageError(f"Vul {name} in.")
+        raise TriageError(gettext("Vul %(what)s in.", what=gettext(name)))
     if value and len(value) > maximum:
-        raise TriageError(f"{name[0].upper()}{name[1:]} is te lang (hoogstens {maximum} tekens).")
+        text = gettext(name)
+        raise TriageError(gettext("%(what)s is te lang (hoogstens %(maximum)s tekens).",
+                                  what=text[:1].upper() + text[1:], maximum=maximum))
     return value
 
 
@@ -66,9 +69,9 @@ def add_enrichment_note(
         register = Register(register)
     except ValueError:
         raise TriageError(gettext("Kies het register dat u heeft geraadpleegd.")) from None
-    source = checked_text(source, "de bron", maximum=500)
-    legal_basis = checked_text(legal_basis, "de grondslag (doelbinding)", maximum=1000)
-    content = checked_text(content, "wat u heeft gevonden")
+    source = checked_text(source, N_("de bron"), maximum=500)
+    legal_basis = checked_text(legal_basis, N_("de grondslag (doelbinding)"), maximum=1000)
+    content = checked_text(content, N_("wat u heeft gevonden"))
     if consulted_on > utcnow().date():
         raise TriageError(gettext("De datum van raadplegen kan niet in de toekomst liggen."))
     cipher = signal_cipher(session, keyring, signal)

@@ -18,6 +18,7 @@ from meldpunt.audit.service import record
 from meldpunt.auth.models import User
 from meldpunt.vault.keys import Keyring
 from meldpunt.database import utcnow
+from meldpunt.i18n import N_
 from meldpunt.signals.models import Signal, SignalStatus
 from meldpunt.approvals.models import Approval, ApprovalKind
 from meldpunt.approvals.service import register_kind
@@ -55,9 +56,9 @@ def forward_signal(
         raise TriageError(gettext("Kies naar wie u de melding doorzendt.")) from None
     transition = check_start(signal.status, SignalStatus.FORWARDED, role=actor.role, track=signal.track,
                              path=Path.FORWARD)
-    recipient = checked_text(recipient, "de ontvanger", required=False, maximum=300)
-    legal_basis = checked_text(legal_basis, "de grondslag", maximum=1000)
-    reason = checked_text(reason, "de reden", maximum=REASON_MAX)
+    recipient = checked_text(recipient, N_("de ontvanger"), required=False, maximum=300)
+    legal_basis = checked_text(legal_basis, N_("de grondslag"), maximum=1000)
+    reason = checked_text(reason, N_("de reden"), maximum=REASON_MAX)
     open_request = session.scalar(
         select(Forwarding.id).where(Forwarding.signal_id == signal.id, Forwarding.state == ForwardingState.PENDING.value)
     )

@@ -80,9 +80,11 @@ def reporter_erased_text(erased_at: datetime) -> str:
 
     if erased_at.tzinfo is None:  # SQLite returns naive UTC
         erased_at = erased_at.replace(tzinfo=timezone.utc)
-    day = format_date(erased_at.astimezone(ZoneInfo("Europe/Amsterdam")).date(), "d MMMM y", locale="nl")
-    return (f"De melder heeft deze melding met naam gedaan. Op {day} is de identiteit van de "
-            "melder gewist na een verzoek onder de AVG. Wie de melder was, is daarom niet meer te zien.")
+    from meldpunt.i18n import current_language
+
+    day = format_date(erased_at.astimezone(ZoneInfo("Europe/Amsterdam")).date(), "d MMMM y", locale=current_language())
+    return gettext("De melder heeft deze melding met naam gedaan. Op %(day)s is de identiteit van de melder gewist "
+                   "na een verzoek onder de AVG. Wie de melder was, is daarom niet meer te zien.", day=day)
 
 
 def reveal_reporter_identity(

@@ -231,3 +231,107 @@ def test_item_09_catalogs_compile_elsewhere_when_the_package_is_read_only(tmp_pa
     english = Translations.load(str(folder), ["en"])
     assert english.gettext("Mijn meldingen") == "My reports"
     assert folder != TRANSLATIONS
+
+
+def _visible(html: str) -> str:
+    from html import unescape
+
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def test_item_09_audit_trail_labels_in_english_and_dutch_unchanged(app):
+    from tests.support.logins import enrol_totp, login_full
+
+    users = make_users(app)
+    enrol_totp(app, users["beheerder"].email)
+    admin = _english(app)
+    assert login_full(admin, users["beheerder"].email).status_code == 302
+    assert admin.get("/behandelen/").status_code in (403, 404)  # authz.denied in the trail
+    page = _text(admin.get("/beheer/audit?action=authz.denied"))
+    body = _visible(page.split("<tbody>", 1)[1])
+    assert "Access denied" in body and "Refused" in body, body
+    assert "Requested action view work queue" in body, body
+    assert "Toegang geweigerd" not in body and "werkvoorraad bekijken" not in body
+    # the action filter: groups and actions in English
+    assert "Reports: all" in page and "Logging in and own account: all" in page and "Audit trail viewed" in page
+    assert "Meldingen: alles" not in page and "Audittrail bekeken" not in page
+    logins = _visible(_text(admin.get("/beheer/audit?action=auth.")).split("<tbody>", 1)[1])
+    assert "Log in" in logins and "Method two-step verification" in logins, logins
+
+    dutch = app.test_client()
+    assert login_full(dutch, users["beheerder"].email).status_code == 302
+    same = _text(dutch.get("/beheer/audit?action=authz.denied"))
+    assert "Gevraagde handeling werkvoorraad bekijken" in _visible(same) and "Meldingen: alles" in same
+
+
+def test_item_09_dashboard_charts_in_english(app):
+    from tests.support.logins import login_full
+    from tests.support.report_rows import insert_signals
+
+    users = make_users(app)
+    from datetime import datetime, timedelta, timezone
+
+    from tests.support.report_rows import Row
+
+    base = datetime(2026, 3, 2, 10, tzinfo=timezone.utc)
+    rows = [Row(base + timedelta(days=i), "drugs", "vergunningen", "vth", "intern_formulier", "regulier", "ontvangen",
+                True, None, None, None) for i in range(4)]
+    with app.app_context():
+        insert_signals(db.session, rows)
+        db.session.commit()
+    manager = _english(app)
+    login_full(manager, users["management"].email)
+    page = _visible(_text(manager.get("/rapportages/?van=2026-01-01&tot=2026-12-31")))
+    for english in ("Reports per month", "In total 4 reports. Most: March 2026 (4).", "Reports per type of undermining",
+                    "Reports per track", "Regular", "Received to first feedback"):
+        assert english in page, english
+    for dutch in ("Meldingen per maand", "Samen 4 meldingen", "maart 2026", "Regulier", "Ontvangen tot eerste"):
+        assert dutch not in page, dutch
+    dutch_page = app.test_client()
+    login_full(dutch_page, users["management"].email)
+    html = _visible(_text(dutch_page.get("/rapportages/?van=2026-01-01&tot=2026-12-31")))
+    assert "Samen 4 meldingen. Het meest: maart 2026 (4)." in html and "Meldingen per verschijningsvorm" in html
+
+
+def test_item_09_short_dates_on_staff_pages_follow_the_language(app):
+    from datetime import date, datetime, timezone
+
+    from flask import render_template_string
+
+    moment = datetime(2026, 12, 15, 8, 30, tzinfo=timezone.utc)  # 09:30 in Amsterdam
+    template = "{{ m|short_datetime_at }} | {{ m|short_datetime }} | {{ d|short_date }}"
+    with app.test_request_context("/", headers={"Accept-Language": "en-GB,en;q=0.9"}):
+        assert render_template_string(template, m=moment, d=date(2026, 1, 5)) == \
+            "15 Dec 2026 at 09:30 | 15 Dec 2026, 09:30 | 5 Jan 2026"
+    with app.test_request_context("/"):
+        assert render_template_string(template, m=moment, d=date(2026, 1, 5)) == \
+            "15-12-2026 om 09:30 | 15-12-2026 09:30 | 05-01-2026"
+    with app.app_context():  # a worker rendering a document: Dutch
+        assert render_template_string("{{ m|short_date }}", m=moment.replace(tzinfo=None)) == "15-12-2026"
+
+
+def test_item_09_service_messages_with_values_in_english(app):
+    from meldpunt.auth.service import AccountError, check_password_policy
+    from meldpunt.signals.models import SignalStatus
+    from meldpunt.signals.transitions import TransitionError, check_start
+
+    def refusal() -> str:
+        try:
+            check_start(SignalStatus.RECEIVED, SignalStatus.DISCUSSED, role="regisseur", track="regulier", path="status")
+        except TransitionError as exc:
+            return str(exc)
+        raise AssertionError("the move should be refused")
+
+    def too_short() -> str:
+        try:
+            check_password_policy("kort")
+        except AccountError as exc:
+            return str(exc)
+        raise AssertionError("the password should be refused")
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert refusal() == "From “Received” to “Discussed in a meeting” is not possible."
+        assert re.fullmatch(r"Choose a password of at least \d+ characters\.", too_short())
+    with app.test_request_context("/"):
+        assert refusal() == "Van “Ontvangen” naar “Besproken in overleg” kan niet."
+        assert re.fullmatch(r"Kies een wachtwoord van minstens \d+ tekens\.", too_short())
