@@ -37,8 +37,10 @@ MIGRATIONS = ROOT / "migrations"
 
 def _deep_links(app, user_id: int, deep: int, per_page: int, tabs=TABS) -> dict[str, tuple[int, str]]:
     """Per tab: (page number, URL) of page ``deep`` as its "Volgende" link would give it (or the last page)."""
+    from meldpunt.auth.models import User
     from meldpunt.extensions import db
-    from meldpunt.triage import queue, service
+    from meldpunt.signals.models import Signal
+    from meldpunt.triage import queue
 
     links = {}
     with app.app_context():
@@ -50,16 +52,16 @@ def _deep_links(app, user_id: int, deep: int, per_page: int, tabs=TABS) -> dict[
             if page == 1:
                 links[tab] = (1, f"/behandelen/?tab={tab}")
                 continue
-            if not hasattr(service, "cursor_for"):  # code before keyset paging: only ?pagina=N exists
+            if not hasattr(queue, "cursor_for"):  # code before keyset paging: only ?pagina=N exists
                 links[tab] = (page, f"/behandelen/?tab={tab}&pagina={page}")
                 continue
             columns, descending = queue.SORTS["nieuwste"]
             cutoff = first.overdue_before
-            where = [service.Signal.track == "regulier"]
+            where = [Signal.track == "regulier"]
             condition = queue._tab_condition(queue.Tab(tab), user_id=user_id, cutoff=cutoff)
             if condition is not None:
                 where.append(condition)
-            query = (db.select(*queue.QUEUE_COLUMNS).outerjoin(service.User, service.User.id == service.Signal.assignee_id)
+            query = (db.select(*queue.QUEUE_COLUMNS).outerjoin(User, User.id == Signal.assignee_id)
                      .where(*where).order_by(*[c.desc() for c in columns]).offset((page - 1) * per_page - 1).limit(1))
             row = queue.QueueRow(*db.session.execute(query).one())
             links[tab] = (page, f"/behandelen/?tab={tab}&na={queue.cursor_for(row)}&pagina={page}")
