@@ -91,11 +91,7 @@ def _section_context(case: Case, forms: dict) -> dict:
 
 
 def render_case_page(case: Case, status: int = 200, error: str | None = None, **forms):
-    """The casus page, with a refused form's errors (``forms``) kept; for the sections' own routes."""
-    return _detail(case, status, error, **forms)
-
-
-def _detail(case: Case, status=200, error=None, **forms):
+    """The casus page, keeping a refused form's errors (``forms``); the sections' own routes use it too."""
     keyring = current_keyring()
     view = service.read_case(db.session, keyring=keyring, case=case)
     track = handler_track(current_user) or ""
@@ -123,13 +119,13 @@ def _refused(case_id, exc, **forms):
     db.session.rollback()
     case = _load(case_id)
     code = 409 if isinstance(exc, service.StaleCaseError) else 422
-    return _detail(case, code, str(exc), **forms)
+    return render_case_page(case, code, str(exc), **forms)
 
 
 @bp.get("/<uuid:case_id>")
 @login_required
 def detail(case_id):
-    return _detail(_load(case_id))
+    return render_case_page(_load(case_id))
 
 
 @bp.post("/<uuid:case_id>")
@@ -138,7 +134,7 @@ def update(case_id):
     case = _load(case_id)
     form = CaseForm()
     if not form.validate_on_submit():
-        return _detail(case, 422, "Controleer wat u heeft ingevuld.", case_form=form)
+        return render_case_page(case, 422, "Controleer wat u heeft ingevuld.", case_form=form)
     try:
         service.update_case(db.session, keyring=current_keyring(), case=case, actor=current_user, title=form.title.data,
                             risk_picture=form.risk_picture.data, status=form.status.data, expected_version=form.version.data)
@@ -155,11 +151,11 @@ def add_signal(case_id):
     case = _load(case_id)
     form = AddSignalForm()
     if not form.validate_on_submit():
-        return _detail(case, 422, "Controleer wat u heeft ingevuld.", add_signal_form=form)
+        return render_case_page(case, 422, "Controleer wat u heeft ingevuld.", add_signal_form=form)
     signal = service.search_open_signals(db.session, track=handler_track(current_user) or "", reference=form.reference.data)
     if signal is None:
         form.reference.errors = ["Deze melding bestaat niet of u kunt hem niet zien."]
-        return _detail(case, 422, None, add_signal_form=form)
+        return render_case_page(case, 422, None, add_signal_form=form)
     try:
         service.add_signal_to_case(db.session, keyring=current_keyring(), case=case, signal=signal, actor=current_user)
     except TriageError as exc:
@@ -216,7 +212,7 @@ def add_intervention(case_id):
     case = _load(case_id)
     form = InterventionForm()
     if not form.validate_on_submit():
-        return _detail(case, 422, "Controleer wat u heeft ingevuld.", intervention_form=form)
+        return render_case_page(case, 422, "Controleer wat u heeft ingevuld.", intervention_form=form)
     try:
         item = service.add_intervention(db.session, keyring=current_keyring(), case=case, actor=current_user,
                                         kind=form.kind.data, note=form.note.data)
@@ -253,7 +249,7 @@ def close(case_id):
     case = _load(case_id)
     form = CloseCaseForm()
     if not form.validate_on_submit():
-        return _detail(case, 422, "Controleer wat u heeft ingevuld.", close_form=form)
+        return render_case_page(case, 422, "Controleer wat u heeft ingevuld.", close_form=form)
     four_eyes = current_app.extensions["meldpunt.settings"].security.four_eyes
     try:
         pending = service.close_case(db.session, keyring=current_keyring(), case=case, actor=current_user,

@@ -13,7 +13,7 @@ from meldpunt.vault.keys import Keyring
 from meldpunt.database import utcnow
 from meldpunt.feedback.models import DeliveryChannel, DeliveryState, Notice, NoticeDelivery, NoticeKind
 from meldpunt.signals.events import status_changed
-from meldpunt.signals.models import FINAL_STATUSES, Signal
+from meldpunt.signals.models import QUEUE_EXIT_STATUSES, Signal
 from meldpunt.vault.service import ShreddedError, cipher_for, field_reader
 from meldpunt.i18n import N_
 
@@ -363,7 +363,6 @@ def send_feedback(
 
 
 #: Statuses after which no first feedback is awaited any more (each such move queues a notice anyway).
-_DONE_STATUSES = tuple(status.value for status in FINAL_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -379,7 +378,7 @@ def awaiting_first_feedback():
     return and_(
         Signal.first_feedback_at.is_(None),
         Signal.wants_feedback.is_(True),
-        Signal.status.not_in(_DONE_STATUSES),
+        Signal.status.not_in(QUEUE_EXIT_STATUSES),
     )
 
 

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from meldpunt.audit.requests import client_origin
 from meldpunt.audit.service import record_anonymous
 from meldpunt.auth.forms import LogoutForm
 from meldpunt.auth.sessions import SESSION_KEY as AUTH_SESSION_KEY
@@ -311,7 +312,7 @@ def _save_for_checking(*, anonymous: bool, public: bool = False):
     fields = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "check", "submit")]
     reporter = None if anonymous or not current_user.is_authenticated else current_user
     drafts.save_draft(db.session, token=token, draft=drafts.Draft(fields=fields, files=files), reporter=reporter,
-                      origin=(request.remote_addr or "") if reporter is not None else "")
+                      origin=client_origin() if reporter is not None else "")
     db.session.commit()
     g.draft_saved = True  # not a filing: the anonymous filing limit does not count it
     session[DRAFT_SESSION_KEY] = token

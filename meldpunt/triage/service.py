@@ -29,18 +29,13 @@ from meldpunt.vault.service import ShreddedError, cipher_for, field_reader, unse
 # ---------------------------------------------------------------------------- assignment
 
 
-def handlers_for_track(session: Session, *, track: str) -> list[User]:
-    """Who a signal of ``track`` may be assigned to."""
-    return handlers_of_track(session, track=track)
-
-
 def assign_signal(
     session: Session, *, signal: Signal, actor: User, assignee_id: int | None, expected_version: int | None = None
 ) -> Signal:
     """Give the signal to a colleague of the same track (or to nobody)."""
     check_version(signal, expected_version)
     if assignee_id is not None:
-        allowed = {u.id for u in handlers_for_track(session, track=signal.track)}
+        allowed = {u.id for u in handlers_of_track(session, track=signal.track)}
         if assignee_id not in allowed:
             raise TriageError(gettext("Kies een collega die deze meldingen mag behandelen."))
     previous = signal.assignee_id

@@ -37,7 +37,7 @@ from meldpunt.triage.forms import (
 )
 from meldpunt.approvals.models import Approval, ApprovalKind, ApprovalState
 from meldpunt.approvals.service import decide_approval, may_decide, pending_approvals
-from meldpunt.signals.service import ReasonError, StaleSignalError, TriageError, transition_signal
+from meldpunt.signals.service import ReasonError, StaleSignalError, TriageError, handlers_of_track, transition_signal
 from meldpunt.signals.transitions import TransitionError
 from meldpunt.triage.queue import QueueFilters, SORT_LABELS, Tab
 from meldpunt.signals.transitions import Path, available_transitions, can_start
@@ -116,7 +116,7 @@ def _page(signal: Signal, *, status: int = 200, error: str | None = None, report
         cipher = None
     assign = forms.get("assign_form") or AssignForm(formdata=None)
     assign.assignee_id.choices = [("", _("Niemand"))] + [
-        (str(u.id), u.name) for u in service.handlers_for_track(db.session, track=signal.track)
+        (str(u.id), u.name) for u in handlers_of_track(db.session, track=signal.track)
     ]
     assign.assignee_id.data = str(signal.assignee_id or "")
     classify = forms.get("classify_form") or _classify_form(signal, formdata=None)
@@ -356,7 +356,7 @@ def assign(signal_id):
     signal = _load_signal(signal_id)
     form = AssignForm()
     form.assignee_id.choices = [("", _("Niemand"))] + [
-        (str(u.id), u.name) for u in service.handlers_for_track(db.session, track=signal.track)
+        (str(u.id), u.name) for u in handlers_of_track(db.session, track=signal.track)
     ]
     if not form.validate_on_submit():
         return _invalid(signal, "assign_form", form)
