@@ -14,6 +14,8 @@ from flask import Flask
 #: Seconds a reserved, unacknowledged message stays invisible before Redis redelivers it.
 #: Must exceed the longest task run (with retries it is re-queued, not held).
 VISIBILITY_TIMEOUT = 3600
+#: Seconds between two runs of the audit sealer (``workers.audit.seal``).
+SEAL_INTERVAL = 1.0
 
 
 def init_celery(app: Flask) -> Celery:
@@ -56,6 +58,9 @@ def init_celery(app: Flask) -> Celery:
         beat_schedule={
             "sweep-outbox": {"task": "workers.notices.sweep_outbox", "schedule": 30.0},
             "append-deferred-audit": {"task": "workers.audit.append_deferred", "schedule": crontab(minute=1)},
+            # Chains the audit entries the requests appended (they take no lock); a run that could not
+            # start within a few seconds is dropped, the next one seals its entries too.
+            "seal-audit": {"task": "workers.audit.seal", "schedule": SEAL_INTERVAL, "options": {"expires": 10}},
             "remind-handlers": {
                 "task": "workers.notices.remind_handlers",
                 "schedule": crontab(hour=settings.feedback.reminder_hour, minute=0),

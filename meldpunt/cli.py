@@ -218,12 +218,14 @@ def demo() -> None:
 def audit_verify() -> None:
     """Recompute the hash chain and compare it with the checkpoints; exit 1 naming every problem.
 
-    First moves the anonymous reporters' entries of hours that have ended into the chain.
+    First moves the anonymous reporters' entries of hours that have ended into the trail, and seals
+    every committed entry (the beat task does that every second; this does not wait for it).
     """
-    from meldpunt.audit.service import append_deferred, chain_summary, deferred_count, verify_chain
+    from meldpunt.audit.service import append_deferred, chain_summary, deferred_count, seal_all, verify_chain
 
     append_deferred(db.session)
     db.session.commit()
+    seal_all(db.session)
     waiting = deferred_count(db.session)
     breaks = verify_chain(db.session)
     if breaks:

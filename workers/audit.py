@@ -1,4 +1,5 @@
-"""Audit housekeeping: the anonymous reporters' entries join the hash chain once their hour has ended."""
+"""Audit housekeeping: the sealer chains new entries every second; the anonymous reporters' entries join
+the trail once their hour has ended."""
 
 from __future__ import annotations
 
@@ -19,3 +20,14 @@ def append_deferred() -> int:
     if count:
         log.info("appended %d deferred anonymous audit entries", count)
     return count
+
+
+@shared_task(name="workers.audit.seal", ignore_result=True)
+def seal() -> int:
+    """Beat runs this every second: chain the audit entries committed since the last run
+    (see meldpunt.audit.service.seal). Idempotent: an entry is sealed once; a second sealer
+    running at the same time finds the lock taken and returns."""
+    from meldpunt.audit.service import seal_all
+    from meldpunt.extensions import db
+
+    return seal_all(db.session)

@@ -1,6 +1,6 @@
 """The audit checkpoint outside the database: an append-only file of signed lines, and syslog.
 
-Every transaction that appends audit entries ends with one checkpoint: the number and hash of
+Every transaction that seals audit entries ends with one checkpoint: the position and hash of
 its newest entry. The database keeps it in ``audit_checkpoint`` (one row); after the COMMIT the
 same checkpoint is appended as one line to ``[audit] checkpoint_file`` (next to the keyring by
 default, opened with ``O_APPEND``, mode 0600) and, when ``[audit] syslog_address`` is set, sent to
@@ -75,7 +75,7 @@ class _Pending:
 
 def queue_line(session: Session, *, entry: Any, line: str, path: Path, syslog_address: str) -> None:
     """Write ``line`` once this session's (outermost) transaction commits."""
-    session.info.setdefault(_PENDING, []).append(_Pending(entry, entry.id, line, path, syslog_address))
+    session.info.setdefault(_PENDING, []).append(_Pending(entry, entry.position, line, path, syslog_address))
 
 
 def append_line(path: Path, line: str) -> None:

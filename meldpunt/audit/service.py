@@ -28,8 +28,8 @@ from meldpunt.audit.models import AuditCheckpoint, AuditEntry, DeferredAuditEntr
 from meldpunt.database import utc_hour
 
 GENESIS = "0" * 64
-_PG_LOCK_KEY = 0x4D454C44  # "MELD": serialises appends on PostgreSQL
-#: SQLite: how often taking the append lock is tried when it stays busy beyond ``busy_timeout``.
+_SEALER_LOCK_KEY = 0x4D454C44  # "MELD": one sealer at a time on PostgreSQL
+#: SQLite: how often taking the sealer lock is tried when it stays busy beyond ``busy_timeout``.
 SQLITE_LOCK_ATTEMPTS = 3
 
 #: Tables whose rows are only ever made together with an audit entry in the same transaction
@@ -46,7 +46,7 @@ def _canonical(entry: AuditEntry) -> bytes:
     if created.tzinfo is None:
         created = created.replace(tzinfo=timezone.utc)
     payload = {
-        "id": entry.id,
+        "id": entry.position,  # the place in the chain (the row's id is only a storage key)
         "at": created.astimezone(timezone.utc).isoformat(timespec="microseconds"),
         "actor_id": entry.actor_id,
         "actor": entry.actor_label,
@@ -65,6 +65,23 @@ def compute_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(_canonical(entry)).hexdigest()
 
 
+def _new_entry(
+    *, action: str, actor_id: int | None = None, actor_label: str = "", object_type: str = "", object_id: Any = "",
+    result: str = "ok", origin: str = "", details: dict[str, Any] | None = None, created_at: datetime | None = None,
+) -> AuditEntry:
+    return AuditEntry(
+        created_at=created_at or datetime.now(timezone.utc),
+        actor_id=actor_id,
+        actor_label=str(actor_label)[:254],
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id) if object_id is not None else "",
+        result=result,
+        origin=str(origin)[:64],
+        details=json.dumps(details or {}, sort_keys=True, default=str),
+    )
+
+
 def record(
     session: Session,
     *,
@@ -80,113 +97,99 @@ def record(
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (so it commits or rolls back with the change).
 
-    ``created_at`` (default: now) is the time the entry states; the chain orders entries by id,
-    not by time, so an earlier stated time (a deferred anonymous entry's hour) keeps it valid.
-    Appends are serialised (one transaction at a time holds the append lock until it ends), so
-    two requests never compute the same id or link to the same previous hash.
+    One INSERT, written with the transaction's other rows at its flush; no lock and no read, so
+    writers never wait for each other here. ``seal`` chains the entry once it is committed.
+    ``created_at`` (default: now) is the time the entry states; the chain orders entries by the
+    order they were sealed in, so an earlier stated time (a deferred anonymous entry's hour) keeps it valid.
     """
-    last, checkpoint = _lock_and_read_last(session)
-    entry = AuditEntry(
-        id=(last[0] + 1) if last else 1,
-        created_at=created_at or datetime.now(timezone.utc),
-        actor_id=actor_id,
-        actor_label=actor_label[:254],
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id) if object_id is not None else "",
-        result=result,
-        origin=origin[:64],
-        details=json.dumps(details or {}, sort_keys=True, default=str),
-        prev_hash=last[1] if last else GENESIS,
-    )
-    entry.entry_hash = compute_hash(entry)
+    entry = _new_entry(action=action, actor_id=actor_id, actor_label=actor_label, object_type=object_type,
+                       object_id=object_id, result=result, origin=origin, details=details, created_at=created_at)
     session.add(entry)
-    _advance_checkpoint(session, entry, checkpoint)
-    session.flush()
     return entry
 
 
 def record_many(session: Session, *, entries: list[dict[str, Any]]) -> list[AuditEntry]:
-    """Append several entries at once (batch jobs): one lock, one read of the chain's end, one
-    checkpoint for the last entry, one flush. Each dict takes the keyword arguments of ``record``;
-    the entries chain exactly as if ``record`` had been called for each in turn."""
-    if not entries:
-        return []
-    last, checkpoint = _lock_and_read_last(session)
-    next_id, prev_hash = ((last[0] + 1), last[1]) if last else (1, GENESIS)
-    made = []
-    for item in entries:
-        object_id = item.get("object_id", "")
-        entry = AuditEntry(
-            id=next_id,
-            created_at=item.get("created_at") or datetime.now(timezone.utc),
-            actor_id=item.get("actor_id"),
-            actor_label=str(item.get("actor_label", ""))[:254],
-            action=item["action"],
-            object_type=item.get("object_type", ""),
-            object_id=str(object_id) if object_id is not None else "",
-            result=item.get("result", "ok"),
-            origin=str(item.get("origin", ""))[:64],
-            details=json.dumps(item.get("details") or {}, sort_keys=True, default=str),
-            prev_hash=prev_hash,
-        )
-        entry.entry_hash = compute_hash(entry)
-        made.append(entry)
-        next_id, prev_hash = next_id + 1, entry.entry_hash
+    """Append several entries at once (batch jobs): one multi-row INSERT at the next flush.
+    Each dict takes the keyword arguments of ``record``; they are sealed in this order."""
+    made = [_new_entry(**item) for item in entries]
     session.add_all(made)
-    _advance_checkpoint(session, made[-1], checkpoint)
-    session.flush()
     return made
 
 
-def _lock_and_read_last(session: Session) -> tuple[tuple[int, str] | None, AuditCheckpoint | None]:
-    """Take the append lock for the rest of this transaction; return (id, hash) of the newest entry
-    (None for an empty trail) and the checkpoint row when it was read.
+#: How many entries one ``seal`` call chains at most (the beat task calls it until none are left).
+SEAL_BATCH = 5000
 
-    PostgreSQL: the lock is the checkpoint row itself (``SELECT … FOR UPDATE``), which names the
-    newest entry: one statement, where the advisory lock and a read of the newest entry took two (a
-    waiting transaction reads the row as the one before it committed it). Without a checkpoint row
-    (an empty trail, or the row was deleted) the advisory lock serialises the appends that make it.
+
+def seal(session: Session, *, limit: int = SEAL_BATCH) -> int:
+    """Chain the committed entries that are not sealed yet, in ``id`` order; returns how many (verzegelen).
+
+    Each gets the next ``position``, the previous entry's hash and its own hash; the signed checkpoint
+    row moves to the newest, and after the caller's COMMIT its line goes to the checkpoint file and
+    syslog. One sealer at a time: on PostgreSQL a second one finds the sealer lock taken and returns 0
+    at once (the first one seals its entries too); on SQLite the write lock serialises them. An entry
+    whose transaction commits after a later one was sealed is sealed in the next run, after it.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        for attempt in (1, 2):
-            checkpoint = session.scalars(
-                select(AuditCheckpoint).where(AuditCheckpoint.id == 1).with_for_update()
-                .execution_options(populate_existing=True)
-            ).first()
-            if checkpoint is not None and checkpoint.last_id:
-                return (checkpoint.last_id, checkpoint.last_hash), checkpoint
-            if attempt == 1:
-                session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-    else:
-        _lock_appends(session)
-    last = session.execute(select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)).first()
-    return ((last.id, last.entry_hash) if last else None), None
+    if not _take_sealer_lock(session):
+        return 0
+    waiting = session.scalars(
+        select(AuditEntry).where(AuditEntry.position.is_(None)).order_by(AuditEntry.id).limit(limit)
+    ).all()
+    if not waiting:
+        return 0
+    last = session.execute(
+        select(AuditEntry.position, AuditEntry.entry_hash).where(AuditEntry.position.is_not(None))
+        .order_by(AuditEntry.position.desc()).limit(1)
+    ).first()
+    position, prev_hash = (last.position, last.entry_hash) if last else (0, GENESIS)
+    for entry in waiting:
+        position += 1
+        entry.position = position
+        entry.prev_hash = prev_hash
+        entry.entry_hash = compute_hash(entry)
+        prev_hash = entry.entry_hash
+    _advance_checkpoint(session, waiting[-1])
+    session.flush()
+    return len(waiting)
 
 
-def _lock_appends(session: Session) -> None:
-    """Take the append lock for the rest of this transaction.
+def seal_all(session: Session) -> int:
+    """Seal until nothing committed is left, committing after each batch; returns how many."""
+    total = 0
+    while True:
+        count = seal(session)
+        session.commit()
+        total += count
+        if count < SEAL_BATCH:
+            return total
 
-    PostgreSQL: a transaction-scoped advisory lock. SQLite: a write on the checkpoint row takes
-    SQLite's single write lock (pysqlite opens the transaction right before it), so the newest
-    entry read next cannot change before this transaction commits or rolls back. Waiting for the
-    lock is SQLite's ``busy_timeout`` (meldpunt.database); a lock that stays busy beyond it is tried
-    up to ``SQLITE_LOCK_ATTEMPTS`` times in all before the error goes up.
+
+def unsealed_count(session: Session) -> int:
+    """Entries appended but not sealed yet (committed ones wait for the next seal, about a second)."""
+    return session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.position.is_(None))) or 0
+
+
+def _take_sealer_lock(session: Session) -> bool:
+    """Take the sealer lock for the rest of this transaction; False when another sealer holds it.
+
+    PostgreSQL: a transaction-scoped advisory lock, tried without waiting. SQLite: a write on the
+    checkpoint row takes SQLite's single write lock (pysqlite opens the transaction right before it),
+    so no other transaction can seal or commit entries until this one ends. Waiting for it is
+    SQLite's ``busy_timeout`` (meldpunt.database), tried up to ``SQLITE_LOCK_ATTEMPTS`` times.
     """
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-        return
+        return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _SEALER_LOCK_KEY}))
     if dialect != "sqlite":
-        return
+        return True
     for attempt in range(1, SQLITE_LOCK_ATTEMPTS + 1):
         try:
             session.execute(text("UPDATE audit_checkpoint SET id = id WHERE id = 1"))
-            return
+            return True
         except OperationalError as exc:
             if "locked" not in str(exc.orig).lower() or attempt == SQLITE_LOCK_ATTEMPTS:
                 raise
             time.sleep(0.05 * attempt)
+    return False  # pragma: no cover - the loop returns or raises
 
 
 def reporter_label(signal_id: uuid.UUID | str) -> str:
@@ -296,41 +299,33 @@ def checkpoint_mac(key: bytes, last_id: int, last_hash: str) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def _advance_checkpoint(session: Session, entry: AuditEntry, checkpoint: AuditCheckpoint | None = None) -> None:
-    checkpoint = checkpoint if checkpoint is not None else session.get(AuditCheckpoint, 1)
+def _advance_checkpoint(session: Session, entry: AuditEntry) -> None:
+    """Move the signed checkpoint row to ``entry`` (just sealed) and queue its line for after the COMMIT."""
+    assert entry.position is not None and entry.entry_hash is not None  # noqa: S101 - sealed by the caller
+    checkpoint = session.get(AuditCheckpoint, 1, populate_existing=True)
     if checkpoint is None:
         checkpoint = AuditCheckpoint(id=1, last_id=0, last_hash=GENESIS)
         session.add(checkpoint)
     key = _checkpoint_key()
-    checkpoint.last_id = entry.id
+    checkpoint.last_id = entry.position
     checkpoint.last_hash = entry.entry_hash
     checkpoint.key_id = key[0] if key else ""
-    checkpoint.mac = checkpoint_mac(key[1], entry.id, entry.entry_hash) if key else ""
+    checkpoint.mac = checkpoint_mac(key[1], entry.position, entry.entry_hash) if key else ""
     checkpoint.updated_at = datetime.now(timezone.utc)
     target = _checkpoint_target()
     if key is not None and target is not None:
         first_hash = _first_hash(session, entry)
         if first_hash:
             line = checkpoints.format_line(key_id=key[0], key=key[1], db=checkpoints.database_id(first_hash),
-                                           last_id=entry.id, last_hash=entry.entry_hash)
+                                           last_id=entry.position, last_hash=entry.entry_hash)
             checkpoints.queue_line(session, entry=entry, line=line, path=target[0], syslog_address=target[1])
 
 
-#: The hash of entry 1 per database (it names the database in the checkpoint file and never changes).
-_first_hashes: dict[str, str] = {}
-
-
 def _first_hash(session: Session, entry: AuditEntry) -> str | None:
-    key = session.get_bind().url.render_as_string(hide_password=True)
-    if entry.id == 1:
-        _first_hashes[key] = entry.entry_hash
+    """The hash of the chain's entry 1 (it names the database in the checkpoint file)."""
+    if entry.position == 1:
         return entry.entry_hash
-    cached = _first_hashes.get(key)
-    if cached is None:
-        cached = session.scalar(select(AuditEntry.entry_hash).where(AuditEntry.id == 1))
-        if cached:
-            _first_hashes[key] = cached
-    return cached
+    return session.scalar(select(AuditEntry.entry_hash).where(AuditEntry.position == 1))
 
 
 def _checkpoint_target() -> tuple[Path, str] | None:
@@ -350,14 +345,15 @@ class ChainBreak:
 
 
 def verify_chain(session: Session, *, batch_size: int = 5000) -> list[ChainBreak]:
-    """Recompute the chain; return every entry that was edited, inserted or follows a deletion.
+    """Recompute the chain of sealed entries (call ``seal_all`` first); return every entry that was
+    edited, inserted or follows a deletion, named by its position.
 
     Then compare the chain's end with the signed checkpoint row, with the checkpoint file outside
     the database, and (for an empty trail) with the tables whose rows are always audited.
     ``ChainBreak.entry_id`` is 0 for problems that are not about one entry.
     """
     breaks: list[ChainBreak] = []
-    first_hash = session.scalar(select(AuditEntry.entry_hash).where(AuditEntry.id == 1))
+    first_hash = session.scalar(select(AuditEntry.entry_hash).where(AuditEntry.position == 1))
     external = _read_checkpoint_file(db=checkpoints.database_id(first_hash) if first_hash else None)
     wanted = external.latest.last_id if external is not None and external.latest is not None else None
     hash_at_wanted: str | None = None
@@ -366,29 +362,30 @@ def verify_chain(session: Session, *, batch_size: int = 5000) -> list[ChainBreak
     last_id = 0
     while True:
         rows = session.scalars(
-            select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch_size)
+            select(AuditEntry).where(AuditEntry.position > last_id).order_by(AuditEntry.position).limit(batch_size)
         ).all()
         if not rows:
             break
         for entry in rows:
-            if entry.id != expected_id:
-                breaks.append(ChainBreak(entry.id, f"entries {expected_id}..{entry.id - 1} are missing"))
+            position = entry.position or 0
+            if position != expected_id:
+                breaks.append(ChainBreak(position, f"entries {expected_id}..{position - 1} are missing"))
             if entry.prev_hash != prev_hash:
-                breaks.append(ChainBreak(entry.id, "previous-hash link does not match (entry deleted or reordered)"))
+                breaks.append(ChainBreak(position, "previous-hash link does not match (entry deleted or reordered)"))
             if compute_hash(entry) != entry.entry_hash:
-                breaks.append(ChainBreak(entry.id, "content does not match its hash (entry edited)"))
-            if entry.id == wanted:
+                breaks.append(ChainBreak(position, "content does not match its hash (entry edited)"))
+            if position == wanted:
                 hash_at_wanted = entry.entry_hash
-            prev_hash = entry.entry_hash
-            expected_id = entry.id + 1
-            last_id = entry.id
+            prev_hash = entry.entry_hash or ""
+            expected_id = position + 1
+            last_id = position
         session.expunge_all()
     checkpoint = session.get(AuditCheckpoint, 1)
     breaks.extend(_verify_checkpoint(checkpoint, last_id=last_id, last_hash=prev_hash))
     if external is not None:
         breaks.extend(_verify_against_file(external, checkpoint=checkpoint, last_id=last_id, hash_at_latest=hash_at_wanted,
                                            has_first=first_hash is not None))
-    if last_id == 0 and not deferred_count(session):
+    if last_id == 0 and not deferred_count(session) and not unsealed_count(session):
         breaks.extend(_verify_not_emptied(session))
     return breaks
 
@@ -582,6 +579,9 @@ def search_entries(
 
 
 def chain_summary(session: Session) -> tuple[int, str]:
-    """(number of the newest entry, its hash): to note down elsewhere as an external anchor."""
-    last = session.execute(select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)).first()
-    return (last.id, last.entry_hash) if last else (0, GENESIS)
+    """(position of the newest sealed entry, its hash): to note down elsewhere as an external anchor."""
+    last = session.execute(
+        select(AuditEntry.position, AuditEntry.entry_hash).where(AuditEntry.position.is_not(None))
+        .order_by(AuditEntry.position.desc()).limit(1)
+    ).first()
+    return (last.position, last.entry_hash) if last else (0, GENESIS)

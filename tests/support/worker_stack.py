@@ -235,7 +235,8 @@ class FeedbackStack:
         self.apps.append(app)
         return app
 
-    def start_worker(self, name: str = "w", **sections: dict[str, Any]) -> Worker:
+    def start_worker(self, name: str = "w", *, beat: bool = False, **sections: dict[str, Any]) -> Worker:
+        """A real Celery worker on this stack's queue; ``beat=True`` runs the beat schedule in it too (``-B``)."""
         config_path = write_toml(self.instance_path / f"worker-{name}.toml", self.config(**sections))
         log_path = self.instance_path / f"worker-{name}.log"
         env = dict(os.environ, MELDPUNT_CONFIG=str(config_path), PYTHONUNBUFFERED="1")
@@ -243,7 +244,8 @@ class FeedbackStack:
         log_file = open(log_path, "wb")  # noqa: SIM115 - handed to the child process
         process = subprocess.Popen(  # nosec B603 - our own worker, fixed arguments
             [celery_bin, "-A", "workers.main", "worker", "--pool=solo", "-Q", self.queue, "-l", "INFO",
-             "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h", "--without-heartbeat", "--without-mingle", "--without-gossip"],
+             "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h", "--without-heartbeat", "--without-mingle", "--without-gossip",
+             *(["-B", "-s", str(self.instance_path / f"beat-{name}")] if beat else [])],
             cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
         )
         log_file.close()

@@ -8,16 +8,18 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from meldpunt.audit.service import record, verify_chain
+from meldpunt.audit.service import record, seal_all, verify_chain
 from meldpunt.extensions import db
 
 
 def _fill(app, n=5):
+    """``n`` entries, committed and sealed (what beat does within a second)."""
     with app.app_context():
         for i in range(n):
             record(db.session, action="test.event", actor_id=1, actor_label="a@test.example", object_type="signal",
                    object_id=f"obj-{i}", origin="127.0.0.1", details={"n": i})
         db.session.commit()
+        seal_all(db.session)
 
 
 def _verify_cli(app):
@@ -100,12 +102,13 @@ def test_empty_trail_verifies(app, n):
 
 
 def _append(app, n: int) -> None:
-    """``n`` transactions of one entry each (so ``n`` checkpoints)."""
+    """``n`` transactions of one entry each, each sealed on its own (so ``n`` checkpoints)."""
     with app.app_context():
         for i in range(n):
             record(db.session, action="test.event", actor_id=1, actor_label="a@test.example", object_type="signal",
                    object_id=f"obj-{i}", details={"n": i})
             db.session.commit()
+            seal_all(db.session)
 
 
 def _checkpoint_file(app):
@@ -122,6 +125,7 @@ def _file_a_signal(app):
                                role="melder", password=None)
         file_signal(db.session, keyring=app.extensions["meldpunt.keyring"], reporter=reporter, description="iets")
         db.session.commit()
+        seal_all(db.session)
 
 
 def test_item_17_deleting_every_entry_and_the_checkpoint_fails_verify(app_any_db):
@@ -177,7 +181,7 @@ def test_item_17_truncating_and_rolling_back_the_checkpoint_fails_against_the_fi
     assert result.exit_code == 1 and "newest entries deleted" in result.output
 
 
-def test_item_17_normal_operation_verifies_and_writes_a_signed_line_per_commit(app_any_db):
+def test_item_17_normal_operation_verifies_and_writes_a_signed_line_per_seal(app_any_db):
     import stat
 
     from meldpunt.audit.checkpoints import read_lines
@@ -185,7 +189,7 @@ def test_item_17_normal_operation_verifies_and_writes_a_signed_line_per_commit(a
     _file_a_signal(app_any_db)
     _append(app_any_db, 3)
     with app_any_db.app_context():
-        # A rolled-back transaction leaves no line; an entry rolled back with its SAVEPOINT is not the checkpoint.
+        # A rolled-back transaction leaves no entry to seal; nor does one rolled back with its SAVEPOINT.
         record(db.session, action="test.rolled_back")
         db.session.rollback()
         record(db.session, action="test.kept")
@@ -193,6 +197,8 @@ def test_item_17_normal_operation_verifies_and_writes_a_signed_line_per_commit(a
             record(db.session, action="test.savepoint")
             savepoint.rollback()
         db.session.commit()
+        assert seal_all(db.session) == 1
+        assert seal_all(db.session) == 0  # nothing twice
     path = _checkpoint_file(app_any_db)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     lines, malformed = read_lines(path)
