@@ -186,7 +186,10 @@ class FilingKey(Base):
     __tablename__ = "filing_keys"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    signal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("signals.id", ondelete="CASCADE"), index=True)
+    #: Checked at COMMIT: the key is claimed before the melding it names is inserted.
+    signal_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("signals.id", ondelete="CASCADE", deferrable=True, initially="DEFERRED"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 

@@ -5,15 +5,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from flask_babel import gettext
 
@@ -42,7 +40,9 @@ from meldpunt.intake.models import (
     Subject,
     SubjectOrigin,
 )
-from meldpunt.signals.models import REFERENCE_SERIES, Signal, SignalPhenomenon, SignalStatus, StatusChange, Track
+from meldpunt.signals.models import (
+    REFERENCE_SERIES, ReferenceCounter, Signal, SignalPhenomenon, SignalStatus, StatusChange, Track,
+)
 from meldpunt.intake.receipts import issue_receipt_code
 from meldpunt.intake.subjects import SubjectError, add_subject, read_subject
 from meldpunt.vault.service import ShreddedError, cipher_for, create_data_key, seal, seal_json, unseal, unseal_json
@@ -167,27 +167,27 @@ def format_reference(series: str, year: int, seq: int) -> str:
     return f"{series}-{year}-{seq:04d}"
 
 
-_REF_LOCK = 0x52454653  # "REFS": with a series' key, serialises the filers of one series on PostgreSQL
+def next_reference_number(session: Session, *, series: str, year: int) -> int:
+    """The next number in ``series`` for ``year``, in one statement (an upsert of its counter row).
 
-
-def _lock_series(session: Session, series: str, year: int) -> bool:
-    """PostgreSQL: filers of one series and year wait for each other here until commit, so the next
-    number is never taken twice (no SAVEPOINT and no retry; under a burst the retries ran out and
-    the reporter got "door drukte"). Filings wait for each other at the audit append anyway.
-    Returns False on SQLite (one writer at a time already; the retry below stays)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return False
-    key = zlib.crc32(f"{series}-{year}".encode()) & 0x7FFFFFFF
-    session.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": _REF_LOCK, "b": key})
-    return True
-
-
-def _next_sequence(session: Session, series: str, year: int) -> int:
-    """The next number in ``series`` for ``year``: each track's series has no gaps from the other."""
-    current = session.scalar(
-        select(func.max(Signal.ref_seq)).where(Signal.ref_series == series, Signal.ref_year == year)
+    Filers of one series wait for each other at the counter row until commit, so a number is never
+    given twice and a rolled-back filing gives its number back (no SAVEPOINT, no retry; under a burst
+    the retries ran out and the reporter got "door drukte"). The counter never falls behind the
+    signals table: a new row starts after the highest number filed, and a row behind it catches up.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    greatest = func.greatest if dialect == "postgresql" else func.max  # SQLite's max(a, b) is the scalar one
+    after_filed = (
+        select(func.coalesce(func.max(Signal.ref_seq), 0) + 1)
+        .where(Signal.ref_series == series, Signal.ref_year == year).scalar_subquery()
     )
-    return (current or 0) + 1
+    statement = insert(ReferenceCounter).values(series=series, year=year, last_seq=after_filed)
+    statement = statement.on_conflict_do_update(
+        index_elements=[ReferenceCounter.series, ReferenceCounter.year],
+        set_={"last_seq": greatest(ReferenceCounter.last_seq + 1, statement.excluded.last_seq)},
+    ).returning(ReferenceCounter.last_seq)
+    return int(session.execute(statement).scalar_one())
 
 
 def _clean(value: str | None, *, field_name: str, limit: int = TEXT_MAX) -> str | None:
@@ -212,6 +212,7 @@ def file_signal(
     upload_settings: UploadSettings | None = None,
     registered_by: User | None = None,
     first_note: str | None = None,
+    signal_id: uuid.UUID | None = None,
 ) -> Signal:
     """Store a new signal encrypted, with subjects, attachments, history, audit entry and confirmation notice.
 
@@ -260,7 +261,7 @@ def file_signal(
     data_key, cipher = create_data_key(session, keyring=keyring)
     data_key.created_at = stamp
     signal = Signal(
-        id=uuid.uuid4(),
+        id=signal_id or uuid.uuid4(),
         ref_year=now.year,
         status=SignalStatus.RECEIVED.value,
         track=(Track.INTEGRITY if report.about_colleague else Track.REGULAR).value,
@@ -297,23 +298,10 @@ def file_signal(
     seal(cipher, signal, "contact", _clean(report.contact, field_name="contact") if reporter is not None else None)
 
     signal.ref_series = REFERENCE_SERIES[signal.track]
-    locked = _lock_series(session, signal.ref_series, now.year)
-    for _attempt in range(5):
-        signal.ref_seq = _next_sequence(session, signal.ref_series, now.year)
-        signal.reference = format_reference(signal.ref_series, now.year, signal.ref_seq)
-        if locked:
-            session.add(signal)
-            session.flush()
-            break
-        try:
-            with session.begin_nested():
-                session.add(signal)
-                session.flush()
-            break
-        except IntegrityError:
-            continue
-    else:  # pragma: no cover - five concurrent filings in one instant
-        raise IntakeError(gettext("Het opslaan lukte niet door drukte. Probeer het nog een keer."))
+    signal.ref_seq = next_reference_number(session, series=signal.ref_series, year=now.year)
+    signal.reference = format_reference(signal.ref_series, now.year, signal.ref_seq)
+    session.add(signal)
+    session.flush()
 
     subjects = []
     for position, subject in enumerate(report.subjects):
@@ -408,13 +396,15 @@ def filing_key_digest(key: str) -> str:
     return hashlib.sha256(_FILING_KEY_DOMAIN + key.encode("utf-8")).hexdigest()
 
 
-def _claim_filing_key(session: Session, *, key: str, stamp: datetime) -> str:
+def _claim_filing_key(session: Session, *, key: str, stamp: datetime, signal_id: uuid.UUID | None) -> str:
     """Insert the key's row before anything is filed; a second POST with the same key raises DuplicateFilingError.
 
     One statement (``INSERT … ON CONFLICT DO NOTHING RETURNING``): two concurrent POSTs meet at the
     primary key, the second waits for the first to commit (PostgreSQL) and then inserts nothing, before
-    it stores a signal or a file. Expired rows are purged now and then (about one filing in
-    ``_PURGE_ONE_IN``), not on every request. Returns the digest (the row's id).
+    it stores a signal or a file. ``signal_id`` is the id the melding will get (a named filing): the
+    foreign key is checked at COMMIT, so the row names the melding without a second statement.
+    Expired rows are purged now and then (about one filing in ``_PURGE_ONE_IN``), not on every
+    request. Returns the digest (the row's id).
     """
     if secrets.randbelow(_PURGE_ONE_IN) == 0:
         session.execute(
@@ -425,7 +415,8 @@ def _claim_filing_key(session: Session, *, key: str, stamp: datetime) -> str:
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     claimed = session.execute(
-        insert(FilingKey).values(id=digest, created_at=stamp).on_conflict_do_nothing().returning(FilingKey.id)
+        insert(FilingKey).values(id=digest, created_at=stamp, signal_id=signal_id).on_conflict_do_nothing()
+        .returning(FilingKey.id)
     ).scalar()
     if claimed is None:
         raise DuplicateFilingError(session.scalar(select(FilingKey.signal_id).where(FilingKey.id == digest)))
@@ -452,15 +443,14 @@ def file_report(
     (``DuplicateFilingError`` for every later POST, before anything is stored).
     """
     now = utcnow()
-    claimed = None
-    if filing_key:
-        claimed = _claim_filing_key(session, key=filing_key, stamp=now if reporter is not None else utc_hour(now))
+    signal_id = uuid.uuid4()
+    if filing_key:  # a named filing's key names its melding, so a repeated POST can lead to it
+        _claim_filing_key(session, key=filing_key, stamp=now if reporter is not None else utc_hour(now),
+                          signal_id=signal_id if reporter is not None else None)
     signal = file_signal(
         session, keyring=keyring, reporter=reporter, description=report.description, report=report,
-        uploads=uploads, upload_settings=upload_settings, now=now,
+        uploads=uploads, upload_settings=upload_settings, now=now, signal_id=signal_id,
     )
-    if claimed is not None and reporter is not None:  # a named filing: a repeated POST can lead to it
-        session.execute(update(FilingKey).where(FilingKey.id == claimed).values(signal_id=signal.id))
     code = issue_receipt_code(session, keyring=keyring, signal=signal) if reporter is None else None
     return FiledReport(signal=signal, receipt_code=code)
 

@@ -118,6 +118,22 @@ def handler_roles(track: str) -> list[str]:
 REFERENCE_SERIES = {Track.REGULAR.value: "MO", Track.INTEGRITY.value: "MI"}
 
 
+class ReferenceCounter(Base):
+    """The last number given in one reference series and year (the 42 of MO-2026-0042; kenmerkteller).
+
+    One row per series and year, moved on by ``meldpunt.intake.service.next_reference_number`` in the
+    filing's own transaction: the row is the lock between two filers of the same series (a rolled-back
+    filing gives its number back), and never falls behind the signals table.
+    """
+
+    __tablename__ = "reference_counters"
+    __table_args__ = (CheckConstraint("series IN ('MO', 'MI')", name="series_valid"),)
+
+    series: Mapped[str] = mapped_column(String(2), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+
+
 class Signal(Base):
     """A melding. ``reporter_id`` is NULL for anonymous reports, which also keep no request metadata."""
 

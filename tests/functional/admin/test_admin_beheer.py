@@ -139,8 +139,8 @@ def test_audit_view_shows_dutch_local_time(app, users):
 
     with app.app_context():
         entry = record(db.session, action="test.tijd", actor_label="test")
-        entry_id = entry.id
         db.session.commit()
+        entry_id = entry.id
     with app.app_context():
         from meldpunt.audit.models import AuditEntry
 

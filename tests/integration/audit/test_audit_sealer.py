@@ -182,7 +182,7 @@ def test_sealer_a_real_worker_with_beat_seals_what_a_request_appended(feedback_s
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
                                  .where(AuditEntry.action == "signal.file")) == 1
         db.session.remove()
-    stack.start_worker(beat=True)
+    worker = stack.start_worker(beat=True)
 
     def sealed() -> bool:
         with app.app_context():
@@ -191,7 +191,10 @@ def test_sealer_a_real_worker_with_beat_seals_what_a_request_appended(feedback_s
             finally:
                 db.session.remove()
 
-    wait_until(sealed, timeout=60, what="the beat sealer to chain the filing's audit entries")
+    try:
+        wait_until(sealed, timeout=90, what="the beat sealer to chain the filing's audit entries")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\nworker log:\n{worker.log()[-4000:]}") from None
     with app.app_context():
         assert verify_chain(db.session) == []
         assert db.session.get(AuditCheckpoint, 1).last_id == db.session.scalar(
