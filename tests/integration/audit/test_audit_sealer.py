@@ -238,3 +238,29 @@ def test_sealer_an_old_chain_keeps_its_hashes_after_the_upgrade(app_factory, dat
                 if "checkpoint" not in b.problem] == []  # the old rows had no checkpoint row of their own
         db.session.remove()
         db.engine.dispose()
+
+
+def test_sealer_a_downgrade_never_deletes_an_entry_to_fit(app_factory, database_url, instance_path):
+    """Going back past 0014s needs every entry sealed at position = id; an unsealed entry stops it."""
+    from flask_migrate import downgrade, upgrade
+
+    from meldpunt import create_app
+    from tests.conftest import make_config
+    from tests.integration.app.test_migrations import MIGRATIONS
+
+    app = create_app(make_config(instance_path, database_url))
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS))
+        record(db.session, action="test.unsealed")
+        db.session.commit()
+        db.session.remove()
+        with pytest.raises(SystemExit):  # flask_migrate logs the refusal and exits
+            downgrade(directory=str(MIGRATIONS), revision="0013a_area_code")
+        db.session.remove()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 1
+        seal_all(db.session)
+        db.session.remove()
+        downgrade(directory=str(MIGRATIONS), revision="0013a_area_code")
+        assert db.session.execute(sa.text("SELECT COUNT(*) FROM audit_entries")).scalar() == 1
+        db.session.remove()
+        db.engine.dispose()
