@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -94,6 +95,15 @@ def translate_label(text: object) -> str:
 
     value = "" if text is None else str(text)
     return gettext(value) if value else value
+
+
+def translator() -> Callable[[str], str]:
+    """The current language's plain ``gettext``, looked up once: for many labels in a loop (the taxonomy
+    on every form). flask_babel's ``gettext`` finds the locale and catalog again on every call, which
+    cost a filing several milliseconds. Like ``translate_label`` it does no %-formatting."""
+    from flask_babel import get_translations
+
+    return get_translations().gettext
 
 
 #: Short dates on staff pages: Dutch exactly as before (``15-12-2026 om 09:30``), English spelled out.

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Integer, String, bindparam, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -41,7 +41,7 @@ from meldpunt.intake.models import (
     SubjectOrigin,
 )
 from meldpunt.signals.models import (
-    REFERENCE_SERIES, ReferenceCounter, Signal, SignalPhenomenon, SignalStatus, StatusChange, Track,
+    REFERENCE_SERIES, Signal, SignalPhenomenon, SignalStatus, StatusChange, Track,
 )
 from meldpunt.intake.receipts import issue_receipt_code
 from meldpunt.intake.subjects import SubjectError, add_subject, read_subject
@@ -167,6 +167,21 @@ def format_reference(series: str, year: int, seq: int) -> str:
     return f"{series}-{year}-{seq:04d}"
 
 
+#: The next number of a series in one statement; ``{greatest}`` is GREATEST (PostgreSQL) or SQLite's
+#: two-argument max(). Plain SQL: built as an ORM statement it cost ~2 ms a filing to construct and compile.
+_NEXT_NUMBER_SQL = """
+INSERT INTO reference_counters (series, year, last_seq)
+VALUES (:series, :year, (SELECT COALESCE(MAX(ref_seq), 0) + 1 FROM signals WHERE ref_series = :series AND ref_year = :year))
+ON CONFLICT (series, year) DO UPDATE SET last_seq = {greatest}(reference_counters.last_seq + 1, excluded.last_seq)
+RETURNING last_seq
+"""
+_NEXT_NUMBER = {
+    dialect: text(_NEXT_NUMBER_SQL.format(greatest=greatest)).bindparams(
+        bindparam("series", type_=String), bindparam("year", type_=Integer))
+    for dialect, greatest in (("postgresql", "GREATEST"), ("sqlite", "max"))
+}
+
+
 def next_reference_number(session: Session, *, series: str, year: int) -> int:
     """The next number in ``series`` for ``year``, in one statement (an upsert of its counter row).
 
@@ -175,19 +190,8 @@ def next_reference_number(session: Session, *, series: str, year: int) -> int:
     the retries ran out and the reporter got "door drukte"). The counter never falls behind the
     signals table: a new row starts after the highest number filed, and a row behind it catches up.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    greatest = func.greatest if dialect == "postgresql" else func.max  # SQLite's max(a, b) is the scalar one
-    after_filed = (
-        select(func.coalesce(func.max(Signal.ref_seq), 0) + 1)
-        .where(Signal.ref_series == series, Signal.ref_year == year).scalar_subquery()
-    )
-    statement = insert(ReferenceCounter).values(series=series, year=year, last_seq=after_filed)
-    statement = statement.on_conflict_do_update(
-        index_elements=[ReferenceCounter.series, ReferenceCounter.year],
-        set_={"last_seq": greatest(ReferenceCounter.last_seq + 1, statement.excluded.last_seq)},
-    ).returning(ReferenceCounter.last_seq)
-    return int(session.execute(statement).scalar_one())
+    statement = _NEXT_NUMBER[session.get_bind().dialect.name]
+    return int(session.execute(statement, {"series": series, "year": year}).scalar_one())
 
 
 def _clean(value: str | None, *, field_name: str, limit: int = TEXT_MAX) -> str | None:
@@ -414,9 +418,10 @@ def _claim_filing_key(session: Session, *, key: str, stamp: datetime, signal_id:
     digest = filing_key_digest(key)
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    keys = FilingKey.__table__  # a Core statement: the ORM's bulk path costs milliseconds here
     claimed = session.execute(
-        insert(FilingKey).values(id=digest, created_at=stamp, signal_id=signal_id).on_conflict_do_nothing()
-        .returning(FilingKey.id)
+        insert(keys).values(id=digest, created_at=stamp, signal_id=signal_id).on_conflict_do_nothing()
+        .returning(keys.c.id)
     ).scalar()
     if claimed is None:
         raise DuplicateFilingError(session.scalar(select(FilingKey.signal_id).where(FilingKey.id == digest)))

@@ -22,7 +22,7 @@ from meldpunt.auth.forms import LogoutForm
 from meldpunt.auth.sessions import SESSION_KEY as AUTH_SESSION_KEY
 from meldpunt.extensions import db, limiter
 from meldpunt.feedback.service import feedback_history
-from meldpunt.i18n import N_, short_date
+from meldpunt.i18n import N_, short_date, translator
 from meldpunt.intake.attachments import TYPE_LABELS, Upload, human_size
 from meldpunt.intake.forms import (
     FEEDBACK_CHOICES_ANONYMOUS,
@@ -94,7 +94,9 @@ def _term_choices(kind: TermKind, empty: str) -> tuple[list, dict[str, str]]:
     terms = active_terms(db.session, kind=kind)
     labels = {"": empty, **{t.code: t.label for t in terms}}
     # Seeded terms are in the catalog (meldpunt.taxonomy.seed); a term a beheerder added shows as stored.
-    return choices(labels), {t.code: (_(t.label), _(t.help_text) if t.help_text else "") for t in terms}
+    translate = translator()
+    return choices(labels), {t.code: (translate(t.label), translate(t.help_text) if t.help_text else "")
+                             for t in terms}
 
 
 def _prepare(form: SignalForm, *, anonymous_only: bool, public: bool = False) -> dict:
@@ -105,7 +107,9 @@ def _prepare(form: SignalForm, *, anonymous_only: bool, public: bool = False) ->
     form.phenomenon_code.choices, phenomenon_help = _term_choices(TermKind.PHENOMENON, N_("Weet ik niet"))
     form.process_code.choices, process_help = _term_choices(TermKind.PROCESS, N_("Weet ik niet"))
     form.location_type_code.choices, location_help = _term_choices(TermKind.LOCATION_TYPE, N_("Weet ik niet"))
-    form.other_phenomena.choices = [(t.code, _(t.label)) for t in active_terms(db.session, kind=TermKind.PHENOMENON)]
+    translate = translator()
+    form.other_phenomena.choices = [(t.code, translate(t.label))
+                                    for t in active_terms(db.session, kind=TermKind.PHENOMENON)]
     _prepare_department(form, anonymous_only=anonymous_only)
     if public:
         del form.department_code, form.about_colleague, form.approached, form.approach

@@ -73,7 +73,7 @@ def test_filing_takes_at_most_eight_statements_on_postgresql(app_factory, pg_dat
         assert len(statements.matching("insert into reference_counters")) == 1
         assert len(statements.matching("insert into audit_entries")) == 1
         assert statements.matching("update filing_keys") == []  # the key names the melding as it is claimed
-        assert statements.matching("max(signals.ref_seq)") == statements.matching("insert into reference_counters")
+        assert statements.matching("max(ref_seq)") == statements.matching("insert into reference_counters")
         assert statements.matching("update auth_sessions") == []  # last_seen_at at most once a minute
         assert len(statements.matching("from auth_sessions join users")) == 1  # session and account together
         assert [s for s in statements.seen if s.startswith("SELECT users.")] == []  # no load of its own
