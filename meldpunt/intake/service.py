@@ -304,8 +304,7 @@ def file_signal(
     signal.ref_series = REFERENCE_SERIES[signal.track]
     signal.ref_seq = next_reference_number(session, series=signal.ref_series, year=now.year)
     signal.reference = format_reference(signal.ref_series, now.year, signal.ref_seq)
-    session.add(signal)
-    session.flush()
+    session.add(signal)  # inserted by the next flush (the notice's), with its data key before it
 
     subjects = []
     for position, subject in enumerate(report.subjects):
@@ -342,8 +341,7 @@ def file_signal(
         record_anonymous(session, action="signal.file", object_type="signal", object_id=signal.id, details=details, now=now)
     else:
         record_reporter_action(session, action="signal.file", signal_id=signal.id, details=details)
-    session.flush()
-    return signal
+    return signal  # the audit entry is inserted with the transaction's next flush or its COMMIT
 
 
 def _store_uploads(
