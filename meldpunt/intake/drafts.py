@@ -3,7 +3,8 @@
 The browser's session cookie holds only a random token. The row is keyed by a SHA-256 digest of the
 token; the form's fields and the chosen files are encrypted (AES-GCM) under a key derived from the
 token, so neither the row nor the app's keys alone open it. A draft lives an hour after it was last
-saved; ``load_draft`` and ``save_draft`` purge the expired ones, and sending deletes it.
+saved; ``load_draft`` and ``save_draft`` purge the expired ones, and sending takes it (``take_draft``:
+one ``DELETE … RETURNING`` inside the filing's transaction, so a filing that rolls back keeps it).
 """
 
 from __future__ import annotations
@@ -13,16 +14,18 @@ import hashlib
 import hmac
 import json
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from meldpunt.audit.service import record, record_anonymous
 from meldpunt.auth.models import User
 from meldpunt.database import utcnow
-from meldpunt.intake.models import IntakeDraft
+from meldpunt.intake.models import FilingKey, IntakeDraft
+from meldpunt.intake.service import filing_key_digest
 from meldpunt.vault.keys import CryptoError, FieldCipher
 
 DRAFT_LIFETIME = timedelta(hours=1)
@@ -98,13 +101,46 @@ def load_draft(session: Session, *, token: object, now: datetime | None = None) 
     row = session.get(IntakeDraft, _row_id(token))
     if row is None:
         return None
+    return _opened(token, row_id=row.id, sealed=row.payload_ct)
+
+
+def take_draft(session: Session, *, token: object, now: datetime | None = None) -> Draft | None:
+    """Load and delete the live draft of ``token`` in one statement (``DELETE … RETURNING``), for sending.
+
+    It runs in the caller's transaction: the filing's commit makes it gone, a rollback (the filing was
+    refused) keeps it. Two sends at once meet at the row: the second waits for the first to commit
+    (PostgreSQL) and then takes nothing. Expired drafts are not purged here (the beat task does).
+    """
+    if not isinstance(token, str) or not _valid(token):
+        return None
+    row_id = _row_id(token)
+    sealed = session.execute(
+        delete(IntakeDraft).where(IntakeDraft.id == row_id, IntakeDraft.expires_at >= (now or utcnow()))
+        .returning(IntakeDraft.payload_ct).execution_options(synchronize_session=False)
+    ).scalar()
+    return None if sealed is None else _opened(token, row_id=row_id, sealed=sealed)
+
+
+def _opened(token: str, *, row_id: str, sealed: bytes) -> Draft | None:
     try:
         payload = json.loads(_cipher(token).decrypt_text(
-            row.payload_ct, table=IntakeDraft.__tablename__, column="payload", row_id=row.id))
+            sealed, table=IntakeDraft.__tablename__, column="payload", row_id=row_id))
     except (CryptoError, ValueError):
         return None
     return Draft(fields=[(str(k), str(v)) for k, v in payload["fields"]],
                  files=[(str(n), base64.b64decode(c)) for n, c in payload["files"]])
+
+
+def sent_form(session: Session, *, filing_key: object) -> tuple[bool, uuid.UUID | None]:
+    """Whether a form with this idempotency key was filed, and the melding it filed (named filings only).
+
+    For a send whose draft is already gone (a double click on "Melding versturen"): the answer is then
+    "al verstuurd", not "niet meer bewaard".
+    """
+    if not isinstance(filing_key, str) or not filing_key:
+        return False, None
+    row = session.execute(select(FilingKey.signal_id).where(FilingKey.id == filing_key_digest(filing_key))).first()
+    return (row is not None), (row.signal_id if row is not None else None)
 
 
 def delete_draft(session: Session, *, token: object) -> None:
