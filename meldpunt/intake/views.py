@@ -320,8 +320,9 @@ def _forget_draft() -> None:
 
 def _save_for_checking(*, anonymous: bool, public: bool = False):
     """Keep the form (and its files) server-side, encrypted; 303 to "Controleer uw melding"."""
-    token = session.get(DRAFT_SESSION_KEY) or drafts.new_token()
-    earlier = drafts.load_draft(db.session, token=token)
+    token = session.get(DRAFT_SESSION_KEY)
+    earlier = drafts.load_draft(db.session, token=token) if token else None  # a first save has nothing earlier
+    token = token or drafts.new_token()
     files = [(f.filename, f.stream.read()) for f in request.files.getlist("attachments") if f and f.filename]
     if not files and earlier is not None:
         files = earlier.files  # no new choice: the files chosen before stay
