@@ -422,6 +422,8 @@ def _no_draft(send: SendDraftForm, *, form_endpoint: str, anonymous: bool, sendi
     g.duplicate_filing = True  # nothing filed: the anonymous filing limit does not count this answer
     if sent:
         return _already_sent(signal_id, filing_key=filing_key, anonymous=anonymous)
+    if not sending and session.get(FILED_SESSION_KEY):  # Back to this page after sending: the form says "al verstuurd"
+        return redirect(url_for(form_endpoint))
     flash(_("Uw melding was niet meer bewaard (na een uur zonder versturen wissen wij hem). Vul het formulier opnieuw in."),
           "info")
     return redirect(url_for(form_endpoint), 303 if sending else 302)
