@@ -263,7 +263,7 @@ def _handle_signal_form(form: SignalForm, *, anonymous_only: bool, public: bool 
             context["draft_files"] = [name for name, _ in draft.files]
     if not form.validate_on_submit():
         return _form_page(form, context, 422 if form.is_submitted() else 200)
-    return _save_for_checking(anonymous=anonymous_only, public=public)
+    return _save_for_checking(anonymous=anonymous_only, public=public, filing_key=form.idempotency_key.data)
 
 
 def _file_form(form: SignalForm, context: dict, *, anonymous: bool, draft_token: str, draft: drafts.Draft,
@@ -318,15 +318,18 @@ def _forget_draft() -> None:
     session.pop(DRAFT_PUBLIC_SESSION_KEY, None)
 
 
-def _save_for_checking(*, anonymous: bool, public: bool = False):
-    """Keep the form (and its files) server-side, encrypted; 303 to "Controleer uw melding"."""
+def _save_for_checking(*, anonymous: bool, public: bool = False, filing_key: str):
+    """Keep the form (and its files) server-side, encrypted; 303 to "Controleer uw melding".
+
+    ``filing_key``: the form's idempotency key (a fresh one when the POST carried none), kept with the draft."""
     token = session.get(DRAFT_SESSION_KEY)
     earlier = drafts.load_draft(db.session, token=token) if token else None  # a first save has nothing earlier
     token = token or drafts.new_token()
     files = [(f.filename, f.stream.read()) for f in request.files.getlist("attachments") if f and f.filename]
     if not files and earlier is not None:
         files = earlier.files  # no new choice: the files chosen before stay
-    fields = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "check", "submit")]
+    fields = [(k, v) for k, v in request.form.items(multi=True)
+              if k not in ("csrf_token", "check", "submit", "idempotency_key")] + [("idempotency_key", filing_key)]
     reporter = None if anonymous or not current_user.is_authenticated else current_user
     drafts.save_draft(db.session, token=token, draft=drafts.Draft(fields=fields, files=files), reporter=reporter,
                       origin=client_origin() if reporter is not None else "")
