@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from meldpunt.audit.service import record, record_anonymous
-from meldpunt.auth.models import User
+from meldpunt.audit.service import record_anonymous
 from meldpunt.database import utcnow
 from meldpunt.intake.models import FilingKey, IntakeDraft
 from meldpunt.intake.service import filing_key_digest
@@ -64,12 +65,13 @@ def purge_expired_drafts(session: Session, *, now: datetime | None = None) -> in
     return result.rowcount or 0
 
 
-def save_draft(session: Session, *, token: str, draft: Draft, reporter: User | None = None, origin: str = "",
-               now: datetime | None = None) -> None:
+def save_draft(session: Session, *, token: str, draft: Draft, now: datetime | None = None) -> None:
     """Store (or replace) the draft of ``token``; it expires an hour from now.
 
-    Audited without content: for a logged-in reporter as them; for an anonymous one as the filing is (no
-    actor, no origin, only the hour, chained after the hour), never with the draft's id or token.
+    Audited without content and without the reporter, as an anonymous filing is (no actor, no origin,
+    only the hour, chained after the hour), never with the draft's id or token. Also for a logged-in
+    reporter: every filing now passes the check page (issue 22 item 4), seconds before the melding is
+    filed under a pseudonym; an entry with the account and the exact time would link the two.
     """
     now = now or utcnow()
     purge_expired_drafts(session, now=now)
@@ -79,18 +81,15 @@ def save_draft(session: Session, *, token: str, draft: Draft, reporter: User | N
         "files": [[name, base64.b64encode(content).decode("ascii")] for name, content in draft.files],
     })
     sealed = _cipher(token).encrypt_text(payload, table=IntakeDraft.__tablename__, column="payload", row_id=row_id)
-    row = session.get(IntakeDraft, row_id)
-    if row is None:
-        session.add(IntakeDraft(id=row_id, payload_ct=sealed, expires_at=now + DRAFT_LIFETIME))
-    else:
-        row.payload_ct, row.expires_at = sealed, now + DRAFT_LIFETIME
-    session.flush()
-    details = {"files": len(draft.files), "replaced": row is not None}
-    if reporter is None:
-        record_anonymous(session, action="intake.draft_save", object_type="intake_draft", details=details, now=now)
-    else:
-        record(session, action="intake.draft_save", actor_id=reporter.id, actor_label=reporter.email,
-               object_type="intake_draft", origin=origin, details=details)
+    # One upsert: a send of the same browser that takes the row meanwhile (another tab) cannot make it fail.
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    upsert = insert(IntakeDraft).values(id=row_id, payload_ct=sealed, expires_at=now + DRAFT_LIFETIME)
+    session.execute(upsert.on_conflict_do_update(
+        index_elements=[IntakeDraft.id],
+        set_={"payload_ct": upsert.excluded.payload_ct, "expires_at": upsert.excluded.expires_at},
+    ))
+    details = {"files": len(draft.files)}
+    record_anonymous(session, action="intake.draft_save", object_type="intake_draft", details=details, now=now)
 
 
 def load_draft(session: Session, *, token: object, now: datetime | None = None) -> Draft | None:

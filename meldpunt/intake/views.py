@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from meldpunt.audit.requests import client_origin
 from meldpunt.audit.service import record_anonymous
 from meldpunt.auth.forms import LogoutForm
 from meldpunt.auth.sessions import SESSION_KEY as AUTH_SESSION_KEY
@@ -291,8 +290,7 @@ def _file_form(form: SignalForm, context: dict, *, anonymous: bool, draft_token:
         db.session.rollback()  # the draft is kept: the form below is sent again through the check page
         g.files_not_taken = isinstance(exc, FilesNotTakenError)
         if exc.field == "attachments" and draft.files:  # refused files: the draft keeps the rest, not them
-            drafts.save_draft(db.session, token=draft_token, draft=drafts.Draft(fields=draft.fields, files=[]),
-                              reporter=reporter, origin=client_origin() if reporter is not None else "")
+            drafts.save_draft(db.session, token=draft_token, draft=drafts.Draft(fields=draft.fields, files=[]))
             db.session.commit()
             g.draft_files_dropped = True
             context["draft_files"] = []
@@ -330,9 +328,7 @@ def _save_for_checking(*, anonymous: bool, public: bool = False, filing_key: str
         files = earlier.files  # no new choice: the files chosen before stay
     fields = [(k, v) for k, v in request.form.items(multi=True)
               if k not in ("csrf_token", "check", "submit", "idempotency_key")] + [("idempotency_key", filing_key)]
-    reporter = None if anonymous or not current_user.is_authenticated else current_user
-    drafts.save_draft(db.session, token=token, draft=drafts.Draft(fields=fields, files=files), reporter=reporter,
-                      origin=client_origin() if reporter is not None else "")
+    drafts.save_draft(db.session, token=token, draft=drafts.Draft(fields=fields, files=files))
     db.session.commit()
     g.draft_saved = True  # not a filing: the anonymous filing limit does not count it
     session[DRAFT_SESSION_KEY] = token
@@ -405,6 +401,14 @@ def _check_page(*, anonymous: bool, refused: str | None = None):
     # A refusal below shows the form: it must go back to the form's own URL (through this page again).
     context.update(form_action=url_for(form_endpoint), draft_files=[name for name, _ in draft.files])
     if sending:
+        if send.idempotency_key.data and send.idempotency_key.data != form.idempotency_key.data:
+            # The draft changed after this page was shown (a form sent from another tab of this browser):
+            # never send what the reporter did not see. The page again, with the draft as it is now.
+            db.session.rollback()
+            g.nothing_filed = True
+            flash(_("Uw melding is intussen veranderd, in een ander venster of tabblad. Controleer hem opnieuw en "
+                    "verstuur hem dan."), "info")
+            return redirect(url_for(request.endpoint), 303)
         if not form.validate():
             db.session.rollback()
             return _form_page(form, context, 422)
@@ -525,7 +529,7 @@ def _anonymous_filing_key() -> str:
 def _filing_counts(response) -> bool:
     """A stored melding (303) counts, and a refusal that still received files; a repeated form does not,
     nor a form kept for "Controleer uw melding" (its send counts)."""
-    if g.get("duplicate_filing") or g.get("draft_saved"):
+    if g.get("duplicate_filing") or g.get("draft_saved") or g.get("nothing_filed"):
         return False
     return response.status_code == 303 or (response.status_code == 422 and (bool(_uploads()) or g.get("sent_files", False)))
 
