@@ -426,7 +426,7 @@ def _no_draft(send: SendDraftForm, *, form_endpoint: str, anonymous: bool, sendi
     filing_key = send.idempotency_key.data or ""
     sent, signal_id = drafts.sent_form(db.session, filing_key=filing_key) if sending else (False, None)
     db.session.commit()
-    g.duplicate_filing = True  # nothing filed: the anonymous filing limit does not count this answer
+    g.nothing_filed = True  # the anonymous filing limit does not count this answer
     if sent:
         return _already_sent(signal_id, filing_key=filing_key, anonymous=anonymous)
     if not sending and session.get(FILED_SESSION_KEY):  # Back to this page after sending: the form says "al verstuurd"
