@@ -4,9 +4,12 @@ Starts two gunicorn servers (``--workers`` sync workers each) side by side on on
 PostgreSQL database: Meldpunt (``meldpunt:create_app()``, real config file, keyring, Redis
 broker) and ``bench/baseline`` (one plaintext INSERT per POST). The load alternates between
 them in ``--rounds`` rounds of ``--seconds`` each (interleaved, so both see the same machine
-state); ``--threads`` client threads each POST filings back to back. Meldpunt's clients are
-logged-in reporters posting the real form (CSRF token, named report, feedback in the app).
-Prints filings/s, p50/p95 per server and the ratio Meldpunt / baseline.
+state); ``--threads`` client threads each file back to back. Meldpunt's clients are
+logged-in reporters walking the real journey (issue 22 item 4, the check page is required): POST the
+form (CSRF token, named report, feedback in the app), GET "Controleer uw melding", POST its
+"Melding versturen". The baseline files with one POST.
+Prints filings/s (whole journeys), p50/p95 of the filing (Meldpunt: the send POST) and of the whole
+journey per server, and the ratio Meldpunt / baseline.
 
     .venv/bin/python -m bench http [--signals 10000] [--seconds 15] [--rounds 3] [--threads 4]
 """
@@ -36,6 +39,11 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _idempotency_key(html: str) -> str:
+    found = re.search(r'name="idempotency_key" type="hidden" value="([^"]*)"', html)
+    return found.group(1) if found else ""
 
 
 def _csrf(html: str) -> str:
@@ -68,7 +76,7 @@ def _gunicorn(app_spec: str, port: int, workers: int, env: dict, log: Path) -> s
 
 
 class MeldpuntClient:
-    """A logged-in reporter with the form's CSRF token."""
+    """A logged-in reporter with the form's CSRF token; files through the check page."""
 
     def __init__(self, base: str, email: str):
         import requests
@@ -82,10 +90,19 @@ class MeldpuntClient:
             raise RuntimeError(f"login of {email} answered {answer.status_code}")
         self.token = _csrf(self.http.get(f"{base}/melden").text)
 
-    def file(self) -> bool:
-        answer = self.http.post(f"{self.base}/melden", allow_redirects=False, data={
+    def file(self) -> tuple[bool, float]:
+        """Form → check page → send; returns (filed, ms of the send POST: the filing itself)."""
+        form = self.http.post(f"{self.base}/melden", allow_redirects=False, data={
             "csrf_token": self.token, "identity": "naam", "description": DESCRIPTION, "feedback": "app"})
-        return answer.status_code in (302, 303)
+        if form.status_code != 303:
+            return False, 0.0
+        check_url = f"{self.base}/melden/controleren"
+        page = self.http.get(check_url).text
+        start = time.perf_counter()
+        answer = self.http.post(check_url, allow_redirects=False, data={
+            "csrf_token": _csrf(page), "idempotency_key": _idempotency_key(page)})
+        return answer.status_code == 303 and "/melden/bevestiging/" in answer.headers.get("Location", ""), \
+            (time.perf_counter() - start) * 1000
 
 
 class BaselineClient:
@@ -95,30 +112,35 @@ class BaselineClient:
         self.base = base
         self.http = requests.Session()
 
-    def file(self) -> bool:
+    def file(self) -> tuple[bool, float]:
+        start = time.perf_counter()
         answer = self.http.post(f"{self.base}/melden", data={"description": DESCRIPTION}, allow_redirects=False)
-        return answer.status_code in (302, 303)
+        return answer.status_code in (302, 303), (time.perf_counter() - start) * 1000
 
 
-def _load(clients: list, seconds: float) -> tuple[list[float], int, float]:
-    """Every client files back to back for ``seconds``; returns (latencies ms, errors, elapsed s)."""
+def _load(clients: list, seconds: float) -> tuple[list[float], list[float], int, float]:
+    """Every client files back to back for ``seconds``; returns (journey ms, filing ms, errors, elapsed s)."""
     latencies: list[float] = []
+    filings: list[float] = []
     errors = [0]
     lock = threading.Lock()
     stop = time.perf_counter() + seconds
 
     def work(client) -> None:
-        mine, failed = [], 0
+        mine, sends, failed = [], [], 0
         while time.perf_counter() < stop:
             start = time.perf_counter()
             try:
-                ok = client.file()
+                ok, send_ms = client.file()
             except Exception:  # noqa: BLE001  (a dropped connection counts as an error)
-                ok = False
+                ok, send_ms = False, 0.0
             mine.append((time.perf_counter() - start) * 1000)
+            if ok:
+                sends.append(send_ms)
             failed += not ok
         with lock:
             latencies.extend(mine)
+            filings.extend(sends)
             errors[0] += failed
 
     started = time.perf_counter()
@@ -127,7 +149,7 @@ def _load(clients: list, seconds: float) -> tuple[list[float], int, float]:
         t.start()
     for t in threads:
         t.join()
-    return latencies, errors[0], time.perf_counter() - started
+    return latencies, filings, errors[0], time.perf_counter() - started
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,12 +190,13 @@ def main(argv: list[str] | None = None) -> int:
         }
         for target, group in clients.items():  # warm up: connections, caches, first-request work
             _load(group, 2.0)
-        totals = {target: {"latencies": [], "errors": 0, "seconds": 0.0} for target in clients}
+        totals = {target: {"latencies": [], "filings": [], "errors": 0, "seconds": 0.0} for target in clients}
         for round_no in range(args.rounds):
             order = ["meldpunt", "baseline"] if round_no % 2 == 0 else ["baseline", "meldpunt"]
             for target in order:
-                latencies, errors, elapsed = _load(clients[target], args.seconds)
+                latencies, filings, errors, elapsed = _load(clients[target], args.seconds)
                 totals[target]["latencies"] += latencies
+                totals[target]["filings"] += filings
                 totals[target]["errors"] += errors
                 totals[target]["seconds"] += elapsed
                 print(f"  round {round_no + 1} {target:<8}: {len(latencies) / elapsed:6.1f} filings/s, "
@@ -181,12 +204,15 @@ def main(argv: list[str] | None = None) -> int:
         rates = {}
         for target, total in totals.items():
             rates[target] = len(total["latencies"]) / total["seconds"]
-            p50, p95 = summary(total["latencies"])
-            print(f"http: {target:<8} {rates[target]:6.1f} filings/s  p50={p50:6.1f} ms  p95={p95:6.1f} ms  "
-                  f"errors={total['errors']}", flush=True)
+            p50, p95 = summary(total["filings"])
+            journey_p50, journey_p95 = summary(total["latencies"])
+            print(f"http: {target:<8} {rates[target]:6.1f} filings/s  filing p50={p50:6.1f} ms  p95={p95:6.1f} ms  "
+                  f"journey p50={journey_p50:6.1f} ms  p95={journey_p95:6.1f} ms  errors={total['errors']}", flush=True)
             record("http", f"{target} filings/s", rates[target], "/s")
             record("http", f"{target} p50", p50, "ms")
             record("http", f"{target} p95", p95, "ms")
+            record("http", f"{target} journey p50", journey_p50, "ms")
+            record("http", f"{target} journey p95", journey_p95, "ms")
             record("http", f"{target} errors", total["errors"], "count")
         ratio = rates["meldpunt"] / rates["baseline"] if rates["baseline"] else 0.0
         print(f"http: meldpunt / baseline = {ratio:.2f}x ({args.workers} sync workers each, {args.threads} client "

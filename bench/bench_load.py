@@ -114,8 +114,11 @@ def _warm_up(base: str, warm: dict, *, rounds: int) -> None:
     for _ in range(rounds):
         for kind, http in sessions:
             if kind == "reporter":
-                http.post(f"{base}/melden", data={"csrf_token": token(http.get(f"{base}/melden").text),
-                                                  "identity": "naam", "description": "opwarmen", "feedback": "app"})
+                check = http.post(f"{base}/melden", data={"csrf_token": token(http.get(f"{base}/melden").text),
+                                                          "identity": "naam", "description": "opwarmen", "feedback": "app"})
+                key = re.search(r'name="idempotency_key" type="hidden" value="([^"]*)"', check.text)  # the check page
+                http.post(f"{base}/melden/controleren", data={"csrf_token": token(check.text),
+                                                              "idempotency_key": key.group(1) if key else ""})
                 http.get(f"{base}/mijn-meldingen")
             else:
                 for tab in ("alle", "nieuw", "mijn", "wacht", "te-laat"):

@@ -25,6 +25,7 @@ _REPORTERS = itertools.cycle(_ACCOUNTS["reporters"])
 _HANDLERS = itertools.cycle(_ACCOUNTS["handlers"])
 _CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 _OWN = re.compile(r'href="/mijn-meldingen/([0-9a-f-]{36})"')
+_KEY = re.compile(r'name="idempotency_key" type="hidden" value="([^"]*)"')
 _NEXT = re.compile(r'href="([^"]+)" rel="next"')
 DESCRIPTION = "Bij het pand aan de Dorpsstraat worden 's nachts steeds andere busjes gelost. " * 2
 TABS = ("alle", "nieuw", "mijn", "wacht", "te-laat")
@@ -59,9 +60,14 @@ class Reporter(_Base):
 
     @task(2)
     def file(self) -> None:
+        """Form → "Controleer uw melding" → send (issue 22 item 4: the form never files by itself)."""
         page = self.client.get("/melden", name="GET /melden")
         self.client.post("/melden", name="POST /melden", allow_redirects=False, data={
             "csrf_token": _token(page.text or ""), "identity": "naam", "description": DESCRIPTION, "feedback": "app"})
+        check = self.client.get("/melden/controleren", name="GET /melden/controleren")
+        key = _KEY.search(check.text or "")
+        self.client.post("/melden/controleren", name="POST /melden/controleren", allow_redirects=False, data={
+            "csrf_token": _token(check.text or ""), "idempotency_key": key.group(1) if key else ""})
 
     @task(3)
     def read_own(self) -> None:

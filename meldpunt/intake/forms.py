@@ -215,9 +215,8 @@ class SignalForm(FlaskForm):
     )
     #: Idempotency key: a random value per form (set in the view); a second POST of it files nothing.
     idempotency_key = HiddenField()
-    #: "Controleer uw melding" (issue 22 item 4): the form is kept server-side and shown for checking first.
-    check = SubmitField(_l("Controleer uw melding"))
-    submit = SubmitField(_l("Melding versturen"))
+    #: The form never files (issue 22 item 4): it is kept server-side and "Controleer uw melding" sends it.
+    submit = SubmitField(_l("Verder naar controleren"))
 
     def validate_occurred_until(self, field) -> None:
         if field.data and self.occurred_from.data and field.data < self.occurred_from.data:
@@ -262,6 +261,10 @@ class CloseReceiptForm(FlaskForm):
 
 
 class SendDraftForm(FlaskForm):
-    """The button on the "Controleer uw melding" page (its own CSRF token; the draft is server-side)."""
+    """The button on the "Controleer uw melding" page (its own CSRF token; the draft is server-side).
 
+    ``idempotency_key`` repeats the draft's key, so a second send after the draft is gone (a double
+    click) is answered "al verstuurd" rather than "niet meer bewaard"."""
+
+    idempotency_key = HiddenField()
     submit = SubmitField(_l("Melding versturen"))

@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from meldpunt.audit.requests import client_origin
 from meldpunt.audit.service import record_anonymous
 from meldpunt.auth.forms import LogoutForm
 from meldpunt.auth.sessions import SESSION_KEY as AUTH_SESSION_KEY
@@ -242,18 +241,20 @@ def error_list(form) -> list[tuple[str, str]]:
 
 
 def _form_page(form: SignalForm, context: dict, status: int, *, refused: str | None = None):
-    files_lost = bool(_uploads()) and status in (422, 429) and not g.get("files_not_taken")
+    chosen = bool(_uploads()) or g.get("draft_files_dropped", False)
+    files_lost = chosen and status in (422, 429) and not g.get("files_not_taken")
     return render_template(
         "intake/new.html", form=form, files_lost=files_lost, errors=error_list(form), refused=refused, **context
     ), status
 
 
 def _handle_signal_form(form: SignalForm, *, anonymous_only: bool, public: bool = False):
-    """Post/redirect/get: a stored melding answers 303 to a GET page, so a reload files nothing.
+    """The form never files (issue 22 item 4, "check your answers"): a valid POST keeps it server-side
+    (encrypted, ``intake.drafts``) and answers 303 to "Controleer uw melding", whose POST sends it. An
+    invalid POST answers 422 with the error summary and everything typed.
 
-    The form's idempotency key makes a second POST of the same form (double click, Back and send
-    again) file nothing: it is sent to the page of the first filing instead. "Controleer uw melding"
-    keeps the form server-side (encrypted, ``intake.drafts``) and shows it for checking first.
+    The form's idempotency key travels with the draft: a second send of the same form (double click,
+    Back and send again) files nothing and leads to the page of the first filing instead.
     """
     context = _prepare(form, anonymous_only=anonymous_only, public=public)
     if request.method == "GET" and request.args.get("concept"):
@@ -265,14 +266,17 @@ def _handle_signal_form(form: SignalForm, *, anonymous_only: bool, public: bool 
             context["draft_files"] = [name for name, _ in draft.files]
     if not form.validate_on_submit():
         return _form_page(form, context, 422 if form.is_submitted() else 200)
-    if form.check.data:
-        return _save_for_checking(anonymous=anonymous_only, public=public)
-    return _file_form(form, context, anonymous=anonymous_only, uploads=_uploads(), public=public)
+    return _save_for_checking(anonymous=anonymous_only, public=public, filing_key=form.idempotency_key.data)
 
 
-def _file_form(form: SignalForm, context: dict, *, anonymous: bool, uploads: list[Upload], draft_token=None,
+def _file_form(form: SignalForm, context: dict, *, anonymous: bool, draft_token: str, draft: drafts.Draft,
                public: bool = False):
+    """Send the checked form. The draft was taken in this transaction (``drafts.take_draft``): a refusal
+    rolls back and keeps it (without its files when they were refused); a form sent before (same
+    idempotency key) deletes it."""
     reporter = None if anonymous else current_user._get_current_object()
+    uploads = [Upload(filename=name, stream=io.BytesIO(content)) for name, content in draft.files]
+    g.sent_files = bool(uploads)  # received and encrypted: a refusal still counts against the anonymous limit
     filing_key = form.idempotency_key.data or secrets.token_urlsafe(32)
     try:
         filed = file_report(
@@ -281,17 +285,22 @@ def _file_form(form: SignalForm, context: dict, *, anonymous: bool, uploads: lis
         )
     except DuplicateFilingError as exc:
         db.session.rollback()
+        drafts.delete_draft(db.session, token=draft_token)  # this form was sent before: its copy goes
+        db.session.commit()
+        _forget_draft()
         g.duplicate_filing = True
         return _already_sent(exc.signal_id, filing_key=filing_key, anonymous=anonymous)
     except IntakeError as exc:
-        db.session.rollback()
+        db.session.rollback()  # the draft is kept: the form below is sent again through the check page
         g.files_not_taken = isinstance(exc, FilesNotTakenError)
+        if exc.field == "attachments" and draft.files:  # refused files: the draft keeps the rest, not them
+            drafts.save_draft(db.session, token=draft_token, draft=drafts.Draft(fields=draft.fields, files=[]))
+            db.session.commit()
+            g.draft_files_dropped = True
+            context["draft_files"] = []
         _field_for(form, exc.field).errors.append(str(exc))
         return _form_page(form, context, 422)
-    if draft_token is not None:
-        drafts.delete_draft(db.session, token=draft_token)  # sent: the draft and its files are gone
-        session.pop(DRAFT_SESSION_KEY, None)
-        session.pop(DRAFT_PUBLIC_SESSION_KEY, None)
+    _forget_draft()  # sent: the draft and its files went with the filing's commit
     session[FILED_SESSION_KEY] = True
     reference = filed.signal.reference  # read before the commit expires the row: no SELECT after it
     if filed.receipt_code is None:
@@ -306,17 +315,24 @@ def _file_form(form: SignalForm, context: dict, *, anonymous: bool, uploads: lis
     return redirect(url_for("intake.anonymous_confirmation"), 303)
 
 
-def _save_for_checking(*, anonymous: bool, public: bool = False):
-    """Keep the form (and its files) server-side, encrypted; 303 to "Controleer uw melding"."""
-    token = session.get(DRAFT_SESSION_KEY) or drafts.new_token()
-    earlier = drafts.load_draft(db.session, token=token)
+def _forget_draft() -> None:
+    session.pop(DRAFT_SESSION_KEY, None)
+    session.pop(DRAFT_PUBLIC_SESSION_KEY, None)
+
+
+def _save_for_checking(*, anonymous: bool, public: bool = False, filing_key: str):
+    """Keep the form (and its files) server-side, encrypted; 303 to "Controleer uw melding".
+
+    ``filing_key``: the form's idempotency key (a fresh one when the POST carried none), kept with the draft."""
+    token = session.get(DRAFT_SESSION_KEY)
+    earlier = drafts.load_draft(db.session, token=token) if token else None  # a first save has nothing earlier
+    token = token or drafts.new_token()
     files = [(f.filename, f.stream.read()) for f in request.files.getlist("attachments") if f and f.filename]
     if not files and earlier is not None:
         files = earlier.files  # no new choice: the files chosen before stay
-    fields = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "check", "submit")]
-    reporter = None if anonymous or not current_user.is_authenticated else current_user
-    drafts.save_draft(db.session, token=token, draft=drafts.Draft(fields=fields, files=files), reporter=reporter,
-                      origin=client_origin() if reporter is not None else "")
+    fields = [(k, v) for k, v in request.form.items(multi=True)
+              if k not in ("csrf_token", "check", "submit", "idempotency_key")] + [("idempotency_key", filing_key)]
+    drafts.save_draft(db.session, token=token, draft=drafts.Draft(fields=fields, files=files))
     db.session.commit()
     g.draft_saved = True  # not a filing: the anonymous filing limit does not count it
     session[DRAFT_SESSION_KEY] = token
@@ -367,32 +383,61 @@ def check_rows(form: SignalForm) -> list[dict]:
     return rows
 
 
-def _check_page(*, anonymous: bool):
-    """GET: the form as it will be sent, with "wijzig" links. POST: send it."""
+def _check_page(*, anonymous: bool, refused: str | None = None):
+    """GET: the form as it will be sent, with "wijzig" links. POST: send it (the only way a melding is filed).
+
+    ``refused``: the anonymous filing limit said no; the page again with the reason (status 429), the draft kept.
+    """
     token = session.get(DRAFT_SESSION_KEY)
-    draft = drafts.load_draft(db.session, token=token)
-    db.session.commit()
     public = anonymous and bool(session.get(DRAFT_PUBLIC_SESSION_KEY)) and _settings().public_form
     form_endpoint = ("intake.new_public_signal" if public else "intake.new_anonymous_signal") if anonymous \
         else "intake.new_signal"
+    send = SendDraftForm()
+    sending = request.method == "POST" and refused is None
+    if sending and not send.validate_on_submit():
+        abort(400)
+    # Sending takes the draft in the filing's own transaction (one DELETE … RETURNING); showing only reads it.
+    draft = (drafts.take_draft if sending else drafts.load_draft)(db.session, token=token)
     if draft is None:
-        flash(_("Uw melding was niet meer bewaard (na een uur zonder versturen wissen wij hem). Vul het formulier opnieuw in."),
-              "info")
-        return redirect(url_for(form_endpoint))
+        return _no_draft(send, form_endpoint=form_endpoint, anonymous=anonymous, sending=sending)
     form = SignalForm(formdata=MultiDict(draft.fields), meta={"csrf": False})
     context = _prepare(form, anonymous_only=anonymous, public=public)
-    send = SendDraftForm()
-    if request.method == "POST":
-        if not send.validate_on_submit():
-            abort(400)
+    # A refusal below shows the form: it must go back to the form's own URL (through this page again).
+    context.update(form_action=url_for(form_endpoint), draft_files=[name for name, _ in draft.files])
+    if sending:
+        if send.idempotency_key.data and send.idempotency_key.data != form.idempotency_key.data:
+            # The draft changed after this page was shown (a form sent from another tab of this browser):
+            # never send what the reporter did not see. The page again, with the draft as it is now.
+            db.session.rollback()
+            g.nothing_filed = True
+            flash(_("Uw melding is intussen veranderd, in een ander venster of tabblad. Controleer hem opnieuw en "
+                    "verstuur hem dan."), "info")
+            return redirect(url_for(request.endpoint), 303)
         if not form.validate():
+            db.session.rollback()
             return _form_page(form, context, 422)
-        uploads = [Upload(filename=name, stream=io.BytesIO(content)) for name, content in draft.files]
-        return _file_form(form, context, anonymous=anonymous, uploads=uploads, draft_token=token, public=public)
+        return _file_form(form, context, anonymous=anonymous, draft_token=token, draft=draft, public=public)
+    db.session.commit()
+    send.idempotency_key.data = form.idempotency_key.data
     return render_template(
         "intake/check.html", rows=check_rows(form), files=[name for name, _ in draft.files], send_form=send,
-        edit_url=url_for(form_endpoint, concept=1), anonymous_only=anonymous,
-    )
+        edit_url=url_for(form_endpoint, concept=1), anonymous_only=anonymous, refused=refused,
+    ), 429 if refused else 200
+
+
+def _no_draft(send: SendDraftForm, *, form_endpoint: str, anonymous: bool, sending: bool):
+    """No draft to show or send: sent already (a second click on "Melding versturen"), or gone after an hour."""
+    filing_key = send.idempotency_key.data or ""
+    sent, signal_id = drafts.sent_form(db.session, filing_key=filing_key) if sending else (False, None)
+    db.session.commit()
+    g.nothing_filed = True  # the anonymous filing limit does not count this answer
+    if sent:
+        return _already_sent(signal_id, filing_key=filing_key, anonymous=anonymous)
+    if not sending and session.get(FILED_SESSION_KEY):  # Back to this page after sending: the form says "al verstuurd"
+        return redirect(url_for(form_endpoint))
+    flash(_("Uw melding was niet meer bewaard (na een uur zonder versturen wissen wij hem). Vul het formulier opnieuw in."),
+          "info")
+    return redirect(url_for(form_endpoint), 303 if sending else 302)
 
 
 @bp.route("/melden/controleren", methods=["GET", "POST"])
@@ -486,15 +531,18 @@ def _anonymous_filing_key() -> str:
 
 
 def _filing_counts(response) -> bool:
-    """A stored melding (303) counts, and a refusal that still received files; a repeated form does not."""
-    if g.get("duplicate_filing") or g.get("draft_saved"):
+    """A stored melding (303) counts, and a refusal that still received files; a repeated form does not,
+    nor a form kept for "Controleer uw melding" (its send counts)."""
+    if g.get("duplicate_filing") or g.get("draft_saved") or g.get("nothing_filed"):
         return False
-    return response.status_code == 303 or (response.status_code == 422 and bool(_uploads()))
+    return response.status_code == 303 or (response.status_code == 422 and (bool(_uploads()) or g.get("sent_files", False)))
 
 
 def _refused_page(message: str):
     def on_breach(_limit):
-        """The form again, with everything typed and the reason: nothing is lost (status 429)."""
+        """The form (or the check page) again, with everything typed and the reason: nothing is lost (status 429)."""
+        if request.endpoint == "intake.check_anonymous":
+            return current_app.make_response(_check_page(anonymous=True, refused=message))
         form = SignalForm()
         context = _prepare(form, anonymous_only=True)
         page, status = _form_page(form, context, 429, refused=message)
@@ -613,8 +661,8 @@ def refuse_anonymous_routes_when_logged_in():
         return None
     if "_user_id" not in session and AUTH_SESSION_KEY not in session:
         return None
-    continue_to = ("anoniem-melden" if request.endpoint in ("intake.new_anonymous_signal", "intake.new_public_signal")
-                   else "ontvangstcode")
+    continue_to = ("anoniem-melden" if request.endpoint in (
+        "intake.new_anonymous_signal", "intake.new_public_signal", "intake.check_anonymous") else "ontvangstcode")
     return logged_in_page(continue_to=continue_to, refused=request.method != "GET")
 
 

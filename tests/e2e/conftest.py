@@ -303,6 +303,18 @@ def nav_link(page, name: str):
     return page.locator(".main-nav").get_by_role("link", name=name, exact=True)
 
 
+def send_through_check(page, axe_name: str | None = None) -> None:
+    """The filing form never files (issue 22 item 4): "Verder naar controleren", then "Melding versturen"
+    on "Controleer uw melding". ``axe_name``: also check the check page with axe under that name."""
+    page.get_by_role("button", name="Verder naar controleren").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_role("heading", level=1).inner_text() == "Controleer uw melding", page.inner_text("main")[:500]
+    if axe_name:
+        check_axe(page, axe_name)
+    page.get_by_role("button", name="Melding versturen").click()
+    page.wait_for_load_state("load")
+
+
 def reference_on(page) -> str:
     match = re.search(r"MO-[0-9A-Z-]+", page.inner_text("main"))
     assert match, "no MO- reference on the page"

@@ -37,14 +37,14 @@ def test_item_09_anonymous_filing_in_english_passes_axe(new_page, live_server, w
 
     # a mistake first: the error summary in English
     with page.expect_navigation():
-        page.get_by_role("button", name="Send report").click()
+        page.get_by_role("button", name="Continue to check").click()
     assert "There is 1 thing to correct" in page.inner_text(".error-summary")
     check_axe(page, "report-error-en")
 
     page.get_by_label("What did you see or hear?").fill(DESCRIPTION)
     page.get_by_label("I suspect it, but I am not sure").check()
     with page.expect_navigation():
-        page.get_by_role("button", name="Check your report").click()
+        page.get_by_role("button", name="Continue to check").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Check your report"
     check_axe(page, "check-en")
     with page.expect_navigation():
@@ -114,7 +114,7 @@ def test_item_09_named_melder_and_regisseur_journeys_in_english_pass_axe(new_pag
     melder.get_by_label("What did you see or hear?").fill(NAMED_DESCRIPTION)
     melder.get_by_label("Type of undermining").select_option("witwassen")
     with melder.expect_navigation():
-        melder.get_by_role("button", name="Check your report").click()
+        melder.get_by_role("button", name="Continue to check").click()
     assert melder.get_by_role("heading", level=1).inner_text() == "Check your report"
     assert NAMED_DESCRIPTION in melder.inner_text("main") and "Money laundering" in melder.inner_text("main")
     check_axe(melder, "check-named-en")

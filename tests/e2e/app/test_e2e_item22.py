@@ -12,7 +12,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.e2e.conftest import check_axe
+from tests.e2e.conftest import check_axe, send_through_check
 
 WIDTHS = [1280, 320]
 RECEIPT_CODE = re.compile(r"\b[A-Z0-9]{4}(?: [A-Z0-9]{4}){4}\b")
@@ -40,8 +40,7 @@ def test_item_03_anonymous_code_shown_once_and_reload_files_nothing(new_page, li
     page.goto(live_server("/melden/anoniem"))
     step(page, shots, "03-anoniem-formulier", width)
     page.get_by_label("Wat heeft u gezien of gehoord?").fill("Steeds andere huurders in de loods aan de Vaart.")
-    page.get_by_role("button", name="Melding versturen").click()
-    page.wait_for_load_state("load")
+    send_through_check(page)
     assert page.url.endswith("/melden/anoniem/ontvangen"), "the POST redirects to a GET page"
     step(page, shots, "03-code-eenmalig", width)
     code = RECEIPT_CODE.search(page.inner_text(".receipt-code"))
@@ -53,11 +52,13 @@ def test_item_03_anonymous_code_shown_once_and_reload_files_nothing(new_page, li
     step(page, shots, "03-herladen", width)
     assert page.get_by_role("heading", level=1).inner_text() == "Uw melding is al verstuurd"
     assert code.group(0) not in page.inner_text("main")
-    page.go_back()  # Back to the form and send again: still one melding
+    page.go_back()  # Back to the check page and send again: still one melding
     page.wait_for_load_state("load")
-    if page.get_by_role("button", name="Melding versturen").count():
-        page.get_by_role("button", name="Melding versturen").click()
-        page.wait_for_load_state("load")
+    for button in ("Melding versturen", "Verder naar controleren", "Melding versturen"):
+        if page.get_by_role("button", name=button).count():
+            page.get_by_role("button", name=button).click()
+            page.wait_for_load_state("load")
+    assert page.get_by_role("heading", level=1).inner_text() == "Uw melding is al verstuurd"
     assert signal_count(live_server) == 1
 
     page.goto(live_server("/ontvangstcode"))
@@ -76,7 +77,7 @@ def test_item_02_reply_marker_appears_and_clears_when_opened(new_page, live_serv
     log_in(melder, live_server, "melder")
     melder.goto(live_server("/melden?nieuw=1"))
     melder.get_by_label("Wat heeft u gezien of gehoord?").fill("Contante betaling bij de balie vergunningen.")
-    melder.get_by_role("button", name="Melding versturen").click()
+    send_through_check(melder)
     reference = reference_on(melder)
     melder.goto(live_server("/mijn-meldingen"))
     melder.get_by_role("link", name=reference).click()
@@ -136,7 +137,7 @@ def test_item_04_character_counter_and_pasted_text_kept(new_page, live_server, s
     field.fill(pasted)  # as a paste: the whole text stays, the counter says how far over it is
     assert len(field.input_value()) == 20_005
     assert "5 tekens te veel" in counter.inner_text()
-    page.get_by_role("button", name="Melding versturen").click()
+    page.get_by_role("button", name="Verder naar controleren").click()
     page.wait_for_load_state("load")
     assert "Dit is te lang" in page.inner_text("main")
     assert len(page.get_by_label("Wat heeft u gezien of gehoord?").input_value()) == 20_005
@@ -149,7 +150,7 @@ def test_item_04_check_your_answers_then_send(new_page, live_server, shots, widt
     page.goto(live_server("/melden/anoniem"))
     page.get_by_label("Wat heeft u gezien of gehoord?").fill("Contant betaald bij de balie.")
     page.get_by_label("Waar was het?").fill("Stadskantoor")
-    page.get_by_role("button", name="Controleer uw melding").click()
+    page.get_by_role("button", name="Verder naar controleren").click()
     page.wait_for_load_state("load")
     assert page.get_by_role("heading", level=1).inner_text() == "Controleer uw melding"
     assert "Contant betaald bij de balie." in page.inner_text("main") and "Stadskantoor" not in page.url
@@ -159,11 +160,40 @@ def test_item_04_check_your_answers_then_send(new_page, live_server, shots, widt
     assert page.get_by_label("Waar was het?").input_value() == "Stadskantoor"
     page.get_by_label("Waar was het?").fill("Stadskantoor, balie 3")
     step(page, shots, "04-wijzig", width)
-    page.get_by_role("button", name="Controleer uw melding").click()
+    page.get_by_role("button", name="Verder naar controleren").click()
     page.wait_for_load_state("load")
     assert "Stadskantoor, balie 3" in page.inner_text("main")
     page.get_by_role("button", name="Melding versturen").click()
     page.wait_for_load_state("load")
     assert "/melden/anoniem/ontvangen" in page.url and page.locator(".receipt-code").count() == 1
     step(page, shots, "04-verstuurd", width)
+    assert signal_count(live_server) == 1
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_item4_named_melder_walks_form_check_confirmation(new_page, live_server, shots, width):
+    """The check page is the required step: the form's only button leads to it, nothing is filed before
+    "Melding versturen", and every page on the way passes axe."""
+    from tests.e2e.conftest import log_in, reference_on
+
+    melder = new_page(width=width)
+    log_in(melder, live_server, "melder")
+    melder.goto(live_server("/melden?nieuw=1"))
+    check_axe(melder, "item4-formulier")
+    assert melder.locator("form.intake-form").get_by_role("button", name="Melding versturen").count() == 0
+    melder.get_by_label("Wat heeft u gezien of gehoord?").fill("Een ambtenaar vroeg contant geld voor een vergunning.")
+    melder.get_by_label("Waar was het?").fill("Balie Burgerzaken")
+    melder.get_by_role("button", name="Verder naar controleren").click()
+    melder.wait_for_load_state("load")
+    assert melder.url.endswith("/melden/controleren")
+    assert melder.get_by_role("heading", level=1).inner_text() == "Controleer uw melding"
+    assert "Balie Burgerzaken" in melder.inner_text("main") and signal_count(live_server) == 0
+    check_axe(melder, "item4-controleren")
+    step(melder, shots, "item4-controleren-met-naam", width)
+    melder.get_by_role("button", name="Melding versturen").click()
+    melder.wait_for_load_state("load")
+    assert melder.get_by_role("heading", level=1).inner_text() == "Uw melding is ontvangen"
+    assert "/melden/bevestiging/" in melder.url and reference_on(melder).startswith("MO-")
+    check_axe(melder, "item4-bevestiging")
+    step(melder, shots, "item4-bevestiging-met-naam", width)
     assert signal_count(live_server) == 1

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import check_axe, log_in, nav_link, reference_on
+from tests.e2e.conftest import check_axe, log_in, nav_link, reference_on, send_through_check
 
 WIDTHS = [1280, 320]
 
@@ -26,7 +26,7 @@ def file_signal_as_melder(page, live_server) -> str:
     check_axe(page, "melden")
     page.get_by_label("Wat heeft u gezien of gehoord?").fill(DESCRIPTION)
     page.get_by_label("Verschijningsvorm").select_option("witwassen")
-    page.get_by_role("button", name="Melding versturen").click()
+    send_through_check(page, "controleren")  # form → check page → send (issue 22 item 4)
     assert page.get_by_role("heading", level=1).inner_text() == "Uw melding is ontvangen"
     check_axe(page, "bevestiging")
     return reference_on(page)
@@ -71,7 +71,7 @@ def test_empty_description_shows_error_summary_with_focus(new_page, live_server,
     log_in(page, live_server, "melder")
     page.goto(live_server("/melden"))
     page.get_by_label("Verschijningsvorm").select_option("witwassen")
-    page.get_by_role("button", name="Melding versturen").click()
+    page.get_by_role("button", name="Verder naar controleren").click()
     check_axe(page, "melden-fout")
     summary = page.locator(".error-summary")
     assert summary.get_attribute("role") == "alert"
@@ -97,8 +97,7 @@ def test_anonymous_melder_files_and_follows_with_receipt_code(new_page, live_ser
     assert "/inloggen" not in page.url, "anonymous reporting must not need a login"
     check_axe(page, "anoniem-melden")
     page.get_by_label("Wat heeft u gezien of gehoord?").fill(DESCRIPTION)
-    page.get_by_role("button", name="Melding versturen").click()
-    page.wait_for_load_state("load")
+    send_through_check(page, "controleren-anoniem")
     check_axe(page, "bevestiging-anoniem")
     main_text = page.inner_text("main")
     code_match = RECEIPT_CODE.search(page.inner_text(".receipt-code") if page.locator(".receipt-code").count() else main_text)

@@ -74,6 +74,9 @@ def test_melder_journey_by_keyboard_only(new_page, live_server):
     assert page.is_checked("#about_colleague")
     page.keyboard.press("Space")
     assert not page.is_checked("#about_colleague")
+    tab_until(page, lambda i: i["tag"] == "BUTTON" and i["text"] == "Verder naar controleren")
+    enter_and_wait(page)
+    assert page.get_by_role("heading", level=1).inner_text() == "Controleer uw melding"  # required (issue 22 item 4)
     tab_until(page, lambda i: i["tag"] == "BUTTON" and i["text"] == "Melding versturen")
     enter_and_wait(page)
     assert page.get_by_role("heading", level=1).inner_text() == "Uw melding is ontvangen"

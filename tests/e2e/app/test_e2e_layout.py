@@ -77,8 +77,11 @@ def test_pages_fit_the_screen_and_pass_basic_checks(new_page, live_server, shots
     melder.get_by_role("link", name=reference).click()
     problems += check_page(melder, "mijn-melding", width, shots)
     melder.goto(live_server("/melden"))
-    melder.get_by_role("button", name="Melding versturen").click()
+    melder.get_by_role("button", name="Verder naar controleren").click()
     problems += check_page(melder, "melden-fout", width, shots)
+    melder.get_by_label("Wat heeft u gezien of gehoord?").fill("Een bestelbus die elke nacht iets komt brengen.")
+    melder.get_by_role("button", name="Verder naar controleren").click()
+    problems += check_page(melder, "controleren", width, shots)  # the required step (issue 22 item 4)
 
     regisseur = new_page(width=width, height=800)
     log_in(regisseur, live_server, "regisseur")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.conftest import check_axe, log_in, nav_link
+from tests.e2e.conftest import check_axe, log_in, nav_link, send_through_check
 from tests.integration.channels.test_channels_registration import eml_with_attachment
 
 
@@ -56,12 +56,12 @@ def test_threatened_reporter_first_in_the_queue_with_a_marker_in_the_browser(new
     nav_link(melder, "Melden").click()
     melder.get_by_label("Wat heeft u gezien of gehoord?").fill("Iemand wacht mij op bij de balie en bedreigt mij.")
     melder.get_by_label("Ik voel me onveilig of word bedreigd").check()
-    melder.get_by_role("button", name="Melding versturen").click()
+    send_through_check(melder)
     threatened = re.search(r"MO-\d{4}-\d{4}", melder.inner_text("main")).group(0)
     assert "Het meldpunt neemt zo snel mogelijk contact met u op." in melder.inner_text("main")
     melder.goto(live_server("/melden?nieuw=1"))  # "Nog een melding doen": a fresh form after a filing
     melder.get_by_label("Wat heeft u gezien of gehoord?").fill("Een later, gewoon signaal.")
-    melder.get_by_role("button", name="Melding versturen").click()
+    send_through_check(melder)
 
     page = new_page(width=1280)
     log_in(page, live_server, "regisseur")
@@ -100,6 +100,6 @@ def test_public_form_for_inwoners_in_the_browser_at_320_px(new_page, live_server
     assert page.get_by_role("heading", level=1).inner_text() == "Melden als inwoner of ondernemer"
     check_axe(page, "openbaar-formulier-320")
     page.get_by_label("Wat heeft u gezien of gehoord?").fill("Elke nacht busjes bij de loods.")
-    page.get_by_role("button", name="Melding versturen").click()
+    send_through_check(page)
     assert page.locator("#ontvangstcode").count() == 1
     check_axe(page, "openbaar-formulier-ontvangen-320")

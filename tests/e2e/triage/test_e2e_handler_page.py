@@ -3,7 +3,7 @@ left and the decisions on the right at desktop width, stacked on a phone; axe-co
 
 from __future__ import annotations
 
-from tests.e2e.conftest import check_axe, log_in, nav_link, no_horizontal_scroll, reference_on
+from tests.e2e.conftest import check_axe, log_in, nav_link, no_horizontal_scroll, reference_on, send_through_check
 
 DESCRIPTION = "Achter de loods aan de Reigerweg worden elke nacht busjes uitgeladen, de ramen zijn afgeplakt."
 LOCATION = "Reigerweg 12, de loods achteraan"
@@ -28,7 +28,7 @@ def _file_full_signal(page, live_server) -> str:
     page.get_by_label("Ik heb het zelf gezien of gehoord").check()
     page.get_by_label("Wat is uw relatie tot de betrokkene?").select_option("werk")
     page.get_by_label("Toelichting op uw relatie").fill(RELATION)
-    page.get_by_role("button", name="Melding versturen").click()
+    send_through_check(page)
     assert page.get_by_role("heading", level=1).inner_text() == "Uw melding is ontvangen"
     return reference_on(page)
 

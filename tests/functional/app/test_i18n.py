@@ -41,11 +41,11 @@ def test_item_09_accept_language_english_gives_the_anonymous_journey_in_english(
     assert "Skip to content" in home and "Naar de inhoud" not in home
 
     form = _text(client.get("/melden/anoniem"))
-    for english in ("What did you see or hear?", "You are reporting anonymously.", "Send report", "Check your report",
+    for english in ("What did you see or hear?", "You are reporting anonymously.", "Continue to check",
                     "(optional)", "Party involved 1", "I saw or heard it myself", "Yes, I will check myself",
                     "Business premises", "An office, shop or workshop.", "Money laundering"):
         assert english in form, english
-    for dutch in ("Wat heeft u gezien of gehoord?", "Melding versturen", "(niet verplicht)", "Betrokkene 1",
+    for dutch in ("Wat heeft u gezien of gehoord?", "Verder naar controleren", "(niet verplicht)", "Betrokkene 1",
                   "Bedrijfspand", "Witwassen"):
         assert dutch not in form, dutch
 
@@ -55,11 +55,12 @@ def test_item_09_accept_language_english_gives_the_anonymous_journey_in_english(
 
     # check-your-answers, then send
     checked = client.post("/melden/anoniem", data={"csrf_token": csrf_token(form), "description": "A shed at night",
-                                                     "certainty": "vermoeden", "check": "y"})
+                                                     "certainty": "vermoeden"})
     assert checked.status_code == 303
     check_page = _text(client.get(checked.headers["Location"]))
     assert "Check your report" in check_page and "I suspect it, but I am not sure" in check_page
     assert "change" in check_page and "wijzig" not in check_page
+    assert "Send report" in check_page
     sent = client.post(checked.headers["Location"], data={"csrf_token": csrf_token(check_page)}, follow_redirects=True)
     confirmation = _text(sent)
     assert "Your report has been received" in confirmation and "Your receipt code" in confirmation

@@ -8,6 +8,7 @@ import re
 from meldpunt.extensions import db
 from meldpunt.signals.models import Signal
 from tests.conftest import csrf_token, login
+from tests.support.forms import post_form, send_checked
 from tests.support.logins import login_full
 
 
@@ -23,11 +24,13 @@ def test_melder_files_and_regisseur_sees(app, users):
     assert login(melder, users["melder"].email).status_code == 302
     form = melder.get("/melden")
     assert form.status_code == 200 and "Melding doen" in form.get_data(as_text=True)
-    response = melder.post(
+    checked = melder.post(
         "/melden",
         data={"description": "Vreemde aanvraag exploitatievergunning", "phenomenon_code": "witwassen",
               "process_code": "vergunningen", "csrf_token": csrf_token(form.get_data(as_text=True))},
     )
+    assert checked.status_code == 303 and checked.headers["Location"].endswith("/melden/controleren")
+    response = send_checked(melder, checked.headers["Location"])  # "Controleer uw melding" → send
     assert response.status_code == 303
     confirmation = melder.get(response.headers["Location"]).get_data(as_text=True)
     assert "Uw melding is ontvangen" in confirmation
@@ -63,8 +66,7 @@ def test_empty_description_is_refused_in_dutch_and_keeps_input(app, users):
 def test_other_roles_get_404_on_handler_signal_page(app, users):
     melder = app.test_client()
     login(melder, users["melder"].email)
-    form = melder.get("/melden")
-    melder.post("/melden", data={"description": "x", "csrf_token": csrf_token(form.get_data(as_text=True))})
+    assert post_form(melder, "/melden", {"description": "x"}).status_code == 303
     with app.app_context():
         signal_id = db.session.scalar(db.select(Signal.id))
     for role in ("melder", "deelnemer", "beheerder", "management", "voorzitter", "integriteit"):

@@ -34,7 +34,7 @@ from meldpunt.intake.messages import post_message
 from meldpunt.intake.models import Message, MessageSender, ReceiptGrant
 from meldpunt.signals.models import Signal
 from tests.conftest import csrf_token, login, make_users
-from tests.support.forms import PDF, receipt_code_from
+from tests.support.forms import PDF, post_form, receipt_code_from, send_data
 
 ANONYMOUS_REPORT = {
     "description": "Loods aan de Havenweg wordt 's nachts gebruikt",
@@ -116,11 +116,8 @@ def token_of(client, path: str) -> str:
 
 
 def file_anonymously(client, report: dict | None = None, files=None):
-    token = token_of(client, "/melden/anoniem")
-    data = {"csrf_token": token, **(report or ANONYMOUS_REPORT)}
-    if files:
-        data["attachments"] = [(io.BytesIO(content), name) for content, name in files]
-    return client.post("/melden/anoniem", data=data, content_type="multipart/form-data", follow_redirects=True)
+    """Form → "Controleer uw melding" → send; answers the page with the receipt code."""
+    return post_form(client, "/melden/anoniem", report or ANONYMOUS_REPORT, files=files)
 
 
 def open_receipt(client, code: str):
@@ -196,6 +193,8 @@ def test_item_05_anonymous_routes_refuse_a_logged_in_browser_and_touch_no_accoun
         answers = {
             "GET /melden/anoniem": form_page,
             "POST /melden/anoniem": client.post("/melden/anoniem", data={"csrf_token": token, **ANONYMOUS_REPORT}),
+            "GET /melden/anoniem/controleren": client.get("/melden/anoniem/controleren"),
+            "POST /melden/anoniem/controleren": client.post("/melden/anoniem/controleren", data={"csrf_token": token}),
             "GET /ontvangstcode": client.get("/ontvangstcode"),
             "POST /ontvangstcode": client.post("/ontvangstcode", data={"csrf_token": token, "code": code}),
             "GET /ontvangstcode/melding": client.get("/ontvangstcode/melding"),
@@ -351,11 +350,14 @@ def test_item_06_anonymous_audit_entries_join_the_chain_after_the_hour(app_any_d
     with app.app_context():
         assert db.session.scalars(select(AuditEntry).where(AuditEntry.object_id == str(signal.id))).all() == []
         waiting = db.session.scalars(select(DeferredAuditEntry)).all()
-        assert [w.action for w in waiting] == ["signal.file"] and _on_the_hour(_aware(waiting[0].hour))
+        # the form kept for "Controleer uw melding", and the filing: both wait for the hour to end
+        assert sorted(w.action for w in waiting) == ["intake.draft_save", "signal.file"]
+        waiting = [w for w in waiting if w.action == "signal.file"]
+        assert all(_on_the_hour(_aware(w.hour)) for w in waiting)
         assert append_deferred(db.session) == 0  # the hour has not ended yet
         staff_last = db.session.scalar(select(sa.func.max(AuditEntry.id)))
         assert staff_last is not None
-        assert append_deferred(db.session, now=utcnow() + timedelta(hours=1)) == 1
+        assert append_deferred(db.session, now=utcnow() + timedelta(hours=1)) == 2
         db.session.commit()
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.object_id == str(signal.id)))
         assert entry.id > staff_last and _aware(entry.created_at) == _aware(waiting[0].hour)
@@ -374,11 +376,12 @@ def test_item_06_audit_verify_appends_ended_hours_and_reports_the_waiting_ones(a
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
     assert "audit trail intact: 1 entries" in result.output
-    assert "1 anonymous entries of the current hour join the chain after the hour ends" in result.output
+    # still waiting: both draft saves ("Controleer uw melding") and the second filing
+    assert "3 anonymous entries of the current hour join the chain after the hour ends" in result.output
     with app.app_context():
         [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.actor_label == "anoniem")).all()
         assert entry.object_id == str(first.id)
-        [left] = db.session.scalars(select(DeferredAuditEntry)).all()
+        [left] = db.session.scalars(select(DeferredAuditEntry).where(DeferredAuditEntry.action == "signal.file")).all()
         assert left.object_id == str(second.id)
 
 
@@ -390,7 +393,7 @@ def test_item_06_beat_appends_deferred_entries_every_hour(app):
     assert schedule["schedule"].minute == {1}  # every hour, just after it ended
     _code, signal = new_anonymous_signal(app)
     with app.app_context():
-        waiting = db.session.scalar(select(DeferredAuditEntry))
+        waiting = db.session.scalar(select(DeferredAuditEntry).where(DeferredAuditEntry.action == "signal.file"))
         waiting.hour = waiting.hour - timedelta(hours=1)
         db.session.commit()
         assert task.run() == 1
@@ -531,10 +534,11 @@ def test_item_18_confirmation_link_comes_from_base_url_not_the_host_header(app_f
     app = app_factory(app={"base_url": "https://meldpunt.gemeente.example"})
     client = app.test_client()
     token = csrf_token(client.get("/melden/anoniem", headers={"Host": "phish.example"}).get_data(as_text=True))
-    response = client.post(
-        "/melden/anoniem", data={"csrf_token": token, "description": "Iets gezien"},
-        headers={"Host": "phish.example", "X-Forwarded-Host": "phish.example"},
-    )
+    phish = {"Host": "phish.example", "X-Forwarded-Host": "phish.example"}
+    checked = client.post("/melden/anoniem", data={"csrf_token": token, "description": "Iets gezien"}, headers=phish)
+    assert checked.status_code == 303  # to "Controleer uw melding" (issue 22 item 4), which sends it
+    check_page = client.get(checked.headers["Location"], headers=phish).get_data(as_text=True)
+    response = client.post(checked.headers["Location"], data=send_data(check_page), headers=phish)
     assert response.status_code == 303  # post/redirect/get (issue 22 item 3): the code is on the next page
     response = client.get(response.headers["Location"], headers={"Host": "phish.example", "X-Forwarded-Host": "phish.example"})
     assert response.status_code == 200

@@ -13,9 +13,10 @@ from meldpunt.intake.models import FilingKey, ReceiptDisplay
 from meldpunt.signals.models import Signal
 from meldpunt.intake.receipts import hold_code_for_display, normalise_code, take_code_for_display
 from tests.conftest import csrf_token, login
-from tests.support.forms import receipt_code_from
+from tests.support.forms import receipt_code_from, send_checked, send_data
 
 CONFIRMATION = "/melden/anoniem/ontvangen"
+CHECK = "/melden/anoniem/controleren"
 
 
 def _form(client, path: str) -> dict:
@@ -23,6 +24,13 @@ def _form(client, path: str) -> dict:
     key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', page)
     assert key, "the form carries no idempotency key"
     return {"csrf_token": csrf_token(page), "idempotency_key": key.group(1)}
+
+
+def _file(client, path: str, data: dict):
+    """The form, then "Controleer uw melding" and its send (issue 22 item 4); answers the send."""
+    checked = client.post(path, data=data)
+    assert checked.status_code == 303 and checked.headers["Location"].endswith("/controleren")
+    return send_checked(client, checked.headers["Location"])
 
 
 def _count(app) -> int:
@@ -34,8 +42,11 @@ def test_item_03_anonymous_double_submit_files_one_melding_and_shows_the_code_on
     app = app_any_db
     client = app.test_client()
     data = {**_form(client, "/melden/anoniem"), "description": "Loods met geblindeerde ramen"}
-    first = client.post("/melden/anoniem", data=data)
-    second = client.post("/melden/anoniem", data=data)  # a double click: the same form again
+    checked = [client.post("/melden/anoniem", data=data) for _ in range(2)]  # a double click on the form
+    assert [r.status_code for r in checked] == [303, 303] and _count(app) == 0  # the form files nothing
+    check = client.get(CHECK).get_data(as_text=True)
+    first = client.post(CHECK, data=send_data(check))
+    second = client.post(CHECK, data=send_data(check))  # a double click on "Melding versturen"
     assert first.status_code == 303 and first.headers["Location"].endswith(CONFIRMATION)
     assert second.status_code == 303 and second.headers["Location"].endswith(CONFIRMATION)
     assert _count(app) == 1
@@ -51,8 +62,8 @@ def test_item_03_anonymous_double_submit_files_one_melding_and_shows_the_code_on
     text = reload.get_data(as_text=True)
     assert reload.status_code == 200 and "Uw melding is al verstuurd" in text
     assert code not in text and 'class="receipt-code"' not in text
-    again = client.post("/melden/anoniem", data=data)  # Back and send again after the code was shown
-    assert again.status_code == 303
+    again = _file(client, "/melden/anoniem", data)  # Back and send again after the code was shown
+    assert again.status_code == 303 and again.headers["Location"].endswith(CONFIRMATION)
     assert 'class="receipt-code"' not in client.get(again.headers["Location"]).get_data(as_text=True)
     assert _count(app) == 1
     # The code works at the receipt page.
@@ -64,7 +75,7 @@ def test_item_03_anonymous_double_submit_files_one_melding_and_shows_the_code_on
 def test_item_03_a_new_form_files_a_new_melding(app):
     client = app.test_client()
     for text in ("Eerste melding", "Tweede melding"):
-        response = client.post("/melden/anoniem", data={**_form(client, "/melden/anoniem"), "description": text})
+        response = _file(client, "/melden/anoniem", {**_form(client, "/melden/anoniem"), "description": text})
         assert response.status_code == 303
         receipt_code_from(client.get(CONFIRMATION).get_data(as_text=True))
     assert _count(app) == 2
@@ -78,8 +89,10 @@ def test_item_03_named_double_submit_files_one_and_reload_files_nothing(app_any_
     client = app.test_client()
     login(client, users["melder"].email)
     data = {**_form(client, "/melden"), "description": "Vreemde aanvraag"}
-    first = client.post("/melden", data=data)
-    second = client.post("/melden", data=data)
+    assert client.post("/melden", data=data).status_code == 303 and _count(app) == 0
+    check = client.get("/melden/controleren").get_data(as_text=True)
+    first = client.post("/melden/controleren", data=send_data(check))
+    second = client.post("/melden/controleren", data=send_data(check))  # a double click on "Melding versturen"
     assert first.status_code == 303 and second.status_code == 303
     assert first.headers["Location"] == second.headers["Location"]
     assert _count(app) == 1
@@ -94,7 +107,7 @@ def test_item_03_named_double_submit_files_one_and_reload_files_nothing(app_any_
 
 def test_item_03_code_waits_encrypted_and_anonymous_rows_carry_the_hour(app):
     client = app.test_client()
-    response = client.post("/melden/anoniem", data={**_form(client, "/melden/anoniem"), "description": "Iets"})
+    response = _file(client, "/melden/anoniem", {**_form(client, "/melden/anoniem"), "description": "Iets"})
     assert response.status_code == 303
     cookie = client.get_cookie("meldpunt")
     session_data = app.session_interface.get_signing_serializer(app).loads(cookie.value)
@@ -138,7 +151,7 @@ def test_item_03_a_wrong_token_opens_nothing(app):
 def test_item_03_back_to_the_form_after_filing_says_it_was_sent(app, users):
     """Back (or the menu) right after filing: "al verstuurd" instead of a form the browser may refill."""
     client = app.test_client()
-    assert client.post("/melden/anoniem", data={**_form(client, "/melden/anoniem"), "description": "Een"}).status_code == 303
+    assert _file(client, "/melden/anoniem", {**_form(client, "/melden/anoniem"), "description": "Een"}).status_code == 303
     receipt_code_from(client.get(CONFIRMATION).get_data(as_text=True))
     back = client.get("/melden/anoniem", follow_redirects=True)
     assert "Uw melding is al verstuurd" in back.get_data(as_text=True) and 'name="description"' not in back.get_data(as_text=True)
@@ -148,7 +161,7 @@ def test_item_03_back_to_the_form_after_filing_says_it_was_sent(app, users):
 
     named = app.test_client()
     login(named, users["melder"].email)
-    assert named.post("/melden", data={**_form(named, "/melden"), "description": "Twee"}).status_code == 303
+    assert _file(named, "/melden", {**_form(named, "/melden"), "description": "Twee"}).status_code == 303
     page = named.get("/melden").get_data(as_text=True)
     assert "Uw melding is al verstuurd" in page and "Mijn meldingen" in page and "nieuw=1" in page
     assert _count(app) == 2

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from meldpunt.extensions import db
 from meldpunt.signals.models import Signal
 from tests.conftest import csrf_token, login
-from tests.support.forms import post_form
+from tests.support.forms import post_form, send_checked
 from tests.support.logins import login_full
 
 
@@ -74,6 +74,7 @@ def test_item_areas_the_anonymous_form_takes_the_area_too(app):
     key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', page).group(1)
     response = client.post("/melden/anoniem", data={"csrf_token": csrf_token(page), "idempotency_key": key,
                                                     "description": "Iets gezien", "area_code": "9401"})
-    assert response.status_code == 303
+    assert response.status_code == 303  # to the check page, whose send files it (issue 22 item 4)
+    assert send_checked(client, response.headers["Location"]).status_code == 303
     with app.app_context():
         assert db.session.scalar(select(Signal.area_code)) == "9401"

@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.support.worker_stack import free_port
+from tests.support.forms import send_data
 from tests.support.keys import PROJECT_ROOT, write_config_toml
 
 BIN = Path(sys.executable).parent
@@ -120,6 +121,9 @@ def test_item_06_server_logs_keep_nothing_of_anonymous_requests(app, tmp_path, k
         _s, _h, page = anonymous.request("GET", "/melden/anoniem")
         status, _h, page = anonymous.request("POST", "/melden/anoniem", {
             "csrf_token": _token(page), "description": "Loods aan de Havenweg", "feedback": "code"})
+        assert status == 303, page  # to "Controleer uw melding" (issue 22 item 4), whose send files it
+        _s, _h, page = anonymous.request("GET", "/melden/anoniem/controleren")
+        status, _h, page = anonymous.request("POST", "/melden/anoniem/controleren", send_data(page))
         assert status == 303, page  # post/redirect/get: the code is shown once on the page it leads to
         status, _h, page = anonymous.request("GET", "/melden/anoniem/ontvangen")
         assert status == 200, page
