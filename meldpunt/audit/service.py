@@ -301,23 +301,25 @@ def checkpoint_mac(key: bytes, last_id: int, last_hash: str) -> str:
 
 def _advance_checkpoint(session: Session, entry: AuditEntry) -> None:
     """Move the signed checkpoint row to ``entry`` (just sealed) and queue its line for after the COMMIT."""
-    assert entry.position is not None and entry.entry_hash is not None  # noqa: S101 - sealed by the caller
+    position, entry_hash = entry.position, entry.entry_hash
+    if position is None or entry_hash is None:
+        raise ValueError("only a sealed entry can be the checkpoint")
     checkpoint = session.get(AuditCheckpoint, 1, populate_existing=True)
     if checkpoint is None:
         checkpoint = AuditCheckpoint(id=1, last_id=0, last_hash=GENESIS)
         session.add(checkpoint)
     key = _checkpoint_key()
-    checkpoint.last_id = entry.position
-    checkpoint.last_hash = entry.entry_hash
+    checkpoint.last_id = position
+    checkpoint.last_hash = entry_hash
     checkpoint.key_id = key[0] if key else ""
-    checkpoint.mac = checkpoint_mac(key[1], entry.position, entry.entry_hash) if key else ""
+    checkpoint.mac = checkpoint_mac(key[1], position, entry_hash) if key else ""
     checkpoint.updated_at = datetime.now(timezone.utc)
     target = _checkpoint_target()
     if key is not None and target is not None:
         first_hash = _first_hash(session, entry)
         if first_hash:
             line = checkpoints.format_line(key_id=key[0], key=key[1], db=checkpoints.database_id(first_hash),
-                                           last_id=entry.position, last_hash=entry.entry_hash)
+                                           last_id=position, last_hash=entry_hash)
             checkpoints.queue_line(session, entry=entry, line=line, path=target[0], syslog_address=target[1])
 
 
