@@ -36,7 +36,7 @@ def _time_get(client, url: str, repeat: int) -> tuple[tuple[float, float], str]:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        response = client.get(url)
+        client.get(url)
         times.append((time.perf_counter() - start) * 1000)
     return summary(times), page.get_data(as_text=True)
 
