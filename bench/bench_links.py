@@ -5,7 +5,8 @@ Seeds a fresh PostgreSQL database (``flask db upgrade``, so the production index
 identifiers nobody else names; ``--links`` signals of the regular track (and ``--other-track``
 of the integrity track, which the regisseur may not see) share a KvK number with one subject of
 a signal filed through the intake service. Then logs in a regisseur and times, ``--repeat``
-times each: that signal's page through the Flask test client, ``subjects_with_links`` alone (the
+times each: the page of a signal without subjects (what the rest of the page costs), that signal's page
+through the Flask test client, ``subjects_with_links`` alone (the
 service the page calls), and, where the code has it, the page listing all linked signals (page 1
 and the last page). Prints p50/p95 and records them for ``python -m bench``.
 
@@ -61,11 +62,14 @@ def _time_service(app, signal_id, repeat: int) -> tuple[tuple[float, float], int
     return summary(times[1:]), shown
 
 
-def measure(app, users: dict, *, signal_id, repeat: int, links: int) -> None:
+def measure(app, users: dict, *, signal_id, plain_id, repeat: int, links: int) -> None:
     from tests.support.logins import login_full
 
     client = app.test_client()
     login_full(client, users["regisseur"].email)
+    (f50, f95), _ = _time_get(client, f"/behandelen/meldingen/{plain_id}", repeat)
+    print(f"  signal page, no subject: p50={f50:6.1f} p95={f95:6.1f} ms (the rest of the page)", flush=True)
+    record("links", "signal page without subjects p95", f95, "ms")
     (p50, p95), page = _time_get(client, f"/behandelen/meldingen/{signal_id}", repeat)
     said = re.search(r"(\d[\d.]*) andere meldingen? over deze betrokkene", page)
     anchors = len(re.findall(r'<a href="/behandelen/meldingen/[0-9a-f-]{36}">MO-', page))
@@ -116,11 +120,12 @@ def main(argv: list[str] | None = None) -> int:
             with app.app_context():
                 viewed = factories.filed_in(app, reporter=users["melder"], handler_subjects=[
                     {"kind": "bedrijf", "name": "Bench Opslag B.V.", "kvk": SHARED_KVK}])
+                plain = factories.filed_in(app, reporter=users["melder"])
                 db.session.remove()
             print(f"postgresql: {args.signals:,} signals, {counts['identifiers']:,} identifiers, "
                   f"{counts['sharing']:,} sharing the KvK number ({args.links:,} regular, {args.other_track} "
                   f"integrity) seeded in {time.perf_counter() - started:.0f} s", flush=True)
-            measure(app, users, signal_id=viewed.id, repeat=args.repeat, links=args.links)
+            measure(app, users, signal_id=viewed.id, plain_id=plain.id, repeat=args.repeat, links=args.links)
         finally:
             release(app)
     return 0
