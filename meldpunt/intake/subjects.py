@@ -11,11 +11,10 @@ decrypting anything else.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, or_, select, union_all
+from sqlalchemy import delete, func, select, union_all
 from sqlalchemy.orm import Session
 from flask_babel import gettext
 
@@ -200,34 +199,24 @@ def reindex_subject(session: Session, *, keyring: Keyring, subject: Subject) -> 
 
 
 def linked_signal_ids(session: Session, *, keyring: Keyring, signal: Signal) -> dict[uuid.UUID, set[uuid.UUID]]:
-    """For each subject of ``signal``: the other signals that mention an equal identifier.
+    """For each subject of ``signal``: the other signals (of any track) that mention an equal identifier.
 
-    Digests are compared under every index key in the keyring, so links hold
-    while a rotation is half done. Subjects without links are left out.
+    Digests are compared under every index key in the keyring, so links hold while a rotation is half done.
+    Subjects without links are left out. Unbounded: the handler's page uses ``subjects_with_links``.
     """
     try:
         cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
     except ShreddedError:
         return {}
-    links: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    links: dict[uuid.UUID, set[uuid.UUID]] = {}
     for subject in signal.subjects:
-        values = unseal_json(cipher, subject, "data") or {}
-        conditions = []
-        for kind, args in _identifier_parts(values):
-            for key_id, digest in index_identifier_all_keys(keyring, kind, *args).items():
-                conditions.append(
-                    and_(SubjectIdentifier.kind == kind, SubjectIdentifier.key_id == key_id, SubjectIdentifier.digest == digest)
-                )
-        if not conditions:
+        digests = _link_digests(keyring, unseal_json(cipher, subject, "data") or {})
+        if not digests:
             continue
-        rows = session.scalars(
-            select(SubjectIdentifier.signal_id)
-            .where(or_(*conditions), SubjectIdentifier.signal_id != signal.id)
-            .distinct()
-        )
-        for other in rows:
-            links[subject.id].add(other)
-    return dict(links)
+        found = set(session.scalars(select(Signal.id).where(Signal.id.in_(_named_by(digests)), Signal.id != signal.id)))
+        if found:
+            links[subject.id] = found
+    return links
 
 
 # ---------------------------------------------------------------------------- a signal's subjects with their links, for handlers
@@ -285,12 +274,16 @@ def _linked_where(digests: list[tuple[str, str, str]], *, signal_id: uuid.UUID, 
     (kind, digest, key_id, signal_id); an OR of the digests would make a bitmap scan that visits the table.
     The track is filtered in SQL, on the signals the digests name.
     """
-    named = union_all(*(
+    return [Signal.id.in_(_named_by(digests)), Signal.track == track, Signal.id != signal_id]
+
+
+def _named_by(digests: list[tuple[str, str, str]]):
+    """The ids of the signals with an identifier among ``digests``: one index-only scan per digest."""
+    return union_all(*(
         select(SubjectIdentifier.signal_id).where(
             SubjectIdentifier.kind == kind, SubjectIdentifier.digest == digest, SubjectIdentifier.key_id == key_id)
         for kind, key_id, digest in digests
     ))
-    return [Signal.id.in_(named), Signal.track == track, Signal.id != signal_id]
 
 
 def _linked_rows(session: Session, digests, *, signal_id: uuid.UUID, track: str, limit: int,
