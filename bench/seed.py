@@ -148,3 +148,53 @@ def seed(app, users: dict, count: int, *, now: datetime | None = None, quiet: bo
 def signal_dicts(count: int, **kwargs) -> list[dict]:
     """The rows of ``_rows`` as dicts (for ``insert(Signal.__table__)`` on any backend)."""
     return [dict(zip(COLUMNS, row, strict=True)) for row in _rows(count, **kwargs)]
+
+
+def seed_subjects(app, *, shared: int, shared_kvk: str, shared_other_track: int = 0, per_signal: int = 2,
+                  seed_value: int = 23) -> dict[str, int]:
+    """COPY one subject into every signal already in the table, with ``per_signal`` identifiers of random digests
+    (nobody else names them), and give ``shared`` signals of the regular track (plus ``shared_other_track`` of the
+    integrity track) a third identifier: the KvK number ``shared_kvk`` under the active index key, as
+    ``add_subject`` would. The subjects' ciphertext is random bytes (a linked signal is never decrypted for its
+    link). Then VACUUM ANALYZE. Returns the counts written."""
+    import secrets
+
+    from meldpunt.extensions import db
+    from meldpunt.vault.keys import index_identifier
+
+    rng = random.Random(seed_value)
+    with app.app_context():
+        key_id, shared_digest = index_identifier(app.extensions["meldpunt.keyring"], "kvk", shared_kvk)
+        raw = db.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            cur.execute("SELECT id, track, created_at FROM signals ORDER BY created_at")
+            signals = cur.fetchall()
+            regular = [row for row in signals if row[1] == "regulier"]
+            other = [row for row in signals if row[1] != "regulier"]
+            if len(regular) < shared or len(other) < shared_other_track:
+                raise SystemExit(f"too few signals to share an identifier with {shared} + {shared_other_track}")
+            sharing = {row[0] for row in rng.sample(regular, shared)} | {row[0] for row in rng.sample(other, shared_other_track)}
+            blob = os.urandom(1 << 14)
+            subjects = [(uuid.uuid4(), signal_id, created) for signal_id, _track, created in signals]
+            with cur.copy("COPY subjects (id, signal_id, kind, added_by, data_ct, created_at) FROM STDIN") as copy:
+                for subject_id, signal_id, created in subjects:
+                    start = rng.randrange(0, len(blob) - 200)
+                    copy.write_row((subject_id, signal_id, "bedrijf", "behandelaar", blob[start:start + 200], created))
+            identifiers = 0
+            with cur.copy("COPY subject_identifiers (subject_id, signal_id, kind, key_id, digest) FROM STDIN") as copy:
+                for subject_id, signal_id, _created in subjects:
+                    for kind in ("name", "permit", "plate", "address")[:per_signal]:
+                        copy.write_row((subject_id, signal_id, kind, key_id, secrets.token_hex(32)))
+                        identifiers += 1
+                    if signal_id in sharing:
+                        copy.write_row((subject_id, signal_id, "kvk", key_id, shared_digest))
+                        identifiers += 1
+            raw.commit()
+        finally:
+            raw.close()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE subjects")
+            conn.exec_driver_sql("VACUUM ANALYZE subject_identifiers")
+        db.session.remove()
+    return {"subjects": len(subjects), "identifiers": identifiers, "sharing": len(sharing)}

@@ -49,6 +49,7 @@ ACTION_LABELS: dict[str, str] = {
     "signal.assign": N_("Melding toegewezen"),
     "signal.enrich": N_("Notitie bij melding gemaakt"),
     "signal.add_subject": N_("Betrokkene toegevoegd aan melding"),
+    "signal.linked_read": N_("Andere meldingen over een betrokkene bekeken"),
     "signal.shred": N_("Melding vernietigd"),
     "signal.reporter_identity.view": N_("Melder van melding getoond"),
     "signal.reclassify": N_("Indeling van melding gewijzigd"),
@@ -182,6 +183,7 @@ ACTION_GROUPS: dict[str, str] = {
 
 OBJECT_LABELS: dict[str, str] = {
     "signal": N_("Melding"), "user": N_("Gebruiker"), "case": N_("Casus"), "attachment": N_("Bijlage"), "notice": N_("Bericht"),
+    "subject": N_("Betrokkene"),
     "approval": N_("Verzoek om akkoord"), "taxonomy_term": N_("Lijstwaarde"), "keyring": N_("Sleutels"), "audit": N_("Audittrail"),
     "role_grant": N_("Aanvraag voor rol"),
     "dashboard": N_("Dashboard"), "council_report": N_("Raadsrapportage"), "undermining_picture": N_("Ondermijningsbeeld"),

@@ -94,7 +94,8 @@ class SubjectIdentifier(Base):
 
     __tablename__ = "subject_identifiers"
     __table_args__ = (
-        Index("ix_subject_identifiers_kind_digest", "kind", "digest"),
+        # Covers the look-up of linked signals (``meldpunt.intake.subjects``): an index-only scan per digest.
+        Index("ix_subject_identifiers_lookup", "kind", "digest", "key_id", "signal_id"),
         UniqueConstraint("subject_id", "kind", "digest"),
     )
 

@@ -11,10 +11,10 @@ decrypting anything else.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import delete, func, select, union_all
 from sqlalchemy.orm import Session
 from flask_babel import gettext
 
@@ -199,37 +199,30 @@ def reindex_subject(session: Session, *, keyring: Keyring, subject: Subject) -> 
 
 
 def linked_signal_ids(session: Session, *, keyring: Keyring, signal: Signal) -> dict[uuid.UUID, set[uuid.UUID]]:
-    """For each subject of ``signal``: the other signals that mention an equal identifier.
+    """For each subject of ``signal``: the other signals (of any track) that mention an equal identifier.
 
-    Digests are compared under every index key in the keyring, so links hold
-    while a rotation is half done. Subjects without links are left out.
+    Digests are compared under every index key in the keyring, so links hold while a rotation is half done.
+    Subjects without links are left out. Unbounded: the handler's page uses ``subjects_with_links``.
     """
     try:
         cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
     except ShreddedError:
         return {}
-    links: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    links: dict[uuid.UUID, set[uuid.UUID]] = {}
     for subject in signal.subjects:
-        values = unseal_json(cipher, subject, "data") or {}
-        conditions = []
-        for kind, args in _identifier_parts(values):
-            for key_id, digest in index_identifier_all_keys(keyring, kind, *args).items():
-                conditions.append(
-                    and_(SubjectIdentifier.kind == kind, SubjectIdentifier.key_id == key_id, SubjectIdentifier.digest == digest)
-                )
-        if not conditions:
+        digests = _link_digests(keyring, unseal_json(cipher, subject, "data") or {})
+        if not digests:
             continue
-        rows = session.scalars(
-            select(SubjectIdentifier.signal_id)
-            .where(or_(*conditions), SubjectIdentifier.signal_id != signal.id)
-            .distinct()
-        )
-        for other in rows:
-            links[subject.id].add(other)
-    return dict(links)
+        found = set(session.scalars(select(Signal.id).where(Signal.id.in_(_named_by(digests)), Signal.id != signal.id)))
+        if found:
+            links[subject.id] = found
+    return links
 
 
 # ---------------------------------------------------------------------------- a signal's subjects with their links, for handlers
+
+#: How many linked signals the signal page lists per subject; "Toon alle" leads to the rest.
+LINKS_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -237,6 +230,7 @@ class LinkedSignal:
     id: uuid.UUID
     reference: str
     status: SignalStatus
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -246,43 +240,117 @@ class SubjectView:
     kind_label: str
     values: list[tuple[str, str]]  # (Dutch label, value), display order
     shredded: bool
-    linked: list[LinkedSignal]
+    linked: list[LinkedSignal]  # the newest ``LINKS_SHOWN`` of ``linked_count``
     added_by: str = "behandelaar"  # SubjectOrigin: "melder" when the reporter named it when filing
+    linked_count: int = 0  # all other signals on the handler's track naming an equal identifier
 
 
-def linked_signals(session: Session, *, keyring: Keyring, signal: Signal, track: str) -> dict[uuid.UUID, list[LinkedSignal]]:
-    """Per subject: the *other* signals naming an equal identifier (blind index), on ``track`` only.
+@dataclass(frozen=True)
+class LinkedPage:
+    """One page of the signals linked to a subject (``linked_signals_page``)."""
 
-    Only signals this handler may see are counted or listed, so a link count never
-    leaks a signal of another track.
+    subject: SubjectView
+    items: list[LinkedSignal]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+
+def _link_digests(keyring: Keyring, values: dict[str, str]) -> list[tuple[str, str, str]]:
+    """``(kind, key_id, digest)`` of each identifier in ``values`` under every index key (links hold while a
+    rotation is half done)."""
+    return [
+        (kind, key_id, digest)
+        for kind, args in _identifier_parts(values)
+        for key_id, digest in index_identifier_all_keys(keyring, kind, *args).items()
+    ]
+
+
+def _linked_where(digests: list[tuple[str, str, str]], *, signal_id: uuid.UUID, track: str) -> list:
+    """The signals other than ``signal_id`` on ``track`` with an identifier among ``digests``.
+
+    One branch per digest (UNION ALL), so each is an index-only scan of ``ix_subject_identifiers_lookup``
+    (kind, digest, key_id, signal_id); an OR of the digests would make a bitmap scan that visits the table.
+    The track is filtered in SQL, on the signals the digests name.
     """
-    links = linked_signal_ids(session, keyring=keyring, signal=signal)
-    wanted = set().union(*links.values()) if links else set()
-    if not wanted:
-        return {}
-    visible = {
-        row.id: LinkedSignal(row.id, row.reference, SignalStatus(row.status))
-        for row in session.execute(
-            select(Signal.id, Signal.reference, Signal.status).where(Signal.id.in_(wanted), Signal.track == track)
-        )
-    }
-    return {
-        subject_id: sorted((visible[i] for i in ids if i in visible), key=lambda item: item.reference)
-        for subject_id, ids in links.items()
-    }
+    return [Signal.id.in_(_named_by(digests)), Signal.track == track, Signal.id != signal_id]
 
 
-def subjects_with_links(session: Session, *, keyring: Keyring, signal: Signal, track: str) -> list[SubjectView]:
-    """The signal's subjects decrypted, each with the other visible signals about it."""
+def _named_by(digests: list[tuple[str, str, str]]):
+    """The ids of the signals with an identifier among ``digests``: one index-only scan per digest."""
+    return union_all(*(
+        select(SubjectIdentifier.signal_id).where(
+            SubjectIdentifier.kind == kind, SubjectIdentifier.digest == digest, SubjectIdentifier.key_id == key_id)
+        for kind, key_id, digest in digests
+    ))
+
+
+def _linked_rows(session: Session, digests, *, signal_id: uuid.UUID, track: str, limit: int,
+                 offset: int = 0) -> tuple[list[LinkedSignal], int | None]:
+    """The newest ``limit`` linked signals from ``offset``, and (in the same statement, a window count) how many
+    there are in all; the count is None when the page is empty."""
+    query = (
+        select(Signal.id, Signal.reference, Signal.status, Signal.created_at, func.count().over().label("total"))
+        .where(*_linked_where(digests, signal_id=signal_id, track=track))
+        .order_by(Signal.created_at.desc(), Signal.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = session.execute(query).all()
+    return [LinkedSignal(row.id, row.reference, SignalStatus(row.status), row.created_at) for row in rows], (
+        rows[0].total if rows else None)
+
+
+def _linked_count(session: Session, digests, *, signal_id: uuid.UUID, track: str) -> int:
+    where = _linked_where(digests, signal_id=signal_id, track=track)
+    return session.scalar(select(func.count()).select_from(Signal).where(*where)) or 0
+
+
+def _subject_view(subject: Subject, data: dict, *, linked: list[LinkedSignal], linked_count: int) -> SubjectView:
+    values = [(label, str(data[key])) for key, label in SUBJECT_FIELDS.items() if data.get(key)]
+    return SubjectView(subject.id, subject.kind, data.get("kind_label", subject.kind), values,
+                       bool(data.get("shredded")), linked, subject.added_by, linked_count)
+
+
+def subjects_with_links(session: Session, *, keyring: Keyring, signal: Signal, track: str,
+                        shown: int = LINKS_SHOWN) -> list[SubjectView]:
+    """The signal's subjects decrypted, each with how many other signals on ``track`` name it and the newest
+    ``shown`` of them.
+
+    One statement per subject with identifiers (a limited select with a window count, the track filtered in SQL),
+    however many signals name it. Only signals of ``track`` are counted or listed, so a count never leaks a signal of
+    another track.
+    """
     subjects = session.scalars(select(Subject).where(Subject.signal_id == signal.id).order_by(Subject.created_at)).all()
-    links = linked_signals(session, keyring=keyring, signal=signal, track=track)
+    try:
+        cipher = cipher_for(session, keyring=keyring, data_key_id=signal.data_key_id)
+    except ShreddedError:
+        cipher = None
     views = []
     for subject in subjects:
-        data = read_subject(session, keyring=keyring, subject=subject)
-        values = [(label, str(data[key])) for key, label in SUBJECT_FIELDS.items() if data.get(key)]
-        views.append(SubjectView(subject.id, subject.kind, data.get("kind_label", subject.kind), values,
-                                 bool(data.get("shredded")), links.get(subject.id, []), subject.added_by))
+        data = read_subject(session, keyring=keyring, subject=subject, cipher=cipher)  # no cipher: "shredded"
+        digests = [] if data.get("shredded") else _link_digests(keyring, data)
+        linked, count = _linked_rows(session, digests, signal_id=signal.id, track=track, limit=shown) if digests \
+            else ([], 0)
+        views.append(_subject_view(subject, data, linked=linked, linked_count=count or 0))
     return views
+
+
+def linked_signals_page(session: Session, *, keyring: Keyring, subject: Subject, track: str, page: int = 1,
+                        per_page: int = 25) -> LinkedPage:
+    """All signals on ``track`` (other than the subject's own) naming an identifier of ``subject``, newest first,
+    one page at a time; a page past the end gives the last page. Two statements: a count and a limited select.
+    The caller checks need-to-know on the subject's signal."""
+    data = read_subject(session, keyring=keyring, subject=subject)
+    digests = [] if data.get("shredded") else _link_digests(keyring, data)
+    total = _linked_count(session, digests, signal_id=subject.signal_id, track=track) if digests else 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    items = _linked_rows(session, digests, signal_id=subject.signal_id, track=track, limit=per_page,
+                         offset=(page - 1) * per_page)[0] if total else []
+    return LinkedPage(_subject_view(subject, data, linked=items, linked_count=total), items, total, page, pages,
+                      per_page)
 
 
 # ---------------------------------------------------------------------------- the vault's blind-index rotation

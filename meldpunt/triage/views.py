@@ -420,6 +420,33 @@ def add_subject(signal_id):
     return redirect(url_for("triage.signal_detail", signal_id=signal_id, _anchor="subjecten"))
 
 
+@bp.get("/meldingen/<uuid:signal_id>/betrokkenen/<uuid:subject_id>/meldingen")
+@login_required
+def subject_links(signal_id, subject_id):
+    """All other signals on the handler's track that name an equal identifier as this subject, a page at a time.
+
+    Need-to-know on the signal and on the subject: a subject of another signal answers 404 (audited as a refusal
+    when its signal is one the handler may not see)."""
+    from meldpunt.intake.models import Subject
+    from meldpunt.intake.subjects import linked_signals_page
+
+    signal = _load_signal(signal_id)
+    subject = db.session.get(Subject, subject_id)
+    if subject is None:
+        abort(404)
+    if subject.signal_id != signal.id:
+        if not can(current_user, Action.HANDLE_SIGNAL, subject.signal):
+            refuse(Action.HANDLE_SIGNAL, subject)  # a subject of a signal the user may not see
+        abort(404)
+    page = linked_signals_page(db.session, keyring=current_keyring(), subject=subject,
+                               track=handler_track(current_user) or "",
+                               page=max(request.args.get("pagina", 1, type=int) or 1, 1), per_page=PER_PAGE)
+    audit_event("signal.linked_read", object_type="subject", object_id=subject.id,
+                details={"signal_id": str(signal.id), "page": page.page, "count": page.total})
+    db.session.commit()
+    return render_template("triage/subject_links.html", signal=signal, result=page)
+
+
 @bp.post("/meldingen/<uuid:signal_id>/berichten")
 @login_required
 def post_message(signal_id):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -22,30 +21,10 @@ from meldpunt.triage import queue
 from meldpunt.triage.queue import Tab
 from tests.conftest import PG_URL, make_config, make_users
 from tests.support.logins import login_full
+from tests.support.sql import captured_statements, plan_nodes
 
 SEEDED = 12_000
 CIPHERTEXT_COLUMNS = [c.name for c in Signal.__table__.columns if c.name.endswith("_ct")]
-
-
-@contextmanager
-def captured_statements(engine):
-    """Every SQL statement (with its parameters) the block sends to the database."""
-    seen: list[tuple[str, object]] = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        seen.append((statement, parameters))
-
-    sa.event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", listener)
-
-
-def _plan_nodes(plan: dict):
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from _plan_nodes(child)
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +79,7 @@ def test_item_02_every_tab_query_is_an_index_range_that_sorts_in_memory(seeded_p
     with app.app_context(), db.engine.connect() as conn:
         for statement, parameters in statements:
             plan = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters).scalar_one()
-            nodes = list(_plan_nodes(plan[0]["Plan"]))
+            nodes = list(plan_nodes(plan[0]["Plan"]))
             scans = [n for n in nodes if n["Node Type"] == "Seq Scan" and n.get("Relation Name") == "signals"]
             assert not scans, f"sequential scan of signals for tab {tab.value}:\n{statement}\n{plan}"
             spilled = [n for n in nodes if n.get("Sort Space Type") == "Disk"]
