@@ -1,8 +1,9 @@
 """Filing over HTTP: Meldpunt against a minimal Flask + SQLAlchemy app, same gunicorn, same PostgreSQL.
 
-Starts two gunicorn servers (``--workers`` sync workers each) side by side on one fresh
+Starts three gunicorn servers (``--workers`` sync workers each) side by side on one fresh
 PostgreSQL database: Meldpunt (``meldpunt:create_app()``, real config file, keyring, Redis
-broker) and ``bench/baseline`` (one plaintext INSERT per POST). The load alternates between
+broker), ``bench/baseline`` (one plaintext INSERT per POST) and Meldpunt with field encryption
+off (``bench/nocrypto.py``, for the "encryption on vs off" figure). The load alternates between
 them in ``--rounds`` rounds of ``--seconds`` each (interleaved, so both see the same machine
 state); ``--threads`` client threads each file back to back. Meldpunt's clients are
 logged-in reporters walking the real journey (issue 22 item 4, the check page is required): POST the
@@ -176,9 +177,12 @@ def main(argv: list[str] | None = None) -> int:
             seed(app, users, args.signals, quiet=True)
         create_schema(url)
         release(app)
-        ports = {"meldpunt": _free_port(), "baseline": _free_port()}
+        ports = {"meldpunt": _free_port(), "baseline": _free_port(), "nocrypto": _free_port()}
         servers.append(_gunicorn("meldpunt:create_app()", ports["meldpunt"], args.workers,
                                  {"MELDPUNT_CONFIG": str(config)}, tmp / "meldpunt.log"))
+        # The same app with field encryption off (bench/nocrypto.py), on the same database.
+        servers.append(_gunicorn("bench.nocrypto:create_app()", ports["nocrypto"], args.workers,
+                                 {"MELDPUNT_CONFIG": str(config)}, tmp / "nocrypto.log"))
         servers.append(_gunicorn("bench.baseline.app:create_app()", ports["baseline"], args.workers,
                                  {"BASELINE_DATABASE_URL": url}, tmp / "baseline.log"))
         for port in ports.values():
@@ -187,12 +191,14 @@ def main(argv: list[str] | None = None) -> int:
             "meldpunt": [MeldpuntClient(f"http://127.0.0.1:{ports['meldpunt']}", users["melder"].email)
                          for _ in range(args.threads)],
             "baseline": [BaselineClient(f"http://127.0.0.1:{ports['baseline']}", "") for _ in range(args.threads)],
+            "nocrypto": [MeldpuntClient(f"http://127.0.0.1:{ports['nocrypto']}", users["melder"].email)
+                         for _ in range(args.threads)],
         }
         for target, group in clients.items():  # warm up: connections, caches, first-request work
             _load(group, 2.0)
         totals = {target: {"latencies": [], "filings": [], "errors": 0, "seconds": 0.0} for target in clients}
         for round_no in range(args.rounds):
-            order = ["meldpunt", "baseline"] if round_no % 2 == 0 else ["baseline", "meldpunt"]
+            order = ["meldpunt", "baseline", "nocrypto"] if round_no % 2 == 0 else ["nocrypto", "baseline", "meldpunt"]
             for target in order:
                 latencies, filings, errors, elapsed = _load(clients[target], args.seconds)
                 totals[target]["latencies"] += latencies
@@ -201,10 +207,11 @@ def main(argv: list[str] | None = None) -> int:
                 totals[target]["seconds"] += elapsed
                 print(f"  round {round_no + 1} {target:<8}: {len(latencies) / elapsed:6.1f} filings/s, "
                       f"{errors} errors", flush=True)
-        rates = {}
+        rates, send_p50 = {}, {}
         for target, total in totals.items():
             rates[target] = len(total["latencies"]) / total["seconds"]
             p50, p95 = summary(total["filings"])
+            send_p50[target] = p50
             journey_p50, journey_p95 = summary(total["latencies"])
             print(f"http: {target:<8} {rates[target]:6.1f} filings/s  filing p50={p50:6.1f} ms  p95={p95:6.1f} ms  "
                   f"journey p50={journey_p50:6.1f} ms  p95={journey_p95:6.1f} ms  errors={total['errors']}", flush=True)
@@ -218,6 +225,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"http: meldpunt / baseline = {ratio:.2f}x ({args.workers} sync workers each, {args.threads} client "
               f"threads, {args.signals:,} signals before the run)", flush=True)
         record("http", "meldpunt / baseline filings/s", ratio, "x")
+        if send_p50.get("baseline"):
+            print(f"http: the filing request alone (the send) against the baseline's POST, p50: "
+                  f"{send_p50['meldpunt'] / send_p50['baseline']:.2f}x the time", flush=True)
+            record("http", "meldpunt send / baseline POST p50", send_p50["meldpunt"] / send_p50["baseline"], "x")
+        if rates.get("meldpunt"):
+            cost = rates["nocrypto"] / rates["meldpunt"]
+            print(f"http: encryption on vs off: {cost:.3f}x (journeys/s off / on); send p50 "
+                  f"{send_p50['meldpunt']:.1f} ms on, {send_p50['nocrypto']:.1f} ms off", flush=True)
+            record("http", "encryption off / on journeys/s", cost, "x")
     return 0
 
 
