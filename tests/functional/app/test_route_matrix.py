@@ -54,7 +54,8 @@ ROUTE_ACCESS: dict[str, frozenset[str]] = {
     # handling
     "triage.queue": HANDLERS, "triage.approvals": HANDLERS, "triage.decide": HANDLERS,
     "channels.register": HANDLERS, "channels.mma_tip": HANDLERS,
-    "triage.signal_detail": HANDLERS, "triage.post_message": HANDLERS, "triage.download_attachment": HANDLERS,
+    "triage.signal_detail": HANDLERS, "triage.subject_links": HANDLERS, "triage.post_message": HANDLERS,
+    "triage.download_attachment": HANDLERS,
     "triage.forward": HANDLERS, "triage.change_status": HANDLERS, "triage.add_subject": HANDLERS,
     "triage.assign": HANDLERS, "triage.add_note": HANDLERS, "triage.reveal_reporter": HANDLERS,
     "triage.classify": HANDLERS, "triage.threat_step": HANDLERS,
