@@ -26,7 +26,7 @@ def _form(client, path: str) -> dict:
     return {"csrf_token": csrf_token(page), "idempotency_key": key.group(1)}
 
 
-def _file(client, path: str, data: dict):
+def _post_and_send(client, path: str, data: dict):
     """The form, then "Controleer uw melding" and its send (issue 22 item 4); answers the send."""
     checked = client.post(path, data=data)
     assert checked.status_code == 303 and checked.headers["Location"].endswith("/controleren")
@@ -62,7 +62,7 @@ def test_item_03_anonymous_double_submit_files_one_melding_and_shows_the_code_on
     text = reload.get_data(as_text=True)
     assert reload.status_code == 200 and "Uw melding is al verstuurd" in text
     assert code not in text and 'class="receipt-code"' not in text
-    again = _file(client, "/melden/anoniem", data)  # Back and send again after the code was shown
+    again = _post_and_send(client, "/melden/anoniem", data)  # Back and send again after the code was shown
     assert again.status_code == 303 and again.headers["Location"].endswith(CONFIRMATION)
     assert 'class="receipt-code"' not in client.get(again.headers["Location"]).get_data(as_text=True)
     assert _count(app) == 1
@@ -75,7 +75,7 @@ def test_item_03_anonymous_double_submit_files_one_melding_and_shows_the_code_on
 def test_item_03_a_new_form_files_a_new_melding(app):
     client = app.test_client()
     for text in ("Eerste melding", "Tweede melding"):
-        response = _file(client, "/melden/anoniem", {**_form(client, "/melden/anoniem"), "description": text})
+        response = _post_and_send(client, "/melden/anoniem", {**_form(client, "/melden/anoniem"), "description": text})
         assert response.status_code == 303
         receipt_code_from(client.get(CONFIRMATION).get_data(as_text=True))
     assert _count(app) == 2
@@ -107,7 +107,7 @@ def test_item_03_named_double_submit_files_one_and_reload_files_nothing(app_any_
 
 def test_item_03_code_waits_encrypted_and_anonymous_rows_carry_the_hour(app):
     client = app.test_client()
-    response = _file(client, "/melden/anoniem", {**_form(client, "/melden/anoniem"), "description": "Iets"})
+    response = _post_and_send(client, "/melden/anoniem", {**_form(client, "/melden/anoniem"), "description": "Iets"})
     assert response.status_code == 303
     cookie = client.get_cookie("meldpunt")
     session_data = app.session_interface.get_signing_serializer(app).loads(cookie.value)
@@ -151,7 +151,7 @@ def test_item_03_a_wrong_token_opens_nothing(app):
 def test_item_03_back_to_the_form_after_filing_says_it_was_sent(app, users):
     """Back (or the menu) right after filing: "al verstuurd" instead of a form the browser may refill."""
     client = app.test_client()
-    assert _file(client, "/melden/anoniem", {**_form(client, "/melden/anoniem"), "description": "Een"}).status_code == 303
+    assert _post_and_send(client, "/melden/anoniem", {**_form(client, "/melden/anoniem"), "description": "Een"}).status_code == 303
     receipt_code_from(client.get(CONFIRMATION).get_data(as_text=True))
     back = client.get("/melden/anoniem", follow_redirects=True)
     assert "Uw melding is al verstuurd" in back.get_data(as_text=True) and 'name="description"' not in back.get_data(as_text=True)
@@ -161,7 +161,7 @@ def test_item_03_back_to_the_form_after_filing_says_it_was_sent(app, users):
 
     named = app.test_client()
     login(named, users["melder"].email)
-    assert _file(named, "/melden", {**_form(named, "/melden"), "description": "Twee"}).status_code == 303
+    assert _post_and_send(named, "/melden", {**_form(named, "/melden"), "description": "Twee"}).status_code == 303
     page = named.get("/melden").get_data(as_text=True)
     assert "Uw melding is al verstuurd" in page and "Mijn meldingen" in page and "nieuw=1" in page
     assert _count(app) == 2
