@@ -431,13 +431,7 @@ def subject_links(signal_id, subject_id):
     from meldpunt.intake.subjects import linked_signals_page
 
     signal = _load_signal(signal_id)
-    subject = db.session.get(Subject, subject_id)
-    if subject is None:
-        abort(404)
-    if subject.signal_id != signal.id:
-        if not can(current_user, Action.HANDLE_SIGNAL, subject.signal):
-            refuse(Action.HANDLE_SIGNAL, subject)  # a subject of a signal the user may not see
-        abort(404)
+    subject = _part_of(signal, Subject, subject_id)
     page = linked_signals_page(db.session, keyring=current_keyring(), subject=subject,
                                track=handler_track(current_user) or "",
                                page=max(request.args.get("pagina", 1, type=int) or 1, 1), per_page=PER_PAGE)
@@ -467,19 +461,26 @@ def post_message(signal_id):
     return redirect(url_for("triage.signal_detail", signal_id=signal_id, _anchor="berichten"))
 
 
+def _part_of(signal, model, object_id):
+    """The attachment or subject ``object_id`` of ``signal`` (already checked). Anything else answers 404;
+    one that belongs to a signal the user may not see is audited as a refusal too."""
+    part = db.session.get(model, object_id)
+    if part is None:
+        abort(404)
+    if part.signal_id != signal.id:
+        if not can(current_user, Action.HANDLE_SIGNAL, part.signal):
+            refuse(Action.HANDLE_SIGNAL, part)
+        abort(404)
+    return part
+
+
 @bp.get("/meldingen/<uuid:signal_id>/bijlagen/<uuid:attachment_id>")
 @login_required
 def download_attachment(signal_id, attachment_id):
     from meldpunt.intake.attachments import open_attachment
 
     signal = _load_signal(signal_id)
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None:
-        abort(404)
-    if attachment.signal_id != signal.id:
-        if not can(current_user, Action.HANDLE_SIGNAL, attachment.signal):
-            refuse(Action.HANDLE_SIGNAL, attachment)  # a file of a signal the user may not see
-        abort(404)
+    attachment = _part_of(signal, Attachment, attachment_id)
     try:
         filename, _mime, chunks = open_attachment(db.session, keyring=current_keyring(), attachment=attachment)
     except ShreddedError:

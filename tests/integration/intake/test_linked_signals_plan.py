@@ -9,7 +9,6 @@ the viewed signal's subject. VACUUM ANALYZE runs after seeding; no planner setti
 
 from __future__ import annotations
 
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -20,8 +19,8 @@ from meldpunt.intake.models import Subject
 from meldpunt.intake.subjects import linked_signals_page, subjects_with_links
 from meldpunt.signals.models import Signal
 from tests import factories
-from tests.conftest import PG_URL, make_config, make_users
-from tests.support.sql import captured_statements, plan_nodes
+from tests.conftest import make_users
+from tests.support.sql import captured_statements, module_database, plan_nodes
 
 SEEDED = 6_000
 SHARED = 400
@@ -32,31 +31,13 @@ KVK = "12345678"
 @pytest.fixture(scope="module")
 def linked_pg(pg_admin, tmp_path_factory):
     """A PostgreSQL database with the seeded signals and the viewed signal's id."""
-    from meldpunt import create_app
-    from meldpunt.crypto import generate_keyring, write_keyring
-
-    name = f"mp_test_{uuid.uuid4().hex[:12]}"
-    with pg_admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    instance = tmp_path_factory.mktemp("linked") / "instance"
-    (instance / "uploads").mkdir(parents=True)
-    write_keyring(instance / "keyring.json", generate_keyring())
-    url = sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    app = create_app(make_config(instance, url))
-    app.config["TESTING"] = True
-    with app.app_context():
-        db.create_all()
-    users = make_users(app)
-    seed(app, users, SEEDED, quiet=True)
-    seed_subjects(app, shared=SHARED, shared_kvk=KVK, shared_other_track=SHARED_OTHER_TRACK)
-    viewed = factories.filed_in(app, reporter=users["melder"],
-                                handler_subjects=[{"kind": "bedrijf", "name": "Plan Opslag B.V.", "kvk": KVK}])
-    yield app, viewed.id
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    with pg_admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with module_database(pg_admin, tmp_path_factory, "linked") as app:
+        users = make_users(app)
+        seed(app, users, SEEDED, quiet=True)
+        seed_subjects(app, shared=SHARED, shared_kvk=KVK, shared_other_track=SHARED_OTHER_TRACK)
+        viewed = factories.filed_in(app, reporter=users["melder"],
+                                    handler_subjects=[{"kind": "bedrijf", "name": "Plan Opslag B.V.", "kvk": KVK}])
+        yield app, viewed.id
 
 
 def test_linked_signals_query_never_scans_subject_identifiers_sequentially(linked_pg):

@@ -9,7 +9,6 @@ honest statistics; no planner setting is changed.
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -19,9 +18,9 @@ from meldpunt.extensions import db
 from meldpunt.signals.models import Signal
 from meldpunt.triage import queue
 from meldpunt.triage.queue import Tab
-from tests.conftest import PG_URL, make_config, make_users
+from tests.conftest import make_users
 from tests.support.logins import login_full
-from tests.support.sql import captured_statements, plan_nodes
+from tests.support.sql import captured_statements, module_database, plan_nodes
 
 SEEDED = 12_000
 CIPHERTEXT_COLUMNS = [c.name for c in Signal.__table__.columns if c.name.endswith("_ct")]
@@ -30,29 +29,12 @@ CIPHERTEXT_COLUMNS = [c.name for c in Signal.__table__.columns if c.name.endswit
 @pytest.fixture(scope="module")
 def seeded_pg(pg_admin, tmp_path_factory):
     """One PostgreSQL database for the module with ``SEEDED`` signals, analysed."""
-    from meldpunt import create_app
-    from meldpunt.crypto import generate_keyring, write_keyring
-
-    name = f"mp_test_{uuid.uuid4().hex[:12]}"
-    with pg_admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    instance = tmp_path_factory.mktemp("queue-scale") / "instance"
-    (instance / "uploads").mkdir(parents=True)
-    write_keyring(instance / "keyring.json", generate_keyring())
-    app = create_app(make_config(instance, sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)))
-    app.config["TESTING"] = True
-    with app.app_context():
-        db.create_all()
-    users = make_users(app)
-    make_users(app, suffix="2")
-    make_users(app, suffix="3")
-    seed(app, users, SEEDED, quiet=True)
-    yield app, users
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    with pg_admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with module_database(pg_admin, tmp_path_factory, "queue-scale") as app:
+        users = make_users(app)
+        make_users(app, suffix="2")
+        make_users(app, suffix="3")
+        seed(app, users, SEEDED, quiet=True)
+        yield app, users
 
 
 def _queue_statements(app, user_id: int, tab: Tab, sort: str) -> list[tuple[str, object]]:
