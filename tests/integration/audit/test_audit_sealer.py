@@ -264,3 +264,22 @@ def test_sealer_a_downgrade_never_deletes_an_entry_to_fit(app_factory, database_
         assert db.session.execute(sa.text("SELECT COUNT(*) FROM audit_entries")).scalar() == 1
         db.session.remove()
         db.engine.dispose()
+
+
+def test_sealer_the_audit_view_shows_an_entry_at_once_and_its_number_once_sealed(app, users):
+    """The beheerder's view reads the trail as the requests wrote it: an unsealed entry shows at once,
+    marked "nog niet verzegeld"; once sealed it shows its number in the chain (the one ``audit verify`` names)."""
+    from tests.support.logins import login_full
+
+    with app.app_context():
+        record(db.session, action="test.zichtbaar", actor_label="test")
+        db.session.commit()
+    client = app.test_client()
+    login_full(client, users["beheerder"].email)
+    page = client.get("/beheer/audit?action=test.zichtbaar").get_data(as_text=True)
+    assert "nog niet verzegeld" in page
+    with app.app_context():
+        seal_all(db.session)
+        position = db.session.scalar(sa.select(AuditEntry.position).where(AuditEntry.action == "test.zichtbaar"))
+    page = client.get("/beheer/audit?action=test.zichtbaar").get_data(as_text=True)
+    assert "nog niet verzegeld" not in page and f'data-label="Nr.">{position}</td>' in page
