@@ -1,6 +1,8 @@
-"""Write and verify the hash-chained audit trail.
+"""Write, seal and verify the hash-chained audit trail.
 
-Entries hold metadata only (ids, action names, results); callers must never pass
+``record`` appends an entry in the caller's transaction with one INSERT and no lock; ``seal`` (Celery
+beat every second, and ``flask audit verify``) chains the committed entries in order and signs the
+checkpoint. Entries hold metadata only (ids, action names, results); callers must never pass
 content, names, passwords, codes or tokens in ``details``.
 """
 
