@@ -5,6 +5,7 @@ package never imports the workers."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import Celery, Task
@@ -18,6 +19,29 @@ VISIBILITY_TIMEOUT = 3600
 SEAL_INTERVAL = 1.0
 
 
+#: Tasks that run every second: Celery's INFO lines for them (beat sending, the worker receiving, the
+#: success) would be three lines a second and bury every line worth reading. Failures are still logged.
+QUIET_TASKS = ("workers.audit.seal",)
+_TASK_LOGGERS = ("celery.beat", "celery.worker.strategy", "celery.app.trace")
+
+
+class QuietRoutineTasks(logging.Filter):
+    """Drops the INFO lines of ``QUIET_TASKS``; warnings and errors about them pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.INFO:
+            return True
+        text = record.getMessage()
+        return not any(name in text for name in QUIET_TASKS)
+
+
+def _quiet_routine_tasks() -> None:
+    for name in _TASK_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, QuietRoutineTasks) for f in logger.filters):
+            logger.addFilter(QuietRoutineTasks())
+
+
 def init_celery(app: Flask) -> Celery:
     settings = app.extensions["meldpunt.settings"]
 
@@ -27,6 +51,7 @@ def init_celery(app: Flask) -> Celery:
                 return self.run(*args, **kwargs)
 
     celery = Celery(app.import_name, task_cls=FlaskTask)
+    _quiet_routine_tasks()
     transport_options: dict[str, Any] = {}
     if settings.broker_url.startswith("redis"):
         transport_options = {

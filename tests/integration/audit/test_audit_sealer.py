@@ -283,3 +283,22 @@ def test_sealer_the_audit_view_shows_an_entry_at_once_and_its_number_once_sealed
         position = db.session.scalar(sa.select(AuditEntry.position).where(AuditEntry.action == "test.zichtbaar"))
     page = client.get("/beheer/audit?action=test.zichtbaar").get_data(as_text=True)
     assert "nog niet verzegeld" not in page and f'data-label="Nr.">{position}</td>' in page
+
+
+def test_sealer_runs_every_second_without_filling_the_log(app):
+    """Celery's INFO lines about the sealer are dropped (three a second would bury the rest); its
+    failures, and every line about other tasks, still reach the log."""
+    import logging
+
+    def passes(logger: str, level: int, message: str, *args) -> bool:
+        record = logging.LogRecord(logger, level, __file__, 0, message, args, None)
+        return all(f.filter(record) for f in logging.getLogger(logger).filters)
+
+    assert not passes("celery.beat", logging.INFO, "Scheduler: Sending due task %s (%s)", "seal-audit",
+                      "workers.audit.seal")
+    assert not passes("celery.worker.strategy", logging.INFO, "Task %(name)s[%(id)s] received",
+                      {"name": "workers.audit.seal", "id": "x"})
+    assert not passes("celery.app.trace", logging.INFO, "Task %s succeeded in %ss: %r", "workers.audit.seal", 0.1, 0)
+    assert passes("celery.app.trace", logging.ERROR, "Task %s raised: %r", "workers.audit.seal", "OperationalError")
+    assert passes("celery.app.trace", logging.INFO, "Task %s succeeded in %ss: %r", "workers.notices.deliver_notice",
+                  0.1, 1)
