@@ -365,13 +365,20 @@ class StoredFile:
     size: int
 
 
-def store_encrypted_file(*, dek: bytes, upload: Upload, settings: UploadSettings, context: str) -> StoredFile:
-    """Check one upload (name, type, size, archives, text) and stream it encrypted with ``dek`` to a new
-    server-named file in the upload folder; ``AttachmentError`` (Dutch) leaves no file.
+@dataclass
+class _CheckedUpload:
+    """An upload whose name, type and archive structure passed; ``reader`` streams it (text checked on the way)."""
 
-    Shared by signal attachments (below) and other encrypted files, e.g. the evidence of an improvement
-    measure (meldpunt.resilience). ``context`` binds the ciphertext to its row (see ``encrypt_stream``).
-    """
+    name: str
+    kind: str
+    label: str
+    allowed: str
+    reader: BinaryIO
+    text_check: _TextCheck | None
+
+
+def _open_checked(upload: Upload, settings: UploadSettings) -> _CheckedUpload:
+    """Name, emptiness, type by content, archive bombs, name against content: ``AttachmentError`` (Dutch)."""
     name = check_filename(upload.filename)
     label = f"„{name[:80]}”"
     allowed = ", ".join(gettext(TYPE_LABELS.get(t, t)) for t in settings.allowed_types)
@@ -401,7 +408,45 @@ def store_encrypted_file(*, dek: bytes, upload: Upload, settings: UploadSettings
             "Toegestaan: %(allowed)s.", label=label, extension=extension, allowed=allowed
         ))
     text_check = _TextCheck(src, utf8=kind == "txt") if kind in ("txt", "eml") else None
-    reader = text_check if text_check is not None else src
+    return _CheckedUpload(name, kind, label, allowed, text_check if text_check is not None else src, text_check)
+
+
+def _too_large(checked: _CheckedUpload, settings: UploadSettings) -> AttachmentError:
+    return AttachmentError(gettext(
+        "Het bestand %(label)s is te groot. Een bijlage mag hoogstens %(size)s zijn.",
+        label=checked.label, size=human_size(settings.max_bytes),
+    ))
+
+
+def _wrong_text(checked: _CheckedUpload) -> AttachmentError:
+    return AttachmentError(gettext("Het bestand %(label)s heeft een soort die wij niet aannemen. Toegestaan: %(allowed)s.",
+                                   label=checked.label, allowed=checked.allowed))
+
+
+def check_upload(*, upload: Upload, settings: UploadSettings) -> None:
+    """Every check of ``store_encrypted_file``, without storing anything: for the form's POST, so a file we
+    would refuse is named on the form itself, not after "Melding versturen". ``AttachmentError`` (Dutch);
+    the stream (seekable, as a form's upload is) is back at its start afterwards."""
+    checked = _open_checked(upload, settings)
+    size = 0
+    while chunk := checked.reader.read(64 * 1024):
+        size += len(chunk)
+        if size > settings.max_bytes:
+            raise _too_large(checked, settings)
+    if checked.text_check is not None and not checked.text_check.valid:
+        raise _wrong_text(checked)
+    upload.stream.seek(0)
+
+
+def store_encrypted_file(*, dek: bytes, upload: Upload, settings: UploadSettings, context: str) -> StoredFile:
+    """Check one upload (name, type, size, archives, text) and stream it encrypted with ``dek`` to a new
+    server-named file in the upload folder; ``AttachmentError`` (Dutch) leaves no file.
+
+    Shared by signal attachments (below) and other encrypted files, e.g. the evidence of an improvement
+    measure (meldpunt.resilience). ``context`` binds the ciphertext to its row (see ``encrypt_stream``).
+    """
+    checked = _open_checked(upload, settings)
+    name, kind, reader, text_check = checked.name, checked.kind, checked.reader, checked.text_check
 
     storage_name = uuid.uuid4().hex
     folder = upload_folder(settings.folder)
@@ -415,17 +460,13 @@ def store_encrypted_file(*, dek: bytes, upload: Upload, settings: UploadSettings
             os.fsync(dst.fileno())
     except PlaintextTooLarge:
         path.unlink(missing_ok=True)
-        raise AttachmentError(gettext(
-            "Het bestand %(label)s is te groot. Een bijlage mag hoogstens %(size)s zijn.",
-            label=label, size=human_size(settings.max_bytes),
-        )) from None
+        raise _too_large(checked, settings) from None
     except BaseException:
         path.unlink(missing_ok=True)
         raise
     if text_check is not None and not text_check.valid:
         path.unlink(missing_ok=True)
-        raise AttachmentError(gettext("Het bestand %(label)s heeft een soort die wij niet aannemen. Toegestaan: %(allowed)s.",
-                                      label=label, allowed=allowed))
+        raise _wrong_text(checked)
     # The padded size is what the encrypted file shows anyway; the exact size is not kept.
     return StoredFile(filename=name, mime=TYPES[kind][0], storage_name=storage_name, size=padded_size(size))
 

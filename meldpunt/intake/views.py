@@ -22,7 +22,7 @@ from meldpunt.auth.sessions import SESSION_KEY as AUTH_SESSION_KEY
 from meldpunt.extensions import db, limiter
 from meldpunt.feedback.service import feedback_history
 from meldpunt.i18n import N_, short_date, translator
-from meldpunt.intake.attachments import TYPE_LABELS, Upload, human_size
+from meldpunt.intake.attachments import TYPE_LABELS, AttachmentError, Upload, check_upload, human_size
 from meldpunt.intake.forms import (
     FEEDBACK_CHOICES_ANONYMOUS,
     FEEDBACK_CHOICES_NAMED,
@@ -266,7 +266,25 @@ def _handle_signal_form(form: SignalForm, *, anonymous_only: bool, public: bool 
             context["draft_files"] = [name for name, _ in draft.files]
     if not form.validate_on_submit():
         return _form_page(form, context, 422 if form.is_submitted() else 200)
+    refused = _refused_upload()
+    if refused is not None:  # named on the form now, not after "Melding versturen"
+        form.attachments.errors.append(refused)
+        return _form_page(form, context, 422)
     return _save_for_checking(anonymous=anonymous_only, public=public, filing_key=form.idempotency_key.data)
+
+
+def _refused_upload() -> str | None:
+    """Why a chosen file would be refused when the melding is sent (count, name, type, size), or None."""
+    settings = _settings().uploads
+    uploads = _uploads()
+    if len(uploads) > settings.max_files:
+        return _("U kunt hoogstens %(count)s bijlagen meesturen.", count=settings.max_files)
+    for upload in uploads:
+        try:
+            check_upload(upload=upload, settings=settings)
+        except AttachmentError as exc:
+            return str(exc)
+    return None
 
 
 def _file_form(form: SignalForm, context: dict, *, anonymous: bool, draft_token: str, draft: drafts.Draft,

@@ -285,3 +285,30 @@ def test_item4_a_draft_changed_in_another_tab_is_never_sent_unseen(app):
     assert "intussen veranderd" in page and "Tweede tabblad" in page and "Eerste tabblad" not in page
     assert client.post("/melden/anoniem/controleren", data=send_data(page)).status_code == 303
     assert _count(app) == 1 and _count(app, IntakeDraft) == 0
+
+
+def test_item4_a_file_we_would_refuse_is_named_on_the_form_before_the_check_page(app):
+    """A program disguised as a PDF, or one file too many: the form answers 422 naming it, in Dutch, and
+    keeps the typed text; nothing is kept for checking, so "Melding versturen" never meets the refusal."""
+    from tests.support.forms import EXE
+
+    client = app.test_client()
+    data = {**_form(client, "/melden/anoniem"), "description": DESCRIPTION,
+            "attachments": [(io.BytesIO(EXE), "rapport.pdf")]}
+    refused = client.post("/melden/anoniem", data=data, content_type="multipart/form-data")
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "„rapport.pdf”" in text and "niet aannemen" in text and DESCRIPTION in text
+    assert _count(app, IntakeDraft) == 0 and _count(app) == 0
+    settings = app.extensions["meldpunt.settings"].uploads
+    many = [(io.BytesIO(PDF), f"stuk{n}.pdf") for n in range(settings.max_files + 1)]
+    refused = client.post("/melden/anoniem", data={**_form(client, "/melden/anoniem"), "description": DESCRIPTION,
+                                                   "attachments": many}, content_type="multipart/form-data")
+    assert refused.status_code == 422 and f"hoogstens {settings.max_files} bijlagen" in refused.get_data(as_text=True)
+    assert _count(app, IntakeDraft) == 0
+    # A good file passes on to the check page and is sent with the melding.
+    kept = client.post("/melden/anoniem", data={**_form(client, "/melden/anoniem"), "description": DESCRIPTION,
+                                                "attachments": [(io.BytesIO(PDF), "rapport.pdf")]},
+                       content_type="multipart/form-data")
+    assert kept.status_code == 303 and kept.headers["Location"].endswith("/controleren")
+    assert "rapport.pdf" in client.get(kept.headers["Location"]).get_data(as_text=True)
