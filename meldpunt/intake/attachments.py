@@ -423,6 +423,19 @@ def _wrong_text(checked: _CheckedUpload) -> AttachmentError:
                                    label=checked.label, allowed=checked.allowed))
 
 
+def check_upload_count(*, uploads: Sequence[Upload], settings: UploadSettings) -> None:
+    """At most ``max_files`` files with one melding: ``AttachmentError`` (Dutch) for more."""
+    if len(uploads) > settings.max_files:
+        raise AttachmentError(gettext("U kunt hoogstens %(count)s bijlagen meesturen.", count=settings.max_files))
+
+
+def check_uploads(*, uploads: Sequence[Upload], settings: UploadSettings) -> None:
+    """The form's files as sending the melding will check them: their number, then each (``check_upload``)."""
+    check_upload_count(uploads=uploads, settings=settings)
+    for upload in uploads:
+        check_upload(upload=upload, settings=settings)
+
+
 def check_upload(*, upload: Upload, settings: UploadSettings) -> None:
     """Every check of ``store_encrypted_file``, without storing anything: for the form's POST, so a file we
     would refuse is named on the form itself, not after "Melding versturen". ``AttachmentError`` (Dutch);

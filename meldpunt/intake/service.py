@@ -28,6 +28,7 @@ from meldpunt.intake.attachments import (
     Upload,
     UploadCapacityError,
     check_capacity,
+    check_upload_count,
     remove_files,
     store_attachment,
 )
@@ -255,9 +256,11 @@ def file_signal(
         raise IntakeError(gettext("De einddatum ligt vóór de begindatum."), field="occurred_until")
     if uploads and upload_settings is None:
         raise ValueError("upload_settings are needed to store attachments")
-    if upload_settings is not None and len(uploads) > upload_settings.max_files:
-        raise IntakeError(gettext("U kunt hoogstens %(count)s bijlagen meesturen.", count=upload_settings.max_files),
-                          field="attachments")
+    if upload_settings is not None:
+        try:
+            check_upload_count(uploads=uploads, settings=upload_settings)
+        except AttachmentError as exc:
+            raise IntakeError(str(exc), field="attachments") from None
     if registered_by is not None and reporter is not None:
         raise ValueError("a registered signal has no reporter account")
     now = now or utcnow()

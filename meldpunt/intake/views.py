@@ -22,7 +22,7 @@ from meldpunt.auth.sessions import SESSION_KEY as AUTH_SESSION_KEY
 from meldpunt.extensions import db, limiter
 from meldpunt.feedback.service import feedback_history
 from meldpunt.i18n import N_, short_date, translator
-from meldpunt.intake.attachments import TYPE_LABELS, AttachmentError, Upload, check_upload, human_size
+from meldpunt.intake.attachments import TYPE_LABELS, AttachmentError, Upload, check_uploads, human_size
 from meldpunt.intake.forms import (
     FEEDBACK_CHOICES_ANONYMOUS,
     FEEDBACK_CHOICES_NAMED,
@@ -274,16 +274,11 @@ def _handle_signal_form(form: SignalForm, *, anonymous_only: bool, public: bool 
 
 
 def _refused_upload() -> str | None:
-    """Why a chosen file would be refused when the melding is sent (count, name, type, size), or None."""
-    settings = _settings().uploads
-    uploads = _uploads()
-    if len(uploads) > settings.max_files:
-        return _("U kunt hoogstens %(count)s bijlagen meesturen.", count=settings.max_files)
-    for upload in uploads:
-        try:
-            check_upload(upload=upload, settings=settings)
-        except AttachmentError as exc:
-            return str(exc)
+    """Why the chosen files would be refused when the melding is sent (count, name, type, size), or None."""
+    try:
+        check_uploads(uploads=_uploads(), settings=_settings().uploads)
+    except AttachmentError as exc:
+        return str(exc)
     return None
 
 
@@ -345,7 +340,7 @@ def _save_for_checking(*, anonymous: bool, public: bool = False, filing_key: str
     token = session.get(DRAFT_SESSION_KEY)
     earlier = drafts.load_draft(db.session, token=token) if token else None  # a first save has nothing earlier
     token = token or drafts.new_token()
-    files = [(f.filename, f.stream.read()) for f in request.files.getlist("attachments") if f and f.filename]
+    files = [(upload.filename, upload.stream.read()) for upload in _uploads()]
     if not files and earlier is not None:
         files = earlier.files  # no new choice: the files chosen before stay
     fields = [(k, v) for k, v in request.form.items(multi=True)

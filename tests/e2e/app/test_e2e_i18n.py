@@ -19,19 +19,26 @@ DESCRIPTION = "Someone paid 40,000 euros in cash with an application for a permi
 RECEIPT_CODE = re.compile(r"\b[A-Z0-9]{4}(?:[ -]?[A-Z0-9]{4}){4}\b")
 
 
-@pytest.mark.parametrize("width", [1280, 320])
-def test_item_09_anonymous_filing_in_english_passes_axe(new_page, live_server, width):
+def _english_page(new_page, live_server, width: int, path: str = "/inloggen"):
+    """``path`` in English: at 320 px through Accept-Language, at 1280 px through the footer switch (which
+    comes back to the same page)."""
     if width == 320:
         page = new_page(width=width, height=800, locale="en-GB")
-        page.goto(live_server("/melden/anoniem"))
+        page.goto(live_server(path))
     else:
         page = new_page(width=width)
-        page.goto(live_server("/melden/anoniem"))
+        page.goto(live_server(path))
         assert page.locator("html").get_attribute("lang") == "nl"
         with page.expect_navigation():
             page.locator("footer").get_by_role("button", name="English").click()
-        assert page.url.endswith("/melden/anoniem")
+        assert page.url.endswith(path)
     assert page.locator("html").get_attribute("lang") == "en"
+    return page
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_item_09_anonymous_filing_in_english_passes_axe(new_page, live_server, width):
+    page = _english_page(new_page, live_server, width, "/melden/anoniem")
     assert page.get_by_role("heading", level=1).inner_text() == "Report anonymously"
     check_axe(page, "report-anonymously-en")
 
@@ -66,21 +73,6 @@ def test_item_09_anonymous_filing_in_english_passes_axe(new_page, live_server, w
 
 
 NAMED_DESCRIPTION = "At the counter someone offered a gift to speed up a licence for a bar."
-
-
-def _english_page(new_page, live_server, width: int):
-    """A page in English: at 320 px through Accept-Language, at 1280 px through the footer switch."""
-    if width == 320:
-        page = new_page(width=width, height=800, locale="en-GB")
-        page.goto(live_server("/inloggen"))
-    else:
-        page = new_page(width=width)
-        page.goto(live_server("/inloggen"))
-        assert page.locator("html").get_attribute("lang") == "nl"
-        with page.expect_navigation():
-            page.locator("footer").get_by_role("button", name="English").click()
-    assert page.locator("html").get_attribute("lang") == "en"
-    return page
 
 
 def _log_in_english(page, server, role: str) -> None:
